@@ -1,0 +1,5 @@
+"""Allow ``python -m tuichat``."""
+
+from tuichat.cli import main
+
+raise SystemExit(main())

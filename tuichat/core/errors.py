@@ -1,0 +1,128 @@
+"""The small error taxonomy every provider maps its failures to.
+
+Retry and fallback logic branches on these *types*, never on message strings::
+
+    ProviderError
+     ├── RateLimited            429 (retryable)
+     ├── Overloaded             529 / overloaded_error (retryable)
+     ├── ServerError            5xx (retryable)
+     ├── ProviderTimeout        connect / read / first-token timeout (retryable)
+     ├── ConnectionFailed       refused, reset, DNS (retryable)
+     ├── AuthFailed             401 / 403
+     ├── BadRequest             400 / 404 / 422
+     │    ├── ModelNotFound     the server does not have the model
+     │    └── ContextTooLong    the prompt does not fit the context window
+     ├── ContentFiltered        the provider refused the content
+     └── ProtocolError          not SSE, malformed event, ...
+          └── StreamTruncated   stream ended without [DONE] or a finish reason
+
+Messages are one line, already made inert and stripped of secrets, so any
+consumer may show them as they are.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class ProviderError(Exception):
+    """Base of all provider failures; ``error_type`` is what the log stores."""
+
+    error_type: ClassVar[str] = "provider_error"
+    retryable: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.retry_after = retry_after
+        self.code = code
+
+    def one_line(self) -> str:
+        """A short human description, e.g. ``auth (401): invalid key``."""
+        status = f" ({self.status_code})" if self.status_code else ""
+        return f"{self.error_type}{status}: {self.message}"
+
+
+class RateLimited(ProviderError):
+    """The provider asked us to slow down (HTTP 429)."""
+
+    error_type = "rate_limited"
+    retryable = True
+
+
+class Overloaded(ProviderError):
+    """The provider is temporarily overloaded (HTTP 529, overloaded_error)."""
+
+    error_type = "overloaded"
+    retryable = True
+
+
+class ServerError(ProviderError):
+    """The provider failed (HTTP 5xx)."""
+
+    error_type = "server_error"
+    retryable = True
+
+
+class ProviderTimeout(ProviderError):
+    """A connect, read, first-token or total timeout expired."""
+
+    error_type = "timeout"
+    retryable = True
+
+
+class ConnectionFailed(ProviderError):
+    """The connection could not be made or was lost."""
+
+    error_type = "connection"
+    retryable = True
+
+
+class AuthFailed(ProviderError):
+    """The key is missing, wrong or lacks permission (HTTP 401/403)."""
+
+    error_type = "auth"
+
+
+class BadRequest(ProviderError):
+    """The provider rejected the request itself (HTTP 400/404/422)."""
+
+    error_type = "bad_request"
+
+
+class ModelNotFound(BadRequest):
+    """The server does not serve the requested model."""
+
+    error_type = "model_not_found"
+
+
+class ContextTooLong(BadRequest):
+    """The conversation does not fit the model's context window."""
+
+    error_type = "context_too_long"
+
+
+class ContentFiltered(ProviderError):
+    """The provider's content filter refused the request or the answer."""
+
+    error_type = "content_filtered"
+
+
+class ProtocolError(ProviderError):
+    """The response was not the stream we expected."""
+
+    error_type = "protocol_error"
+
+
+class StreamTruncated(ProtocolError):
+    """The stream ended without ``[DONE]`` or a finish reason."""
+
+    error_type = "truncated"

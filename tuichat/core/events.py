@@ -1,0 +1,139 @@
+"""The events a turn emits.
+
+A turn is an async iterator of these small, immutable events. The UI, the
+metrics aggregator and the store all consume the same stream, so everything a
+consumer needs must be *in* an event: nobody reaches back into the provider.
+
+Every event carries the turn's ``trace_id`` and ``ts``, a monotonic timestamp
+in seconds (``time.monotonic`` by default, an injected clock in tests).
+Wall-clock time appears once, in :class:`TurnStarted`, so consumers can map
+monotonic stamps to wall time without a second clock read.
+
+Order within a turn::
+
+    TurnStarted
+      (AttemptStarted HeadersReceived? FirstToken? (TextDelta | TextReleased)*
+       UsageReported? AttemptEnded)+
+    TurnFinished | TurnFailed | TurnCancelled
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+AttemptStatus = Literal["ok", "cancelled", "failed", "truncated"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every turn event."""
+
+    trace_id: str
+    ts: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnStarted(Event):
+    """The user sent a prompt; ``wall_time`` is the epoch time at ``ts``."""
+
+    session_id: str
+    prompt: str
+    model: str
+    wall_time: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptStarted(Event):
+    """One request to one provider/model is about to be sent."""
+
+    attempt: int
+    model: str
+    provider: str
+    base_url_host: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HeadersReceived(Event):
+    """The provider answered with a status line and headers."""
+
+    attempt: int
+    status_code: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FirstToken(Event):
+    """The first non-empty text of an attempt arrived (TTFT is measured here)."""
+
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextDelta(Event):
+    """A chunk of answer text exactly as it arrived (already made inert)."""
+
+    attempt: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextReleased(Event):
+    """Text the sentence buffer releases for display.
+
+    The concatenation of all ``TextReleased`` of a turn equals the
+    concatenation of its ``TextDelta``; only the chunking differs.
+    """
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UsageReported(Event):
+    """Token usage as reported by the provider (None where it said nothing)."""
+
+    attempt: int
+    input_tokens: int | None
+    output_tokens: int | None
+    cached_input_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptEnded(Event):
+    """An attempt is over, whatever happened to it."""
+
+    attempt: int
+    status: AttemptStatus
+    finish_reason: str | None = None
+    served_model: str | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnFinished(Event):
+    """The answer is complete."""
+
+    text: str
+    finish_reason: str | None
+    model: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnFailed(Event):
+    """The turn ended with an error; ``partial_text`` is what was received."""
+
+    error_type: str
+    message: str
+    partial_text: str
+    status: AttemptStatus = "failed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnCancelled(Event):
+    """The user cancelled; ``partial_text`` is kept everywhere."""
+
+    partial_text: str
+
+
+TerminalEvent = TurnFinished | TurnFailed | TurnCancelled
+TERMINAL_EVENTS = (TurnFinished, TurnFailed, TurnCancelled)
