@@ -63,3 +63,8 @@ class Conversation:
             temperature=temperature,
             stop=stop,
         )
+
+    def drop_last_user(self) -> None:
+        """Remove a trailing unanswered prompt (the turn produced nothing)."""
+        if self.messages and self.messages[-1].role == "user":
+            self.messages.pop()

@@ -1,0 +1,170 @@
+"""Pilot tests of the chat screen against the simulator over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from tuichat.endpoint import Endpoint
+from tuichat.providers.openai_compat import OpenAICompatProvider
+from tuichat.sim.answers import answer_text
+from tuichat.sim.thread import SimServerThread
+from tuichat.ui.app import ChatOptions, TuichatApp
+from tuichat.ui.widgets.hud import TurnPanel
+from tuichat.ui.widgets.prompt import PromptArea
+from tuichat.ui.widgets.transcript import AssistantMessage, Notice
+
+
+def make_app(sim: SimServerThread, model: str, db: Path) -> TuichatApp:
+    provider = OpenAICompatProvider(sim.base_url, None, name="simulator")
+    options = ChatOptions(endpoint=Endpoint(sim.base_url, None, model), database=db)
+    return TuichatApp(provider, options)
+
+
+async def wait_until(pilot, predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not reached")
+        await pilot.pause(0.01)
+
+
+async def send(pilot, text: str) -> None:
+    prompt = pilot.app.query_one(PromptArea)
+    prompt.text = text
+    await pilot.press("enter")
+
+
+def panel_text(app: TuichatApp, panel_id: str) -> str:
+    return str(app.query_one(f"#{panel_id}", TurnPanel).render())
+
+
+async def test_prompt_streams_an_answer_and_fills_the_hud(sim: SimServerThread, tmp_path: Path):
+    app = make_app(sim, "sim?tokens=40&ttft_ms=40&tps=400", tmp_path / "t.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "hello there")
+        await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
+        await pilot.pause(0.05)
+        answer = app.query_one(AssistantMessage)
+        assert answer.text == answer_text("prose", 40)
+        assert app.query_one(PromptArea).text == ""
+        hud = panel_text(app, "hud-current")
+        assert "TTFT" in hud and "ms" in hud and "ok" in hud
+        assert "40" in hud  # tokens out
+        snap = app.metrics.current.snapshot(0)
+        assert snap.ttft_ms is not None and snap.ttft_ms >= 40
+    rows = (
+        sqlite3.connect(tmp_path / "t.db")
+        .execute("select role, status from messages order by id")
+        .fetchall()
+    )
+    assert rows == [("user", "ok"), ("assistant", "ok")]
+
+
+async def test_ctrl_c_cancels_mid_stream_and_keeps_the_partial(
+    sim: SimServerThread, tmp_path: Path
+):
+    app = make_app(sim, "sim?tokens=3000&tps=40", tmp_path / "t.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "tell me a long story")
+        await wait_until(pilot, lambda: len(app.query_one(AssistantMessage).text) > 20)
+        started = time.monotonic()
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: not app.turn.running, timeout=2)
+        assert time.monotonic() - started < 0.5  # generous: the machine is shared
+        record = sim.wait_for(lambda r: r.disconnected_at is not None, timeout=5)
+        assert not record.completed
+        await pilot.pause(0.05)
+        answer = app.query_one(AssistantMessage)
+        partial = answer.text
+        assert partial and answer_text("prose", 3000).startswith(partial)
+        notices = [str(n.render()) for n in answer.query(Notice)]
+        assert any("cancelled" in n for n in notices)
+        assert app.session.conversation.messages[-1].content == partial
+    db = sqlite3.connect(tmp_path / "t.db")
+    [(status, content)] = db.execute(
+        "select status, content from messages where role='assistant'"
+    ).fetchall()
+    assert status == "cancelled" and content == partial
+    [(attempt_status,)] = db.execute("select status from attempts").fetchall()
+    assert attempt_status == "cancelled"
+
+
+async def test_escape_cancels_too(sim: SimServerThread, tmp_path: Path):
+    app = make_app(sim, "sim?tokens=3000&tps=40", tmp_path / "t.db")
+    async with app.run_test() as pilot:
+        await send(pilot, "go")
+        await wait_until(pilot, lambda: app.query_one(AssistantMessage).text != "")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.turn.running, timeout=2)
+
+
+async def test_ctrl_c_with_a_selection_copies_instead(sim: SimServerThread, tmp_path: Path):
+    app = make_app(sim, "sim", tmp_path / "t.db")
+    async with app.run_test() as pilot:
+        prompt = app.query_one(PromptArea)
+        prompt.text = "copy me"
+        prompt.select_all()
+        await pilot.press("ctrl+c")
+        assert app.clipboard == "copy me"
+        assert prompt.text == "copy me"
+
+
+async def test_errors_show_one_line_and_lose_no_text(sim: SimServerThread, tmp_path: Path):
+    app = make_app(sim, "gpt-unknown", tmp_path / "t.db")
+    async with app.run_test() as pilot:
+        await send(pilot, "hello")
+        await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
+        await pilot.pause(0.05)
+        [notice] = app.query_one(AssistantMessage).query(Notice)
+        text = str(notice.render())
+        assert "model_not_found" in text and "\n" not in text.strip()
+        assert app.is_running
+
+
+async def test_hostile_output_is_inert(sim: SimServerThread, tmp_path: Path):
+    app = make_app(sim, "sim?content=hostile&tokens=200&tps=0", tmp_path / "t.db")
+    async with app.run_test() as pilot:
+        await send(pilot, "be evil")
+        await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
+        await pilot.pause(0.1)
+        assert app.is_running  # [@click=app.quit] did not quit
+        text = app.query_one(AssistantMessage).text
+        assert "\x1b" not in text and not any("\x80" <= c <= "\x9f" for c in text)
+        assert "[@click=app.quit]" in text  # shown literally, not interpreted
+
+
+async def test_enter_while_streaming_keeps_the_draft(sim: SimServerThread, tmp_path: Path):
+    app = make_app(sim, "sim?tokens=3000&tps=40", tmp_path / "t.db")
+    async with app.run_test() as pilot:
+        await send(pilot, "first")
+        await wait_until(pilot, lambda: app.streaming)
+        await send(pilot, "second draft")
+        assert app.query_one(PromptArea).text == "second draft"
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: not app.streaming)
+
+
+async def test_simulator_notice_when_nothing_is_configured(sim: SimServerThread, tmp_path: Path):
+    provider = OpenAICompatProvider(sim.base_url, None, name="simulator")
+    app = TuichatApp(
+        provider, ChatOptions(endpoint=Endpoint(None, None, "sim"), database=tmp_path / "t.db")
+    )
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        notice = str(app.query_one(Notice).render())
+        assert "OPENAI_API_KEY" in notice
+
+
+@pytest.mark.parametrize("key", ["shift+enter", "ctrl+j"])
+async def test_newline_keys_add_a_line(sim: SimServerThread, tmp_path: Path, key: str):
+    app = make_app(sim, "sim", tmp_path / "t.db")
+    async with app.run_test() as pilot:
+        await pilot.press("a", key, "b")
+        assert app.query_one(PromptArea).text == "a\nb"
+        assert app.turn is None
+    await asyncio.sleep(0)

@@ -1,0 +1,216 @@
+"""The turn pipeline with a scripted provider and a manual clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+
+from tuichat.core import errors
+from tuichat.core.chat import ChatSession
+from tuichat.core.clock import ManualClock
+from tuichat.core.conversation import ChatRequest
+from tuichat.core.events import (
+    AttemptEnded,
+    AttemptStarted,
+    Event,
+    FirstToken,
+    HeadersReceived,
+    TextDelta,
+    TextReleased,
+    TurnCancelled,
+    TurnFailed,
+    TurnFinished,
+    TurnStarted,
+    UsageReported,
+)
+from tuichat.core.metrics import TurnMetrics
+from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart, UsagePart
+
+Step = StreamPart | float | errors.ProviderError | str
+
+
+class ScriptedProvider:
+    """Yields a script: parts, float = advance the clock, error = raise, 'hang' = wait forever."""
+
+    name = "scripted"
+    base_url_host = "fake:1"
+
+    def __init__(self, clock: ManualClock, script: Sequence[Step]) -> None:
+        self.clock = clock
+        self.script = list(script)
+        self.requests: list[ChatRequest] = []
+        self.closed_by_cancel = False
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPart]:
+        self.requests.append(request)
+        try:
+            for step in self.script:
+                if isinstance(step, float):
+                    self.clock.advance(step)
+                elif isinstance(step, errors.ProviderError):
+                    raise step
+                elif step == "hang":
+                    await asyncio.Event().wait()
+                elif not isinstance(step, str):
+                    yield step
+                await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            self.closed_by_cancel = True
+            raise
+
+    async def aclose(self) -> None:
+        pass
+
+
+OK_SCRIPT: list[Step] = [
+    ResponseHead(200),
+    0.25,
+    TextPart("Hello"),
+    0.1,
+    TextPart(" there. How"),
+    0.1,
+    TextPart(" are you?"),
+    UsagePart(12, 3),
+    FinishPart("stop", "served"),
+]
+
+
+def session_for(script: Sequence[Step], clock: ManualClock | None = None):
+    clock = clock or ManualClock()
+    provider = ScriptedProvider(clock, script)
+    seen: list[Event] = []
+    session = ChatSession(provider, "model-x", observers=[seen.append], clock=clock)
+    return session, provider, seen
+
+
+async def run(turn) -> list[Event]:
+    return [event async for event in turn]
+
+
+async def test_a_finished_turn_emits_the_documented_sequence() -> None:
+    session, _, seen = session_for(OK_SCRIPT)
+    turn = session.start_turn("hi")
+    events = await run(turn)
+    kinds = [type(e) for e in events if not isinstance(e, TextDelta | TextReleased)]
+    assert kinds == [
+        TurnStarted,
+        AttemptStarted,
+        HeadersReceived,
+        FirstToken,
+        UsageReported,
+        AttemptEnded,
+        TurnFinished,
+    ]
+    assert events == seen  # observers saw exactly the same stream
+    assert {e.trace_id for e in events} == {turn.trace_id}
+    assert [e.ts for e in events] == sorted(e.ts for e in events)
+    final = events[-1]
+    assert isinstance(final, TurnFinished)
+    assert final.text == "Hello there. How are you?" and final.model == "served"
+
+
+async def test_released_text_equals_delta_text() -> None:
+    session, _, _ = session_for(OK_SCRIPT)
+    events = await run(session.start_turn("hi"))
+    deltas = "".join(e.text for e in events if isinstance(e, TextDelta))
+    released = "".join(e.text for e in events if isinstance(e, TextReleased))
+    assert deltas == released == "Hello there. How are you?"
+
+
+async def test_metrics_from_events() -> None:
+    session, _, _ = session_for(OK_SCRIPT)
+    metrics = TurnMetrics()
+    for event in await run(session.start_turn("hi")):
+        metrics.observe(event)
+    snap = metrics.snapshot(0)
+    assert snap.ttft_ms == 250.0
+    assert snap.output_tokens == 3 and snap.input_tokens == 12 and not snap.output_estimated
+    assert snap.tokens_per_s == pytest.approx(2 / 0.2)  # two tokens after the first in 200 ms
+    assert snap.status == "ok"
+
+
+async def test_history_keeps_answers() -> None:
+    session, provider, _ = session_for(OK_SCRIPT)
+    await run(session.start_turn("first"))
+    await run(session.start_turn("second"))
+    roles = [m.role for m in provider.requests[1].messages]
+    assert roles == ["user", "assistant", "user"]
+
+
+async def test_cancel_mid_stream_keeps_the_partial() -> None:
+    session, provider, _ = session_for([ResponseHead(200), TextPart("Partial answer"), "hang"])
+    turn = session.start_turn("hi")
+    events: list[Event] = []
+    async for event in turn:
+        events.append(event)
+        if isinstance(event, TextDelta):
+            turn.cancel()
+    assert isinstance(events[-1], TurnCancelled)
+    assert events[-1].partial_text == "Partial answer"
+    ended = [e for e in events if isinstance(e, AttemptEnded)]
+    assert ended[0].status == "cancelled"
+    assert provider.closed_by_cancel
+    assert session.conversation.messages[-1].content == "Partial answer"
+
+
+async def test_provider_error_ends_in_one_failed_event() -> None:
+    session, _, _ = session_for([TextPart("half"), errors.ServerError("boom", status_code=500)])
+    events = await run(session.start_turn("hi"))
+    final = events[-1]
+    assert isinstance(final, TurnFailed)
+    assert final.error_type == "server_error" and final.partial_text == "half"
+    assert final.message == "server_error (500): boom"
+    attempt = next(e for e in events if isinstance(e, AttemptEnded))
+    assert attempt.status == "failed" and attempt.error_type == "server_error"
+
+
+async def test_truncated_stream_is_marked_truncated() -> None:
+    session, _, _ = session_for([TextPart("cut"), errors.StreamTruncated("ended early")])
+    events = await run(session.start_turn("hi"))
+    assert isinstance(events[-1], TurnFailed) and events[-1].status == "truncated"
+
+
+async def test_failed_turn_without_text_drops_the_prompt_from_history() -> None:
+    session, _, _ = session_for([errors.AuthFailed("bad key", status_code=401)])
+    await run(session.start_turn("hi"))
+    assert session.conversation.messages == []
+
+
+async def test_unexpected_exception_becomes_a_failed_turn() -> None:
+    class Broken(ScriptedProvider):
+        async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPart]:
+            yield TextPart("x")
+            raise ValueError("bug")
+
+    clock = ManualClock()
+    session = ChatSession(Broken(clock, []), "m", clock=clock)
+    events = await run(session.start_turn("hi"))
+    assert isinstance(events[-1], TurnFailed) and "bug" in events[-1].message
+
+
+async def test_escape_sequence_split_across_deltas_is_removed() -> None:
+    script: list[Step] = [
+        TextPart("red \x1b"),
+        TextPart("[31mtext\x1b]52;c;aGk"),
+        TextPart("=\x07!"),
+    ]
+    session, _, _ = session_for([*script, FinishPart("stop")])
+    events = await run(session.start_turn("hi"))
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert text == "red text!"
+
+
+async def test_held_text_is_released_by_the_timer() -> None:
+    clock = ManualClock()
+    provider = ScriptedProvider(clock, [TextPart("First."), TextPart(" no boundary"), "hang"])
+    session = ChatSession(provider, "m", clock=clock, max_delay=0.01)
+    turn = session.start_turn("hi")
+    released: list[str] = []
+    async for event in turn:
+        if isinstance(event, TextReleased):
+            released.append(event.text)
+            if "".join(released) == "First. no boundary":
+                turn.cancel()
+    assert "".join(released) == "First. no boundary"

@@ -1,0 +1,147 @@
+"""``tuichat ask``: one prompt, the answer streamed to stdout, logged like chat.
+
+Exit codes: 0 answered, 1 the provider failed (or the stream was truncated),
+2 bad usage, 130 interrupted (SIGINT cancels like ctrl+c; the partial answer
+is printed, logged and reported).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from tuichat import paths
+from tuichat.core.chat import ChatSession
+from tuichat.core.events import Event, TextDelta, TurnCancelled, TurnFailed
+from tuichat.core.metrics import TurnMetrics
+from tuichat.core.provider import Provider
+from tuichat.endpoint import Endpoint, open_provider
+from tuichat.store import LogWriter, open_database
+
+EXIT_OK = 0
+EXIT_PROVIDER_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True, slots=True)
+class AskOptions:
+    """What the ``ask`` command line asked for."""
+
+    prompt: str
+    endpoint: Endpoint
+    system: str | None = None
+    max_tokens: int | None = None
+    json_output: bool = False
+
+
+@dataclass
+class AskOutcome:
+    """The final state of the turn, for the JSON summary and the exit code."""
+
+    status: str = "ok"
+    error_type: str | None = None
+    error: str | None = None
+    text: str = ""
+
+
+def run_ask(options: AskOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run one turn; return the process exit code."""
+    with open_provider(options.endpoint) as provider:
+        return asyncio.run(_ask(options, provider, out, err))
+
+
+async def _ask(options: AskOptions, provider: Provider, out: TextIO, err: TextIO) -> int:
+    db = await open_database(paths.database_path())
+    writer = LogWriter(db)
+    await writer.start()
+    try:
+        session = ChatSession(
+            provider,
+            options.endpoint.model,
+            system=options.system,
+            max_tokens=options.max_tokens,
+            observers=[writer.observe],
+        )
+        await writer.ensure_session(
+            session.session_id, model=session.model, system_prompt=options.system
+        )
+        return await _stream(options, session, out, err)
+    finally:
+        await writer.close()
+        await db.close()
+        await provider.aclose()
+
+
+async def _stream(options: AskOptions, session: ChatSession, out: TextIO, err: TextIO) -> int:
+    turn = session.start_turn(options.prompt)
+    metrics, outcome = TurnMetrics(), AskOutcome()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, turn.cancel)
+    try:
+        async for event in turn:
+            metrics.observe(event)
+            _apply(event, outcome, None if options.json_output else out)
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+    if not options.json_output and outcome.text and not outcome.text.endswith("\n"):
+        out.write("\n")
+    if outcome.error:
+        err.write(f"tuichat: {outcome.error}\n")
+    if options.json_output:
+        out.write(json.dumps(_summary(outcome, metrics, turn.trace_id, session)) + "\n")
+    out.flush()
+    return _exit_code(outcome.status)
+
+
+def _apply(event: Event, outcome: AskOutcome, out: TextIO | None) -> None:
+    """Stream text as it arrives and remember how the turn ended."""
+    if isinstance(event, TextDelta):
+        outcome.text += event.text
+        if out is not None:
+            out.write(event.text)
+            out.flush()
+    elif isinstance(event, TurnFailed):
+        outcome.status, outcome.error_type = event.status, event.error_type
+        outcome.error = event.message
+    elif isinstance(event, TurnCancelled):
+        outcome.status = "cancelled"
+        outcome.error = "interrupted; partial answer kept"
+
+
+def _summary(
+    outcome: AskOutcome, metrics: TurnMetrics, trace_id: str, session: ChatSession
+) -> dict[str, Any]:
+    snap = metrics.snapshot(session.clock.now())
+    return {
+        "text": outcome.text,
+        "model": snap.model,
+        "provider": snap.provider,
+        "status": outcome.status,
+        "error_type": outcome.error_type,
+        "error": outcome.error,
+        "ttft_ms": _round(snap.ttft_ms),
+        "duration_ms": _round(snap.duration_ms),
+        "tokens_per_s": _round(snap.tokens_per_s),
+        "input_tokens": snap.input_tokens,
+        "output_tokens": snap.output_tokens,
+        "output_tokens_estimated": snap.output_estimated,
+        "trace_id": trace_id,
+        "session_id": session.session_id,
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _exit_code(status: str) -> int:
+    if status == "ok":
+        return EXIT_OK
+    if status == "cancelled":
+        return EXIT_INTERRUPTED
+    return EXIT_PROVIDER_ERROR

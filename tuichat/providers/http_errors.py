@@ -1,0 +1,151 @@
+"""Map HTTP failures to the error taxonomy.
+
+Error bodies are hostile input: they may be HTML pages from a proxy, huge, or
+echo secrets. Only a bounded prefix is read, only a JSON ``message`` is ever
+shown, and it is made inert, single-line and redacted.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import httpx
+from httpx_sse import SSEError
+
+from tuichat.core import errors
+from tuichat.core.secrets import redact
+from tuichat.core.untrusted import one_line
+
+MAX_ERROR_BODY = 64 * 1024
+
+_CONTEXT_HINTS = ("context_length", "context length", "maximum context", "too many tokens")
+
+
+async def read_bounded(response: httpx.Response, limit: int = MAX_ERROR_BODY) -> bytes:
+    """Read at most ``limit`` bytes of a streamed response body."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+    return b"".join(chunks)[:limit]
+
+
+def parse_error_body(body: bytes) -> tuple[str | None, str | None, str | None]:
+    """Return ``(message, type, code)`` from a JSON error body, or Nones."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None, None, None
+    return error_fields(data)
+
+
+def error_fields(data: Any) -> tuple[str | None, str | None, str | None]:
+    """Pull message/type/code out of the error shapes providers use."""
+    if not isinstance(data, dict):
+        return None, None, None
+    err = data.get("error", data)
+    if isinstance(err, str):
+        return err, None, None
+    if not isinstance(err, dict):
+        return None, None, None
+    message = err.get("message") or err.get("detail") or data.get("message")
+    kind, code = err.get("type"), err.get("code")
+    return (
+        str(message) if message is not None else None,
+        str(kind) if kind is not None else None,
+        str(code) if code is not None else None,
+    )
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000.0)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _class_for(
+    status: int, kind: str | None, code: str | None, message: str
+) -> type[errors.ProviderError]:
+    """Pick the error class from status, then refine by the provider's code."""
+    text = " ".join(filter(None, (kind, code, message))).lower()
+    if any(hint in text for hint in _CONTEXT_HINTS):
+        return errors.ContextTooLong
+    if code == "model_not_found" or (status == 404 and "model" in text):
+        return errors.ModelNotFound
+    if status in (401, 403):
+        return errors.AuthFailed
+    if status == 429:
+        return errors.RateLimited
+    if status == 529 or "overloaded" in text:
+        return errors.Overloaded
+    if status == 408:
+        return errors.ProviderTimeout
+    if status == 409 or status >= 500:
+        return errors.ServerError
+    if "content_filter" in text or "content_policy" in text:
+        return errors.ContentFiltered
+    return errors.BadRequest
+
+
+def http_error(
+    status: int,
+    reason: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    secrets: Iterable[str | None] = (),
+) -> errors.ProviderError:
+    """Build the typed error for a non-2xx response."""
+    message, kind, code = parse_error_body(body)
+    shown = message if message else f"HTTP {status} {reason}".strip()
+    shown = one_line(redact(shown, secrets))
+    cls = _class_for(status, kind, code, shown)
+    return cls(shown, status_code=status, retry_after=parse_retry_after(headers), code=code)
+
+
+def stream_error(data: Any, secrets: Iterable[str | None] = ()) -> errors.ProviderError:
+    """Build the typed error for an ``error`` object sent inside the stream."""
+    message, kind, code = error_fields(data)
+    shown = one_line(redact(message or "error event in stream", secrets))
+    status = 500 if kind in (None, "server_error", "api_error") else 400
+    cls = _class_for(status, kind, code, shown)
+    return cls(shown, code=code or kind)
+
+
+def transport_error(exc: Exception, host: str) -> errors.ProviderError:
+    """Map an httpx/httpx-sse exception to the taxonomy (SSEError first: it is a TransportError)."""
+    if isinstance(exc, SSEError):
+        return errors.ProtocolError(one_line(f"not an event stream: {exc}"))
+    if isinstance(exc, httpx.ConnectTimeout):
+        return errors.ProviderTimeout(f"timed out connecting to {host}")
+    if isinstance(exc, httpx.TimeoutException):
+        return errors.ProviderTimeout(f"{host} stopped responding (read timeout)")
+    if isinstance(exc, httpx.ConnectError):
+        return errors.ConnectionFailed(f"cannot connect to {host}")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return errors.ConnectionFailed(f"connection to {host} was cut mid-response")
+    if isinstance(exc, httpx.TransportError):
+        return errors.ConnectionFailed(one_line(f"connection to {host} failed: {exc}"))
+    return errors.ProtocolError(one_line(f"{type(exc).__name__}: {exc}"))

@@ -1,0 +1,195 @@
+"""OpenAI-compatible Chat Completions over SSE (OpenAI, vLLM, llama.cpp, Ollama, ...).
+
+The stream is read with httpx-sse. Comments, keep-alives and empty ``data:``
+lines are skipped; chunks with no ``choices`` (usage, Azure preambles) are not
+text. A stream that ends without ``[DONE]`` and without a finish reason is
+truncated, not finished.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from httpx_sse import EventSource, aconnect_sse
+
+from tuichat import __version__
+from tuichat.core import errors
+from tuichat.core.conversation import ChatRequest
+from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart, UsagePart
+from tuichat.providers.http_errors import (
+    http_error,
+    read_bounded,
+    stream_error,
+    transport_error,
+)
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
+
+
+def host_of(base_url: str) -> str:
+    """``host[:port]`` of a URL, without any credentials in it."""
+    parts = urlsplit(base_url)
+    return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else ""
+
+
+def request_body(request: ChatRequest) -> dict[str, Any]:
+    """The JSON body of a streamed chat completion."""
+    body: dict[str, Any] = {
+        "model": request.model,
+        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    if request.max_tokens is not None:
+        body["max_tokens"] = request.max_tokens
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    if request.stop:
+        body["stop"] = list(request.stop)
+    return body
+
+
+class _StreamState:
+    """What one stream has told us so far."""
+
+    __slots__ = ("done", "finish_reason", "served_model")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.finish_reason: str | None = None
+        self.served_model: str | None = None
+
+
+class OpenAICompatProvider:
+    """One adapter for every OpenAI-compatible server."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        name: str = "openai-compat",
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._url = base_url.rstrip("/") + "/chat/completions"
+        self._api_key = api_key
+        self._name = name
+        self._host = host_of(base_url)
+        headers = {"User-Agent": f"tuichat/{__version__}"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self._client = httpx.AsyncClient(headers=headers, timeout=timeout, transport=transport)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def base_url_host(self) -> str:
+        return self._host
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPart]:
+        """Yield the reply's parts; see the module docstring for the rules."""
+        state = _StreamState()
+        try:
+            async with aconnect_sse(
+                self._client, "POST", self._url, json=request_body(request)
+            ) as source:
+                yield await self._check_head(source.response)
+                async for part in self._parts(source, state):
+                    yield part
+        except httpx.HTTPError as exc:  # includes httpx_sse.SSEError
+            raise transport_error(exc, self._host) from exc
+        if not state.done and state.finish_reason is None:
+            raise errors.StreamTruncated("the stream ended before the answer was complete")
+        yield FinishPart(state.finish_reason, state.served_model)
+
+    async def _check_head(self, response: httpx.Response) -> ResponseHead:
+        """Raise the typed error for a failed or non-SSE response."""
+        if response.status_code >= 400:
+            body = await read_bounded(response)
+            raise http_error(
+                response.status_code,
+                response.reason_phrase,
+                response.headers,
+                body,
+                (self._api_key,),
+            )
+        content_type = response.headers.get("content-type", "").partition(";")[0].strip()
+        if content_type != "text/event-stream":
+            shown = content_type or "no content type"
+            raise errors.ProtocolError(f"expected an event stream, got {shown}")
+        return ResponseHead(response.status_code, dict(response.headers))
+
+    async def _parts(self, source: EventSource, state: _StreamState) -> AsyncIterator[StreamPart]:
+        """Parse SSE events into parts until ``[DONE]``."""
+        async for sse in source.aiter_sse():
+            data = sse.data
+            if not data.strip():
+                continue
+            if data.strip() == "[DONE]":
+                state.done = True
+                return
+            for part in self._chunk_parts(_load(data), state):
+                yield part
+
+    def _chunk_parts(self, chunk: dict[str, Any], state: _StreamState) -> list[StreamPart]:
+        """The parts one ``chat.completion.chunk`` carries."""
+        if "error" in chunk:
+            raise stream_error(chunk, (self._api_key,))
+        if isinstance(chunk.get("model"), str):
+            state.served_model = chunk["model"]
+        parts: list[StreamPart] = []
+        for choice in chunk.get("choices") or ():
+            text = _choice_text(choice)
+            if text:
+                parts.append(TextPart(text))
+            if isinstance(choice, dict) and choice.get("finish_reason"):
+                state.finish_reason = str(choice["finish_reason"])
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            parts.append(_usage(usage))
+        return parts
+
+
+def _load(data: str) -> dict[str, Any]:
+    """Decode one event's JSON; anything but an object is a protocol error."""
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        raise errors.ProtocolError("malformed event in the stream (invalid JSON)") from None
+    if not isinstance(chunk, dict):
+        raise errors.ProtocolError("malformed event in the stream (not an object)")
+    return chunk
+
+
+def _choice_text(choice: Any) -> str:
+    """The content of a choice's delta, if it is text."""
+    if not isinstance(choice, dict):
+        return ""
+    delta = choice.get("delta")
+    content = delta.get("content") if isinstance(delta, dict) else None
+    return content if isinstance(content, str) else ""
+
+
+def _usage(usage: dict[str, Any]) -> UsagePart:
+    """Read usage, including cached prompt tokens where the server reports them."""
+    details = usage.get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    return UsagePart(
+        input_tokens=_int_or_none(usage.get("prompt_tokens")),
+        output_tokens=_int_or_none(usage.get("completion_tokens")),
+        cached_input_tokens=_int_or_none(cached),
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
