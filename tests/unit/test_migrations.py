@@ -1,0 +1,143 @@
+"""The schema is built from blank by the ordered, named migrations."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tuichat.store.migrations import MIGRATIONS, applied_migrations, migrate
+
+EXPECTED_COLUMNS = {
+    "sessions": ["id", "created_at", "title", "model", "system_prompt", "tag"],
+    "messages": [
+        "id",
+        "session_id",
+        "trace_id",
+        "role",
+        "content",
+        "status",
+        "model",
+        "created_at",
+    ],
+    "attempts": [
+        "id",
+        "trace_id",
+        "session_id",
+        "attempt",
+        "model",
+        "provider",
+        "base_url_host",
+        "started_at",
+        "ended_at",
+        "ttft_ms",
+        "ttfb_ms",
+        "duration_ms",
+        "http_status",
+        "input_tokens",
+        "output_tokens",
+        "cached_input_tokens",
+        "status",
+        "finish_reason",
+        "served_model",
+        "error_type",
+        "error_message",
+    ],
+    "_migrations": ["name", "applied_at"],
+}
+
+
+@pytest.fixture
+def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    connection = sqlite3.connect(tmp_path / "log.db")
+    yield connection
+    connection.close()
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def _indexed_columns(conn: sqlite3.Connection, table: str) -> set[tuple[str, ...]]:
+    indexes = [row[1] for row in conn.execute(f"PRAGMA index_list({table})")]
+    return {tuple(row[2] for row in conn.execute(f"PRAGMA index_info({name})")) for name in indexes}
+
+
+def test_builds_the_whole_schema_from_blank(conn: sqlite3.Connection) -> None:
+    applied = migrate(conn)
+
+    assert applied == [fn.__name__ for fn in MIGRATIONS]
+    for table, columns in EXPECTED_COLUMNS.items():
+        assert _columns(conn, table) == columns
+
+
+def test_indexes_serve_the_stats_and_replay_queries(conn: sqlite3.Connection) -> None:
+    migrate(conn)
+
+    attempts = _indexed_columns(conn, "attempts")
+    assert {("started_at",), ("model", "started_at"), ("status", "error_type")} <= attempts
+    assert ("trace_id", "attempt") in attempts  # the UNIQUE constraint
+    assert ("session_id", "id") in _indexed_columns(conn, "messages")
+
+
+def test_a_stats_query_over_a_time_window_uses_the_index(conn: sqlite3.Connection) -> None:
+    migrate(conn)
+
+    plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT count(*) FROM attempts WHERE started_at >= ?", (0.0,)
+    ).fetchall()
+
+    assert any("idx_attempts_started_at" in row[-1] for row in plan)
+
+
+def test_running_twice_is_a_no_op(conn: sqlite3.Connection) -> None:
+    migrate(conn)
+    conn.execute("INSERT INTO sessions (id, created_at) VALUES ('s', 1.0)")
+    conn.commit()
+    recorded = conn.execute("SELECT name, applied_at FROM _migrations").fetchall()
+
+    assert migrate(conn) == []
+    assert conn.execute("SELECT name, applied_at FROM _migrations").fetchall() == recorded
+    assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (1,)
+
+
+def test_records_every_migration_by_name(conn: sqlite3.Connection) -> None:
+    migrate(conn)
+
+    assert applied_migrations(conn) == {fn.__name__ for fn in MIGRATIONS}
+
+
+def test_migration_names_are_unique_numbered_and_ordered() -> None:
+    names = [fn.__name__ for fn in MIGRATIONS]
+
+    assert len(set(names)) == len(names)
+    assert all(re.fullmatch(r"m\d{3}_[a-z0-9_]+", name) for name in names)
+    assert names == sorted(names)
+
+
+def test_a_failing_migration_leaves_nothing_behind(
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def m999_broken(c: sqlite3.Connection) -> None:
+        c.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("tuichat.store.migrations.MIGRATIONS", [*MIGRATIONS, m999_broken])
+
+    with pytest.raises(RuntimeError, match="boom"):
+        migrate(conn)
+
+    assert "m999_broken" not in applied_migrations(conn)
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchall() == []
+    assert applied_migrations(conn) == {fn.__name__ for fn in MIGRATIONS}
+
+
+def test_refuses_to_run_inside_an_open_transaction(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("INSERT INTO t VALUES (1)")  # Python opens a transaction here
+
+    with pytest.raises(RuntimeError):
+        migrate(conn)

@@ -1,0 +1,257 @@
+"""From turn events to log rows.
+
+The writer drains events in batches; :class:`EventMapper` turns a batch into
+a :class:`LogBatch` of rows grouped by statement, so the writer needs one
+``executemany`` per statement. No I/O happens here: mapping is plain Python
+on the event loop, and the database work stays in aiosqlite's thread.
+
+Events carry monotonic ``ts``; :class:`TurnStarted` adds ``wall_time`` for
+its own ``ts``, so every later stamp of that trace maps to epoch seconds as
+``wall_time + (ts - turn_ts)``. The mapper keeps that anchor (and each
+attempt's start) per trace and drops it on the turn's terminal event.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tuichat.core.events import (
+    AttemptEnded,
+    AttemptStarted,
+    Event,
+    FirstToken,
+    HeadersReceived,
+    TerminalEvent,
+    TurnCancelled,
+    TurnFailed,
+    TurnFinished,
+    TurnStarted,
+    UsageReported,
+)
+
+logger = logging.getLogger(__name__)
+
+Row = tuple[object, ...]
+
+SESSION_SQL = "INSERT OR IGNORE INTO sessions (id, created_at, model) VALUES (?, ?, ?)"
+MESSAGE_SQL = (
+    "INSERT INTO messages (session_id, trace_id, role, content, status, model, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+ATTEMPT_SQL = (
+    "INSERT INTO attempts"
+    " (trace_id, session_id, attempt, model, provider, base_url_host, started_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+ATTEMPT_UPDATE_COLUMNS = (
+    "ended_at",
+    "ttft_ms",
+    "ttfb_ms",
+    "duration_ms",
+    "http_status",
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "status",
+    "finish_reason",
+    "served_model",
+    "error_type",
+    "error_message",
+)
+# One statement for every kind of attempt update, so a batch's updates share
+# one executemany; COALESCE keeps what earlier events already set.
+ATTEMPT_UPDATE_SQL = (
+    "UPDATE attempts SET "
+    + ", ".join(f"{column} = COALESCE(?, {column})" for column in ATTEMPT_UPDATE_COLUMNS)
+    + " WHERE trace_id = ? AND attempt = ?"
+)
+
+
+@dataclass
+class LogBatch:
+    """Rows to write in one transaction, grouped by statement."""
+
+    sessions: list[Row] = field(default_factory=list)
+    messages: list[Row] = field(default_factory=list)
+    attempts: list[Row] = field(default_factory=list)
+    attempt_updates: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
+
+    def update_attempt(self, trace_id: str, attempt: int, **values: object) -> None:
+        """Merge column values for one attempt (several events fold into one row)."""
+        self.attempt_updates.setdefault((trace_id, attempt), {}).update(values)
+
+    def statements(self) -> list[tuple[str, list[Row]]]:
+        """``(sql, rows)`` pairs in a safe order: sessions first, for the foreign key."""
+        updates = [
+            (*(values.get(column) for column in ATTEMPT_UPDATE_COLUMNS), *key)
+            for key, values in self.attempt_updates.items()
+        ]
+        groups = [
+            (SESSION_SQL, self.sessions),
+            (ATTEMPT_SQL, self.attempts),
+            (ATTEMPT_UPDATE_SQL, updates),
+            (MESSAGE_SQL, self.messages),
+        ]
+        return [(sql, rows) for sql, rows in groups if rows]
+
+
+@dataclass
+class _Turn:
+    """What the mapper remembers about a trace until its terminal event."""
+
+    session_id: str | None
+    wall_time: float
+    turn_ts: float
+    model: str | None
+    attempt_starts: dict[int, float] = field(default_factory=dict)
+
+    def wall(self, ts: float) -> float:
+        return self.wall_time + (ts - self.turn_ts)
+
+    def ms_since_attempt_start(self, attempt: int, ts: float) -> float | None:
+        start = self.attempt_starts.get(attempt)
+        return None if start is None else (ts - start) * 1000.0
+
+
+class EventMapper:
+    """Turns events into rows, keeping the per-trace state between batches."""
+
+    def __init__(self, wall_clock: Callable[[], float] = time.time) -> None:
+        self._turns: dict[str, _Turn] = {}
+        self._wall_clock = wall_clock
+
+    @property
+    def open_traces(self) -> int:
+        """Traces started and not yet ended (their state is still held)."""
+        return len(self._turns)
+
+    def add(self, batch: LogBatch, event: Event) -> None:
+        """Add the rows ``event`` implies to ``batch``; ignore events the log skips."""
+        match event:
+            case TurnStarted():
+                self._turn_started(batch, event)
+            case AttemptStarted():
+                self._attempt_started(batch, event)
+            case HeadersReceived():
+                ttfb = self._turn(event).ms_since_attempt_start(event.attempt, event.ts)
+                batch.update_attempt(
+                    event.trace_id, event.attempt, http_status=event.status_code, ttfb_ms=ttfb
+                )
+            case FirstToken():
+                ttft = self._turn(event).ms_since_attempt_start(event.attempt, event.ts)
+                batch.update_attempt(event.trace_id, event.attempt, ttft_ms=ttft)
+            case UsageReported():
+                self._usage(batch, event)
+            case AttemptEnded():
+                self._attempt_ended(batch, event)
+            case TurnFinished() | TurnFailed() | TurnCancelled():
+                self._turn_ended(batch, event)
+            case _:
+                pass  # text events, and events later issues add: nothing to log
+
+    def _turn(self, event: Event) -> _Turn:
+        """The trace's state; a trace seen mid-way is anchored at the wall clock now."""
+        turn = self._turns.get(event.trace_id)
+        if turn is None:
+            logger.debug("trace %s seen without TurnStarted", event.trace_id)
+            turn = _Turn(None, self._wall_clock(), event.ts, None)
+            self._turns[event.trace_id] = turn
+        return turn
+
+    def _turn_started(self, batch: LogBatch, event: TurnStarted) -> None:
+        self._turns[event.trace_id] = _Turn(
+            event.session_id, event.wall_time, event.ts, event.model
+        )
+        batch.sessions.append((event.session_id, event.wall_time, event.model))
+        batch.messages.append(
+            (
+                event.session_id,
+                event.trace_id,
+                "user",
+                event.prompt,
+                "ok",
+                event.model,
+                event.wall_time,
+            )
+        )
+
+    def _attempt_started(self, batch: LogBatch, event: AttemptStarted) -> None:
+        turn = self._turn(event)
+        turn.attempt_starts[event.attempt] = event.ts
+        turn.model = event.model  # a partial answer belongs to the latest attempt's model
+        batch.attempts.append(
+            (
+                event.trace_id,
+                turn.session_id,
+                event.attempt,
+                event.model,
+                event.provider,
+                event.base_url_host,
+                turn.wall(event.ts),
+            )
+        )
+
+    def _usage(self, batch: LogBatch, event: UsageReported) -> None:
+        batch.update_attempt(
+            event.trace_id,
+            event.attempt,
+            input_tokens=event.input_tokens,
+            output_tokens=event.output_tokens,
+            cached_input_tokens=event.cached_input_tokens,
+        )
+
+    def _attempt_ended(self, batch: LogBatch, event: AttemptEnded) -> None:
+        turn = self._turn(event)
+        batch.update_attempt(
+            event.trace_id,
+            event.attempt,
+            ended_at=turn.wall(event.ts),
+            duration_ms=turn.ms_since_attempt_start(event.attempt, event.ts),
+            status=event.status,
+            finish_reason=event.finish_reason,
+            served_model=event.served_model,
+            error_type=event.error_type,
+            error_message=event.error_message,
+        )
+
+    def _turn_ended(self, batch: LogBatch, event: TerminalEvent) -> None:
+        turn = self._turn(event)
+        del self._turns[event.trace_id]
+        answer = _answer(event, turn.model)
+        if answer is None:
+            return
+        if turn.session_id is None:
+            logger.warning(
+                "answer of trace %s not logged: its TurnStarted was not seen", event.trace_id
+            )
+            return
+        content, status, model = answer
+        batch.messages.append(
+            (
+                turn.session_id,
+                event.trace_id,
+                "assistant",
+                content,
+                status,
+                model,
+                turn.wall(event.ts),
+            )
+        )
+
+
+def _answer(event: TerminalEvent, attempt_model: str | None) -> tuple[str, str, str | None] | None:
+    """``(content, status, model)`` of the assistant message, or None for no row.
+
+    A cancelled turn is stored even when empty so the log shows it happened;
+    a failed turn only when text arrived, since its attempt rows hold the error.
+    """
+    if isinstance(event, TurnFinished):
+        return event.text, "ok", event.model
+    if isinstance(event, TurnCancelled):
+        return event.partial_text, "cancelled", attempt_model
+    if event.partial_text:
+        return event.partial_text, event.status, attempt_model
+    return None

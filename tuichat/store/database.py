@@ -1,0 +1,94 @@
+"""Opening the SQLite log: private file, WAL, pragmas, migrations.
+
+The log holds prompts and answers, so the file is created readable by its
+owner only *before* SQLite touches it; SQLite then gives its ``-wal`` and
+``-shm`` side files the same mode. WAL lets a ``stats`` or ``replay`` reader
+run while a chat session writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+
+from tuichat.paths import ensure_private_dir
+from tuichat.store.migrations import migrate
+
+logger = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+"""How long a write waits for another process's lock before failing."""
+
+_CONNECTION_PRAGMAS = (
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",  # safe with WAL: a crash loses at most the last commits
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+)
+
+
+def prepare_database_file(path: Path) -> None:
+    """Create the folder (0700) and an empty file (0600) if they are missing.
+
+    Modes are set explicitly rather than trusted to the umask. Existing
+    folders and files are left as the user has them.
+    """
+    parent = path.parent
+    if not parent.exists():
+        ensure_private_dir(parent)
+        parent.chmod(0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+def open_database_sync(path: Path) -> sqlite3.Connection:
+    """Open (creating and migrating if needed) the log for blocking use."""
+    prepare_database_file(path)
+    conn = sqlite3.connect(path)
+    try:
+        _enable_wal(conn, path)
+        for pragma in _CONNECTION_PRAGMAS:
+            conn.execute(pragma)
+        migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+async def open_database(path: Path) -> aiosqlite.Connection:
+    """Open (creating and migrating if needed) the log for the event loop.
+
+    File creation and migrations run in a worker thread on a short-lived
+    blocking connection, so start-up never blocks the loop on disk I/O.
+    """
+    await asyncio.to_thread(_prepare_and_migrate, path)
+    db = await aiosqlite.connect(path)
+    try:
+        for pragma in _CONNECTION_PRAGMAS:
+            await db.execute(pragma)
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+def _prepare_and_migrate(path: Path) -> None:
+    open_database_sync(path).close()
+
+
+def _enable_wal(conn: sqlite3.Connection, path: Path) -> None:
+    """Switch to WAL (persistent in the file); warn where the filesystem refuses."""
+    (mode,) = conn.execute("PRAGMA journal_mode=WAL").fetchone()
+    if str(mode).lower() != "wal":
+        logger.warning("SQLite log %s runs in %s journal mode, not WAL", path, mode)

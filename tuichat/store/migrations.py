@@ -1,0 +1,167 @@
+"""The log's schema, built by an ordered list of named migrations.
+
+Every change to the schema is a function decorated with :func:`migration`,
+named ``mNNN_what_it_does``. Its name is recorded in ``_migrations`` once it
+has run, so :func:`migrate` applies each one exactly once, in order, each in
+its own transaction.
+
+To change the schema, **append** a new migration at the end of this module.
+Never edit, rename or reorder one that has shipped: databases in the wild
+have already recorded it by name and will not run it again.
+
+Migrations take a plain :class:`sqlite3.Connection` so headless tools, tests
+and the async opener (which runs them in a worker thread) share one code path.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[Migration] = []
+"""Every migration, in the order it must run (definition order)."""
+
+
+def migration(fn: Migration) -> Migration:
+    """Register ``fn`` as the next migration; its ``__name__`` is its identity."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_sessions(conn: sqlite3.Connection) -> None:
+    """A chat session: the conversation a user keeps talking in."""
+    conn.execute(
+        """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            created_at REAL NOT NULL,
+            title TEXT,
+            model TEXT,
+            system_prompt TEXT,
+            tag TEXT
+        )
+        """
+    )
+
+
+@migration
+def m002_messages(conn: sqlite3.Connection) -> None:
+    """User prompts and assistant answers; partial answers keep their status."""
+    conn.execute(
+        """
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            trace_id TEXT,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'ok',
+            model TEXT,
+            created_at REAL NOT NULL
+        )
+        """
+    )
+
+
+@migration
+def m003_attempts(conn: sqlite3.Connection) -> None:
+    """One row per request attempt (retries and fallbacks each get a row)."""
+    conn.execute(
+        """
+        CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY,
+            trace_id TEXT NOT NULL,
+            session_id TEXT,
+            attempt INTEGER NOT NULL,
+            model TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            base_url_host TEXT,
+            started_at REAL NOT NULL,
+            ended_at REAL,
+            ttft_ms REAL,
+            ttfb_ms REAL,
+            duration_ms REAL,
+            http_status INTEGER,
+            input_tokens INTEGER,
+            output_tokens INTEGER,
+            cached_input_tokens INTEGER,
+            status TEXT NOT NULL DEFAULT 'running',
+            finish_reason TEXT,
+            served_model TEXT,
+            error_type TEXT,
+            error_message TEXT,
+            UNIQUE (trace_id, attempt)
+        )
+        """
+    )
+
+
+@migration
+def m004_indexes(conn: sqlite3.Connection) -> None:
+    """Indexes for stats over a time window, per model and per failure kind.
+
+    Lookups by trace are served by the ``UNIQUE (trace_id, attempt)`` index.
+    """
+    for statement in (
+        "CREATE INDEX idx_attempts_started_at ON attempts (started_at)",
+        "CREATE INDEX idx_attempts_model_started_at ON attempts (model, started_at)",
+        "CREATE INDEX idx_attempts_status_error_type ON attempts (status, error_type)",
+        "CREATE INDEX idx_attempts_session_id ON attempts (session_id)",
+        "CREATE INDEX idx_messages_session_id ON messages (session_id, id)",
+        "CREATE INDEX idx_messages_trace_id ON messages (trace_id)",
+        "CREATE INDEX idx_sessions_created_at ON sessions (created_at)",
+    ):
+        conn.execute(statement)
+
+
+# Append new migrations above this line, e.g.:
+#
+#     @migration
+#     def m005_attempts_cost(conn: sqlite3.Connection) -> None:
+#         """Why the column exists."""
+#         conn.execute("ALTER TABLE attempts ADD COLUMN cost_usd REAL")
+
+
+def applied_migrations(conn: sqlite3.Connection) -> set[str]:
+    """Names of the migrations already recorded in ``conn``'s database."""
+    _create_migrations_table(conn)
+    return {name for (name,) in conn.execute("SELECT name FROM _migrations")}
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply every pending migration in order; return the names applied now.
+
+    Idempotent, and safe when two processes start at once: each migration
+    re-checks its record inside a write-locked transaction before running.
+    """
+    if conn.in_transaction:
+        raise RuntimeError("migrate() needs a connection with no open transaction")
+    done = applied_migrations(conn)
+    return [fn.__name__ for fn in MIGRATIONS if fn.__name__ not in done and _apply(conn, fn)]
+
+
+def _create_migrations_table(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
+
+
+def _apply(conn: sqlite3.Connection, fn: Migration) -> bool:
+    """Run one migration in its own transaction; False if another process won."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (fn.__name__,))
+        if found.fetchone() is not None:
+            conn.execute("ROLLBACK")
+            return False
+        fn(conn)
+        conn.execute(
+            "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, time.time())
+        )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return True
