@@ -1,0 +1,13 @@
+"""The built-in simulator: a real OpenAI-compatible streaming server on loopback.
+
+Integration tests, the benchmark and ``tuichat`` with nothing configured talk
+to it over real HTTP. Timing (TTFT, tokens/s, burst) and faults (HTTP errors,
+hangs, resets, truncated or malformed streams) are chosen per server
+(:class:`SimSettings`) or per request through the model name, e.g.
+``sim?tps=0&tokens=3000`` or ``sim?scenario=http_error&status=429``.
+
+Modules: ``http1`` (hand-written HTTP/1.1), ``answers`` (deterministic text),
+``settings`` (defaults and overrides), ``openai_wire``/``openai_errors``
+(response bytes), ``exchange`` (one request, timed writer), ``streaming``
+(pacing engine), ``scenarios`` (registry), ``server``, ``thread``, ``cli``.
+"""

@@ -1,0 +1,133 @@
+"""``tuichat sim serve``: run the simulator in the foreground.
+
+The benchmark starts this as a subprocess and reads the one "listening" line
+to learn the port, so that line is printed (and flushed) only once the socket
+accepts connections. SIGINT and SIGTERM stop it cleanly with exit status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from tuichat.sim.answers import CONTENT_KINDS
+from tuichat.sim.scenarios import SCENARIOS
+from tuichat.sim.server import SimServer
+from tuichat.sim.settings import SimSettings
+
+DEFAULT_PORT = 8765
+
+
+def add_sim_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """Add ``sim`` (with its ``serve`` subcommand) to a CLI's subcommands."""
+    sim = subparsers.add_parser(
+        "sim",
+        help="built-in OpenAI-compatible simulator with fault scenarios",
+        description="A local OpenAI-compatible streaming server with controllable timing "
+        "and faults. Per-request overrides go in the model name, e.g. "
+        "'sim?tps=0&tokens=3000' or 'sim?scenario=http_error&status=429'.",
+    )
+    commands = sim.add_subparsers(dest="sim_command", metavar="COMMAND", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="serve until interrupted",
+        description="Serve the simulator until SIGINT/SIGTERM.",
+    )
+    _add_serve_options(serve)
+    return sim
+
+
+def _add_serve_options(serve: argparse.ArgumentParser) -> None:
+    defaults = SimSettings()
+    add = serve.add_argument
+    add("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    add(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help="port; 0 picks a free one (default: %(default)s)",
+    )
+    add(
+        "--ttft-ms",
+        type=float,
+        default=defaults.ttft_ms,
+        help="delay before the first token in ms (default: %(default)s)",
+    )
+    add(
+        "--tps",
+        type=float,
+        default=defaults.tps,
+        help="tokens per second; 0 sends all at once (default: %(default)s)",
+    )
+    add(
+        "--tokens",
+        type=int,
+        default=defaults.tokens,
+        help="answer length in tokens (default: %(default)s)",
+    )
+    add(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        default=defaults.scenario,
+        metavar="NAME",
+        help=f"default behaviour: {', '.join(SCENARIOS)} (default: %(default)s)",
+    )
+    add(
+        "--content",
+        choices=CONTENT_KINDS,
+        default=defaults.content,
+        help="kind of answer text (default: %(default)s)",
+    )
+    add("--api-key", default=None, help="require 'Authorization: Bearer KEY' (default: no auth)")
+
+
+def _settings(args: argparse.Namespace) -> SimSettings:
+    return SimSettings(
+        ttft_ms=args.ttft_ms,
+        tps=args.tps,
+        tokens=args.tokens,
+        scenario=args.scenario,
+        content=args.content,
+        api_key=args.api_key,
+    )
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    """Listen, announce the URL, wait for a signal, stop."""
+    server = SimServer(_settings(args))
+    try:
+        await server.start(args.host, args.port)
+    except OSError as exc:
+        print(
+            f"tuichat sim: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"tuichat simulator listening on {server.base_url}", flush=True)
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopped.set)
+    try:
+        await stopped.wait()
+    finally:
+        await server.stop()
+    return 0
+
+
+def run_sim(args: argparse.Namespace) -> int:
+    """Run the ``sim`` subcommand parsed by :func:`add_sim_parser`; returns the exit status."""
+    if args.sim_command == "serve":
+        return asyncio.run(_serve(args))
+    raise ValueError(f"unknown sim command {args.sim_command!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point: ``python -m tuichat.sim serve ...``."""
+    parser = argparse.ArgumentParser(prog="tuichat")
+    add_sim_parser(parser.add_subparsers(dest="command", required=True))
+    return run_sim(parser.parse_args(["sim", *(sys.argv[1:] if argv is None else argv)]))

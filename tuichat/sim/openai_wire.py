@@ -1,0 +1,190 @@
+"""The OpenAI Chat Completions wire format: request parsing and response bytes.
+
+Kept apart from timing and faults so another wire format (Anthropic Messages)
+can provide the same builders and reuse the streaming engine unchanged.
+Token events are built from a pre-rendered prefix and suffix around
+``json.dumps(token)``: a 3,000-token burst must cost milliseconds, not tens.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tuichat.sim.settings import MODEL_NAME
+
+KEEP_ALIVE = b": keep-alive\n\n"
+DONE = b"data: [DONE]\n\n"
+MALFORMED = b'data: {"choices": [{"delta": {"content": "x"\n\n'
+MID_STREAM_ERROR = "The server had an error while processing your request."
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON that keeps non-ASCII text as is, as OpenAI sends it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def sse(value: Any) -> bytes:
+    """One ``data:`` event carrying ``value`` as JSON."""
+    return f"data: {dumps(value)}\n\n".encode()
+
+
+def error_body(
+    message: str, type_: str, *, param: str | None = None, code: str | None = None
+) -> bytes:
+    """An OpenAI error object: ``{"error": {message, type, param, code}}``."""
+    return dumps(
+        {"error": {"message": message, "type": type_, "param": param, "code": code}}
+    ).encode()
+
+
+class BadChatRequest(Exception):
+    """The body is not a valid chat completion request (answered 400)."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """The parts of a chat completion request the simulator honours."""
+
+    model: str
+    messages: list[dict[str, Any]]
+    stream: bool = False
+    include_usage: bool = False
+    max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+
+
+def _max_tokens(body: dict[str, Any]) -> int | None:
+    for key in ("max_completion_tokens", "max_tokens"):
+        value = body.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise BadChatRequest(f"'{key}' must be an integer >= 1", key)
+        return value
+    return None
+
+
+def _stop(body: dict[str, Any]) -> tuple[str, ...]:
+    stop = body.get("stop")
+    if stop is None:
+        return ()
+    items = [stop] if isinstance(stop, str) else stop
+    if not isinstance(items, list) or not all(isinstance(s, str) and s for s in items):
+        raise BadChatRequest("'stop' must be a non-empty string or a list of them", "stop")
+    return tuple(items)
+
+
+def parse_chat_request(body: Any) -> ChatRequest:
+    """Validate a decoded JSON body the way OpenAI would (the honoured fields only)."""
+    if not isinstance(body, dict):
+        raise BadChatRequest("The request body must be a JSON object.")
+    model, messages = body.get("model"), body.get("messages")
+    if not isinstance(model, str):
+        raise BadChatRequest("you must provide a model parameter", "model")
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise BadChatRequest("'messages' must be a list of message objects", "messages")
+    options = body.get("stream_options") or {}
+    return ChatRequest(
+        model=model,
+        messages=messages,
+        stream=body.get("stream") is True,
+        include_usage=isinstance(options, dict) and options.get("include_usage") is True,
+        max_tokens=_max_tokens(body),
+        stop=_stop(body),
+    )
+
+
+def _message_text(message: dict[str, Any]) -> str:
+    """Text of a message whose content is a string or a list of parts."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+def prompt_tokens(messages: list[dict[str, Any]]) -> int:
+    """A simple, deterministic prompt size: words plus 3 per message."""
+    return sum(len(_message_text(m).split()) + 3 for m in messages)
+
+
+def usage(prompt: int, completion: int) -> dict[str, int]:
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+class OpenAIWire:
+    """Builds the bytes of one chat completion response (stream or not)."""
+
+    media_type = "text/event-stream; charset=utf-8"
+
+    def __init__(self, completion_id: str, created: int | None = None) -> None:
+        self._id = completion_id
+        self._created = int(time.time()) if created is None else created
+        head = dumps(self._chunk_base())[:-1]
+        self._token_prefix = f'data: {head},"choices":[{{"index":0,"delta":{{"content":'.encode()
+        self._token_suffix = b'},"finish_reason":null}]}\n\n'
+
+    def _chunk_base(self) -> dict[str, Any]:
+        return {
+            "id": self._id,
+            "object": "chat.completion.chunk",
+            "created": self._created,
+            "model": MODEL_NAME,
+        }
+
+    def _choice_chunk(self, delta: dict[str, str], finish_reason: str | None) -> bytes:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+        return sse({**self._chunk_base(), "choices": [choice]})
+
+    def opening(self) -> bytes:
+        """The role chunk every OpenAI stream starts with."""
+        return self._choice_chunk({"role": "assistant", "content": ""}, None)
+
+    def tokens(self, tokens: Sequence[str]) -> bytes:
+        """One content chunk per token, concatenated for a single write."""
+        prefix, suffix = self._token_prefix, self._token_suffix
+        return b"".join([prefix + dumps(token).encode() + suffix for token in tokens])
+
+    def finish(self, finish_reason: str, usage_: dict[str, int] | None) -> bytes:
+        """The finish chunk, the usage chunk when asked for, and ``[DONE]``."""
+        out = self._choice_chunk({}, finish_reason)
+        if usage_ is not None:
+            out += sse({**self._chunk_base(), "choices": [], "usage": usage_})
+        return out + DONE
+
+    def error_event(self) -> bytes:
+        """The error event OpenAI sends when generation fails mid-stream."""
+        return sse({"error": {"message": MID_STREAM_ERROR, "type": "server_error"}}) + DONE
+
+    def completion(self, text: str, finish_reason: str, usage_: dict[str, int]) -> bytes:
+        """The whole non-streamed ``chat.completion`` object."""
+        message = {"role": "assistant", "content": text}
+        choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason}
+        body = {
+            "id": self._id,
+            "object": "chat.completion",
+            "created": self._created,
+            "model": MODEL_NAME,
+            "choices": [choice],
+            "usage": usage_,
+        }
+        return dumps(body).encode()
+
+
+def models_list() -> bytes:
+    """``GET /v1/models``: the one model the simulator serves."""
+    model = {"id": MODEL_NAME, "object": "model", "created": 1_700_000_000, "owned_by": "tuichat"}
+    return dumps({"object": "list", "data": [model]}).encode()

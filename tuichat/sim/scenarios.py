@@ -1,0 +1,198 @@
+"""Scenarios: how the simulator answers, including every fault a client must survive.
+
+A scenario is anything with ``async respond(exchange) -> Outcome``; the
+registry :data:`SCENARIOS` maps the names used in ``sim?scenario=...`` to them.
+Most faults are a normal answer taken over after some tokens (a
+:class:`~tuichat.sim.streaming.Fault`), so each one also has a sensible
+non-streamed form. A new scenario is one small class and one registry entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Protocol
+
+from tuichat.sim import openai_errors
+from tuichat.sim.exchange import Exchange, Outcome
+from tuichat.sim.http1 import CannedResponse
+from tuichat.sim.openai_wire import MALFORMED, prompt_tokens
+from tuichat.sim.streaming import Fault, complete_answer, stream_answer
+
+FEW_TOKENS = 3
+
+NGINX_502 = b"""<html>
+<head><title>502 Bad Gateway</title></head>
+<body>
+<center><h1>502 Bad Gateway</h1></center>
+<hr><center>nginx/1.25.3</center>
+</body>
+</html>
+"""
+CAPTIVE_PORTAL = b"""<!DOCTYPE html>
+<html><head><title>Sign in to the network</title></head>
+<body><h1>Welcome</h1><p>Please accept the terms of use to continue.</p></body>
+</html>
+"""
+
+
+class Scenario(Protocol):
+    """How one request is answered."""
+
+    async def respond(self, ex: Exchange) -> Outcome:
+        """Write the response (or misbehave) and say what the connection does next."""
+        ...
+
+
+async def wait_forever() -> None:
+    """Block until cancelled: the client disconnecting or the server stopping."""
+    await asyncio.get_running_loop().create_future()
+
+
+def _half(n: int) -> int:
+    return max(1, n // 2)
+
+
+def _few(n: int) -> int:
+    return FEW_TOKENS
+
+
+async def _partial_body(ex: Exchange, body: bytes) -> None:
+    """Announce the full body, then send only its first half."""
+    ex.out.start(200, [("content-type", "application/json")], len(body))
+    ex.out.write(body[: len(body) // 2])
+    await ex.out.flush()
+
+
+class EndCleanly:
+    """``truncate``: the stream ends properly at the HTTP level, mid-answer."""
+
+    position = staticmethod(_half)
+
+    async def in_stream(self, ex: Exchange) -> Outcome | None:
+        ex.out.end_chunks(final=False)
+        await ex.out.flush()
+        return Outcome.KEEP_ALIVE
+
+    async def in_body(self, ex: Exchange, body: bytes) -> Outcome:
+        await _partial_body(ex, body)
+        return Outcome.CLOSE
+
+
+class Reset:
+    """``drop``: the connection dies mid-answer (abort, no chunked terminator)."""
+
+    position = staticmethod(_half)
+
+    async def in_stream(self, ex: Exchange) -> Outcome | None:
+        ex.conn.abort()
+        return Outcome.ABORTED
+
+    async def in_body(self, ex: Exchange, body: bytes) -> Outcome:
+        await _partial_body(ex, body)
+        ex.conn.abort()
+        return Outcome.ABORTED
+
+
+class Stall:
+    """``hang_mid``: some output, then silence until the client gives up."""
+
+    position = staticmethod(_few)
+
+    async def in_stream(self, ex: Exchange) -> Outcome | None:
+        await wait_forever()
+        return Outcome.ABORTED
+
+    async def in_body(self, ex: Exchange, body: bytes) -> Outcome:
+        await _partial_body(ex, body)
+        await wait_forever()
+        return Outcome.ABORTED
+
+
+class InjectMalformed:
+    """``malformed``: one event with broken JSON, then the stream carries on."""
+
+    position = staticmethod(_few)
+
+    async def in_stream(self, ex: Exchange) -> Outcome | None:
+        ex.out.write_chunk(MALFORMED)
+        return None
+
+    async def in_body(self, ex: Exchange, body: bytes) -> Outcome:
+        await ex.out.send(CannedResponse(200, body[: len(body) // 2]))
+        return Outcome.KEEP_ALIVE
+
+
+class InjectError:
+    """``error_mid_stream``: an error event after some tokens, then ``[DONE]``."""
+
+    position = staticmethod(_few)
+
+    async def in_stream(self, ex: Exchange) -> Outcome | None:
+        ex.out.end_chunks(ex.wire.error_event(), final=False)
+        await ex.out.flush()
+        return Outcome.KEEP_ALIVE
+
+    async def in_body(self, ex: Exchange, body: bytes) -> Outcome:
+        return await ex.out.send(openai_errors.server_error(), final=False)
+
+
+@dataclass(frozen=True)
+class AnswerScenario:
+    """An answer, streamed or not as the request asks, optionally with a fault."""
+
+    fault: Fault | None = None
+
+    async def respond(self, ex: Exchange) -> Outcome:
+        if ex.chat.stream:
+            return await stream_answer(ex, self.fault)
+        return await complete_answer(ex, self.fault)
+
+
+class HttpErrorScenario:
+    """``http_error``: an error status (``status=``, default 500), never streamed."""
+
+    async def respond(self, ex: Exchange) -> Outcome:
+        return await ex.out.send(openai_errors.http_error(ex.plan.status, ex.plan.retry_after))
+
+
+class ContextTooLongScenario:
+    """``context_too_long``: the 400 a provider returns for an oversized prompt."""
+
+    async def respond(self, ex: Exchange) -> Outcome:
+        response = openai_errors.context_too_long(prompt_tokens(ex.chat.messages))
+        return await ex.out.send(response)
+
+
+@dataclass(frozen=True)
+class FixedScenario:
+    """The same response every time (an HTML error page, a captive portal)."""
+
+    response: CannedResponse
+
+    async def respond(self, ex: Exchange) -> Outcome:
+        return await ex.out.send(self.response)
+
+
+class HangScenario:
+    """``hang``: read the request, then send nothing at all."""
+
+    async def respond(self, ex: Exchange) -> Outcome:
+        await wait_forever()
+        return Outcome.ABORTED
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "ok": AnswerScenario(),
+    "truncate": AnswerScenario(EndCleanly()),
+    "drop": AnswerScenario(Reset()),
+    "malformed": AnswerScenario(InjectMalformed()),
+    "error_mid_stream": AnswerScenario(InjectError()),
+    "hang_mid": AnswerScenario(Stall()),
+    "hang": HangScenario(),
+    "http_error": HttpErrorScenario(),
+    "http_html": FixedScenario(CannedResponse(502, NGINX_502, "text/html")),
+    "not_sse": FixedScenario(CannedResponse(200, CAPTIVE_PORTAL, "text/html; charset=utf-8")),
+    "context_too_long": ContextTooLongScenario(),
+}
+"""Scenario names (for ``sim?scenario=`` and ``--scenario``) and their behaviour."""
