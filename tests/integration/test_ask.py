@@ -133,3 +133,23 @@ def test_empty_prompt_is_a_usage_error(tuichat_home: Path) -> None:
 def test_database_is_private(sim: SimServerThread, tuichat_home: Path) -> None:
     ask("hello", "--base-url", sim.base_url, home=tuichat_home)
     assert (tuichat_home / "tuichat.db").stat().st_mode & 0o777 == 0o600
+
+
+def test_hostile_output_never_reaches_the_terminal(
+    sim: SimServerThread, tuichat_home: Path
+) -> None:
+    result = ask(
+        "hi",
+        "--base-url",
+        sim.base_url,
+        "--model",
+        "sim?content=hostile&tokens=120",
+        home=tuichat_home,
+    )
+    assert result.returncode == 0
+    raw = answer_text("hostile", 120)
+    assert "\x1b" in raw and "\x1b" not in result.stdout  # ESC split across tokens included
+    assert not any(0x80 <= ord(c) <= 0x9F for c in result.stdout)
+    assert "[@click=app.quit]" in result.stdout  # markup stays literal text
+    [(content,)] = rows(tuichat_home, "select content from messages where role='assistant'")
+    assert "\x1b" not in content
