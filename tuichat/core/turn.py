@@ -107,8 +107,9 @@ class Turn:
                 if isinstance(event, TERMINAL_EVENTS):
                     return
         finally:
-            if not self._task.done():
-                self._task.cancel()
+            # The consumer went away early (app quit, worker cancelled): that is
+            # a cancel too, so observers still get TurnCancelled and the partial.
+            self.cancel()
 
     def _emit(self, event: Event) -> None:
         for observer in self._observers:
