@@ -10,7 +10,14 @@ import pytest
 
 from tuichat.core import errors
 from tuichat.core.conversation import ChatMessage, ChatRequest
-from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart, UsagePart
+from tuichat.core.provider import (
+    FinishPart,
+    ResponseHead,
+    StreamPart,
+    TextPart,
+    TimingsPart,
+    UsagePart,
+)
 from tuichat.providers.openai_compat import OpenAICompatProvider, request_body
 
 REQUEST = ChatRequest(model="m", messages=(ChatMessage("user", "hi"),), max_tokens=5)
@@ -191,3 +198,16 @@ async def test_connection_refused_is_a_connection_error() -> None:
     with pytest.raises(errors.ConnectionFailed, match="cannot connect"):
         await collect(provider)
     await provider.aclose()
+
+
+async def test_reads_reasoning_tokens_and_llama_cpp_timings() -> None:
+    body = (
+        chunk("a", "stop")
+        + 'data: {"choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 9,'
+        ' "completion_tokens_details": {"reasoning_tokens": 4}},'
+        ' "timings": {"prompt_ms": 12.5, "predicted_ms": 80, "cache_n": 3}}\n\n'
+        "data: [DONE]\n\n"
+    )
+    parts = await collect(provider_for(sse_response(body)))
+    assert UsagePart(5, 9, None, None, 4) in parts
+    assert TimingsPart(12.5, 80.0, 3) in parts

@@ -13,7 +13,7 @@ Order within a turn::
 
     TurnStarted
       (AttemptStarted HeadersReceived? FirstToken? (TextDelta | TextReleased)*
-       UsageReported? AttemptEnded)+
+       UsageReported? TimingsReported? AttemptEnded)+
     TurnFinished | TurnFailed | TurnCancelled
 """
 
@@ -95,6 +95,18 @@ class UsageReported(Event):
     input_tokens: int | None
     output_tokens: int | None
     cached_input_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimingsReported(Event):
+    """Where the server's own time went (prefill vs generation), if it says."""
+
+    attempt: int
+    prefill_ms: float | None
+    generation_ms: float | None
+    cached_prompt_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

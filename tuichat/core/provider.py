@@ -38,6 +38,17 @@ class UsagePart:
     input_tokens: int | None
     output_tokens: int | None
     cached_input_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimingsPart:
+    """Server-side timings where the server reports them (llama.cpp ``timings``)."""
+
+    prefill_ms: float | None
+    generation_ms: float | None
+    cached_prompt_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +59,7 @@ class FinishPart:
     served_model: str | None = None
 
 
-StreamPart = ResponseHead | TextPart | UsagePart | FinishPart
+StreamPart = ResponseHead | TextPart | UsagePart | TimingsPart | FinishPart
 
 
 class Provider(Protocol):

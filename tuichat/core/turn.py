@@ -27,19 +27,57 @@ from tuichat.core.events import (
     HeadersReceived,
     TextDelta,
     TextReleased,
+    TimingsReported,
     TurnCancelled,
     TurnFailed,
     TurnFinished,
     TurnStarted,
     UsageReported,
 )
-from tuichat.core.provider import FinishPart, Provider, ResponseHead, TextPart, UsagePart
+from tuichat.core.provider import (
+    FinishPart,
+    Provider,
+    ResponseHead,
+    TextPart,
+    TimingsPart,
+    UsagePart,
+)
 from tuichat.core.sentence_buffer import SentenceBuffer
 from tuichat.core.untrusted import TerminalSanitizer, one_line
 
 log = logging.getLogger(__name__)
 
 Observer = Callable[[Event], None]
+
+
+MetaPart = ResponseHead | UsagePart | TimingsPart
+
+
+def meta_event(part: MetaPart, trace_id: str, ts: float, attempt: int) -> Event:
+    """The event for a non-text stream part."""
+    if isinstance(part, ResponseHead):
+        return HeadersReceived(
+            trace_id=trace_id, ts=ts, attempt=attempt, status_code=part.status_code
+        )
+    if isinstance(part, TimingsPart):
+        return TimingsReported(
+            trace_id=trace_id,
+            ts=ts,
+            attempt=attempt,
+            prefill_ms=part.prefill_ms,
+            generation_ms=part.generation_ms,
+            cached_prompt_tokens=part.cached_prompt_tokens,
+        )
+    return UsageReported(
+        trace_id=trace_id,
+        ts=ts,
+        attempt=attempt,
+        input_tokens=part.input_tokens,
+        output_tokens=part.output_tokens,
+        cached_input_tokens=part.cached_input_tokens,
+        cache_write_tokens=part.cache_write_tokens,
+        reasoning_tokens=part.reasoning_tokens,
+    )
 
 
 def new_trace_id() -> str:
@@ -167,32 +205,11 @@ class Turn:
         else:
             self._end_finished(finish)
 
-    def _on_part(
-        self, part: ResponseHead | TextPart | UsagePart, sanitizer: TerminalSanitizer
-    ) -> None:
-        now = self._clock.now()
+    def _on_part(self, part: MetaPart | TextPart, sanitizer: TerminalSanitizer) -> None:
         if isinstance(part, TextPart):
             self._on_text(sanitizer.feed(part.text))
-        elif isinstance(part, ResponseHead):
-            self._emit(
-                HeadersReceived(
-                    trace_id=self.trace_id,
-                    ts=now,
-                    attempt=self._attempt,
-                    status_code=part.status_code,
-                )
-            )
         else:
-            self._emit(
-                UsageReported(
-                    trace_id=self.trace_id,
-                    ts=now,
-                    attempt=self._attempt,
-                    input_tokens=part.input_tokens,
-                    output_tokens=part.output_tokens,
-                    cached_input_tokens=part.cached_input_tokens,
-                )
-            )
+            self._emit(meta_event(part, self.trace_id, self._clock.now(), self._attempt))
 
     def _on_text(self, text: str) -> None:
         if not text:

@@ -19,7 +19,14 @@ from httpx_sse import EventSource, aconnect_sse
 from tuichat import __version__
 from tuichat.core import errors
 from tuichat.core.conversation import ChatRequest
-from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart, UsagePart
+from tuichat.core.provider import (
+    FinishPart,
+    ResponseHead,
+    StreamPart,
+    TextPart,
+    TimingsPart,
+    UsagePart,
+)
 from tuichat.providers.http_errors import (
     http_error,
     read_bounded,
@@ -157,6 +164,9 @@ class OpenAICompatProvider:
         usage = chunk.get("usage")
         if isinstance(usage, dict):
             parts.append(_usage(usage))
+        timings = chunk.get("timings")
+        if isinstance(timings, dict):
+            parts.append(_timings(timings))
         return parts
 
 
@@ -181,14 +191,32 @@ def _choice_text(choice: Any) -> str:
 
 
 def _usage(usage: dict[str, Any]) -> UsagePart:
-    """Read usage, including cached prompt tokens where the server reports them."""
-    details = usage.get("prompt_tokens_details")
-    cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    """Read usage, with cached prompt and reasoning tokens where reported."""
     return UsagePart(
         input_tokens=_int_or_none(usage.get("prompt_tokens")),
         output_tokens=_int_or_none(usage.get("completion_tokens")),
-        cached_input_tokens=_int_or_none(cached),
+        cached_input_tokens=_detail(usage, "prompt_tokens_details", "cached_tokens"),
+        reasoning_tokens=_detail(usage, "completion_tokens_details", "reasoning_tokens"),
     )
+
+
+def _detail(usage: dict[str, Any], section: str, key: str) -> int | None:
+    details = usage.get(section)
+    return _int_or_none(details.get(key)) if isinstance(details, dict) else None
+
+
+def _timings(timings: dict[str, Any]) -> TimingsPart:
+    """llama.cpp's ``timings``: prefill (prompt) and generation (predicted) ms."""
+    return TimingsPart(
+        prefill_ms=_float_or_none(timings.get("prompt_ms")),
+        generation_ms=_float_or_none(timings.get("predicted_ms")),
+        cached_prompt_tokens=_int_or_none(timings.get("cache_n")),
+    )
+
+
+def _float_or_none(value: Any) -> float | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok else None
 
 
 def _int_or_none(value: Any) -> int | None:
