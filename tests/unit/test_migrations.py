@@ -45,6 +45,11 @@ EXPECTED_COLUMNS = {
         "served_model",
         "error_type",
         "error_message",
+        "cache_write_tokens",
+        "reasoning_tokens",
+        "server_prefill_ms",
+        "server_generation_ms",
+        "server_cached_prompt_tokens",
     ],
     "_migrations": ["name", "applied_at"],
 }

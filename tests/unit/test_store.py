@@ -526,3 +526,50 @@ def test_unknown_events_are_ignored() -> None:
     mapper.add(batch, Event(trace_id="t1", ts=T0))
 
     assert batch.statements() == []
+
+
+async def test_usage_details_and_server_timings_are_logged(tmp_path: Path) -> None:
+    from tuichat.core.events import (
+        AttemptStarted,
+        TimingsReported,
+        TurnStarted,
+        UsageReported,
+    )
+    from tuichat.store import LogWriter, open_database
+
+    db = await open_database(tmp_path / "t.db")
+    writer = LogWriter(db)
+    await writer.start()
+    common = {"trace_id": "t1"}
+    writer.observe(
+        TurnStarted(**common, ts=1.0, session_id="s", prompt="p", model="m", wall_time=100.0)
+    )
+    writer.observe(
+        AttemptStarted(**common, ts=1.0, attempt=1, model="m", provider="x", base_url_host="h")
+    )
+    writer.observe(
+        UsageReported(
+            **common,
+            ts=2.0,
+            attempt=1,
+            input_tokens=10,
+            output_tokens=5,
+            cached_input_tokens=4,
+            cache_write_tokens=6,
+            reasoning_tokens=2,
+        )
+    )
+    writer.observe(
+        TimingsReported(
+            **common, ts=2.0, attempt=1, prefill_ms=12.5, generation_ms=80.0, cached_prompt_tokens=3
+        )
+    )
+    await writer.close()
+    row = await (
+        await db.execute(
+            "select cached_input_tokens, cache_write_tokens, reasoning_tokens, server_prefill_ms,"
+            " server_generation_ms, server_cached_prompt_tokens from attempts"
+        )
+    ).fetchone()
+    await db.close()
+    assert tuple(row) == (4, 6, 2, 12.5, 80.0, 3)

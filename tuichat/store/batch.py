@@ -25,6 +25,7 @@ from tuichat.core.events import (
     FirstToken,
     HeadersReceived,
     TerminalEvent,
+    TimingsReported,
     TurnCancelled,
     TurnFailed,
     TurnFinished,
@@ -55,6 +56,11 @@ ATTEMPT_UPDATE_COLUMNS = (
     "input_tokens",
     "output_tokens",
     "cached_input_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "server_prefill_ms",
+    "server_generation_ms",
+    "server_cached_prompt_tokens",
     "status",
     "finish_reason",
     "served_model",
@@ -145,6 +151,14 @@ class EventMapper:
                 batch.update_attempt(event.trace_id, event.attempt, ttft_ms=ttft)
             case UsageReported():
                 self._usage(batch, event)
+            case TimingsReported():
+                batch.update_attempt(
+                    event.trace_id,
+                    event.attempt,
+                    server_prefill_ms=event.prefill_ms,
+                    server_generation_ms=event.generation_ms,
+                    server_cached_prompt_tokens=event.cached_prompt_tokens,
+                )
             case AttemptEnded():
                 self._attempt_ended(batch, event)
             case TurnFinished() | TurnFailed() | TurnCancelled():
@@ -201,6 +215,8 @@ class EventMapper:
             input_tokens=event.input_tokens,
             output_tokens=event.output_tokens,
             cached_input_tokens=event.cached_input_tokens,
+            cache_write_tokens=event.cache_write_tokens,
+            reasoning_tokens=event.reasoning_tokens,
         )
 
     def _attempt_ended(self, batch: LogBatch, event: AttemptEnded) -> None:

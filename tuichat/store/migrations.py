@@ -118,6 +118,19 @@ def m004_indexes(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+@migration
+def m005_attempt_usage_details(conn: sqlite3.Connection) -> None:
+    """Prompt-cache writes, reasoning tokens and server timings (prefill vs generation)."""
+    for column in (
+        "cache_write_tokens INTEGER",
+        "reasoning_tokens INTEGER",
+        "server_prefill_ms REAL",
+        "server_generation_ms REAL",
+        "server_cached_prompt_tokens INTEGER",
+    ):
+        conn.execute(f"ALTER TABLE attempts ADD COLUMN {column}")
+
+
 # Append new migrations above this line, e.g.:
 #
 #     @migration
