@@ -1,0 +1,70 @@
+"""The annotated ``config.toml`` that ``tuichat config init`` writes.
+
+It must load cleanly as written (a test checks), and it changes nothing until
+the user uncomments ``default``: with no ``default``, tuichat still picks a
+model from the environment, else the embedded ``local`` model.
+"""
+
+from __future__ import annotations
+
+EXAMPLE_CONFIG = """\
+# tuichat configuration.
+#
+# Precedence, strongest first: command-line flags, environment variables, this
+# file, built-ins. `tuichat config show` prints the result and says where each
+# value came from. Keys never go in this file: name an environment variable
+# (api_key_env) or a command that prints the key (api_key_command).
+
+# The model or chain used when --model is not given. Without it, tuichat uses
+# a model from the environment (OPENAI_API_KEY -> "openai", ANTHROPIC_API_KEY
+# -> "claude", OLLAMA_HOST -> "ollama"), else "local", the embedded model.
+# default = "fast"
+
+# Default system prompt (--system overrides it).
+# system = "You are concise."
+
+# Named models: [models.NAME]. Built-in, always there (and redefinable here):
+#   local  the embedded llama.cpp model     sim  the built-in simulator
+#
+#   provider         openai | anthropic | openai-compat | local | sim (required)
+#   model            the provider's model id (default: the NAME)
+#   base_url         API base URL up to /v1 (required for openai-compat)
+#   api_key_env      environment variable that holds the key
+#   api_key_command  command printing the key; run without a shell
+#   context_window   prompt + answer tokens the model accepts
+#   max_tokens       cap on answer tokens (--max-tokens overrides it)
+#   temperature      0 to 2
+#   price            USD per million tokens, over the price database:
+#                    { input_per_mtok, output_per_mtok,
+#                      cache_read_per_mtok, cache_write_per_mtok }
+#   model_path       (local only) a GGUF file to serve instead of the default
+
+[models.gpt-4o-mini]
+provider = "openai"
+api_key_env = "OPENAI_API_KEY"
+context_window = 128000
+
+[models.haiku]
+provider = "anthropic"
+model = "claude-3-5-haiku-latest"
+api_key_command = "pass show anthropic"
+
+# Any OpenAI-compatible server: vLLM, llama.cpp, Ollama, LM Studio,
+# OpenRouter, Groq, a LiteLLM proxy.
+[models.qwen]
+provider = "openai-compat"
+base_url = "http://localhost:11434/v1"
+model = "qwen2.5:7b"
+price = { input_per_mtok = 0, output_per_mtok = 0 }
+
+# Fallback chains: models tried in order when one fails or is rate-limited.
+# --model fast picks a chain like a model; --fallback NAME extends one.
+[chains]
+fast = ["gpt-4o-mini", "haiku", "local"]
+
+# Remap UI bindings by binding id (see the key help in the app).
+[keys]
+# quit = "ctrl+q"
+
+# [budgets] is reserved for spending limits in a later release.
+"""

@@ -1,0 +1,177 @@
+"""Read ``config.toml``: TOML syntax, then every key, into a :class:`FileConfig`.
+
+Validation stops at the first problem and reports it as one
+:class:`ConfigError` naming the file, the line (and column for syntax errors)
+and the dotted key. Top-level keys::
+
+    default  system  [models.*]  [chains]  [keys]  [budgets] (reserved, kept raw)
+
+Chain members and ``default`` may name built-in and env-derived models too, so
+the loader is told which other names exist.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tuichat.config.catalogue import ENV_MODEL_SOURCES
+from tuichat.config.errors import ConfigError, did_you_mean
+from tuichat.config.fields import Where, check_keys, dotted, quoted, shown, string, table
+from tuichat.config.locate import KeyLocator
+from tuichat.config.model import ModelSpec
+from tuichat.config.model_table import parse_model
+
+TOP_LEVEL = ("default", "system", "models", "chains", "keys", "budgets")
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_TOML_KEY_TUPLE = re.compile(r"\((?:'[^']*'(?:, )?)+\)")  # ('models', 'a') in messages
+
+
+@dataclass(frozen=True, slots=True)
+class FileConfig:
+    """What ``config.toml`` says, validated; names are kept in file order."""
+
+    path: Path
+    """The file that was read."""
+    models: dict[str, ModelSpec] = field(default_factory=dict)
+    """``[models.*]`` entries."""
+    chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """``[chains]``: name to model names."""
+    default: str | None = None
+    """``default``: a model or chain name."""
+    default_origin: str | None = None
+    """Where ``default`` was set, e.g. "config.toml line 1"."""
+    system: str | None = None
+    """``system``: the default system prompt."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """``[keys]``: binding id to key(s)."""
+    budgets_raw: dict[str, Any] = field(default_factory=dict)
+    """``[budgets]`` as written."""
+
+
+def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig | None:
+    """Read and validate ``path``; None when it does not exist."""
+    text = _read(path)
+    if text is None:
+        return None
+    where = Where(path, KeyLocator(text))
+    data = _parse(text, path)
+    check_keys(data, TOP_LEVEL, (), where, {})
+    models = _models(data, where)
+    known = {**other_models, **models}
+    chains = _chains(data, where, known)
+    return FileConfig(
+        path=path,
+        models=models,
+        chains=chains,
+        default=_default(data, where, known, chains),
+        default_origin=where.origin(("default",)) if "default" in data else None,
+        system=_system(data, where),
+        keys=_keys(data, where),
+        budgets_raw=table(data["budgets"], ("budgets",), where) if "budgets" in data else {},
+    )
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", path=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", path=path) from None
+
+
+def _parse(text: str, path: Path) -> dict[str, Any]:
+    """TOML to a dict; a syntax error becomes ``file:line:column: syntax error: ...``."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        position = _TOML_POSITION.search(message)
+        line, column = (int(position[1]), int(position[2])) if position else (None, None)
+        detail = _TOML_POSITION.sub("", message).replace(" (at end of document)", "")
+        detail = _TOML_KEY_TUPLE.sub(_dotted_tuple, detail[:1].lower() + detail[1:])
+        raise ConfigError(f"syntax error: {detail}", path=path, line=line, column=column) from None
+
+
+def _dotted_tuple(match: re.Match[str]) -> str:
+    return dotted(tuple(re.findall(r"'([^']*)'", match.group())))
+
+
+def _models(data: dict[str, Any], where: Where) -> dict[str, ModelSpec]:
+    if "models" not in data:
+        return {}
+    models = table(data["models"], ("models",), where)
+    return {name: parse_model(name, value, where) for name, value in models.items()}
+
+
+def _chains(
+    data: dict[str, Any], where: Where, models: Mapping[str, ModelSpec]
+) -> dict[str, tuple[str, ...]]:
+    chains = table(data.get("chains", {}), ("chains",), where)
+    return {name: _chain(name, members, where, models, chains) for name, members in chains.items()}
+
+
+def _chain(
+    name: str, members: Any, where: Where, models: Mapping[str, ModelSpec], chains: dict[str, Any]
+) -> tuple[str, ...]:
+    keys = ("chains", name)
+    if name in models:
+        raise where.error(keys, f"{name!r} is already a model ({models[name].origin})")
+    if not isinstance(members, list) or not members:
+        raise where.error(keys, f"must be a non-empty array of model names, got {shown(members)}")
+    for member in members:
+        _check_member(member, keys, where, models, chains)
+    if len(set(members)) != len(members):
+        twice = next(m for m in members if members.count(m) > 1)
+        raise where.error(keys, f"lists {twice!r} twice")
+    return tuple(members)
+
+
+def _check_member(
+    member: Any, keys: tuple[str, ...], where: Where, models: Mapping[str, Any], chains: Any
+) -> None:
+    if not isinstance(member, str):
+        raise where.error(keys, f"members must be model names (strings), got {shown(member)}")
+    if member in chains:
+        raise where.error(keys, f"{member!r} is a chain; a chain lists models only")
+    if member not in models:
+        raise where.error(keys, f"unknown model {quoted(member)}{_hint(member, models)}")
+
+
+def _default(
+    data: dict[str, Any], where: Where, models: Mapping[str, Any], chains: Mapping[str, Any]
+) -> str | None:
+    if "default" not in data:
+        return None
+    name = string(data["default"], ("default",), where)
+    if name not in models and name not in chains:
+        message = f"unknown model or chain {quoted(name)}{_hint(name, [*models, *chains])}"
+        raise where.error(("default",), message)
+    return name
+
+
+def _system(data: dict[str, Any], where: Where) -> str | None:
+    value = data.get("system")
+    if value is not None and not isinstance(value, str):
+        raise where.error(("system",), f"must be a string, got {shown(value)}")
+    return value
+
+
+def _keys(data: dict[str, Any], where: Where) -> dict[str, str]:
+    bindings = table(data.get("keys", {}), ("keys",), where)
+    return {binding: string(keys, ("keys", binding), where) for binding, keys in bindings.items()}
+
+
+def _hint(name: str, known: Any) -> str:
+    """Did-you-mean, or which variable would create an env-derived model."""
+    if name in ENV_MODEL_SOURCES:
+        return f" (it comes from {ENV_MODEL_SOURCES[name]}, which is not set)"
+    return did_you_mean(name, known)

@@ -1,0 +1,145 @@
+"""What configuration resolves to: frozen dataclasses, documented field by field.
+
+:class:`Settings` is the whole effective configuration (models, chains, the
+selected chain and why); :class:`ModelSpec` is one named model and where each
+of its values came from; :class:`CliOverrides` is what the command line said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+OPENAI = "openai"
+ANTHROPIC = "anthropic"
+OPENAI_COMPAT = "openai-compat"
+LOCAL = "local"
+SIM = "sim"
+PROVIDERS = (ANTHROPIC, LOCAL, OPENAI, OPENAI_COMPAT, SIM)
+"""Every provider kind a model may name."""
+EMBEDDED = (LOCAL, SIM)
+"""Provider kinds tuichat runs itself on loopback: no base URL, no key."""
+
+OPENAI_URL = "https://api.openai.com/v1"
+ANTHROPIC_URL = "https://api.anthropic.com/v1"
+DEFAULT_BASE_URLS = {OPENAI: OPENAI_URL, ANTHROPIC: ANTHROPIC_URL}
+"""Base URL of a remote provider kind when the model does not set one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """A local price override in USD per million tokens; None keeps the database's."""
+
+    input_per_mtok: float | None = None
+    """Prompt tokens that were not read from the provider's cache."""
+    output_per_mtok: float | None = None
+    """Generated tokens (reasoning tokens included)."""
+    cache_read_per_mtok: float | None = None
+    """Prompt tokens served from the provider's prompt cache."""
+    cache_write_per_mtok: float | None = None
+    """Prompt tokens written to the provider's prompt cache."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """One named model: which provider serves it, how, and where that was said."""
+
+    name: str
+    """The name users type (``--model``, ``default``, chain members)."""
+    provider: str
+    """Provider kind: one of :data:`PROVIDERS`."""
+    model: str
+    """The provider's model id (defaults to ``name``)."""
+    origin: str
+    """Where it came from: "built-in", "env OPENAI_API_KEY", "config.toml line 12", "flag"."""
+    base_url: str | None = None
+    """API base URL including the version path (``.../v1``); None for local and sim."""
+    api_key_env: str | None = None
+    """Name of the environment variable that holds the key."""
+    api_key_command: str | None = None
+    """Command (run without a shell) that prints the key on stdout."""
+    api_key: str | None = field(default=None, repr=False)
+    """A literal key from ``--api-key``; never read from the file."""
+    context_window: int | None = None
+    """Prompt + answer tokens the model accepts; None means unknown."""
+    price: Price | None = None
+    """Local price override; None uses the price database."""
+    max_tokens: int | None = None
+    """Cap on answer tokens for this model."""
+    temperature: float | None = None
+    """Sampling temperature (0–2); None leaves the provider's default."""
+    model_path: Path | None = None
+    """GGUF file the ``local`` provider serves; None is the embedded default model."""
+
+    @property
+    def key_source(self) -> str | None:
+        """Where the key comes from, without the key: "flag --api-key", "env X", ..."""
+        if self.api_key:
+            return "flag --api-key"
+        if self.api_key_env:
+            return f"env {self.api_key_env}"
+        if self.api_key_command:
+            return f"command: {self.api_key_command}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The effective configuration: flags over env vars over the file over built-ins."""
+
+    models: dict[str, ModelSpec]
+    """Every usable model by name: built-in, env-derived, from the file, ad-hoc from flags."""
+    chains: dict[str, tuple[str, ...]]
+    """Named fallback chains: model names tried in order."""
+    selected: tuple[str, ...]
+    """The chain to use now: one or more names in ``models``, first tried first."""
+    selection: str
+    """What was asked for: a model or chain name (or an ad-hoc model id)."""
+    selection_source: str
+    """Why that was selected, e.g. "default: nothing configured"."""
+    system: str | None = None
+    """Default system prompt."""
+    max_tokens: int | None = None
+    """``--max-tokens``: answer cap for every model, over each model's own."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """UI key remapping: binding id to key(s), e.g. ``{"cancel": "ctrl+c"}``."""
+    budgets_raw: dict[str, Any] = field(default_factory=dict)
+    """The ``[budgets]`` table as written; a later release gives it meaning."""
+    source_notes: list[str] = field(default_factory=list)
+    """Why each choice was made, in words, for ``config show`` and the UI."""
+    config_file: Path | None = None
+    """The file that was read, or None when there was none."""
+
+    @property
+    def primary(self) -> ModelSpec:
+        """The first model of the selected chain."""
+        return self.models[self.selected[0]]
+
+    def selected_specs(self) -> tuple[ModelSpec, ...]:
+        """The selected chain as specs, in order."""
+        return tuple(self.models[name] for name in self.selected)
+
+    def max_tokens_for(self, spec: ModelSpec) -> int | None:
+        """Answer cap for ``spec``: ``--max-tokens``, else the model's own."""
+        return self.max_tokens if self.max_tokens is not None else spec.max_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class CliOverrides:
+    """What the command line asked for; None (or empty) means "not given"."""
+
+    model: str | None = None
+    """``--model``: a model or chain name, or an ad-hoc model id."""
+    base_url: str | None = None
+    """``--base-url``: an ad-hoc OpenAI-compatible server (or a named model's new URL)."""
+    api_key: str | None = field(default=None, repr=False)
+    """``--api-key``: a literal key for the model the flags pick."""
+    system: str | None = None
+    """``--system``: the system prompt."""
+    max_tokens: int | None = None
+    """``--max-tokens``: answer cap for every model."""
+    fallbacks: list[str] = field(default_factory=list)
+    """``--fallback`` (repeatable): names tried after the selected model, in order."""
+    local_model: Path | None = None
+    """``--local-model``: a GGUF file for ``local`` to serve (and select)."""

@@ -1,0 +1,149 @@
+"""``tuichat config show``: the effective configuration, secrets masked.
+
+Keys appear only as "set or not, and from where" (``mask`` keeps a few
+characters so two keys can be told apart). ``api_key_command`` is never run
+here: showing the configuration must not prompt a password manager.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from tuichat.config.model import EMBEDDED, ModelSpec, Settings
+from tuichat.core.secrets import mask, redact
+from tuichat.core.untrusted import one_line, sanitize_text
+
+
+def key_status(spec: ModelSpec, env: Mapping[str, str]) -> dict[str, Any]:
+    """Where the key comes from and whether it is set — never the key itself.
+
+    ``set`` is None for a command: it is not run just to show the configuration.
+    """
+    if spec.api_key:
+        return {"source": "flag --api-key", "set": True, "masked": mask(spec.api_key)}
+    if spec.api_key_env:
+        value = env.get(spec.api_key_env)
+        return {"source": f"env {spec.api_key_env}", "set": bool(value), "masked": mask(value)}
+    if spec.api_key_command:
+        source = f"command: {redact(spec.api_key_command)}"
+        return {"source": source, "set": None, "masked": "(not run)"}
+    return {"source": None, "set": False, "masked": "(not set)"}
+
+
+def key_text(spec: ModelSpec, env: Mapping[str, str]) -> str:
+    """One phrase for a key: "key from env X (set: sk-…abcd)", "no key needed", ..."""
+    status = key_status(spec, env)
+    if status["source"] is None:
+        return "no key needed" if spec.provider in EMBEDDED else "no key"
+    state = {True: f"set: {status['masked']}", False: "NOT SET", None: "not run"}[status["set"]]
+    return f"key from {status['source']} ({state})"
+
+
+def settings_json(settings: Settings, path: Path, env: Mapping[str, str]) -> dict[str, Any]:
+    """Everything ``config show --json`` prints."""
+    return {
+        "config_file": str(path),
+        "config_file_exists": path.is_file(),
+        "selection": settings.selection,
+        "selected": list(settings.selected),
+        "why": settings.selection_source,
+        "system": settings.system,
+        "max_tokens": settings.max_tokens,
+        "models": {name: _model_json(spec, env) for name, spec in settings.models.items()},
+        "chains": {name: list(members) for name, members in settings.chains.items()},
+        "keys": settings.keys,
+        "budgets": settings.budgets_raw,
+        "notes": settings.source_notes,
+    }
+
+
+def settings_text(settings: Settings, path: Path, env: Mapping[str, str]) -> str:
+    """The human form of ``config show``, made inert for the terminal."""
+    exists = "exists" if path.is_file() else "not found; `tuichat config init` writes an example"
+    lines = [
+        f"config file: {path} ({exists})",
+        f"selected:    {_selection(settings)}",
+        f"why:         {settings.selection_source}",
+        f"system:      {_system(settings.system)}",
+        f"max_tokens:  {settings.max_tokens or 'per model'}",
+        "",
+        "models (* selected):",
+    ]
+    for spec in settings.models.values():
+        lines += _model_lines(spec, spec.name in settings.selected, env)
+    lines += _section("chains:", [f"{k} = {', '.join(v)}" for k, v in settings.chains.items()])
+    lines += _section("keys:", [f"{k} = {v}" for k, v in settings.keys.items()])
+    lines += _section("notes:", settings.source_notes)
+    return sanitize_text("\n".join(lines)) + "\n"
+
+
+def _model_json(spec: ModelSpec, env: Mapping[str, str]) -> dict[str, Any]:
+    price = spec.price
+    return {
+        "provider": spec.provider,
+        "model": spec.model,
+        "base_url": _safe_url(spec.base_url),
+        "key": key_status(spec, env),
+        "context_window": spec.context_window,
+        "max_tokens": spec.max_tokens,
+        "temperature": spec.temperature,
+        "price": None if price is None else asdict(price),
+        "model_path": str(spec.model_path) if spec.model_path else None,
+        "origin": spec.origin,
+    }
+
+
+def _model_lines(spec: ModelSpec, selected: bool, env: Mapping[str, str]) -> list[str]:
+    where = _safe_url(spec.base_url) or (str(spec.model_path) if spec.model_path else "")
+    extras = [key_text(spec, env)]
+    extras += [f"{k} {v}" for k, v in _tuning(spec).items() if v is not None]
+    return [
+        f"{'*' if selected else ' '} {spec.name}: {spec.provider} {spec.model} {where}".rstrip(),
+        f"    {'; '.join(extras)}; from {spec.origin}",
+    ]
+
+
+def _tuning(spec: ModelSpec) -> dict[str, object]:
+    price = spec.price
+    prices = None
+    if price is not None:
+        parts = {k.removesuffix("_per_mtok"): v for k, v in asdict(price).items()}
+        prices = ", ".join(f"{k} ${v:g}" for k, v in parts.items() if v is not None) + " /Mtok"
+    return {
+        "context_window": spec.context_window,
+        "max_tokens": spec.max_tokens,
+        "temperature": spec.temperature,
+        "price": prices,
+    }
+
+
+def _selection(settings: Settings) -> str:
+    if settings.selected == (settings.selection,):
+        return settings.selection
+    return f"{settings.selection} → {', '.join(settings.selected)}"
+
+
+def _section(title: str, rows: list[str]) -> list[str]:
+    return ["", title, *(f"  {row}" for row in rows)] if rows else []
+
+
+def _system(system: str | None) -> str:
+    if system is None:
+        return "(none)"
+    return repr(one_line(system, limit=70))
+
+
+def _safe_url(url: str | None) -> str | None:
+    """``url`` without any user:password part."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
