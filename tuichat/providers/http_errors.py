@@ -22,7 +22,13 @@ from tuichat.core.untrusted import one_line
 
 MAX_ERROR_BODY = 64 * 1024
 
-_CONTEXT_HINTS = ("context_length", "context length", "maximum context", "too many tokens")
+_CONTEXT_HINTS = (
+    "context_length",
+    "context length",
+    "maximum context",
+    "too many tokens",
+    "prompt is too long",  # Anthropic
+)
 
 
 async def read_bounded(response: httpx.Response, limit: int = MAX_ERROR_BODY) -> bytes:
@@ -99,7 +105,8 @@ def _class_for(
         return errors.AuthFailed
     if status == 429:
         return errors.RateLimited
-    if status == 529 or "overloaded" in text:
+    # A 4xx that merely mentions "overloaded" (e.g. echoing a name) is not an overload.
+    if status == 529 or kind == "overloaded_error" or (status >= 500 and "overloaded" in text):
         return errors.Overloaded
     if status == 408:
         return errors.ProviderTimeout
@@ -125,13 +132,43 @@ def http_error(
     return cls(shown, status_code=status, retry_after=parse_retry_after(headers), code=code)
 
 
-def stream_error(data: Any, secrets: Iterable[str | None] = ()) -> errors.ProviderError:
-    """Build the typed error for an ``error`` object sent inside the stream."""
+def stream_error(
+    data: Any, secrets: Iterable[str | None] = (), *, status: int | None = None
+) -> errors.ProviderError:
+    """Build the typed error for an ``error`` object sent inside the stream.
+
+    ``status`` is the HTTP status the provider uses for the same error type
+    outside a stream, where the adapter knows it; otherwise it is guessed.
+    """
     message, kind, code = error_fields(data)
     shown = one_line(redact(message or "error event in stream", secrets))
-    status = 500 if kind in (None, "server_error", "api_error") else 400
+    if status is None:
+        status = 500 if kind in (None, "server_error", "api_error") else 400
     cls = _class_for(status, kind, code, shown)
     return cls(shown, code=code or kind)
+
+
+def decode_event(data: str) -> dict[str, Any]:
+    """Decode one SSE event's JSON; anything but an object is a protocol error."""
+    try:
+        event = json.loads(data)
+    except ValueError:
+        raise errors.ProtocolError("malformed event in the stream (invalid JSON)") from None
+    if not isinstance(event, dict):
+        raise errors.ProtocolError("malformed event in the stream (not an object)")
+    return event
+
+
+async def check_event_stream(response: httpx.Response, secrets: Iterable[str | None] = ()) -> None:
+    """Raise the typed error for a failed response, or one that is not an event stream."""
+    if response.status_code >= 400:
+        body = await read_bounded(response)
+        status, reason = response.status_code, response.reason_phrase
+        raise http_error(status, reason, response.headers, body, secrets)
+    content_type = response.headers.get("content-type", "").partition(";")[0].strip()
+    if content_type != "text/event-stream":
+        shown = content_type or "no content type"
+        raise errors.ProtocolError(f"expected an event stream, got {one_line(shown)}")
 
 
 def transport_error(exc: Exception, host: str) -> errors.ProviderError:

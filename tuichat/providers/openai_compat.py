@@ -33,6 +33,7 @@ from tuichat.providers.http_errors import (
     stream_error,
     transport_error,
 )
+from tuichat.providers.sse_drain import drain
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
 
@@ -138,12 +139,14 @@ class OpenAICompatProvider:
 
     async def _parts(self, source: EventSource, state: _StreamState) -> AsyncIterator[StreamPart]:
         """Parse SSE events into parts until ``[DONE]``."""
-        async for sse in source.aiter_sse():
+        events = source.aiter_sse()
+        async for sse in events:
             data = sse.data
             if not data.strip():
                 continue
             if data.strip() == "[DONE]":
                 state.done = True
+                await drain(events)
                 return
             for part in self._chunk_parts(_load(data), state):
                 yield part

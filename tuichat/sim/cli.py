@@ -26,9 +26,10 @@ def add_sim_parser(
     """Add ``sim`` (with its ``serve`` subcommand) to a CLI's subcommands."""
     sim = subparsers.add_parser(
         "sim",
-        help="built-in OpenAI-compatible simulator with fault scenarios",
-        description="A local OpenAI-compatible streaming server with controllable timing "
-        "and faults. Per-request overrides go in the model name, e.g. "
+        help="built-in OpenAI/Anthropic-compatible simulator with fault scenarios",
+        description="A local streaming server speaking the OpenAI Chat Completions "
+        "(/v1/chat/completions) and Anthropic Messages (/v1/messages) APIs, with "
+        "controllable timing and faults. Per-request overrides go in the model name, e.g. "
         "'sim?tps=0&tokens=3000' or 'sim?scenario=http_error&status=429'.",
     )
     commands = sim.add_subparsers(dest="sim_command", metavar="COMMAND", required=True)
@@ -82,7 +83,12 @@ def _add_serve_options(serve: argparse.ArgumentParser) -> None:
         default=defaults.content,
         help="kind of answer text (default: %(default)s)",
     )
-    add("--api-key", default=None, help="require 'Authorization: Bearer KEY' (default: no auth)")
+    add(
+        "--api-key",
+        default=None,
+        help="require 'Authorization: Bearer KEY' (OpenAI routes) or 'x-api-key: KEY' "
+        "(/v1/messages) (default: no auth)",
+    )
 
 
 def _settings(args: argparse.Namespace) -> SimSettings:

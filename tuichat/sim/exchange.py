@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 
 from tuichat.sim.answers import answer_tokens
 from tuichat.sim.http1 import LAST_CHUNK, CannedResponse, Connection, chunk, response_head
-from tuichat.sim.openai_wire import ChatRequest, OpenAIWire
+from tuichat.sim.prompt_cache import CacheUse
 from tuichat.sim.records import RequestRecord
 from tuichat.sim.settings import RequestPlan
+from tuichat.sim.wire import Answer, ChatRequest, ErrorResponses, Usage, Wire, prompt_tokens
+
+__all__ = ["Answer", "Exchange", "Outcome", "ResponseWriter", "plan_answer"]
 
 
 class Outcome(enum.Enum):
@@ -111,25 +114,13 @@ class ResponseWriter:
         return Outcome.KEEP_ALIVE
 
 
-@dataclass(frozen=True)
-class Answer:
-    """The tokens a request gets after ``stop`` and ``max_tokens`` cut the full answer."""
-
-    tokens: list[str]
-    finish_reason: str
-
-    @property
-    def text(self) -> str:
-        return "".join(self.tokens)
-
-
-def _cut_at_stop(tokens: list[str], stops: tuple[str, ...]) -> list[str] | None:
-    """Tokens up to (not including) the first stop string, or None if none occurs."""
+def _cut_at_stop(tokens: list[str], stops: tuple[str, ...]) -> tuple[list[str], str] | None:
+    """Tokens up to (not including) the first stop string, and that string; None if none occurs."""
     text = "".join(tokens)
-    hits = [index for stop in stops if (index := text.find(stop)) >= 0]
+    hits = [(index, stop) for stop in stops if (index := text.find(stop)) >= 0]
     if not hits:
         return None
-    cut, kept, position = min(hits), [], 0
+    (cut, stop), kept, position = min(hits), [], 0
     for token in tokens:
         if position + len(token) >= cut:
             if head := token[: cut - position]:
@@ -137,29 +128,30 @@ def _cut_at_stop(tokens: list[str], stops: tuple[str, ...]) -> list[str] | None:
             break
         kept.append(token)
         position += len(token)
-    return kept
+    return kept, stop
 
 
 def plan_answer(content: str, n: int, max_tokens: int | None, stops: tuple[str, ...]) -> Answer:
     """The answer for a request: ``stop`` ends it with "stop", ``max_tokens`` with "length"."""
     tokens = answer_tokens(content, n)
     stopped = _cut_at_stop(tokens, stops) if stops else None
-    if stopped is not None:
-        tokens = stopped
-    if max_tokens is not None and len(tokens) > max_tokens:
-        return Answer(tokens[:max_tokens], "length")
-    return Answer(tokens, "stop")
+    kept, stop = stopped if stopped is not None else (tokens, None)
+    if max_tokens is not None and len(kept) > max_tokens:
+        return Answer(kept[:max_tokens], "length")
+    return Answer(kept, "stop", stop_sequence=stop)
 
 
 @dataclass
 class Exchange:
-    """Everything a scenario needs to answer one chat completion request."""
+    """Everything a scenario needs to answer one chat request, in its API's wire format."""
 
     out: ResponseWriter
     record: RequestRecord
     plan: RequestPlan
     chat: ChatRequest
-    wire: OpenAIWire
+    wire: Wire
+    errors: ErrorResponses
+    cache: CacheUse = field(default_factory=CacheUse)
     answer: Answer = field(init=False)
 
     def __post_init__(self) -> None:
@@ -170,3 +162,12 @@ class Exchange:
     @property
     def conn(self) -> Connection:
         return self.out.conn
+
+    def usage(self) -> Usage:
+        """The answer's token usage, prompt cache included."""
+        return Usage(
+            prompt=prompt_tokens(self.chat.messages, self.chat.system),
+            completion=len(self.answer.tokens),
+            cache_read=self.cache.read,
+            cache_creation=self.cache.created,
+        )

@@ -7,16 +7,26 @@ tested against realistic input. Keys are never echoed in full.
 from __future__ import annotations
 
 from tuichat.sim.http1 import CannedResponse
-from tuichat.sim.openai_wire import error_body
+from tuichat.sim.wire import dumps
 
 
-def _retry_after_header(seconds: float | None) -> str:
+def error_body(
+    message: str, type_: str, *, param: str | None = None, code: str | None = None
+) -> bytes:
+    """An OpenAI error object: ``{"error": {message, type, param, code}}``."""
+    return dumps(
+        {"error": {"message": message, "type": type_, "param": param, "code": code}}
+    ).encode()
+
+
+def retry_after_header(seconds: float | None) -> str:
+    """The ``retry-after`` value for ``seconds`` (1 when unset), as servers write it."""
     value = 1.0 if seconds is None else seconds
     return str(int(value)) if value == int(value) else str(value)
 
 
 def _rate_limited(retry_after: float | None) -> CannedResponse:
-    header = _retry_after_header(retry_after)
+    header = retry_after_header(retry_after)
     message = (
         "Rate limit reached for sim in organization org-sim on requests per min (RPM): "
         f"Limit 3, Used 3, Requested 1. Please try again in {header}s."
@@ -41,14 +51,19 @@ _ERROR_TYPES = {
 }
 
 
+def error_kind(status: int) -> tuple[str, str | None, str]:
+    """``(type, code, message)`` of the error OpenAI sends for ``status``."""
+    default = ("server_error", None, "The server had an error while processing your request.")
+    if 400 <= status < 500:
+        default = ("invalid_request_error", None, "Invalid request.")
+    return _ERROR_TYPES.get(status, default)
+
+
 def http_error(status: int, retry_after: float | None) -> CannedResponse:
     """The error a provider returns with ``status`` (the ``http_error`` scenario)."""
     if status == 429:
         return _rate_limited(retry_after)
-    default = ("server_error", None, "The server had an error while processing your request.")
-    if 400 <= status < 500:
-        default = ("invalid_request_error", None, "Invalid request.")
-    type_, code, message = _ERROR_TYPES.get(status, default)
+    type_, code, message = error_kind(status)
     return CannedResponse(status, error_body(message, type_, code=code))
 
 
@@ -96,9 +111,3 @@ def context_too_long(prompt_tokens: int) -> CannedResponse:
 def invalid_url(method: str, path: str) -> CannedResponse:
     message = f"Invalid URL ({method} {path})"
     return CannedResponse(404, error_body(message, "invalid_request_error"))
-
-
-def server_error() -> CannedResponse:
-    """What a non-streamed request gets where a stream would carry an error event."""
-    message = "The server had an error while processing your request."
-    return CannedResponse(500, error_body(message, "server_error"))

@@ -1,64 +1,40 @@
 """The OpenAI Chat Completions wire format: request parsing and response bytes.
 
-Kept apart from timing and faults so another wire format (Anthropic Messages)
-can provide the same builders and reuse the streaming engine unchanged.
+Kept apart from timing and faults: it is one :class:`~tuichat.sim.wire.Wire`,
+and the streaming engine and scenarios work with any of them.
 Token events are built from a pre-rendered prefix and suffix around
 ``json.dumps(token)``: a 3,000-token burst must cost milliseconds, not tens.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tuichat.sim import openai_errors
 from tuichat.sim.settings import MODEL_NAME
+from tuichat.sim.wire import Answer, BadChatRequest, ChatRequest, Usage, dumps, prompt_tokens
+
+__all__ = [
+    "BadChatRequest",
+    "ChatRequest",
+    "OpenAIWire",
+    "dumps",
+    "models_list",
+    "parse_chat_request",
+    "presented_key",
+    "prompt_tokens",
+]
 
 KEEP_ALIVE = b": keep-alive\n\n"
 DONE = b"data: [DONE]\n\n"
 MALFORMED = b'data: {"choices": [{"delta": {"content": "x"\n\n'
-MID_STREAM_ERROR = "The server had an error while processing your request."
-
-
-def dumps(value: Any) -> str:
-    """Compact JSON that keeps non-ASCII text as is, as OpenAI sends it."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def sse(value: Any) -> bytes:
     """One ``data:`` event carrying ``value`` as JSON."""
     return f"data: {dumps(value)}\n\n".encode()
-
-
-def error_body(
-    message: str, type_: str, *, param: str | None = None, code: str | None = None
-) -> bytes:
-    """An OpenAI error object: ``{"error": {message, type, param, code}}``."""
-    return dumps(
-        {"error": {"message": message, "type": type_, "param": param, "code": code}}
-    ).encode()
-
-
-class BadChatRequest(Exception):
-    """The body is not a valid chat completion request (answered 400)."""
-
-    def __init__(self, message: str, param: str | None = None) -> None:
-        super().__init__(message)
-        self.param = param
-
-
-@dataclass(frozen=True)
-class ChatRequest:
-    """The parts of a chat completion request the simulator honours."""
-
-    model: str
-    messages: list[dict[str, Any]]
-    stream: bool = False
-    include_usage: bool = False
-    max_tokens: int | None = None
-    stop: tuple[str, ...] = ()
 
 
 def _max_tokens(body: dict[str, Any]) -> int | None:
@@ -102,26 +78,20 @@ def parse_chat_request(body: Any) -> ChatRequest:
     )
 
 
-def _message_text(message: dict[str, Any]) -> str:
-    """Text of a message whose content is a string or a list of parts."""
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return ""
+def presented_key(headers: Mapping[str, str]) -> str | None:
+    """The bearer token of ``Authorization: Bearer KEY``, if any."""
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 
-def prompt_tokens(messages: list[dict[str, Any]]) -> int:
-    """A simple, deterministic prompt size: words plus 3 per message."""
-    return sum(len(_message_text(m).split()) + 3 for m in messages)
-
-
-def usage(prompt: int, completion: int) -> dict[str, int]:
+def usage(usage_: Usage) -> dict[str, int]:
+    """OpenAI's usage object."""
     return {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
+        "prompt_tokens": usage_.prompt,
+        "completion_tokens": usage_.completion,
+        "total_tokens": usage_.prompt + usage_.completion,
     }
 
 
@@ -149,37 +119,46 @@ class OpenAIWire:
         choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
         return sse({**self._chunk_base(), "choices": [choice]})
 
-    def opening(self) -> bytes:
-        """The role chunk every OpenAI stream starts with."""
-        return self._choice_chunk({"role": "assistant", "content": ""}, None)
+    def opening(self, usage: Usage) -> bytes:
+        """The role chunk every OpenAI stream starts with, and a keep-alive comment."""
+        return self._choice_chunk({"role": "assistant", "content": ""}, None) + KEEP_ALIVE
 
     def tokens(self, tokens: Sequence[str]) -> bytes:
         """One content chunk per token, concatenated for a single write."""
         prefix, suffix = self._token_prefix, self._token_suffix
         return b"".join([prefix + dumps(token).encode() + suffix for token in tokens])
 
-    def finish(self, finish_reason: str, usage_: dict[str, int] | None) -> bytes:
+    def finish(self, answer: Answer, usage_: Usage | None) -> bytes:
         """The finish chunk, the usage chunk when asked for, and ``[DONE]``."""
-        out = self._choice_chunk({}, finish_reason)
+        out = self._choice_chunk({}, answer.finish_reason)
         if usage_ is not None:
-            out += sse({**self._chunk_base(), "choices": [], "usage": usage_})
+            out += sse({**self._chunk_base(), "choices": [], "usage": usage(usage_)})
         return out + DONE
 
-    def error_event(self) -> bytes:
-        """The error event OpenAI sends when generation fails mid-stream."""
-        return sse({"error": {"message": MID_STREAM_ERROR, "type": "server_error"}}) + DONE
+    def error_event(self, status: int) -> bytes:
+        """The error event OpenAI sends when generation fails mid-stream, then ``[DONE]``."""
+        type_, _, message = openai_errors.error_kind(status)
+        return sse({"error": {"message": message, "type": type_}}) + DONE
 
-    def completion(self, text: str, finish_reason: str, usage_: dict[str, int]) -> bytes:
+    def malformed(self) -> bytes:
+        return MALFORMED
+
+    def completion(self, answer: Answer, usage_: Usage) -> bytes:
         """The whole non-streamed ``chat.completion`` object."""
-        message = {"role": "assistant", "content": text}
-        choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason}
+        message = {"role": "assistant", "content": answer.text}
+        choice = {
+            "index": 0,
+            "message": message,
+            "logprobs": None,
+            "finish_reason": answer.finish_reason,
+        }
         body = {
             "id": self._id,
             "object": "chat.completion",
             "created": self._created,
             "model": MODEL_NAME,
             "choices": [choice],
-            "usage": usage_,
+            "usage": usage(usage_),
         }
         return dumps(body).encode()
 

@@ -18,6 +18,8 @@ class RequestRecord:
     """One request and the life of its response."""
 
     id: int
+    connection_id: int
+    """Which TCP connection carried it (1, 2, ...): equal ids mean keep-alive reuse."""
     path: str
     model: str
     """The model string as the client sent it, overrides included ("" if none)."""

@@ -13,10 +13,8 @@ import asyncio
 from dataclasses import dataclass
 from typing import Protocol
 
-from tuichat.sim import openai_errors
 from tuichat.sim.exchange import Exchange, Outcome
 from tuichat.sim.http1 import CannedResponse
-from tuichat.sim.openai_wire import MALFORMED, prompt_tokens
 from tuichat.sim.streaming import Fault, complete_answer, stream_answer
 
 FEW_TOKENS = 3
@@ -115,7 +113,7 @@ class InjectMalformed:
     position = staticmethod(_few)
 
     async def in_stream(self, ex: Exchange) -> Outcome | None:
-        ex.out.write_chunk(MALFORMED)
+        ex.out.write_chunk(ex.wire.malformed())
         return None
 
     async def in_body(self, ex: Exchange, body: bytes) -> Outcome:
@@ -123,18 +121,25 @@ class InjectMalformed:
         return Outcome.KEEP_ALIVE
 
 
+@dataclass(frozen=True)
 class InjectError:
-    """``error_mid_stream``: an error event after some tokens, then ``[DONE]``."""
+    """An error event after some tokens, then the stream ends (after ``[DONE]`` for OpenAI).
 
+    ``status`` says which failure: 500 a server error (``error_mid_stream``),
+    529 an overload (``overloaded_mid_stream``). Without streaming, the
+    response is that HTTP error instead.
+    """
+
+    status: int = 500
     position = staticmethod(_few)
 
     async def in_stream(self, ex: Exchange) -> Outcome | None:
-        ex.out.end_chunks(ex.wire.error_event(), final=False)
+        ex.out.end_chunks(ex.wire.error_event(self.status), final=False)
         await ex.out.flush()
         return Outcome.KEEP_ALIVE
 
     async def in_body(self, ex: Exchange, body: bytes) -> Outcome:
-        return await ex.out.send(openai_errors.server_error(), final=False)
+        return await ex.out.send(ex.errors.http_error(self.status, None), final=False)
 
 
 @dataclass(frozen=True)
@@ -153,14 +158,14 @@ class HttpErrorScenario:
     """``http_error``: an error status (``status=``, default 500), never streamed."""
 
     async def respond(self, ex: Exchange) -> Outcome:
-        return await ex.out.send(openai_errors.http_error(ex.plan.status, ex.plan.retry_after))
+        return await ex.out.send(ex.errors.http_error(ex.plan.status, ex.plan.retry_after))
 
 
 class ContextTooLongScenario:
     """``context_too_long``: the 400 a provider returns for an oversized prompt."""
 
     async def respond(self, ex: Exchange) -> Outcome:
-        response = openai_errors.context_too_long(prompt_tokens(ex.chat.messages))
+        response = ex.errors.context_too_long(ex.usage().prompt)
         return await ex.out.send(response)
 
 
@@ -187,7 +192,8 @@ SCENARIOS: dict[str, Scenario] = {
     "truncate": AnswerScenario(EndCleanly()),
     "drop": AnswerScenario(Reset()),
     "malformed": AnswerScenario(InjectMalformed()),
-    "error_mid_stream": AnswerScenario(InjectError()),
+    "error_mid_stream": AnswerScenario(InjectError(500)),
+    "overloaded_mid_stream": AnswerScenario(InjectError(529)),
     "hang_mid": AnswerScenario(Stall()),
     "hang": HangScenario(),
     "http_error": HttpErrorScenario(),

@@ -1,5 +1,10 @@
 """The simulator server: connections, routing, request records, clean shutdown.
 
+Routes are data: each names the API (:mod:`tuichat.sim.formats`) whose
+request parsing, auth header, response bytes and errors it uses, so
+``/v1/chat/completions`` and ``/v1/messages`` share one handler, one timing
+engine and every scenario.
+
 Each connection serves requests one after another (keep-alive). While a chat
 completion is being answered, a watcher reads the connection so a client that
 closes it is noticed at once - during the TTFT wait or a hang too, not only
@@ -18,23 +23,20 @@ from typing import Any
 
 from tuichat.sim import openai_errors
 from tuichat.sim.exchange import Exchange, Outcome, ResponseWriter
+from tuichat.sim.formats import ANTHROPIC, OPENAI
 from tuichat.sim.http1 import CannedResponse, Connection, HttpRequest, ProtocolError
-from tuichat.sim.openai_wire import (
-    BadChatRequest,
-    OpenAIWire,
-    dumps,
-    models_list,
-    parse_chat_request,
-)
+from tuichat.sim.openai_wire import models_list
+from tuichat.sim.prompt_cache import PromptCache
 from tuichat.sim.records import RequestRecord
 from tuichat.sim.scenarios import SCENARIOS
 from tuichat.sim.settings import BadOverride, SimSettings, UnknownModel, plan_request
+from tuichat.sim.wire import ApiFormat, BadChatRequest, dumps
 
 __all__ = ["RequestRecord", "SimServer", "SimSettings"]
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[HttpRequest, ResponseWriter], Awaitable[Outcome]]
+Handler = Callable[[ApiFormat, HttpRequest, ResponseWriter], Awaitable[Outcome]]
 UNRECORDED_PATHS = ("/health", "/_sim/requests")
 
 
@@ -55,7 +57,7 @@ def _decode_json(body: bytes) -> Any:
 
 
 class SimServer:
-    """An OpenAI-compatible streaming server on loopback with scripted behaviour."""
+    """An OpenAI- and Anthropic-compatible streaming server on loopback, scripted."""
 
     def __init__(self, settings: SimSettings | None = None) -> None:
         self.settings = settings if settings is not None else SimSettings()
@@ -64,20 +66,28 @@ class SimServer:
         self.host = "127.0.0.1"
         self._server: asyncio.Server | None = None
         self._ids = itertools.count(1)
+        self._connection_ids = itertools.count(1)
         self._connections: dict[asyncio.Task[None], Connection] = {}
-        self._routes: dict[tuple[str, str], Handler] = {
-            ("POST", "/v1/chat/completions"): self._chat,
-            ("POST", "/chat/completions"): self._chat,
-            ("GET", "/v1/models"): self._models,
-            ("GET", "/models"): self._models,
-            ("GET", "/_sim/requests"): self._list_records,
-            ("GET", "/health"): self._health,
+        self._prompt_cache = PromptCache()
+        self._routes: dict[tuple[str, str], tuple[ApiFormat, Handler]] = {
+            ("POST", "/v1/chat/completions"): (OPENAI, self._chat),
+            ("POST", "/chat/completions"): (OPENAI, self._chat),
+            ("POST", "/v1/messages"): (ANTHROPIC, self._chat),
+            ("GET", "/v1/models"): (OPENAI, self._models),
+            ("GET", "/models"): (OPENAI, self._models),
+            ("GET", "/_sim/requests"): (OPENAI, self._list_records),
+            ("GET", "/health"): (OPENAI, self._health),
         }
 
     @property
     def base_url(self) -> str:
-        """What a client uses as its OpenAI base URL."""
-        return f"http://{_loopback_host(self.host)}:{self.port}/v1"
+        """What a client uses as its OpenAI base URL (Anthropic clients: :attr:`root_url`)."""
+        return f"{self.root_url}/v1"
+
+    @property
+    def root_url(self) -> str:
+        """``http://host:port``: what a client uses as its Anthropic base URL."""
+        return f"http://{_loopback_host(self.host)}:{self.port}"
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Listen on ``host:port`` (port 0 picks a free one, see :attr:`port`)."""
@@ -107,7 +117,7 @@ class SimServer:
         conn = Connection(reader, writer)
         self._connections[task] = conn
         try:
-            await self._serve(conn)
+            await self._serve(conn, next(self._connection_ids))
         except (ConnectionError, asyncio.CancelledError):
             pass
         except Exception:
@@ -116,7 +126,7 @@ class SimServer:
             del self._connections[task]
             conn.close()
 
-    async def _serve(self, conn: Connection) -> None:
+    async def _serve(self, conn: Connection, connection_id: int) -> None:
         """Requests one after another until the client or a scenario ends it."""
         while True:
             try:
@@ -127,17 +137,18 @@ class SimServer:
                 return
             if request is None:
                 return
-            outcome = await self._dispatch(conn, request)
+            outcome = await self._dispatch(conn, request, connection_id)
             if outcome is not Outcome.KEEP_ALIVE or not request.keep_alive:
                 return
 
-    def _new_record(self, request: HttpRequest) -> RequestRecord | None:
+    def _new_record(self, request: HttpRequest, connection_id: int) -> RequestRecord | None:
         if request.path in UNRECORDED_PATHS:
             return None
         body = _decode_json(request.body)
         model = body.get("model") if isinstance(body, dict) else None
         record = RequestRecord(
             id=next(self._ids),
+            connection_id=connection_id,
             path=request.path,
             model=model if isinstance(model, str) else "",
             scenario="",
@@ -147,64 +158,77 @@ class SimServer:
         self.records.append(record)
         return record
 
-    async def _dispatch(self, conn: Connection, request: HttpRequest) -> Outcome:
-        """Route a request; API paths check the bearer token first, like OpenAI."""
-        out = ResponseWriter(conn, self._new_record(request), keep_alive=request.keep_alive)
-        handler = self._routes.get((request.method, request.path))
-        if handler is None:
+    async def _dispatch(
+        self, conn: Connection, request: HttpRequest, connection_id: int
+    ) -> Outcome:
+        """Route a request; API paths check the key (and required headers) first."""
+        record = self._new_record(request, connection_id)
+        out = ResponseWriter(conn, record, keep_alive=request.keep_alive)
+        route = self._routes.get((request.method, request.path))
+        if route is None:
             return await out.send(openai_errors.invalid_url(request.method, request.path))
-        denied = self._check_auth(request)
+        api, handler = route
+        denied = self._check_headers(api, request)
         if denied is not None:
             return await out.send(denied)
-        return await handler(request, out)
+        return await handler(api, request, out)
 
-    def _check_auth(self, request: HttpRequest) -> CannedResponse | None:
-        """A 401 when an API key is configured and the request lacks it."""
+    def _check_headers(self, api: ApiFormat, request: HttpRequest) -> CannedResponse | None:
+        """401 when a key is configured and not presented; 400 without a required header."""
+        if request.path in UNRECORDED_PATHS:
+            return None
         key = self.settings.api_key
-        if key is None or request.path in UNRECORDED_PATHS:
-            return None
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and token.strip() == key:
-            return None
-        return openai_errors.unauthorized(token.strip() or None)
+        presented = api.presented_key(request.headers)
+        if key is not None and presented != key:
+            return api.errors.unauthorized(presented)
+        for name in api.required_headers:
+            if name not in request.headers:
+                return api.errors.bad_request(f"{name}: header is required")
+        return None
 
-    async def _chat(self, request: HttpRequest, out: ResponseWriter) -> Outcome:
-        """``POST /v1/chat/completions``: plan the answer, then let the scenario run it."""
-        prepared = self._prepare_chat(request, out)
+    async def _chat(self, api: ApiFormat, request: HttpRequest, out: ResponseWriter) -> Outcome:
+        """A chat request in ``api``'s format: plan the answer, then let the scenario run it."""
+        prepared = self._prepare_chat(api, request, out)
         if isinstance(prepared, CannedResponse):
             return await out.send(prepared)
         scenario = SCENARIOS[prepared.plan.scenario]
         return await _run_watched(out, scenario.respond(prepared))
 
-    def _prepare_chat(self, request: HttpRequest, out: ResponseWriter) -> Exchange | CannedResponse:
+    def _prepare_chat(
+        self, api: ApiFormat, request: HttpRequest, out: ResponseWriter
+    ) -> Exchange | CannedResponse:
         """The exchange for a valid request, or the error response for a bad one."""
         record = out.record
         assert record is not None
         body = _decode_json(request.body)
         if body is None:
-            return openai_errors.bad_request("We could not parse the JSON body of your request.")
+            return api.errors.bad_request("We could not parse the JSON body of your request.")
         try:
-            chat = parse_chat_request(body)
+            chat = api.parse(body)
         except BadChatRequest as exc:
-            return openai_errors.bad_request(str(exc), exc.param)
+            return api.errors.bad_request(str(exc), exc.param)
         try:
             plan = plan_request(chat.model, self.settings, SCENARIOS)
         except UnknownModel:
-            return openai_errors.model_not_found(chat.model)
+            return api.errors.model_not_found(chat.model)
         except BadOverride as exc:
-            return openai_errors.bad_request(str(exc), "model")
+            return api.errors.bad_request(str(exc), "model")
         record.scenario = plan.scenario
-        wire = OpenAIWire(f"chatcmpl-sim-{record.id}")
-        return Exchange(out=out, record=record, plan=plan, chat=chat, wire=wire)
+        wire, cache = api.new_wire(record.id), self._prompt_cache.use(chat)
+        return Exchange(
+            out=out, record=record, plan=plan, chat=chat, wire=wire, errors=api.errors, cache=cache
+        )
 
-    async def _models(self, request: HttpRequest, out: ResponseWriter) -> Outcome:
+    async def _models(self, api: ApiFormat, request: HttpRequest, out: ResponseWriter) -> Outcome:
         return await out.send(CannedResponse(200, models_list()))
 
-    async def _list_records(self, request: HttpRequest, out: ResponseWriter) -> Outcome:
+    async def _list_records(
+        self, api: ApiFormat, request: HttpRequest, out: ResponseWriter
+    ) -> Outcome:
         body = dumps([record.to_json() for record in self.records]).encode()
         return await out.send(CannedResponse(200, body))
 
-    async def _health(self, request: HttpRequest, out: ResponseWriter) -> Outcome:
+    async def _health(self, api: ApiFormat, request: HttpRequest, out: ResponseWriter) -> Outcome:
         return await out.send(CannedResponse(200, b'{"status":"ok"}'))
 
 

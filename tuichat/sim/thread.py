@@ -50,6 +50,11 @@ class SimServerThread:
         """E.g. ``http://127.0.0.1:PORT/v1``."""
         return self._server.base_url
 
+    @property
+    def root_url(self) -> str:
+        """E.g. ``http://127.0.0.1:PORT``: the base URL for an Anthropic client."""
+        return self._server.root_url
+
     def __enter__(self) -> SimServerThread:
         self.start()
         return self
