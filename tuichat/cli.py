@@ -12,34 +12,21 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from tuichat import __version__
 
-COMMANDS = ("chat", "ask", "sim")
+if TYPE_CHECKING:
+    from tuichat.config import Settings
+
+COMMANDS = ("chat", "ask", "config", "sim")
 
 log = logging.getLogger("tuichat")
 
 
-def _add_endpoint_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", "-m", help="model id (default: gpt-4o-mini, or sim)")
-    parser.add_argument("--base-url", help="OpenAI-compatible base URL (env OPENAI_BASE_URL)")
-    parser.add_argument("--api-key", help="API key (env OPENAI_API_KEY); prefer the env var")
-    parser.add_argument("--system", "-s", help="system prompt")
-    parser.add_argument("--max-tokens", type=_positive_int, help="cap on answer tokens")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The full command line, with ``--help`` on every command."""
+    from tuichat.config import add_config_parser, add_override_options
     from tuichat.sim.cli import add_sim_parser
 
     parser = argparse.ArgumentParser(
@@ -49,11 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tuichat {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chat = sub.add_parser("chat", help="interactive chat (the default)")
-    _add_endpoint_options(chat)
+    add_override_options(chat)
     ask = sub.add_parser("ask", help="ask once, stream the answer to stdout")
     ask.add_argument("prompt", help="the prompt; '-' reads it from stdin")
-    _add_endpoint_options(ask)
+    add_override_options(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    add_config_parser(sub)
     add_sim_parser(sub)
     return parser
 
@@ -67,20 +55,35 @@ def _with_default_command(argv: list[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    args = build_parser().parse_args(
-        _with_default_command(list(sys.argv[1:] if argv is None else argv))
-    )
+    raw = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(_with_default_command(raw))
     _configure_logging()
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
         print("tuichat: interrupted", file=sys.stderr)
         return 130
-    except (OSError, sqlite3.Error) as exc:
-        from tuichat.core.untrusted import one_line
+    except Exception as exc:  # one line on screen; the trace goes to the log file
+        return _report(exc)
 
-        print(f"tuichat: error: {one_line(str(exc))}", file=sys.stderr)
-        return 2
+
+def _report(exc: Exception) -> int:
+    """Print a failure as one line (config, local model, I/O, database, bugs)."""
+    from tuichat.config import ConfigError
+    from tuichat.core.untrusted import one_line
+    from tuichat.local.errors import LocalModelError
+
+    if isinstance(exc, ConfigError):
+        message = exc.one_line()
+    elif isinstance(exc, LocalModelError):
+        message = exc.message
+    elif isinstance(exc, OSError | sqlite3.Error):
+        message = str(exc)
+    else:
+        log.exception("unexpected error")
+        message = f"unexpected error ({type(exc).__name__}: {exc}); details in tuichat.log"
+    print(f"tuichat: error: {one_line(message)}", file=sys.stderr)
+    return 2
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -88,15 +91,19 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tuichat.sim.cli import run_sim
 
         return run_sim(args)
+    if args.command == "config":
+        from tuichat.config import run_config
+
+        return run_config(args)
     if args.command == "ask":
         return _ask(args)
     return _chat(args)
 
 
-def _endpoint(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from tuichat.endpoint import resolve_endpoint
+def _settings(args: argparse.Namespace) -> Settings:
+    from tuichat.config import overrides_from_args, resolve_settings
 
-    return resolve_endpoint(base_url=args.base_url, api_key=args.api_key, model=args.model)
+    return resolve_settings(overrides_from_args(args))
 
 
 def _ask(args: argparse.Namespace) -> int:
@@ -106,21 +113,13 @@ def _ask(args: argparse.Namespace) -> int:
     if not prompt.strip():
         print("tuichat: error: the prompt is empty", file=sys.stderr)
         return 2
-    options = AskOptions(
-        prompt=prompt,
-        endpoint=_endpoint(args),
-        system=args.system,
-        max_tokens=args.max_tokens,
-        json_output=args.json,
-    )
-    return run_ask(options)
+    return run_ask(AskOptions(prompt=prompt, settings=_settings(args), json_output=args.json))
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from tuichat.ui.app import ChatOptions, run_chat
+    from tuichat.ui.app import run_chat
 
-    options = ChatOptions(endpoint=_endpoint(args), system=args.system, max_tokens=args.max_tokens)
-    return run_chat(options)
+    return run_chat(_settings(args))
 
 
 def _configure_logging() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tuichat.endpoint import Endpoint
+from tuichat.config import ModelSpec, Settings
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
@@ -19,9 +19,14 @@ from tuichat.ui.widgets.prompt import PromptArea
 from tuichat.ui.widgets.transcript import AssistantMessage, Notice
 
 
+def sim_spec(sim: SimServerThread, model: str, name: str = "sim-test") -> ModelSpec:
+    """A named model served by the test's simulator."""
+    return ModelSpec(name, "openai-compat", model, origin="test", base_url=sim.base_url)
+
+
 def make_app(sim: SimServerThread, model: str, db: Path) -> TuichatApp:
     provider = OpenAICompatProvider(sim.base_url, None, name="simulator")
-    options = ChatOptions(endpoint=Endpoint(sim.base_url, None, model), database=db)
+    options = ChatOptions(model=sim_spec(sim, model), database=db)
     return TuichatApp(provider, options)
 
 
@@ -149,15 +154,47 @@ async def test_enter_while_streaming_keeps_the_draft(sim: SimServerThread, tmp_p
         await wait_until(pilot, lambda: not app.streaming)
 
 
-async def test_simulator_notice_when_nothing_is_configured(sim: SimServerThread, tmp_path: Path):
+async def test_a_startup_notice_is_shown(sim: SimServerThread, tmp_path: Path):
     provider = OpenAICompatProvider(sim.base_url, None, name="simulator")
-    app = TuichatApp(
-        provider, ChatOptions(endpoint=Endpoint(None, None, "sim"), database=tmp_path / "t.db")
+    options = ChatOptions(
+        model=sim_spec(sim, "sim"), database=tmp_path / "t.db", notice="Set OPENAI_API_KEY [b]x"
     )
+    app = TuichatApp(provider, options)
     async with app.run_test() as pilot:
         await pilot.pause()
-        notice = str(app.query_one(Notice).render())
-        assert "OPENAI_API_KEY" in notice
+        assert str(app.query_one(Notice).render()) == "Set OPENAI_API_KEY [b]x"
+
+
+async def test_switching_models_keeps_the_history(sim: SimServerThread, tmp_path: Path):
+    from tuichat.backends import Backends
+
+    first, second = sim_spec(sim, "sim?tokens=5", "first"), sim_spec(sim, "sim?tokens=7", "second")
+    settings = Settings(
+        models={"first": first, "second": second},
+        chains={},
+        selected=("first",),
+        selection="first",
+        selection_source="test",
+    )
+    with Backends(env={}) as backends:
+        options = ChatOptions(
+            model=first, settings=settings, backends=backends, database=tmp_path / "t.db"
+        )
+        app = TuichatApp(backends.provider_for(first), options)
+        async with app.run_test() as pilot:
+            await send(pilot, "one")
+            await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
+            await pilot.press("ctrl+o")
+            await pilot.press("down", "enter")
+            await wait_until(pilot, lambda: app.model_name == "second")
+            await send(pilot, "two")
+            await wait_until(pilot, lambda: len(app.query(AssistantMessage)) == 2)
+            await wait_until(pilot, lambda: not app.turn.running)
+            assert app.metrics.current.snapshot(0).output_tokens == 7
+    chats = [r for r in sim.records() if r.path.endswith("/chat/completions")]
+    assert [r.model for r in chats] == ["sim?tokens=5", "sim?tokens=7"]
+    roles = [m["role"] for m in chats[1].body["messages"]]
+    assert roles == ["user", "assistant", "user"]
 
 
 @pytest.mark.parametrize("key", ["shift+enter", "ctrl+j"])
@@ -168,3 +205,17 @@ async def test_newline_keys_add_a_line(sim: SimServerThread, tmp_path: Path, key
         assert app.query_one(PromptArea).text == "a\nb"
         assert app.turn is None
     await asyncio.sleep(0)
+
+
+async def test_quitting_mid_stream_logs_the_partial(sim: SimServerThread, tmp_path: Path):
+    app = make_app(sim, "sim?tokens=3000&tps=40", tmp_path / "t.db")
+    async with app.run_test() as pilot:
+        await send(pilot, "long one")
+        await wait_until(pilot, lambda: len(app.query_one(AssistantMessage).text) > 10)
+        await pilot.press("ctrl+q")
+    db = sqlite3.connect(tmp_path / "t.db")
+    [(status, content)] = db.execute(
+        "select status, content from messages where role='assistant'"
+    ).fetchall()
+    assert status == "cancelled" and content
+    sim.wait_for(lambda r: r.disconnected_at is not None, timeout=5)

@@ -48,6 +48,18 @@ class ChatSession:
         self.clock = clock or SystemClock()
         self.max_delay = max_delay
 
+    def switch(
+        self,
+        provider: Provider,
+        model: str,
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> None:
+        """Answer the next turns with another model; the history is kept."""
+        self.provider, self.model = provider, model
+        self.max_tokens, self.temperature = max_tokens, temperature
+
     def start_turn(self, prompt: str) -> Turn:
         """Add the prompt to the history and return the turn to iterate."""
         self.conversation.add_user(prompt)

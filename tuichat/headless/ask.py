@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from tuichat import paths
+from tuichat.backends import Backends
+from tuichat.config import Settings
+from tuichat.config.model import SIM
 from tuichat.core.chat import ChatSession
 from tuichat.core.events import Event, TextDelta, TurnCancelled, TurnFailed
 from tuichat.core.metrics import TurnMetrics
-from tuichat.core.provider import Provider
-from tuichat.endpoint import Endpoint, open_provider
+from tuichat.startup import Started, StderrProgress, start_primary
 from tuichat.store import LogWriter, open_database
 
 EXIT_OK = 0
@@ -33,9 +35,7 @@ class AskOptions:
     """What the ``ask`` command line asked for."""
 
     prompt: str
-    endpoint: Endpoint
-    system: str | None = None
-    max_tokens: int | None = None
+    settings: Settings
     json_output: bool = False
 
 
@@ -51,30 +51,39 @@ class AskOutcome:
 
 def run_ask(options: AskOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run one turn; return the process exit code."""
-    with open_provider(options.endpoint) as provider:
-        return asyncio.run(_ask(options, provider, out, err))
+    progress = StderrProgress(err)
+    with Backends(progress=None if options.json_output else progress) as backends:
+        started = start_primary(options.settings, backends)
+        progress.done()
+        if started.spec.provider == SIM and started.notice:  # canned answers: say so
+            err.write(f"tuichat: {started.notice}\n")
+        return asyncio.run(_ask(options, started, backends, out, err))
 
 
-async def _ask(options: AskOptions, provider: Provider, out: TextIO, err: TextIO) -> int:
+async def _ask(
+    options: AskOptions, started: Started, backends: Backends, out: TextIO, err: TextIO
+) -> int:
     db = await open_database(paths.database_path())
     writer = LogWriter(db)
     await writer.start()
     try:
+        settings, spec = options.settings, started.spec
         session = ChatSession(
-            provider,
-            options.endpoint.model,
-            system=options.system,
-            max_tokens=options.max_tokens,
+            started.provider,
+            spec.model,
+            system=settings.system,
+            max_tokens=settings.max_tokens_for(spec),
+            temperature=spec.temperature,
             observers=[writer.observe],
         )
         await writer.ensure_session(
-            session.session_id, model=session.model, system_prompt=options.system
+            session.session_id, model=spec.name, system_prompt=settings.system
         )
         return await _stream(options, session, out, err)
     finally:
         await writer.close()
         await db.close()
-        await provider.aclose()
+        await backends.aclose_providers()
 
 
 async def _stream(options: AskOptions, session: ChatSession, out: TextIO, err: TextIO) -> int:

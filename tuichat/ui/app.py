@@ -7,18 +7,25 @@ snapshots on a timer, never per token.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.widgets import Footer
 
 from tuichat import paths
+from tuichat.backends import Backends
+from tuichat.config import ModelSpec, Settings
 from tuichat.core.chat import ChatSession
 from tuichat.core.clock import Clock
 from tuichat.core.events import TextReleased, TurnCancelled, TurnFailed, TurnFinished
@@ -26,8 +33,10 @@ from tuichat.core.metrics import SessionMetrics
 from tuichat.core.provider import Provider
 from tuichat.core.turn import Turn
 from tuichat.core.untrusted import one_line
-from tuichat.endpoint import SIMULATOR_NOTICE, Endpoint, open_provider
+from tuichat.local.errors import LocalModelError
+from tuichat.startup import StderrProgress, start_primary
 from tuichat.store import LogWriter, open_database
+from tuichat.ui.model_picker import Choice, ModelPicker, choices
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.prompt import PromptArea
 from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript, UserMessage
@@ -39,18 +48,32 @@ HUD_INTERVAL = 0.1
 
 @dataclass(frozen=True, slots=True)
 class ChatOptions:
-    """What the ``chat`` command line asked for."""
+    """What the session starts with; ``settings`` and ``backends`` enable model switching."""
 
-    endpoint: Endpoint
+    model: ModelSpec
+    settings: Settings | None = None
+    backends: Backends | None = None
     system: str | None = None
     max_tokens: int | None = None
     database: Path | None = None
+    notice: str | None = None
 
 
-def run_chat(options: ChatOptions) -> int:
-    """Run the app until the user quits; return the exit code."""
-    with open_provider(options.endpoint) as provider:
-        app = TuichatApp(provider, options)
+def run_chat(settings: Settings) -> int:
+    """Start the selected model (with progress), run the app until the user quits."""
+    progress = StderrProgress()
+    with Backends(progress=progress) as backends:
+        started = start_primary(settings, backends)
+        progress.done()
+        options = ChatOptions(
+            model=started.spec,
+            settings=settings,
+            backends=backends,
+            system=settings.system,
+            max_tokens=settings.max_tokens,
+            notice=started.notice,
+        )
+        app = TuichatApp(started.provider, options)
         app.run()
     return app.return_code or 0
 
@@ -59,10 +82,11 @@ class TuichatApp(App[None]):
     """tuichat's terminal UI."""
 
     TITLE = "tuichat"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     BINDINGS = [
         Binding("ctrl+c", "cancel_or_copy", "Cancel / copy", priority=True, id="cancel"),
         Binding("escape", "cancel", "Cancel", show=False, priority=True, id="cancel-escape"),
+        Binding("ctrl+o", "pick_model", "Model", id="pick-model"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
 
@@ -72,11 +96,14 @@ class TuichatApp(App[None]):
         super().__init__()
         self.options = options
         self.metrics = SessionMetrics()
+        spec = options.model
+        self.model_name = spec.name
         self.session = ChatSession(
             provider,
-            options.endpoint.model,
+            spec.model,
             system=options.system,
-            max_tokens=options.max_tokens,
+            max_tokens=_max_tokens(options.max_tokens, spec),
+            temperature=spec.temperature,
             observers=[self.metrics.observe],
             clock=clock,
         )
@@ -94,8 +121,8 @@ class TuichatApp(App[None]):
     async def on_mount(self) -> None:
         self.query_one(PromptArea).focus()
         self._hud_timer = self.set_interval(HUD_INTERVAL, self.refresh_hud, pause=True)
-        if self.options.endpoint.simulated:
-            await self.transcript.add(Notice(SIMULATOR_NOTICE, kind="info"))
+        if self.options.notice:
+            await self.transcript.add(Notice(self.options.notice, kind="info"))
         await self._open_log()
 
     async def _open_log(self) -> None:
@@ -120,7 +147,10 @@ class TuichatApp(App[None]):
             await self.writer.close()
         if self._db is not None:
             await self._db.close()
-        await self.session.provider.aclose()
+        if self.options.backends is not None:
+            await self.options.backends.aclose_providers()
+        else:
+            await self.session.provider.aclose()
 
     @property
     def transcript(self) -> Transcript:
@@ -152,7 +182,7 @@ class TuichatApp(App[None]):
         try:
             async for event in turn:
                 if isinstance(event, TextReleased):
-                    await answer.append(event.text)
+                    answer.append(event.text)
                 elif isinstance(event, TurnFinished):
                     note = "stopped at max tokens" if event.finish_reason == "length" else None
                     await answer.finish(note)
@@ -192,8 +222,64 @@ class TuichatApp(App[None]):
         else:
             self.notify("Nothing to cancel. ctrl+q quits.", timeout=2)
 
+    def action_pick_model(self) -> None:
+        """Open the model picker (needs the configuration this app was started with)."""
+        if self.options.settings is None or self.options.backends is None:
+            self.notify("Model switching needs a configuration.", severity="warning")
+            return
+        picker = ModelPicker(self.options.settings, self.model_name)
+        self.push_screen(picker, self._on_model_picked)
+
+    def _on_model_picked(self, choice: Choice | None) -> None:
+        if choice is not None and self.options.settings is not None:
+            spec = self.options.settings.models[choice.members[0]]
+            self._switch_model(choice.name, spec)
+
+    @work(group="switch", exclusive=True, exit_on_error=False, description="switch model")
+    async def _switch_model(self, name: str, spec: ModelSpec) -> None:
+        """Start the model's backend off the event loop, then use it for the next turns."""
+        backends = self.options.backends
+        assert backends is not None
+        if not backends.is_ready(spec):
+            self.notify(f"Starting {spec.name}…", timeout=3)
+        try:
+            provider = await asyncio.to_thread(backends.provider_for, spec)
+        except Exception as exc:
+            self.notify(one_line(f"Cannot switch to {spec.name}: {_reason(exc)}"), severity="error")
+            return
+        self.session.switch(
+            provider,
+            spec.model,
+            max_tokens=_max_tokens(self.options.max_tokens, spec),
+            temperature=spec.temperature,
+        )
+        self.model_name = name
+        await self.transcript.add(Notice(f"Switched to {name} ({spec.provider} · {spec.model})."))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Command palette: one entry per model and chain, after Textual's own."""
+        yield from super().get_system_commands(screen)
+        if self.options.settings is None:
+            return
+        for choice in choices(self.options.settings):
+            yield SystemCommand(
+                f"Model: {choice.name}",
+                "Use this model for the next turns (the conversation is kept)",
+                partial(self._on_model_picked, choice),
+            )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Let escape through to widgets unless an answer is streaming."""
         if action == "cancel":
             return self.streaming
         return True
+
+
+def _max_tokens(flag: int | None, spec: ModelSpec) -> int | None:
+    """``--max-tokens`` for every model, else the model's own cap."""
+    return flag if flag is not None else spec.max_tokens
+
+
+def _reason(exc: Exception) -> str:
+    """One line for a failed switch: local-model errors carry their own message."""
+    return exc.message if isinstance(exc, LocalModelError) else str(exc)

@@ -1,19 +1,21 @@
 """The chat transcript: one widget per message, answers streamed as markdown.
 
 All text here is untrusted. User prompts, notices and errors are rendered as
-``Content`` built from plain strings (never parsed as markup); answers go to a
-``Markdown`` widget, which builds its content from parsed tokens, never from
-console markup. Terminal control sequences were removed in the core.
+``Content`` built from plain strings (never parsed as markup); answers go to an
+:class:`~tuichat.ui.widgets.answer_view.AnswerView`, which shows plain
+``Content`` drafts and ``Markdown`` built from parsed tokens, never console
+markup. Terminal control sequences were removed in the core.
 """
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Markdown, Static
-from textual.widgets._markdown import MarkdownStream
+from textual.widgets import Static
 
 from tuichat.core.untrusted import sanitize_text
+from tuichat.ui.widgets.answer_view import AnswerView
 
 
 def plain(text: str) -> Content:
@@ -41,33 +43,42 @@ class AssistantMessage(Vertical):
     def __init__(self, model: str) -> None:
         super().__init__(classes="message assistant")
         self.model = model
-        self.markdown = Markdown(classes="answer")
-        self._stream: MarkdownStream | None = None
+        self.markdown = AnswerView(classes="answer")
         self.text = ""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield self.markdown
 
-    async def append(self, text: str) -> None:
-        """Add released text to the answer (markdown re-parses only the tail)."""
+    def append(self, text: str) -> None:
+        """Add released text to the answer; it is rendered in coalesced steps."""
         self.text += text
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self.markdown)
-        await self._stream.write(text)
+        self.markdown.append(text)
 
     async def finish(self, status: str | None = None, *, kind: str = "info") -> None:
         """Stop streaming; show ``status`` (e.g. cancelled, an error) under it."""
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
+        await self.markdown.finish()
         if status:
             await self.mount(Notice(status, kind=kind))
+        if isinstance(self.parent, Transcript):
+            self.parent.park_older(self.markdown)
 
 
 class Transcript(VerticalScroll):
     """The scrolling list of messages; sticks to the bottom while streaming."""
 
     async def add(self, widget: Static | AssistantMessage) -> None:
-        """Append a message and keep the newest in view."""
+        """Append a message and keep the newest in view.
+
+        A new answer parks the rendered parts of older answers that are out
+        of view, so a long conversation does not slow down the next stream.
+        """
+        if isinstance(widget, AssistantMessage):
+            self.park_older(widget.markdown)
         await self.mount(widget)
         self.anchor()
+
+    def park_older(self, newest: AnswerView) -> None:
+        """Ask the other answers to park (or fold) what is out of view, when idle."""
+        for view in self.query(AnswerView):
+            if view is not newest:
+                view.park_hidden()

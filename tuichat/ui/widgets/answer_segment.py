@@ -1,0 +1,260 @@
+"""A run of answer blocks that is either a cheap draft or rendered markdown.
+
+Textual's ``Markdown`` turns each block into widgets (a list item is four, a
+table a grid), and every widget costs layout time on every frame. A long
+answer therefore shows most of itself as drafts: one ``Static`` holding the
+raw source, which lays out in microseconds. A segment is rendered when it is
+near the bottom of a view that follows the stream, when its draft gets
+painted (it scrolled into view), or in idle time after the answer ends; a
+rendered segment far from view is parked back to a draft of the same height.
+
+All text here is untrusted: a draft shows it as plain ``Content`` (never
+markup), and ``Markdown`` builds its content from parsed tokens.
+
+Two details keep the result identical to one ``Markdown`` widget:
+
+* ``Markdown`` widgets here are only ever fed by ``append`` from empty:
+  ``append`` after ``update`` loses text in Textual (``update`` leaves the
+  re-parse point after the last line, not at the last block). A rebuild
+  is a fresh widget.
+* Segments sit side by side in one vertical layout, where sibling margins
+  collapse but margins inside different parents add up. So a segment lifts
+  the outer margins of its first and last block onto itself
+  (:func:`hoist_margins`), and a block moving between segments never makes
+  the text above jump by a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.events import Resize
+from textual.geometry import Region, Spacing
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownBlock
+
+from tuichat.ui.widgets.answer_geometry import rows as measure_rows
+from tuichat.ui.widgets.markdown_blocks import block_starts
+
+ParserFactory = Callable[[], MarkdownIt]
+
+
+def _blocks(markdown: Markdown) -> list[MarkdownBlock]:
+    return [child for child in markdown.children if isinstance(child, MarkdownBlock)]
+
+
+def set_stacked(widget: Widget) -> None:
+    """Lay ``widget`` out as a column as tall as its content.
+
+    Set inline rather than in ``DEFAULT_CSS``: a new widget class with CSS of
+    its own makes Textual re-parse the app's stylesheet when it first mounts,
+    which would land on the first answer's first frame.
+    """
+    widget.styles.layout = "vertical"
+    widget.styles.height = "auto"
+
+
+def hoist_margins(holder: Widget, markdown: Markdown) -> None:
+    """Move the outer margins of ``markdown``'s first and last block to ``holder``."""
+    blocks = _blocks(markdown)
+    for block in blocks[1:-1]:
+        if block.styles.inline.clear_rule("margin"):
+            block.refresh(layout=True)
+    if not blocks:
+        holder.styles.margin = Spacing()  # an empty tail (blank lines so far)
+        return
+    first, last = blocks[0], blocks[-1]
+    for block in {first, last}:
+        top, right, bottom, left = block.styles.base.margin
+        inner = Spacing(0 if block is first else top, right, 0 if block is last else bottom, left)
+        if block.styles.margin != inner:
+            block.styles.margin = inner
+    outer = Spacing(first.styles.base.margin.top, 0, last.styles.base.margin.bottom, 0)
+    if holder.styles.margin != outer:
+        holder.styles.margin = outer
+
+
+@dataclass(frozen=True)
+class SegmentPlace:
+    """A segment's blocks and the room it took: enough to put it back."""
+
+    blocks: list[str]
+    height: int
+    width: int
+    margin: Spacing
+
+
+class DraftText(Static):
+    """A segment's raw source as plain text; asks to be rendered once painted.
+
+    Only widgets in view get ``render_lines`` calls (layout measures height
+    without it), so this is the cheapest "scrolled into view" signal there is.
+    A parked draft keeps its rendered height while the width stays the same.
+    """
+
+    def __init__(self, source: str, height: int | None = None, width: int = 0) -> None:
+        # "para\n\n" shows as the paragraph and one blank line, like its margin.
+        text = source[:-1] if source.endswith("\n") else source
+        super().__init__(Content(text), classes="answer-draft")
+        self._width = width
+        if height is not None:
+            self.styles.height = height
+            self.styles.overflow_y = "hidden"
+        self._asked = False
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if not self._asked:
+            self._asked = True
+            self.post_message(AnswerSegment.Exposed(self))
+        return super().render_lines(crop)
+
+    def on_resize(self, event: Resize) -> None:
+        if self._width and event.size.width != self._width:
+            self._width = 0
+            self.styles.height = "auto"  # the parked height was for another width
+
+
+class AnswerSegment(Widget):
+    """Consecutive top-level blocks of an answer, drafted or rendered."""
+
+    class Exposed(Message):
+        """A draft was painted: its segment is in view and wants rendering."""
+
+        def __init__(self, draft: DraftText) -> None:
+            super().__init__()
+            self.draft = draft
+
+    def __init__(self, blocks: list[str], *, parser: ParserFactory, draft: bool = True) -> None:
+        super().__init__(classes="answer-segment")
+        set_stacked(self)
+        self.blocks = list(blocks)
+        self._parser = parser
+        self._draft_on_compose = draft
+        self._parked: SegmentPlace | None = None
+        self._markdown: Markdown | None = None
+        self._shown = ""  # the source the markdown widget holds
+        self._version = 0  # bumped on every change: keys the measured height
+        self._measured: tuple[tuple[int, int], int] = ((-1, 0), 0)
+        self._exact = True  # the markdown's blocks are exactly those of _shown
+
+    @classmethod
+    def parked(cls, place: SegmentPlace, *, parser: ParserFactory) -> AnswerSegment:
+        """A draft that takes the place a segment had (unfolding)."""
+        segment = cls(place.blocks, parser=parser)
+        segment._parked = place
+        segment.styles.margin = place.margin
+        return segment
+
+    def place(self) -> SegmentPlace:
+        """What it takes to put this segment back where it is (folding)."""
+        return SegmentPlace(self.blocks, self.size.height, self.size.width, self.styles.margin)
+
+    @property
+    def source(self) -> str:
+        """The segment's markdown source: its blocks, joined."""
+        return "".join(self.blocks)
+
+    @property
+    def shown(self) -> str:
+        """What the segment shows: its source, or the live tail's text."""
+        return self._shown if self._markdown is not None else self.source
+
+    @property
+    def rendered(self) -> bool:
+        """True when the segment shows real markdown widgets."""
+        return self._markdown is not None
+
+    @property
+    def block_widgets(self) -> int:
+        """How many top-level markdown widgets the segment shows."""
+        return len(_blocks(self._markdown)) if self._markdown is not None else 0
+
+    def compose(self) -> ComposeResult:
+        if self._draft_on_compose:
+            place = self._parked
+            if place is None:
+                yield DraftText(self.source)
+            else:
+                yield DraftText(self.source, place.height or None, place.width)
+
+    async def add(self, blocks: list[str]) -> None:
+        """Append settled blocks: the markdown re-parses only its last block."""
+        self.blocks.extend(blocks)
+        if self._markdown is not None:
+            await self.show(self.source, settled=True)
+        else:
+            await self._draft()
+
+    async def show(self, source: str, *, settled: bool = False, exact: bool = False) -> None:
+        """Render ``source`` (the live tail's path; ``settled`` for whole blocks).
+
+        An extension goes through ``Markdown.append``, which re-parses only
+        the last block. Textual treats every block before it as final, which
+        is only certain for settled text: an unsettled line may still join
+        the block above (``2`` becoming ``2.``). ``exact`` makes sure: if the
+        blocks shown do not match a fresh parse, the segment is rebuilt.
+        """
+        markdown = self._markdown
+        if markdown is None or not source.startswith(self._shown):
+            await self._rebuild(source)
+            return
+        if source != self._shown:
+            if not settled and self.block_widgets > 1:
+                self._exact = False
+            await markdown.append(source[len(self._shown) :])
+            self._shown = source
+        if exact and not self._exact and self.block_widgets != len(block_starts(source)):
+            await self._rebuild(source)
+            return
+        self._changed()
+
+    async def render_markdown(self) -> None:
+        """Replace the draft with markdown."""
+        if self._markdown is None:
+            await self._rebuild(self.source)
+
+    async def use_parser(self, parser: ParserFactory) -> None:
+        """Parse with ``parser`` from now on (rebuilding if rendered)."""
+        self._parser = parser
+        if self._markdown is not None:
+            await self._rebuild(self.source)
+
+    async def park(self) -> None:
+        """Drop the markdown widgets, keeping the same height at this width."""
+        if self._markdown is not None:
+            await self._draft(height=self.size.height or None)
+
+    def rows(self, width: int, screen: int) -> int:
+        """Height with margins at ``width``, measured once per change."""
+        key = (self._version, width)
+        if self._measured[0] != key:
+            self._measured = (key, measure_rows(self, width, screen))
+        return self._measured[1]
+
+    def _changed(self) -> None:
+        self._version += 1
+        if self._markdown is not None:
+            hoist_margins(self, self._markdown)
+
+    async def _rebuild(self, source: str) -> None:
+        markdown = Markdown(parser_factory=self._parser)
+        await self.remove_children()
+        await self.mount(markdown)
+        await markdown.append(source)
+        self._markdown, self._shown, self._exact = markdown, source, True
+        self._changed()
+
+    async def _draft(self, height: int | None = None) -> None:
+        await self.remove_children()
+        self._markdown, self._shown = None, ""
+        self._version += 1
+        if height is None:
+            self.styles.margin = Spacing()
+        await self.mount(DraftText(self.source, height, self.size.width))

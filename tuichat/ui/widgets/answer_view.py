@@ -1,0 +1,419 @@
+"""A streamed answer whose cost per update is bounded by what is visible.
+
+One ``Markdown`` widget fed the whole answer gets slower with every block: a
+block is several widgets, and every frame lays out every widget. Here:
+
+* :class:`~tuichat.ui.widgets.markdown_blocks.BlockSplitter` settles
+  top-level blocks as soon as they are final and re-parses only the open tail.
+* The open tail is the *live* segment, a small ``Markdown`` updated each
+  step. Settled blocks go to segments of a few blocks each (:func:`group_blocks`).
+* While the view follows the stream (scrolled to the bottom), only the
+  segments the last screen shows are rendered; the others are drafts (plain
+  text, one widget each), and rendered segments far above are parked back to
+  drafts. So a step costs what the last screen costs, however long the answer.
+* Text is applied in steps, at most one per ``FRAME`` (longer if a step was
+  slow, so a burst leaves the event loop time to read the stream). More text
+  than anyone reads in a frame (a burst, a cached answer) waits one frame
+  more, and then renders nothing new: the next step will have moved on. The
+  end of the stream skips the wait, so the final text shows at once.
+* A draft that gets painted (scrolled into view) is rendered in the next step;
+  after the stream the rest are rendered in idle time, nearest to the viewport
+  first, a frame's budget at a time, so input never waits long.
+
+All mutations run in one worker, one step at a time; the rest of the app only
+calls :meth:`AnswerView.append` (sync) and awaits :meth:`AnswerView.finish`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from weakref import WeakSet
+
+from textual.app import ComposeResult
+from textual.widget import Widget
+
+from tuichat.ui.widgets import answer_geometry as geometry
+from tuichat.ui.widgets.answer_segment import (
+    AnswerSegment,
+    DraftText,
+    SegmentPlace,
+    set_stacked,
+)
+from tuichat.ui.widgets.markdown_blocks import (
+    BlockSplitter,
+    group_blocks,
+    references,
+    render_parser,
+    split_blocks,
+)
+from tuichat.ui.widgets.render_cache import trim_render_cache
+
+log = logging.getLogger(__name__)
+
+FRAME = 1 / 30  # at most one layout-changing step per frame-ish interval
+BURST_CHARS = 1_000  # more new text than this in one step: a burst, not reading speed
+RENDER_SLACK = 2  # rows rendered beyond the screen, for rounding and scrollbars
+PARK_SCREENS = 3  # while streaming, rendered segments this far up are parked
+IDLE_DELAY = 0.5  # after the stream ends, idle rendering starts this much later
+IDLE_BUDGET = 0.012  # seconds of idle rendering per frame
+
+# Answers still streaming: idle rendering of other answers yields to them.
+_STREAMING: WeakSet[AnswerView] = WeakSet()
+
+
+class AnswerView(Widget):
+    """A streamed markdown answer: drafts out of view, markdown in view."""
+
+    def __init__(self, *, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        set_stacked(self)
+        self._text = ""
+        self._unsent: list[str] = []
+        self._splitter = BlockSplitter()
+        self._parser = render_parser()
+        self._segments: list[AnswerSegment] = []  # settled, top to bottom
+        self._live = AnswerSegment([], parser=self._parser, draft=False)
+        self._tail_closed = False  # the live segment became the last settled one
+        self._folded: list[SegmentPlace] | None = None
+        self._wanted: dict[AnswerSegment, None] = {}  # exposed drafts, in order
+        self._wake = asyncio.Event()  # something to do
+        self._hurry = asyncio.Event()  # don't wait out the frame: finish, exposure
+        self._ending = False  # finish() was called
+        self._ended = asyncio.Event()  # the whole text is mounted
+        self._park_requested = False
+        self._unfold_requested = False
+        self._checked = False  # the final blocks were checked against the whole text
+        self._swept = False  # idle rendering is done (or given up)
+        self._working = False
+
+    @property
+    def source(self) -> str:
+        """Everything appended so far (what one ``Markdown`` would be given)."""
+        return self._text
+
+    @property
+    def segments(self) -> list[AnswerSegment]:
+        """The segments, top to bottom (the live tail last while streaming)."""
+        return self._segments if self._tail_closed else [*self._segments, self._live]
+
+    @property
+    def streaming(self) -> bool:
+        """True from the first text until the final text is mounted."""
+        return bool(self._text) and not self._ended.is_set()
+
+    def compose(self) -> ComposeResult:
+        yield self._live
+
+    def on_mount(self) -> None:
+        if self._text:
+            self._ensure_worker()  # text that came before the view was mounted
+
+    def append(self, text: str) -> None:
+        """Queue ``text``; it reaches the screen within a step or two."""
+        if not text or self._ending:
+            return
+        self._text += text
+        self._unsent.append(text)
+        _STREAMING.add(self)
+        self._wake.set()
+        self._ensure_worker()
+
+    async def finish(self) -> None:
+        """End the stream; return once the whole text is in the view.
+
+        (An unmounted view returns at once and renders when it is mounted.)
+        """
+        self._ending = True
+        if not self._text:
+            self._ended.set()
+            return
+        if not self.is_attached:
+            return
+        self._hurry.set()
+        self._wake.set()
+        self._ensure_worker()
+        await self._ended.wait()
+
+    def park_hidden(self) -> None:
+        """Park rendered segments well out of view (another answer is starting)."""
+        if self._ended.is_set():
+            self._park_requested = True
+            self._hurry.set()
+            self._ensure_worker()
+
+    def on_answer_segment_exposed(self, message: AnswerSegment.Exposed) -> None:
+        """A draft was painted: render it in the next step."""
+        message.stop()
+        segment = message.draft.parent
+        if segment is self:
+            self._unfold_requested = True  # the folded answer scrolled into view
+        elif isinstance(segment, AnswerSegment) and not segment.rendered:
+            self._wanted[segment] = None
+        else:
+            return
+        if self._ended.is_set():
+            self._hurry.set()  # while streaming, the next step comes soon anyway
+        self._wake.set()
+        self._ensure_worker()
+
+    # -- the worker ---------------------------------------------------------
+
+    def _ensure_worker(self) -> None:
+        if not self._working and self.is_attached:
+            self._working = True
+            self.run_worker(
+                self._work(),
+                name="answer-view",
+                group="answer-view",
+                description="render the streamed answer",
+                exit_on_error=False,
+            )
+
+    async def _work(self) -> None:
+        try:
+            if not self._ended.is_set():
+                await self._stream()
+            await self._tidy()
+        except Exception:
+            if self.is_attached and self.app.is_running:
+                log.exception("rendering the answer failed; showing it as plain text")
+                await self._show_plain()
+        finally:
+            if self._ending:
+                self._ended.set()  # finish() never hangs, even on failure
+                _STREAMING.discard(self)
+            self._working = False
+
+    async def _stream(self) -> None:
+        """Apply text in steps until the stream ends."""
+        loop = asyncio.get_running_loop()
+        deferred = False
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            self._hurry.clear()
+            closing = self._ending  # text appended before finish() is unsent now
+            if not (closing or deferred) and sum(map(len, self._unsent)) >= BURST_CHARS:
+                deferred = True  # a burst: what we would show now is gone a frame later
+                self._wake.set()
+                await self._nap(FRAME)
+                continue
+            deferred = False
+            started = loop.time()
+            await self._step(closing)
+            if closing:
+                self._ended.set()
+                _STREAMING.discard(self)
+                return
+            spent = loop.time() - started
+            await self._nap(max(FRAME, 2 * spent) - spent)
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less if something is urgent."""
+        if seconds > 0 and not self._hurry.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._hurry.wait(), seconds)
+
+    async def _step(self, closing: bool) -> None:
+        text = "".join(self._unsent)
+        self._unsent.clear()
+        settled = self._splitter.feed(text) if text else []
+        with self.app.batch_update():
+            if settled:
+                await self._settle(settled)
+            if closing:
+                await self._close_live(self._splitter.close())
+            else:
+                await self._live.show(self._splitter.tail)
+            await self._triage(render=closing or len(text) < BURST_CHARS)  # a burst goes on
+            await self._render_wanted()
+        trim_render_cache()
+
+    async def _settle(self, blocks: list[str]) -> None:
+        """Add settled blocks: top up the last segment, then new drafts."""
+        last = self._segments[-1] if self._segments else None
+        used = len(last.source) if last is not None else 0
+        first, *rest = group_blocks(blocks, used)
+        if last is not None and first:
+            await last.add(first)
+        elif first:
+            rest.insert(0, first)
+        new = [AnswerSegment(group, parser=self._parser) for group in rest]
+        if new:
+            self._segments.extend(new)
+            await self.mount_all(new, before=self._live)
+
+    async def _close_live(self, blocks: list[str]) -> None:
+        """The tail's last blocks stay where they are, as the final segment."""
+        self._live.blocks = blocks
+        await self._live.show("".join(blocks), exact=True)
+        self._segments.append(self._live)
+        self._tail_closed = True
+
+    async def _triage(self, *, render: bool) -> None:
+        """Following the bottom: render what the last screen shows, park what is far up."""
+        scroller = geometry.scroller_of(self)
+        if scroller is None or not geometry.follows_bottom(scroller):
+            return  # the reader scrolled away: exposures decide what to render
+        screen = geometry.screen_rows(scroller)
+        width = geometry.content_width(self, scroller)
+        below = 0  # rows between the segment's bottom and the answer's
+        for segment in reversed(self.segments):
+            if below >= screen * PARK_SCREENS:
+                if segment.rendered and segment is not self._live:  # (the live one streams)
+                    await segment.park()
+                continue
+            if render and below < screen + RENDER_SLACK:
+                await segment.render_markdown()
+            below += segment.rows(width, screen)
+
+    async def _render_wanted(self) -> None:
+        """Render exposed drafts that are still in view."""
+        scroller = geometry.scroller_of(self)
+        view = scroller.region if scroller is not None else None
+        while self._wanted:
+            segment = next(iter(self._wanted))
+            del self._wanted[segment]
+            if view is None or geometry.distance(segment.region, view) == 0:
+                await self._render_in_place(segment)
+
+    async def _render_in_place(self, segment: AnswerSegment) -> None:
+        """Render ``segment``; if it is above the viewport, keep the view still."""
+        scroller = geometry.scroller_of(self)
+        if scroller is None or geometry.follows_bottom(scroller):
+            await segment.render_markdown()
+            return
+        above = bool(segment.region) and segment.region.bottom <= scroller.region.y
+        width, screen = geometry.content_width(self, scroller), geometry.screen_rows(scroller)
+        before = segment.rows(width, screen)
+        await segment.render_markdown()
+        if above:
+            grown = segment.rows(width, screen) - before
+            scroller.scroll_to(y=scroller.scroll_y + grown, animate=False, immediate=True)
+
+    async def _tidy(self) -> None:
+        """After the stream: exposures at once; parking and rendering when idle."""
+        loop = asyncio.get_running_loop()
+        idle_from = loop.time() + IDLE_DELAY
+        while True:
+            self._hurry.clear()
+            if await self._serve_requests():
+                continue
+            idle = loop.time() >= idle_from
+            if idle and self._park_requested:
+                self._park_requested, self._swept = False, True
+                with self.app.batch_update():
+                    await self._park_hidden()
+                continue
+            if self._swept and not self._park_requested:
+                return
+            if not idle:
+                await self._nap(idle_from - loop.time())
+            elif any(view is not self for view in _STREAMING):
+                return  # another answer streams: it needs the frames
+            elif await self._idle_step(loop.time() + IDLE_BUDGET):
+                await self._nap(FRAME / 2)
+            else:
+                self._swept = True
+
+    async def _serve_requests(self) -> bool:
+        """Unfold or render what was exposed; True if there was anything."""
+        if not (self._unfold_requested or self._wanted):
+            return False
+        with self.app.batch_update():
+            if self._unfold_requested:
+                self._unfold_requested = False
+                await self._unfold()
+            await self._render_wanted()
+        return True
+
+    async def _idle_step(self, deadline: float) -> bool:
+        """Render drafts nearest the viewport until ``deadline``; False if none."""
+        if not self._checked:
+            self._checked = True
+            await self._check_blocks()
+        loop = asyncio.get_running_loop()
+        while (segment := self._nearest_draft()) is not None:
+            with self.app.batch_update():
+                await self._render_in_place(segment)
+            if loop.time() >= deadline:
+                return True
+        return False
+
+    def _nearest_draft(self) -> AnswerSegment | None:
+        drafts = [segment for segment in reversed(self._segments) if not segment.rendered]
+        scroller = geometry.scroller_of(self)
+        if not drafts or scroller is None:
+            return drafts[0] if drafts else None
+        view = scroller.region
+        return min(drafts, key=lambda segment: geometry.distance(segment.region, view))
+
+    async def _park_hidden(self) -> None:
+        """Park what is over a screen from view; fold the answer if all of it is."""
+        scroller = geometry.scroller_of(self)
+        if scroller is None or self._folded is not None:
+            return
+        view = scroller.region
+        for segment in self._segments:
+            if segment.rendered and geometry.distance(segment.region, view) > view.height:
+                await segment.park()
+        if geometry.distance(self.region, view) > view.height:
+            await self._fold()
+
+    async def _fold(self) -> None:
+        """Collapse the answer into one draft of the same height.
+
+        Every widget costs layout time on every frame, so a long conversation
+        keeps one widget per answer out of view, not one per segment.
+        """
+        self._folded = [segment.place() for segment in self._segments]
+        height, width = self.size.height, self.size.width
+        await self.remove_children()
+        self._segments = []
+        await self.mount(DraftText(self._text, height or None, width))
+
+    async def _unfold(self) -> None:
+        """Bring the segments back as drafts in their old places (exposures render them)."""
+        if self._folded is None:
+            return
+        self._segments = [
+            AnswerSegment.parked(place, parser=self._parser) for place in self._folded
+        ]
+        self._folded = None
+        await self.remove_children()
+        await self.mount_all(self._segments)
+
+    async def _check_blocks(self) -> None:
+        """Make the final blocks exactly the whole text's (a cheap safety net).
+
+        The splitter guarantees the blocks; link reference definitions are
+        the one thing that reaches across them, so if there are any, every
+        segment is rendered knowing them.
+        """
+        if self._folded is not None:
+            return
+        blocks = split_blocks(self._text)
+        if blocks != [block for segment in self._segments for block in segment.blocks]:
+            log.error("answer blocks diverged from the whole text; re-segmenting")
+            await self._resegment(blocks)
+        refs = references(self._text)
+        if refs:
+            self._parser = render_parser(refs)
+            for segment in self._segments:
+                await segment.use_parser(self._parser)
+
+    async def _resegment(self, blocks: list[str]) -> None:
+        """Rebuild the segments from ``blocks``, as drafts."""
+        await self.remove_children()
+        groups = [group for group in group_blocks(blocks, 0) if group]
+        self._segments = [AnswerSegment(group, parser=self._parser) for group in groups]
+        await self.mount_all(self._segments)
+
+    async def _show_plain(self) -> None:
+        """Last resort: the whole answer as one plain-text draft, nothing lost."""
+        with contextlib.suppress(Exception):
+            await self.remove_children()
+            self._segments = []
+            await self.mount(DraftText(self._text))

@@ -1,0 +1,173 @@
+"""Split streamed markdown into top-level blocks, re-parsing only the open tail.
+
+An answer only ever grows at its end. CommonMark closes a block for good once a
+line does not continue it, so when a later top-level block has begun on a
+*complete* line, every block before it is final: nothing appended later can
+reopen it. (A block begun on the last, still incomplete line proves nothing:
+``"1. a\\n\\n2"`` may yet become ``"1. a\\n\\n2."``, one list.) So
+:class:`BlockSplitter` hands settled blocks out as plain strings and keeps only
+the open tail, which it re-parses with one reusable block-level parser (inline
+parsing is skipped: only the block structure matters here).
+
+Invariants (the tests check them for any chunking of any document):
+
+* the settled blocks joined with the tail give back exactly the text fed in;
+* after :meth:`BlockSplitter.close`, the blocks are the ones
+  :func:`split_blocks` finds in the whole text, and each block renders alone
+  exactly as it renders inside the whole document, except for reference
+  definitions (``[id]: url``), which reach across blocks; :func:`references`
+  finds them and :func:`render_parser` lends them to every block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from functools import cache
+from itertools import pairwise
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+__all__ = [
+    "SEGMENT_CHARS",
+    "BlockSplitter",
+    "block_starts",
+    "group_blocks",
+    "references",
+    "render_parser",
+    "split_blocks",
+]
+
+SEGMENT_CHARS = 1_000  # source per segment: a few blocks, about a frame to render
+
+# markdown-it ends a line at "\n", "\r\n" or a lone "\r" (its normalize rule).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+# Core rules past block structure: inline parsing and what works on its output.
+_INLINE_RULES = ["inline", "linkify", "replacements", "smartquotes", "text_join"]
+
+
+@cache
+def _block_parser() -> MarkdownIt:
+    """The gfm-like parser Textual's ``Markdown`` uses, stopped after blocks.
+
+    Shared and reused on the event loop's thread only (markdown-it keeps no
+    per-parse state on the instance once inline rules are off).
+    """
+    return MarkdownIt("gfm-like").disable(_INLINE_RULES, ignoreInvalid=True)
+
+
+def block_starts(source: str) -> list[int]:
+    """Line numbers (0-based) where the top-level blocks of ``source`` start."""
+    return [
+        token.map[0]
+        for token in _block_parser().parse(source)
+        if token.level == 0 and token.nesting >= 0 and token.map is not None
+    ]
+
+
+def references(source: str) -> dict[str, Any]:
+    """The link reference definitions of ``source`` (``[id]: url "title"``)."""
+    env: dict[str, Any] = {}
+    _block_parser().parse(source, env)
+    refs: dict[str, Any] = env.get("references", {})
+    return refs
+
+
+def render_parser(refs: Mapping[str, Any] | None = None) -> Callable[[], MarkdownIt]:
+    """A ``parser_factory`` for ``Markdown``: one reused parser, knowing ``refs``.
+
+    ``Markdown.append`` calls the factory on every append, and building a
+    gfm-like parser costs about half a millisecond, so the factory hands out
+    one instance. The widgets here only ``append`` (on the event loop's
+    thread); the one worker-thread parse Textual does is of an empty
+    document at mount, which touches no per-parse state.
+    """
+    parser = _ReferencedParser(dict(refs)) if refs else _shared_parser()
+    return lambda: parser
+
+
+@cache
+def _shared_parser() -> MarkdownIt:
+    return MarkdownIt("gfm-like")
+
+
+class _ReferencedParser(MarkdownIt):
+    """A gfm-like parser that starts every document with known references."""
+
+    def __init__(self, refs: Mapping[str, Any]) -> None:
+        super().__init__("gfm-like")
+        self._refs = refs
+
+    def parse(self, src: str, env: Any = None) -> Any:
+        env = {} if env is None else env
+        # markdown-it keeps the first definition of a label; the answer's
+        # definitions are already first-wins over the whole text, so they
+        # take precedence over this block's own.
+        env["references"] = {**env.get("references", {}), **self._refs}
+        return super().parse(src, env)
+
+
+def _cut(source: str, starts: list[int]) -> list[str]:
+    """``source`` cut before each block start but the first (leading blank
+    lines stay with the first block, so nothing is lost)."""
+    lines = _LINE.findall(source)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    bounds = [0, *(offsets[start] for start in starts[1:]), len(source)]
+    return [source[a:b] for a, b in pairwise(bounds) if b > a]
+
+
+def split_blocks(source: str) -> list[str]:
+    """The top-level blocks of a whole document, as source strings."""
+    return _cut(source, block_starts(source)) if source else []
+
+
+def _complete_length(text: str) -> int:
+    """Length of ``text`` up to its last line end ("\\r" may grow into "\\r\\n")."""
+    return text.rfind("\n") + 1
+
+
+class BlockSplitter:
+    """Incremental :func:`split_blocks`: feed chunks, get settled blocks."""
+
+    def __init__(self) -> None:
+        self._tail = ""
+
+    @property
+    def tail(self) -> str:
+        """The text not settled yet (the open last block, plus what follows)."""
+        return self._tail
+
+    def feed(self, text: str) -> list[str]:
+        """Add ``text``; return the blocks it settled (often none)."""
+        self._tail += text
+        complete = self._tail[: _complete_length(self._tail)]
+        starts = block_starts(complete) if complete else []
+        if len(starts) < 2:
+            return []
+        settled = _cut(complete, starts)[:-1]  # the last block may still grow
+        self._tail = self._tail[sum(map(len, settled)) :]
+        return settled
+
+    def close(self) -> list[str]:
+        """The stream ended: every remaining block is settled."""
+        tail, self._tail = self._tail, ""
+        return split_blocks(tail)
+
+
+def group_blocks(blocks: list[str], used: int, limit: int = SEGMENT_CHARS) -> list[list[str]]:
+    """Group ``blocks`` into segments of about ``limit`` characters.
+
+    The first group tops up the open segment (which holds ``used``
+    characters; it may stay empty); a block is never split.
+    """
+    groups: list[list[str]] = [[]]
+    for block in blocks:
+        if used and used + len(block) > limit:
+            groups.append([])
+            used = 0
+        groups[-1].append(block)
+        used += len(block)
+    return groups
