@@ -211,3 +211,11 @@ async def test_reads_reasoning_tokens_and_llama_cpp_timings() -> None:
     parts = await collect(provider_for(sse_response(body)))
     assert UsagePart(5, 9, None, None, 4) in parts
     assert TimingsPart(12.5, 80.0, 3) in parts
+
+
+async def test_quota_429_is_not_a_plain_rate_limit() -> None:
+    body = json.dumps(
+        {"error": {"message": "You exceeded your quota", "type": "insufficient_quota"}}
+    )
+    with pytest.raises(errors.QuotaExceeded):
+        await collect(provider_for(sse_response(body, 429)))

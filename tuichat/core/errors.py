@@ -4,6 +4,7 @@ Retry and fallback logic branches on these *types*, never on message strings::
 
     ProviderError
      ├── RateLimited            429 (retryable)
+     │    └── QuotaExceeded     429 insufficient_quota (not retryable)
      ├── Overloaded             529 / overloaded_error (retryable)
      ├── ServerError            5xx (retryable)
      ├── ProviderTimeout        connect / read / first-token timeout (retryable)
@@ -56,6 +57,13 @@ class RateLimited(ProviderError):
 
     error_type = "rate_limited"
     retryable = True
+
+
+class QuotaExceeded(RateLimited):
+    """The account is out of credit or quota (HTTP 429 insufficient_quota); waiting won't help."""
+
+    error_type = "quota_exceeded"
+    retryable = False
 
 
 class Overloaded(ProviderError):

@@ -103,6 +103,8 @@ def _class_for(
         return errors.ModelNotFound
     if status in (401, 403):
         return errors.AuthFailed
+    if status == 429 and ("insufficient_quota" in text or "billing_hard_limit" in text):
+        return errors.QuotaExceeded
     if status == 429:
         return errors.RateLimited
     # A 4xx that merely mentions "overloaded" (e.g. echoing a name) is not an overload.
