@@ -14,6 +14,7 @@ from tuichat.core import errors
 from tuichat.core.conversation import ChatMessage, ChatRequest
 from tuichat.core.events import TurnFinished, UsageReported
 from tuichat.core.provider import FinishPart, StreamPart, TextPart, UsagePart
+from tuichat.core.route import Target
 from tuichat.core.turn import Turn
 from tuichat.providers.anthropic import AnthropicProvider
 from tuichat.providers.openai_compat import OpenAICompatProvider
@@ -107,7 +108,7 @@ async def test_max_tokens_and_stop_sequences(provider: AnthropicProvider) -> Non
 
 async def test_a_turn_reports_cache_usage(provider: AnthropicProvider) -> None:
     await collect(provider, chat())
-    turn = Turn(provider=provider, request=chat(), session_id="s", prompt=USER)
+    turn = Turn(route=[Target("sim", provider, chat())], session_id="s", prompt=USER)
     events = [event async for event in turn]
     [usage] = [e for e in events if isinstance(e, UsageReported)]
     assert (usage.input_tokens, usage.cached_input_tokens, usage.cache_write_tokens) == (18, 10, 0)

@@ -87,8 +87,8 @@ def test_connection_refused(tuichat_home: Path) -> None:
     result = ask("hello", "--base-url", "http://127.0.0.1:9/v1", home=tuichat_home)
     assert result.returncode == 1
     assert "cannot connect to 127.0.0.1:9" in result.stderr and "Traceback" not in result.stderr
-    [(kind,)] = rows(tuichat_home, "select error_type from attempts")
-    assert kind == "connection"
+    kinds = rows(tuichat_home, "select error_type from attempts")
+    assert kinds == [("connection",)] * 3  # retried twice with backoff, one row each
 
 
 def test_sigint_cancels_and_logs_the_partial(sim: SimServerThread, tuichat_home: Path) -> None:

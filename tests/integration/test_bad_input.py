@@ -40,22 +40,29 @@ def ask(base_url: str, model: str, home: Path, *extra: str) -> subprocess.Comple
     )
 
 
+# attempts: failures before any text are retried (2 retries; protocol errors
+# once); after text was shown, never.
 @pytest.mark.parametrize(
-    ("scenario", "error_type", "status"),
+    ("scenario", "error_type", "status", "attempts"),
     [
-        ("malformed", "protocol_error", "failed"),
-        ("not_sse", "protocol_error", "failed"),
-        ("http_html", "server_error", "failed"),
-        ("error_mid_stream", "server_error", "failed"),
-        ("context_too_long", "context_too_long", "failed"),
-        ("http_error&status=429", "rate_limited", "failed"),
-        ("http_error&status=529", "overloaded", "failed"),
-        ("truncate", "truncated", "truncated"),
-        ("drop", "connection", "failed"),
+        ("malformed", "protocol_error", "failed", 1),
+        ("not_sse", "protocol_error", "failed", 2),
+        ("http_html", "server_error", "failed", 3),
+        ("error_mid_stream", "server_error", "failed", 1),
+        ("context_too_long", "context_too_long", "failed", 1),
+        ("http_error&status=429&retry_after=0", "rate_limited", "failed", 3),
+        ("http_error&status=529", "overloaded", "failed", 3),
+        ("truncate", "truncated", "truncated", 1),
+        ("drop", "connection", "failed", 1),
     ],
 )
 def test_each_fault_is_one_line_and_a_row(
-    sim: SimServerThread, tuichat_home: Path, scenario: str, error_type: str, status: str
+    sim: SimServerThread,
+    tuichat_home: Path,
+    scenario: str,
+    error_type: str,
+    status: str,
+    attempts: int,
 ) -> None:
     result = ask(sim.base_url, f"sim?scenario={scenario}&tokens=40", tuichat_home)
     assert result.returncode == 1
@@ -66,10 +73,10 @@ def test_each_fault_is_one_line_and_a_row(
     summary = json.loads(result.stdout)
     assert summary["status"] == status and summary["error_type"] == error_type
     with sqlite3.connect(tuichat_home / "tuichat.db") as db:
-        [(row_status, row_type, message)] = db.execute(
-            "select status, error_type, error_message from attempts"
-        ).fetchall()
-    assert (row_status, row_type) == (status, error_type) and message
+        rows = db.execute("select status, error_type, error_message from attempts").fetchall()
+    assert len(rows) == attempts  # one row per attempt
+    for row_status, row_type, message in rows:
+        assert (row_status, row_type) == (status, error_type) and message
     if summary["text"]:  # a partial answer is kept in the log too
         with sqlite3.connect(tuichat_home / "tuichat.db") as db:
             [(content,)] = db.execute(

@@ -9,17 +9,32 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from tuichat.core.breaker import BreakerBoard
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.conversation import Conversation
 from tuichat.core.events import Event, TurnCancelled, TurnFailed, TurnFinished
 from tuichat.core.provider import Provider
+from tuichat.core.retry import RetryPolicy
+from tuichat.core.route import Target
 from tuichat.core.turn import Observer, Turn
 
 
 def new_session_id() -> str:
     """Sortable enough, unique, short: ``s-`` plus 12 hex chars."""
     return "s-" + uuid.uuid4().hex[:12]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteModel:
+    """A model of the session's route: shown name, provider, model id and caps."""
+
+    label: str
+    provider: Provider
+    model: str
+    max_tokens: int | None = None
+    temperature: float | None = None
 
 
 class ChatSession:
@@ -37,16 +52,27 @@ class ChatSession:
         clock: Clock | None = None,
         session_id: str | None = None,
         max_delay: float = 0.12,
+        policy: RetryPolicy | None = None,
+        breakers: BreakerBoard | None = None,
     ) -> None:
-        self.provider = provider
-        self.model = model
-        self.max_tokens = max_tokens
-        self.temperature = temperature
+        self.route = [RouteModel(model, provider, model, max_tokens, temperature)]
+        self.policy = policy
+        self.breakers = breakers
         self.conversation = Conversation(system=system)
         self.session_id = session_id or new_session_id()
         self.observers = list(observers)
         self.clock = clock or SystemClock()
         self.max_delay = max_delay
+
+    @property
+    def provider(self) -> Provider:
+        """The provider of the first model of the route."""
+        return self.route[0].provider
+
+    @property
+    def model(self) -> str:
+        """The model id of the first model of the route."""
+        return self.route[0].model
 
     def switch(
         self,
@@ -55,25 +81,39 @@ class ChatSession:
         *,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        label: str | None = None,
     ) -> None:
-        """Answer the next turns with another model; the history is kept."""
-        self.provider, self.model = provider, model
-        self.max_tokens, self.temperature = max_tokens, temperature
+        """Answer the next turns with one other model; the history is kept."""
+        self.route = [RouteModel(label or model, provider, model, max_tokens, temperature)]
+
+    def set_route(self, route: Sequence[RouteModel]) -> None:
+        """Answer the next turns along a chain (first model first); history kept."""
+        if not route:
+            raise ValueError("a route needs at least one model")
+        self.route = list(route)
 
     def start_turn(self, prompt: str) -> Turn:
         """Add the prompt to the history and return the turn to iterate."""
         self.conversation.add_user(prompt)
-        request = self.conversation.request(
-            self.model, max_tokens=self.max_tokens, temperature=self.temperature
-        )
+        targets = [
+            Target(
+                entry.label,
+                entry.provider,
+                self.conversation.request(
+                    entry.model, max_tokens=entry.max_tokens, temperature=entry.temperature
+                ),
+            )
+            for entry in self.route
+        ]
         return Turn(
-            provider=self.provider,
-            request=request,
+            route=targets,
             session_id=self.session_id,
             prompt=prompt,
             observers=[*self.observers, self._record],
             clock=self.clock,
             max_delay=self.max_delay,
+            policy=self.policy,
+            breakers=self.breakers,
         )
 
     def _record(self, event: Event) -> None:

@@ -23,6 +23,7 @@ consumer may show them as they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 
@@ -39,12 +40,14 @@ class ProviderError(Exception):
         status_code: int | None = None,
         retry_after: float | None = None,
         code: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
         self.retry_after = retry_after
         self.code = code
+        self.headers: Mapping[str, str] = headers or {}
 
     def one_line(self) -> str:
         """A short human description, e.g. ``auth (401): invalid key``."""

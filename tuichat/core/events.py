@@ -12,8 +12,9 @@ monotonic stamps to wall time without a second clock read.
 Order within a turn::
 
     TurnStarted
-      (AttemptStarted HeadersReceived? FirstToken? (TextDelta | TextReleased)*
-       UsageReported? TimingsReported? AttemptEnded)+
+      (AttemptStarted HeadersReceived? RateLimitObserved? FirstToken?
+       (TextDelta | TextReleased)* UsageReported? TimingsReported? AttemptEnded
+       (RetryScheduled | FallbackTaken)?)+
     TurnFinished | TurnFailed | TurnCancelled
 """
 
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from tuichat.core.ratelimit import RateLimitState
 
 AttemptStatus = Literal["ok", "cancelled", "failed", "truncated"]
 
@@ -122,12 +125,40 @@ class AttemptEnded(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RateLimitObserved(Event):
+    """The provider's rate-limit headers, as of this response."""
+
+    attempt: int
+    state: RateLimitState
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryScheduled(Event):
+    """The attempt failed in a way a retry can fix; waiting ``wait_s`` first."""
+
+    attempt: int
+    model: str
+    wait_s: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FallbackTaken(Event):
+    """Moving on from ``from_model`` to the next model of the route."""
+
+    from_model: str
+    to_model: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TurnFinished(Event):
-    """The answer is complete."""
+    """The answer is complete; ``summary`` says what was tried."""
 
     text: str
     finish_reason: str | None
     model: str
+    summary: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +169,7 @@ class TurnFailed(Event):
     message: str
     partial_text: str
     status: AttemptStatus = "failed"
+    summary: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,5 +1,10 @@
 """A turn: one prompt, one streamed answer, as an async iterator of events.
 
+The turn walks its route (the selected model, then its fallbacks): each
+attempt streams from one provider; a failure goes to the retry policy, which
+says retry (after a wait), fall back to the next target, or fail. Text that
+was shown is never silently retried: the partial is kept and the turn ends.
+
 The provider is read by a pump task so that :meth:`Turn.cancel` can stop it at
 any ``await`` (closing the HTTP response) and still end the stream with a
 :class:`TurnCancelled` that carries the partial answer. Observers (store,
@@ -11,73 +16,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 from tuichat.core import errors
+from tuichat.core.answer_text import AnswerText
+from tuichat.core.breaker import BreakerBoard, counts_against_provider
 from tuichat.core.clock import Clock, SystemClock
-from tuichat.core.conversation import ChatRequest
 from tuichat.core.events import (
     TERMINAL_EVENTS,
     AttemptEnded,
     AttemptStarted,
     AttemptStatus,
     Event,
-    FirstToken,
-    HeadersReceived,
-    TextDelta,
-    TextReleased,
-    TimingsReported,
+    FallbackTaken,
+    RateLimitObserved,
+    RetryScheduled,
     TurnCancelled,
     TurnFailed,
     TurnFinished,
     TurnStarted,
-    UsageReported,
 )
-from tuichat.core.provider import (
-    FinishPart,
-    Provider,
-    ResponseHead,
-    TextPart,
-    TimingsPart,
-    UsagePart,
-)
-from tuichat.core.sentence_buffer import SentenceBuffer
-from tuichat.core.untrusted import TerminalSanitizer, one_line
+from tuichat.core.part_events import meta_event
+from tuichat.core.provider import FinishPart, ResponseHead, TextPart
+from tuichat.core.ratelimit import parse_rate_limit_headers
+from tuichat.core.retry import RetryPolicy, decide
+from tuichat.core.route import Target, TargetLog, summary
+from tuichat.core.untrusted import one_line
 
 log = logging.getLogger(__name__)
 
 Observer = Callable[[Event], None]
-
-
-MetaPart = ResponseHead | UsagePart | TimingsPart
-
-
-def meta_event(part: MetaPart, trace_id: str, ts: float, attempt: int) -> Event:
-    """The event for a non-text stream part."""
-    if isinstance(part, ResponseHead):
-        return HeadersReceived(
-            trace_id=trace_id, ts=ts, attempt=attempt, status_code=part.status_code
-        )
-    if isinstance(part, TimingsPart):
-        return TimingsReported(
-            trace_id=trace_id,
-            ts=ts,
-            attempt=attempt,
-            prefill_ms=part.prefill_ms,
-            generation_ms=part.generation_ms,
-            cached_prompt_tokens=part.cached_prompt_tokens,
-        )
-    return UsageReported(
-        trace_id=trace_id,
-        ts=ts,
-        attempt=attempt,
-        input_tokens=part.input_tokens,
-        output_tokens=part.output_tokens,
-        cached_input_tokens=part.cached_input_tokens,
-        cache_write_tokens=part.cache_write_tokens,
-        reasoning_tokens=part.reasoning_tokens,
-    )
 
 
 def new_trace_id() -> str:
@@ -85,40 +55,52 @@ def new_trace_id() -> str:
     return uuid.uuid4().hex
 
 
+class _Failed(Exception):
+    """Internal: an attempt failed with ``error`` (already logged as AttemptEnded)."""
+
+    def __init__(self, error: errors.ProviderError) -> None:
+        self.error = error
+
+
 class Turn:
-    """Run one request against one provider and emit its events."""
+    """Run one prompt along a route of targets and emit its events."""
 
     def __init__(
         self,
         *,
-        provider: Provider,
-        request: ChatRequest,
+        route: Sequence[Target],
         session_id: str,
         prompt: str,
         observers: Sequence[Observer] = (),
         clock: Clock | None = None,
         max_delay: float = 0.12,
         trace_id: str | None = None,
+        policy: RetryPolicy | None = None,
+        breakers: BreakerBoard | None = None,
+        rng: Callable[[], float] = random.random,
     ) -> None:
-        self.provider = provider
-        self.request = request
+        if not route:
+            raise ValueError("a turn needs at least one target")
+        self.route = tuple(route)
         self.session_id = session_id
         self.prompt = prompt
         self.trace_id = trace_id or new_trace_id()
         self._observers = tuple(observers)
         self._clock = clock or SystemClock()
-        self._buffer = SentenceBuffer(max_delay)
+        self._policy = policy or RetryPolicy()
+        self._breakers = breakers
+        self._rng = rng
+        self._answer = AnswerText(self.trace_id, self._clock, self._emit, max_delay)
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
         self._cancel_requested = False
-        self._chunks: list[str] = []
         self._attempt = 0
+        self._logs: list[TargetLog] = []
 
     @property
     def text(self) -> str:
         """The answer received so far."""
-        return "".join(self._chunks)
+        return self._answer.text
 
     @property
     def running(self) -> bool:
@@ -158,94 +140,179 @@ class Turn:
         self._queue.put_nowait(event)
 
     async def _run(self) -> None:
-        now = self._clock.now()
         self._emit(
             TurnStarted(
                 trace_id=self.trace_id,
-                ts=now,
+                ts=self._clock.now(),
                 session_id=self.session_id,
                 prompt=self.prompt,
-                model=self.request.model,
+                model=self.route[0].request.model,
                 wall_time=self._clock.wall(),
             )
         )
-        await self._attempt_once()
+        try:
+            await self._walk_route()
+        except asyncio.CancelledError:
+            if not self._cancel_requested:
+                raise
+            now = self._answer.flush(self._attempt)
+            self._emit(TurnCancelled(trace_id=self.trace_id, ts=now, partial_text=self.text))
 
-    async def _attempt_once(self) -> None:
-        """One attempt; every way out ends in exactly one terminal event."""
+    async def _walk_route(self) -> None:
+        """Try targets in order; exactly one terminal event comes out."""
+        error: errors.ProviderError | None = None
+        for index, target in enumerate(self.route):
+            self._logs.append(TargetLog(target.label))
+            if not self._breaker_allows(target):
+                error = errors.ConnectionFailed(f"{target.label}: provider marked down")
+                self._logs[-1].outcomes.append("skipped (circuit open)")
+            else:
+                outcome = await self._try_target(target)
+                if outcome is None:
+                    return
+                error, action = outcome
+                if action == "fail":
+                    break
+            if index + 1 < len(self.route):
+                self._fallback(target, self.route[index + 1], error)
+        assert error is not None
+        self._end_failed(error)
+
+    async def _try_target(self, target: Target) -> tuple[errors.ProviderError, str] | None:
+        """Attempts (with retries) on one target; None when it answered."""
+        retry = 0
+        while True:
+            try:
+                finish = await self._attempt_once(target)
+            except _Failed as failed:
+                decision = decide(
+                    self._policy,
+                    failed.error,
+                    retry,
+                    text_shown=self._answer.shown,
+                    headers=failed.error.headers,
+                    rng=self._rng,
+                )
+                self._logs[-1].outcomes.append(_short(failed.error))
+                if decision.action != "retry":
+                    return failed.error, decision.action
+                await self._wait_retry(target, decision.wait, decision.reason)
+                retry += 1
+            else:
+                self._logs[-1].outcomes.append("answered")
+                self._end_finished(target, finish)
+                return None
+
+    async def _attempt_once(self, target: Target) -> FinishPart:
+        """One request; raises ``_Failed`` after logging the failed attempt."""
         self._attempt += 1
+        self._answer.new_attempt()
         self._emit(
             AttemptStarted(
                 trace_id=self.trace_id,
                 ts=self._clock.now(),
                 attempt=self._attempt,
-                model=self.request.model,
-                provider=self.provider.name,
-                base_url_host=self.provider.base_url_host,
+                model=target.request.model,
+                provider=target.provider.name,
+                base_url_host=target.provider.base_url_host,
             )
         )
-        sanitizer = TerminalSanitizer()
-        finish = FinishPart(None)
         try:
-            async for part in self.provider.stream(self.request):
-                if isinstance(part, FinishPart):
-                    finish = part
-                else:
-                    self._on_part(part, sanitizer)
-            self._on_text(sanitizer.finish())
+            finish = await self._stream(target)
         except asyncio.CancelledError:
-            if not self._cancel_requested:
-                raise
-            self._end_cancelled(sanitizer)
+            if self._cancel_requested:
+                self._end_attempt("cancelled")
+            raise
         except errors.ProviderError as exc:
-            self._end_failed(sanitizer, exc)
+            self._record_failure(target, exc)
+            raise _Failed(exc) from exc
         except Exception as exc:  # a bug: log the trace, show one line
             log.exception("turn %s failed unexpectedly", self.trace_id)
-            self._end_failed(sanitizer, errors.ProviderError(one_line(f"internal error: {exc}")))
-        else:
-            self._end_finished(finish)
+            wrapped = errors.ProviderError(one_line(f"internal error: {exc}"))
+            self._record_failure(target, wrapped)
+            raise _Failed(wrapped) from exc
+        self._record_success(target)
+        return finish
 
-    def _on_part(self, part: MetaPart | TextPart, sanitizer: TerminalSanitizer) -> None:
-        if isinstance(part, TextPart):
-            self._on_text(sanitizer.feed(part.text))
-        else:
-            self._emit(meta_event(part, self.trace_id, self._clock.now(), self._attempt))
+    async def _stream(self, target: Target) -> FinishPart:
+        finish = FinishPart(None)
+        async for part in target.provider.stream(target.request):
+            if isinstance(part, TextPart):
+                self._answer.feed(part.text, self._attempt)
+            elif isinstance(part, FinishPart):
+                finish = part
+            else:
+                self._emit(meta_event(part, self.trace_id, self._clock.now(), self._attempt))
+                if isinstance(part, ResponseHead):
+                    self._observe_rate_limits(part.headers)
+        return finish
 
-    def _on_text(self, text: str) -> None:
-        if not text:
+    def _observe_rate_limits(self, headers: Mapping[str, str]) -> None:
+        if not headers:
             return
         now = self._clock.now()
-        if not self._chunks:
-            self._emit(FirstToken(trace_id=self.trace_id, ts=now, attempt=self._attempt))
-        self._chunks.append(text)
-        self._emit(TextDelta(trace_id=self.trace_id, ts=now, attempt=self._attempt, text=text))
-        self._release(self._buffer.feed(text, now), now)
-        if self._buffer.pending and self._timer is None:
-            deadline = self._buffer.deadline or now
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(max(0.0, deadline - now), self._release_due)
+        state = parse_rate_limit_headers(headers, now, self._clock.wall())
+        if state is not None:
+            self._emit(
+                RateLimitObserved(
+                    trace_id=self.trace_id, ts=now, attempt=self._attempt, state=state
+                )
+            )
 
-    def _release_due(self) -> None:
-        """Timer callback: the oldest held text reached the max delay."""
-        self._timer = None
-        self._release(self._buffer.flush(), self._clock.now())
+    def _breaker_allows(self, target: Target) -> bool:
+        return self._breakers is None or self._breakers.get(target.breaker_key).allow()
 
-    def _release(self, text: str, now: float) -> None:
-        if text:
-            self._emit(TextReleased(trace_id=self.trace_id, ts=now, text=text))
+    def _record_success(self, target: Target) -> None:
+        if self._breakers is not None:
+            self._breakers.get(target.breaker_key).record_success()
 
-    def _flush(self, sanitizer: TerminalSanitizer) -> float:
-        """Release everything held before a terminal event; return now."""
-        self._on_text(sanitizer.finish())
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        now = self._clock.now()
-        self._release(self._buffer.flush(), now)
-        return now
+    def _record_failure(self, target: Target, exc: errors.ProviderError) -> None:
+        self._observe_rate_limits(exc.headers)
+        status: AttemptStatus = "truncated" if isinstance(exc, errors.StreamTruncated) else "failed"
+        self._end_attempt(status, exc)
+        if self._breakers is not None and counts_against_provider(exc.error_type):
+            self._breakers.get(target.breaker_key).record_failure()
 
-    def _end_finished(self, finish: FinishPart) -> None:
-        now = self._flush(TerminalSanitizer())
+    def _end_attempt(self, status: AttemptStatus, exc: errors.ProviderError | None = None) -> None:
+        self._emit(
+            AttemptEnded(
+                trace_id=self.trace_id,
+                ts=self._answer.flush(self._attempt),
+                attempt=self._attempt,
+                status=status,
+                error_type=exc.error_type if exc else None,
+                error_message=exc.one_line() if exc else None,
+            )
+        )
+
+    async def _wait_retry(self, target: Target, wait: float, reason: str) -> None:
+        self._emit(
+            RetryScheduled(
+                trace_id=self.trace_id,
+                ts=self._clock.now(),
+                attempt=self._attempt,
+                model=target.label,
+                wait_s=wait,
+                reason=reason,
+            )
+        )
+        self._logs[-1].outcomes.append(f"waited {wait:.1f} s")
+        await self._clock.sleep(wait)
+
+    def _fallback(self, target: Target, nxt: Target, error: errors.ProviderError | None) -> None:
+        reason = _short(error) if error is not None else "unavailable"
+        self._emit(
+            FallbackTaken(
+                trace_id=self.trace_id,
+                ts=self._clock.now(),
+                from_model=target.label,
+                to_model=nxt.label,
+                reason=reason,
+            )
+        )
+
+    def _end_finished(self, target: Target, finish: FinishPart) -> None:
+        now = self._answer.flush(self._attempt)
         self._emit(
             AttemptEnded(
                 trace_id=self.trace_id,
@@ -262,38 +329,29 @@ class Turn:
                 ts=now,
                 text=self.text,
                 finish_reason=finish.reason,
-                model=finish.served_model or self.request.model,
+                model=finish.served_model or target.request.model,
+                summary=summary(self._logs),
             )
         )
 
-    def _end_cancelled(self, sanitizer: TerminalSanitizer) -> None:
-        now = self._flush(sanitizer)
-        self._emit(
-            AttemptEnded(trace_id=self.trace_id, ts=now, attempt=self._attempt, status="cancelled")
-        )
-        self._emit(TurnCancelled(trace_id=self.trace_id, ts=now, partial_text=self.text))
-
-    def _end_failed(self, sanitizer: TerminalSanitizer, exc: errors.ProviderError) -> None:
-        now = self._flush(sanitizer)
+    def _end_failed(self, exc: errors.ProviderError) -> None:
+        now = self._answer.flush(self._attempt)
         status: AttemptStatus = "truncated" if isinstance(exc, errors.StreamTruncated) else "failed"
-        message = exc.one_line()
-        self._emit(
-            AttemptEnded(
-                trace_id=self.trace_id,
-                ts=now,
-                attempt=self._attempt,
-                status=status,
-                error_type=exc.error_type,
-                error_message=message,
-            )
-        )
+        tried = summary(self._logs)
+        single = len(self._logs) == 1 and len(self._logs[0].outcomes) <= 1
         self._emit(
             TurnFailed(
                 trace_id=self.trace_id,
                 ts=now,
                 error_type=exc.error_type,
-                message=message,
+                message=exc.one_line() if single else f"{exc.one_line()} — tried {tried}",
                 partial_text=self.text,
                 status=status,
+                summary=tried,
             )
         )
+
+
+def _short(error: errors.ProviderError) -> str:
+    """``429`` or ``timeout``: the compact outcome used in the summary line."""
+    return str(error.status_code) if error.status_code else error.error_type

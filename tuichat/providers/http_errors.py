@@ -131,7 +131,8 @@ def http_error(
     shown = message if message else f"HTTP {status} {reason}".strip()
     shown = one_line(redact(shown, secrets))
     cls = _class_for(status, kind, code, shown)
-    return cls(shown, status_code=status, retry_after=parse_retry_after(headers), code=code)
+    retry_after = parse_retry_after(headers)
+    return cls(shown, status_code=status, retry_after=retry_after, code=code, headers=headers)
 
 
 def stream_error(

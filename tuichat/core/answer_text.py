@@ -1,0 +1,85 @@
+"""The answer text of a turn: made inert, counted, buffered for display.
+
+Every piece of text a provider sends passes through here: the terminal
+sanitizer (stateful, so a sequence split across chunks is still removed), then
+``TextDelta`` for the log and metrics, then the sentence buffer, whose
+releases become ``TextReleased`` for the UI. A timer releases held text when
+it reaches the buffer's max delay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from tuichat.core.clock import Clock
+from tuichat.core.events import Event, FirstToken, TextDelta, TextReleased
+from tuichat.core.sentence_buffer import SentenceBuffer
+from tuichat.core.untrusted import TerminalSanitizer
+
+
+class AnswerText:
+    """Accumulates one turn's answer across its attempts and emits text events."""
+
+    def __init__(
+        self, trace_id: str, clock: Clock, emit: Callable[[Event], None], max_delay: float
+    ) -> None:
+        self._trace_id = trace_id
+        self._clock = clock
+        self._emit = emit
+        self._buffer = SentenceBuffer(max_delay)
+        self._sanitizer = TerminalSanitizer()
+        self._timer: asyncio.TimerHandle | None = None
+        self._chunks: list[str] = []
+
+    @property
+    def text(self) -> str:
+        """Everything received so far."""
+        return "".join(self._chunks)
+
+    @property
+    def shown(self) -> bool:
+        """True once any text went out (a retry would then repeat it)."""
+        return bool(self._chunks)
+
+    def new_attempt(self) -> None:
+        """A new attempt starts a new byte stream: reset the sanitizer's state."""
+        self._sanitizer = TerminalSanitizer()
+
+    def feed(self, raw: str, attempt: int) -> None:
+        """Untrusted text from the provider."""
+        self.add(self._sanitizer.feed(raw), attempt)
+
+    def add(self, text: str, attempt: int) -> None:
+        """Safe text: emit it and buffer it for display."""
+        if not text:
+            return
+        now = self._clock.now()
+        if not self._chunks:
+            self._emit(FirstToken(trace_id=self._trace_id, ts=now, attempt=attempt))
+        self._chunks.append(text)
+        self._emit(TextDelta(trace_id=self._trace_id, ts=now, attempt=attempt, text=text))
+        self._release(self._buffer.feed(text, now), now)
+        if self._buffer.pending and self._timer is None:
+            deadline = self._buffer.deadline or now
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(max(0.0, deadline - now), self._release_due)
+
+    def flush(self, attempt: int) -> float:
+        """Release everything held (before a terminal event); return now."""
+        self.add(self._sanitizer.finish(), attempt)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        now = self._clock.now()
+        self._release(self._buffer.flush(), now)
+        return now
+
+    def _release_due(self) -> None:
+        """Timer callback: the oldest held text reached the max delay."""
+        self._timer = None
+        self._release(self._buffer.flush(), self._clock.now())
+
+    def _release(self, text: str, now: float) -> None:
+        if text:
+            self._emit(TextReleased(trace_id=self._trace_id, ts=now, text=text))

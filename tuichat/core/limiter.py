@@ -1,0 +1,567 @@
+"""Client-side rate limiting: token buckets, a priority queue and load shedding.
+
+Sending a request the provider will 429 wastes a round trip and, with
+retries, makes bursts worse. So before sending, a request *acquires* a
+:class:`Ticket` from the :class:`RateLimiter`: one request plus its estimated
+tokens from every bucket that applies to it. Buckets exist per *scope*: a
+model (shared by every profile), a user profile (across models), or one
+profile on one model; each scope may limit requests/minute, tokens/minute and
+requests/day (:class:`LimitSpec`).
+
+Decisions:
+
+- Buckets start full and refill continuously, so a burst up to the capacity
+  goes out at once and the rest is spread evenly (2 rpm → every 30 s). The
+  day limit is a rolling day, not the provider's calendar reset.
+- Waiting requests queue by priority (interactive, normal, background), FIFO
+  within one. A request waits behind every earlier one that shares a scope
+  with it (no overtaking by small requests), never behind unrelated ones.
+- A request estimated at more tokens than a bucket holds waits for a full
+  bucket and then takes it into debt, instead of waiting forever.
+- Expected waits are a forecast of the queue as it stands (later settlements
+  and higher-priority arrivals change them). A request with a ``budget`` is
+  refused with :class:`LoadShed` when its forecast exceeds the budget: up
+  front, or later while queued when interactive work jumps ahead of it.
+- One internal pump task sleeps (through the injected clock) until the next
+  request can go, so waiters never sleep on their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from tuichat.core.clock import Clock
+
+Priority = Literal["interactive", "normal", "background"]
+QueueStatus = Literal["queued", "moved", "granted", "shed", "cancelled"]
+Scope = tuple[str, str]
+"""(kind, key): ("model", m), ("profile", p) or ("profile_model", "p/m")."""
+
+_RANK: dict[Priority, int] = {"interactive": 0, "normal": 1, "background": 2}
+_EPS = 1e-9
+_MOVE_NOTICE = 1.0  # report a queued request again when its forecast shifts this much (s)
+
+
+class TokenBucket:
+    """A bucket of ``capacity`` units refilled continuously; may go into debt."""
+
+    def __init__(self, capacity: float, refill_per_second: float, clock: Clock) -> None:
+        if capacity <= 0 or refill_per_second < 0:
+            raise ValueError("capacity must be > 0 and refill_per_second >= 0")
+        self.capacity = float(capacity)
+        self.refill_per_second = float(refill_per_second)
+        self._clock = clock
+        self._level = self.capacity
+        self._at = clock.now()
+
+    @property
+    def level(self) -> float:
+        """Units available now (negative while in debt)."""
+        self._refill()
+        return self._level
+
+    def try_take(self, n: float) -> bool:
+        """Take ``n`` units if they are all there now."""
+        if n < 0:
+            raise ValueError("cannot take a negative amount")
+        self._refill()
+        if self._level + _EPS < n:
+            return False
+        self._level -= n
+        return True
+
+    def time_until(self, n: float) -> float:
+        """Seconds until ``n`` units are there: 0 if now, inf if they never fit."""
+        if n > self.capacity:
+            return math.inf
+        self._refill()
+        deficit = n - self._level
+        if deficit <= _EPS:
+            return 0.0
+        return math.inf if self.refill_per_second == 0 else deficit / self.refill_per_second
+
+    def give_back(self, n: float) -> None:
+        """Return ``n`` units that were taken but not used."""
+        self.adjust(-n)
+
+    def adjust(self, extra_used: float) -> None:
+        """Correct an estimate: positive means more was used (may leave debt)."""
+        self._refill()
+        self._level = min(self.capacity, self._level - extra_used)
+
+    def _refill(self) -> None:
+        now = self._clock.now()
+        if now > self._at:
+            gained = (now - self._at) * self.refill_per_second
+            self._level = min(self.capacity, self._level + gained)
+            self._at = now
+
+
+@dataclass(frozen=True, slots=True)
+class LimitSpec:
+    """The limits of one scope; None means unlimited."""
+
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
+    requests_per_day: int | None = None
+
+    def __post_init__(self) -> None:
+        for value in (self.requests_per_minute, self.tokens_per_minute, self.requests_per_day):
+            if value is not None and value <= 0:
+                raise ValueError("limits must be positive (or None for unlimited)")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueUpdate:
+    """A change in one request's place in the queue, for "queued (#2, ~30 s)" events."""
+
+    ticket_id: str
+    status: QueueStatus
+    priority: Priority
+    position: int | None
+    """1 = next to go in its lane; None once it left the queue."""
+    expected_wait: float
+    """Forecast seconds from ``at`` until it may go (0 once granted)."""
+    limited_by: str | None
+    """The limit it waits for, e.g. ``requests/minute of model gpt-4o``."""
+    at: float
+
+
+QueueListener = Callable[[QueueUpdate], None]
+
+
+class LoadShed(Exception):
+    """A request was refused because it would wait longer than its budget."""
+
+    error_type: ClassVar[str] = "load_shed"
+
+    def __init__(self, message: str, *, expected_wait: float, position: int, budget: float) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expected_wait = expected_wait
+        self.position = position
+        self.budget = budget
+
+
+@dataclass(frozen=True, slots=True)
+class _Limit:
+    """One bucket of one scope and what a request takes from it."""
+
+    bucket: TokenBucket
+    unit: Literal["requests", "tokens"]
+    label: str
+
+    def need(self, est_tokens: int) -> float:
+        return float(est_tokens) if self.unit == "tokens" else 1.0
+
+
+class Ticket:
+    """Permission to send one request; :meth:`settle` it with the real usage."""
+
+    def __init__(
+        self,
+        waiter: _Waiter,
+        limits: Sequence[_Limit],
+        granted_at: float,
+        on_refill: Callable[[], None],
+    ) -> None:
+        self.ticket_id = waiter.ticket_id
+        self.model = waiter.model
+        self.profile = waiter.profile
+        self.priority = waiter.priority
+        self.est_tokens = waiter.est_tokens
+        self.granted_at = granted_at
+        self.waited = granted_at - waiter.enqueued_at
+        self._limits = tuple(limits)
+        self._on_refill = on_refill
+        self._settled = False
+
+    def settle(self, actual_tokens: int) -> None:
+        """Correct the token buckets by ``actual - estimated`` (once per ticket)."""
+        if self._settled:
+            raise RuntimeError(f"ticket {self.ticket_id} is already settled")
+        self._settled = True
+        delta = actual_tokens - self.est_tokens
+        for limit in self._limits:
+            if limit.unit == "tokens":
+                limit.bucket.adjust(delta)
+        if delta < 0:
+            self._on_refill()
+
+    def refund(self) -> None:
+        """Give everything back: the request was never sent."""
+        if self._settled:
+            return
+        self._settled = True
+        for limit in self._limits:
+            limit.bucket.give_back(limit.need(self.est_tokens))
+        self._on_refill()
+
+
+@dataclass(eq=False)
+class _Waiter:
+    """A request in (or about to enter) the queue."""
+
+    ticket_id: str
+    model: str
+    profile: str
+    priority: Priority
+    est_tokens: int
+    rank: tuple[int, int]
+    enqueued_at: float
+    budget: float | None = None
+    label: str | None = None
+    on_update: QueueListener | None = None
+    future: asyncio.Future[Ticket] | None = None
+    reported: tuple[int, float] | None = None
+    """(position, eta) last reported, so unchanged forecasts are not re-sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Forecast:
+    eta: float
+    position: int
+    limited_by: str | None
+
+
+class _Projection:
+    """A bucket's level as the forecast deducts the queue from it."""
+
+    def __init__(self, bucket: TokenBucket, now: float) -> None:
+        self.level, self.at = bucket.level, now
+        self.capacity, self.rate = bucket.capacity, bucket.refill_per_second
+
+    def ready_at(self, need: float, not_before: float) -> float:
+        need = min(need, self.capacity)  # oversized requests wait for a full bucket
+        level = min(self.capacity, self.level + (not_before - self.at) * self.rate)
+        if level + _EPS >= need:
+            return not_before
+        return math.inf if self.rate == 0 else self.at + (need - self.level) / self.rate
+
+    def take(self, n: float, at: float) -> None:
+        self.level = min(self.capacity, self.level + (at - self.at) * self.rate) - n
+        self.at = at
+
+
+class RateLimiter:
+    """Buckets per model / profile, and a priority queue in front of them."""
+
+    def __init__(self, clock: Clock, *, on_queue_update: QueueListener | None = None) -> None:
+        self._clock = clock
+        self._listener = on_queue_update
+        self._limits: dict[Scope, tuple[_Limit, ...]] = {}
+        self._waiters: list[_Waiter] = []
+        self._seq = itertools.count(1)
+        self._wake = asyncio.Event()
+        self._pump_task: asyncio.Task[None] | None = None
+
+    def configure(
+        self, *, model: str | None = None, profile: str | None = None, spec: LimitSpec
+    ) -> None:
+        """Set the limits of a model, a profile, or a profile on one model."""
+        scope = _scope(model, profile)
+        limits = _limits_for(scope, spec, self._clock)
+        if limits:
+            self._limits[scope] = limits
+        else:
+            self._limits.pop(scope, None)
+        self._kick()
+
+    @property
+    def queue_depth(self) -> int:
+        """Requests waiting, all lanes together."""
+        return len(self._waiters)
+
+    def position(self, ticket_id: str) -> int | None:
+        """1-based place of a waiting request in its lane; None when not waiting."""
+        for index, waiter in enumerate(self._waiters):
+            if waiter.ticket_id == ticket_id:
+                return self._position(waiter, self._waiters[:index])
+        return None
+
+    def expected_wait(
+        self, model: str, profile: str, est_tokens: int, priority: Priority = "normal"
+    ) -> float:
+        """Forecast seconds a request like this would wait if sent now."""
+        probe = self._new_waiter(model, profile, est_tokens, priority, "?")
+        return self._forecast_with(probe).eta - self._clock.now()
+
+    async def acquire(
+        self,
+        model: str,
+        profile: str,
+        est_tokens: int,
+        *,
+        priority: Priority = "normal",
+        budget: float | None = None,
+        label: str | None = None,
+        ticket_id: str | None = None,
+        on_update: QueueListener | None = None,
+    ) -> Ticket:
+        """Wait for a turn to send; raises :class:`LoadShed` when over ``budget``.
+
+        ``label`` names the work in messages ("bench"); ``ticket_id`` (e.g. the
+        trace id) names it for :meth:`position` and in :class:`QueueUpdate`.
+        """
+        if est_tokens < 0:
+            raise ValueError("est_tokens must be >= 0")
+        waiter = self._new_waiter(model, profile, est_tokens, priority, ticket_id)
+        waiter.budget, waiter.label, waiter.on_update = budget, label, on_update
+        self._refuse_if_over_budget(waiter)
+        waiter.future = asyncio.get_running_loop().create_future()
+        bisect.insort(self._waiters, waiter, key=lambda w: w.rank)
+        self._dispatch()
+        return await self._await_grant(waiter, waiter.future)
+
+    # -- queue mechanics -------------------------------------------------------------------
+
+    def _new_waiter(
+        self, model: str, profile: str, est_tokens: int, priority: Priority, ticket_id: str | None
+    ) -> _Waiter:
+        seq = next(self._seq)
+        rank = (_RANK[priority], seq)
+        now = self._clock.now()
+        return _Waiter(ticket_id or f"t{seq}", model, profile, priority, est_tokens, rank, now)
+
+    def _refuse_if_over_budget(self, waiter: _Waiter) -> None:
+        forecast = self._forecast_with(waiter)
+        if _over_budget(waiter, forecast.eta):
+            raise self._shed(waiter, forecast)
+
+    async def _await_grant(self, waiter: _Waiter, future: asyncio.Future[Ticket]) -> Ticket:
+        try:
+            return await future
+        except asyncio.CancelledError:
+            self._withdraw(waiter, future)
+            raise
+
+    def _withdraw(self, waiter: _Waiter, future: asyncio.Future[Ticket]) -> None:
+        """Cancellation: leave the queue, or hand back a grant that arrived too late."""
+        if waiter in self._waiters:
+            self._waiters.remove(waiter)
+            self._report(waiter, "cancelled", None)
+            self._dispatch()
+        elif future.done() and not future.cancelled() and future.exception() is None:
+            future.result().refund()
+
+    def _dispatch(self) -> None:
+        """Shed, grant what can go now, report the rest, and keep the pump running."""
+        self._purge_cancelled()
+        plan = self._plan_after_shedding()
+        now = self._clock.now()
+        for waiter in list(self._waiters):
+            forecast = plan[waiter]
+            if forecast.eta <= now + _EPS:
+                self._grant(waiter, now)
+            else:
+                self._report(waiter, "queued" if waiter.reported is None else "moved", forecast)
+        if self._waiters:
+            self._ensure_pump()
+            self._wake.set()
+
+    def _purge_cancelled(self) -> None:
+        """Drop waiters whose task was cancelled before it could withdraw itself."""
+        for waiter in [w for w in self._waiters if w.future is not None and w.future.done()]:
+            self._waiters.remove(waiter)
+            self._report(waiter, "cancelled", None)
+
+    def _plan_after_shedding(self) -> dict[_Waiter, _Forecast]:
+        """Forecast the queue, refusing the first over-budget waiter until none is."""
+        while True:
+            plan = self._forecast(self._waiters)
+            victim = next((w for w in self._waiters if _over_budget(w, plan[w].eta)), None)
+            if victim is None:
+                return plan
+            self._waiters.remove(victim)
+            assert victim.future is not None
+            victim.future.set_exception(self._shed(victim, plan[victim]))
+
+    def _grant(self, waiter: _Waiter, now: float) -> None:
+        limits = self._limits_of(waiter)
+        for limit in limits:
+            limit.bucket.adjust(limit.need(waiter.est_tokens))  # take; may go into debt
+        self._waiters.remove(waiter)
+        assert waiter.future is not None
+        waiter.future.set_result(Ticket(waiter, limits, now, self._kick))
+        self._report(waiter, "granted", None)
+
+    def _shed(self, waiter: _Waiter, forecast: _Forecast) -> LoadShed:
+        budget = waiter.budget or 0.0
+        wait = forecast.eta - waiter.enqueued_at
+        why = f", waiting for {forecast.limited_by}" if forecast.limited_by else ""
+        message = (
+            f"{waiter.label or waiter.priority} request refused: expected wait "
+            f"{_human_seconds(wait)} exceeds its {_human_seconds(budget)} budget "
+            f"(queue position {forecast.position}{why})"
+        )
+        self._report(waiter, "shed", forecast)
+        return LoadShed(message, expected_wait=wait, position=forecast.position, budget=budget)
+
+    def _report(self, waiter: _Waiter, status: QueueStatus, forecast: _Forecast | None) -> None:
+        """Tell the request's own listener and the limiter's listener, skipping no-op moves."""
+        now = self._clock.now()
+        if forecast is not None and status in ("queued", "moved"):
+            if status == "moved" and not _moved(waiter.reported, forecast):
+                return
+            waiter.reported = (forecast.position, forecast.eta)
+        update = QueueUpdate(
+            ticket_id=waiter.ticket_id,
+            status=status,
+            priority=waiter.priority,
+            position=forecast.position if forecast else None,
+            expected_wait=max(0.0, forecast.eta - now) if forecast else 0.0,
+            limited_by=forecast.limited_by if forecast else None,
+            at=now,
+        )
+        for listener in (waiter.on_update, self._listener):
+            if listener is not None:
+                listener(update)
+
+    # -- forecasting -----------------------------------------------------------------------
+
+    def _forecast_with(self, waiter: _Waiter) -> _Forecast:
+        queue = sorted([*self._waiters, waiter], key=lambda w: w.rank)
+        return self._forecast(queue)[waiter]
+
+    def _forecast(self, queue: Sequence[_Waiter]) -> dict[_Waiter, _Forecast]:
+        """When each waiter may go, deducting everyone ahead of it in rank order."""
+        now = self._clock.now()
+        projections: dict[int, _Projection] = {}
+        lane_free: dict[Scope, tuple[float, str | None]] = {}
+        plan: dict[_Waiter, _Forecast] = {}
+        for index, waiter in enumerate(queue):
+            scopes = self._scopes_of(waiter)
+            eta, why = _lane_start(scopes, lane_free, now)
+            for limit in self._limits_of(waiter):
+                proj = projections.setdefault(id(limit.bucket), _Projection(limit.bucket, now))
+                ready = proj.ready_at(limit.need(waiter.est_tokens), eta)
+                eta, why = (ready, limit.label) if ready > eta else (eta, why)
+            for limit in self._limits_of(waiter):
+                projections[id(limit.bucket)].take(limit.need(waiter.est_tokens), eta)
+            lane_free.update(dict.fromkeys(scopes, (eta, why)))
+            plan[waiter] = _Forecast(eta, self._position(waiter, queue[:index]), why)
+        return plan
+
+    def _position(self, waiter: _Waiter, ahead: Sequence[_Waiter]) -> int:
+        scopes = self._scopes_of(waiter)
+        return 1 + sum(1 for other in ahead if scopes & self._scopes_of(other))
+
+    def _scopes_of(self, waiter: _Waiter) -> frozenset[Scope]:
+        candidates = (
+            _scope(waiter.model, None),
+            _scope(None, waiter.profile),
+            _scope(waiter.model, waiter.profile),
+        )
+        return frozenset(s for s in candidates if s in self._limits)
+
+    def _limits_of(self, waiter: _Waiter) -> tuple[_Limit, ...]:
+        return tuple(lim for s in sorted(self._scopes_of(waiter)) for lim in self._limits[s])
+
+    # -- the pump --------------------------------------------------------------------------
+
+    def _ensure_pump(self) -> None:
+        if self._pump_task is None or self._pump_task.done():
+            loop = asyncio.get_running_loop()
+            self._pump_task = loop.create_task(self._pump(), name="rate-limiter-queue")
+
+    def _kick(self) -> None:
+        """Something changed (refund, settlement, new limits): re-plan the queue."""
+        if self._waiters:
+            self._wake.set()
+
+    async def _pump(self) -> None:
+        """Sleep until the next waiter can go, grant it, repeat while anyone waits."""
+        try:
+            while self._waiters:
+                delay = min(f.eta for f in self._forecast(self._waiters).values())
+                self._wake.clear()
+                await self._sleep_or_wake(delay - self._clock.now())
+                self._dispatch()
+        except Exception as exc:  # a bug here must not leave waiters hanging forever
+            for waiter in self._waiters:
+                if waiter.future is not None and not waiter.future.done():
+                    waiter.future.set_exception(exc)
+            self._waiters.clear()
+
+    async def _sleep_or_wake(self, delay: float) -> None:
+        tasks: set[asyncio.Future[object]] = {asyncio.ensure_future(self._wake.wait())}
+        if math.isfinite(delay):
+            tasks.add(asyncio.ensure_future(self._clock.sleep(max(0.0, delay))))
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _scope(model: str | None, profile: str | None) -> Scope:
+    if model is not None and profile is not None:
+        return ("profile_model", f"{profile}/{model}")
+    if model is not None:
+        return ("model", model)
+    if profile is not None:
+        return ("profile", profile)
+    raise ValueError("configure() needs a model, a profile, or both")
+
+
+def _scope_label(scope: Scope) -> str:
+    kind, key = scope
+    if kind == "profile_model":
+        profile, _, model = key.partition("/")
+        return f"profile {profile} on model {model}"
+    return f"{kind} {key}"
+
+
+def _limits_for(scope: Scope, spec: LimitSpec, clock: Clock) -> tuple[_Limit, ...]:
+    where = _scope_label(scope)
+    rows: list[tuple[int | None, float, Literal["requests", "tokens"], str]] = [
+        (spec.requests_per_minute, 60.0, "requests", "requests/minute"),
+        (spec.tokens_per_minute, 60.0, "tokens", "tokens/minute"),
+        (spec.requests_per_day, 86_400.0, "requests", "requests/day"),
+    ]
+    return tuple(
+        _Limit(TokenBucket(amount, amount / period, clock), unit, f"{name} of {where}")
+        for amount, period, unit, name in rows
+        if amount is not None
+    )
+
+
+def _lane_start(
+    scopes: frozenset[Scope], lane_free: dict[Scope, tuple[float, str | None]], now: float
+) -> tuple[float, str | None]:
+    """The earliest a waiter may go: after everyone ahead of it in any of its scopes."""
+    start: tuple[float, str | None] = (now, None)
+    for scope in scopes:
+        free = lane_free.get(scope)
+        if free is not None and free[0] > start[0]:
+            start = free
+    return start
+
+
+def _over_budget(waiter: _Waiter, eta: float) -> bool:
+    return waiter.budget is not None and eta - waiter.enqueued_at > waiter.budget + _EPS
+
+
+def _moved(reported: tuple[int, float] | None, forecast: _Forecast) -> bool:
+    if reported is None:
+        return True
+    position, eta = reported
+    return position != forecast.position or abs(eta - forecast.eta) >= _MOVE_NOTICE
+
+
+def _human_seconds(seconds: float) -> str:
+    """``42 s``, ``12 min``, ``3.5 h``: rounded up, so a promise is never too short."""
+    if math.isinf(seconds):
+        return "forever"
+    if seconds < 120:
+        return f"{math.ceil(seconds - _EPS)} s"
+    if seconds < 7200:
+        return f"{math.ceil(seconds / 60 - _EPS)} min"
+    return f"{seconds / 3600:.1f} h"

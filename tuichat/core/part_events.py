@@ -1,0 +1,35 @@
+"""Events for the non-text parts of a provider's stream."""
+
+from __future__ import annotations
+
+from tuichat.core.events import Event, HeadersReceived, TimingsReported, UsageReported
+from tuichat.core.provider import ResponseHead, TimingsPart, UsagePart
+
+MetaPart = ResponseHead | UsagePart | TimingsPart
+
+
+def meta_event(part: MetaPart, trace_id: str, ts: float, attempt: int) -> Event:
+    """The event for a non-text stream part."""
+    if isinstance(part, ResponseHead):
+        return HeadersReceived(
+            trace_id=trace_id, ts=ts, attempt=attempt, status_code=part.status_code
+        )
+    if isinstance(part, TimingsPart):
+        return TimingsReported(
+            trace_id=trace_id,
+            ts=ts,
+            attempt=attempt,
+            prefill_ms=part.prefill_ms,
+            generation_ms=part.generation_ms,
+            cached_prompt_tokens=part.cached_prompt_tokens,
+        )
+    return UsageReported(
+        trace_id=trace_id,
+        ts=ts,
+        attempt=attempt,
+        input_tokens=part.input_tokens,
+        output_tokens=part.output_tokens,
+        cached_input_tokens=part.cached_input_tokens,
+        cache_write_tokens=part.cache_write_tokens,
+        reasoning_tokens=part.reasoning_tokens,
+    )
