@@ -9,15 +9,18 @@ before the UI runs, or from a worker thread), so the event loop never waits.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import ExitStack
 from typing import Any
 
-from tuichat.config import ModelSpec, resolve_api_key
+from tuichat.config import ModelSpec, Settings, resolve_api_key
 from tuichat.config.model import ANTHROPIC, LOCAL, SIM
-from tuichat.core.provider import Provider
+from tuichat.core.chat import RouteModel
+from tuichat.core.conversation import ChatRequest
+from tuichat.core.provider import Provider, StreamPart
 from tuichat.providers.anthropic import AnthropicProvider
 from tuichat.providers.openai_compat import OpenAICompatProvider
 
@@ -96,3 +99,54 @@ class Backends:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class LazyProvider:
+    """A fallback's provider, built (and its server started) only if the turn gets there.
+
+    Starting llama.cpp blocks for a second or two, so it happens in a thread
+    when the route first reaches this model, never on the event loop.
+    """
+
+    def __init__(self, backends: Backends, spec: ModelSpec) -> None:
+        self._backends = backends
+        self._spec = spec
+
+    @property
+    def name(self) -> str:
+        return self._spec.provider
+
+    @property
+    def base_url_host(self) -> str:
+        return _host(self._spec.base_url) if self._spec.base_url else "127.0.0.1"
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPart]:
+        provider = await asyncio.to_thread(self._backends.provider_for, self._spec)
+        async for part in provider.stream(request):
+            yield part
+
+    async def aclose(self) -> None:
+        """The real provider belongs to the backends, which close it."""
+
+
+def route_for(
+    settings: Settings, backends: Backends, primary: ModelSpec, provider: Provider
+) -> list[RouteModel]:
+    """The session's route: the started primary, then the selected chain's fallbacks."""
+    specs = [primary, *(s for s in settings.selected_specs() if s.name != primary.name)]
+    route = []
+    for spec in specs:
+        chosen = provider if spec is primary else _provider_or_lazy(backends, spec)
+        cap = settings.max_tokens_for(spec)
+        route.append(RouteModel(spec.name, chosen, spec.model, cap, spec.temperature))
+    return route
+
+
+def _provider_or_lazy(backends: Backends, spec: ModelSpec) -> Provider:
+    return backends.provider_for(spec) if backends.is_ready(spec) else LazyProvider(backends, spec)
+
+
+def _host(url: str) -> str:
+    from tuichat.providers.openai_compat import host_of
+
+    return host_of(url)

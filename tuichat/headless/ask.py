@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from tuichat import paths
-from tuichat.backends import Backends
+from tuichat.backends import Backends, route_for
 from tuichat.config import Settings
 from tuichat.config.model import SIM
 from tuichat.core.chat import ChatSession
 from tuichat.core.events import Event, TextDelta, TurnCancelled, TurnFailed
 from tuichat.core.metrics import TurnMetrics
+from tuichat.core.turn_report import TurnReport
 from tuichat.startup import Started, StderrProgress, start_primary
 from tuichat.store import LogWriter, open_database
 
@@ -72,10 +73,9 @@ async def _ask(
             started.provider,
             spec.model,
             system=settings.system,
-            max_tokens=settings.max_tokens_for(spec),
-            temperature=spec.temperature,
             observers=[writer.observe],
         )
+        session.set_route(route_for(settings, backends, spec, started.provider))
         await writer.ensure_session(
             session.session_id, model=spec.name, system_prompt=settings.system
         )
@@ -88,12 +88,13 @@ async def _ask(
 
 async def _stream(options: AskOptions, session: ChatSession, out: TextIO, err: TextIO) -> int:
     turn = session.start_turn(options.prompt)
-    metrics, outcome = TurnMetrics(), AskOutcome()
+    metrics, outcome, report = TurnMetrics(), AskOutcome(), TurnReport()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, turn.cancel)
     try:
         async for event in turn:
             metrics.observe(event)
+            report.observe(event)
             _apply(event, outcome, None if options.json_output else out)
     finally:
         loop.remove_signal_handler(signal.SIGINT)
@@ -102,7 +103,7 @@ async def _stream(options: AskOptions, session: ChatSession, out: TextIO, err: T
     if outcome.error:
         err.write(f"tuichat: {outcome.error}\n")
     if options.json_output:
-        out.write(json.dumps(_summary(outcome, metrics, turn.trace_id, session)) + "\n")
+        out.write(json.dumps(_summary(outcome, metrics, report, turn.trace_id, session)) + "\n")
     out.flush()
     return _exit_code(outcome.status)
 
@@ -123,9 +124,14 @@ def _apply(event: Event, outcome: AskOutcome, out: TextIO | None) -> None:
 
 
 def _summary(
-    outcome: AskOutcome, metrics: TurnMetrics, trace_id: str, session: ChatSession
+    outcome: AskOutcome,
+    metrics: TurnMetrics,
+    report: TurnReport,
+    trace_id: str,
+    session: ChatSession,
 ) -> dict[str, Any]:
-    snap = metrics.snapshot(session.clock.now())
+    now = session.clock.now()
+    snap = metrics.snapshot(now)
     return {
         "text": outcome.text,
         "model": snap.model,
@@ -141,6 +147,9 @@ def _summary(
         "output_tokens_estimated": snap.output_estimated,
         "trace_id": trace_id,
         "session_id": session.session_id,
+        "summary": report.summary,
+        "attempts": [attempt.as_json() for attempt in report.attempts],
+        "rate_limit": report.rate_limit_json(now),
     }
 
 
