@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import ExitStack
 from typing import Any
 
@@ -130,10 +130,15 @@ class LazyProvider:
 
 
 def route_for(
-    settings: Settings, backends: Backends, primary: ModelSpec, provider: Provider
+    settings: Settings,
+    backends: Backends,
+    primary: ModelSpec,
+    provider: Provider,
+    fallbacks: Sequence[str] | None = None,
 ) -> list[RouteModel]:
-    """The session's route: the started primary, then the selected chain's fallbacks."""
-    specs = [primary, *(s for s in settings.selected_specs() if s.name != primary.name)]
+    """The route: the started primary, then ``fallbacks`` (default: the selected chain's)."""
+    names = settings.selected[1:] if fallbacks is None else fallbacks
+    specs = [primary, *(settings.models[n] for n in names if n != primary.name)]
     route = []
     for spec in specs:
         chosen = provider if spec is primary else _provider_or_lazy(backends, spec)

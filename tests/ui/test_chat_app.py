@@ -219,3 +219,33 @@ async def test_quitting_mid_stream_logs_the_partial(sim: SimServerThread, tmp_pa
     ).fetchall()
     assert status == "cancelled" and content
     sim.wait_for(lambda r: r.disconnected_at is not None, timeout=5)
+
+
+async def test_a_chain_falls_back_and_the_hud_says_so(sim: SimServerThread, tmp_path: Path):
+    from tuichat.backends import Backends
+    from tuichat.ui.widgets.provider_panel import ProviderPanel
+
+    broken = sim_spec(sim, "gpt-missing", "broken")
+    steady = sim_spec(sim, "sim?tokens=6", "steady")
+    settings = Settings(
+        models={"broken": broken, "steady": steady},
+        chains={"pair": ("broken", "steady")},
+        selected=("broken", "steady"),
+        selection="pair",
+        selection_source="test",
+    )
+    with Backends(env={}) as backends:
+        options = ChatOptions(
+            model=broken, settings=settings, backends=backends, database=tmp_path / "t.db"
+        )
+        app = TuichatApp(backends.provider_for(broken), options)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await send(pilot, "hello")
+            await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
+            await pilot.pause(0.05)
+            answer = app.query_one(AssistantMessage)
+            assert answer.text == answer_text("prose", 6)
+            notes = " ".join(str(n.render()) for n in answer.query(Notice))
+            assert "broken: 404; steady: answered" in notes
+            panel = str(app.query_one(ProviderPanel).render())
+            assert "fallbacks 1" in panel

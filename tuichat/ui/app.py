@@ -24,14 +24,25 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from tuichat import paths
-from tuichat.backends import Backends
+from tuichat.backends import Backends, route_for
 from tuichat.config import ModelSpec, Settings
+from tuichat.core.breaker import BreakerBoard
 from tuichat.core.chat import ChatSession
-from tuichat.core.clock import Clock
-from tuichat.core.events import TextReleased, TurnCancelled, TurnFailed, TurnFinished
+from tuichat.core.clock import Clock, SystemClock
+from tuichat.core.events import (
+    Event,
+    FallbackTaken,
+    RetryScheduled,
+    TextReleased,
+    TurnCancelled,
+    TurnFailed,
+    TurnFinished,
+    TurnStarted,
+)
 from tuichat.core.metrics import SessionMetrics
 from tuichat.core.provider import Provider
 from tuichat.core.turn import Turn
+from tuichat.core.turn_report import TurnReport
 from tuichat.core.untrusted import one_line
 from tuichat.local.errors import LocalModelError
 from tuichat.startup import StderrProgress, start_primary
@@ -39,6 +50,7 @@ from tuichat.store import LogWriter, open_database
 from tuichat.ui.model_picker import Choice, ModelPicker, choices
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.prompt import PromptArea
+from tuichat.ui.widgets.provider_panel import ProviderPanel
 from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript, UserMessage
 
 log = logging.getLogger(__name__)
@@ -98,15 +110,21 @@ class TuichatApp(App[None]):
         self.metrics = SessionMetrics()
         spec = options.model
         self.model_name = spec.name
+        self.breakers = BreakerBoard(clock or SystemClock())
+        self.report: TurnReport | None = None
         self.session = ChatSession(
             provider,
             spec.model,
             system=options.system,
             max_tokens=_max_tokens(options.max_tokens, spec),
             temperature=spec.temperature,
-            observers=[self.metrics.observe],
+            observers=[self.metrics.observe, self._observe_report],
             clock=clock,
+            breakers=self.breakers,
         )
+        if options.settings is not None and options.backends is not None:
+            route = route_for(options.settings, options.backends, spec, provider)
+            self.session.set_route(route)
         self.turn: Turn | None = None
         self.writer: LogWriter | None = None
         self._db: aiosqlite.Connection | None = None
@@ -184,8 +202,7 @@ class TuichatApp(App[None]):
                 if isinstance(event, TextReleased):
                     answer.append(event.text)
                 elif isinstance(event, TurnFinished):
-                    note = "stopped at max tokens" if event.finish_reason == "length" else None
-                    await answer.finish(note)
+                    await answer.finish(_finish_note(event))
                 elif isinstance(event, TurnCancelled):
                     await answer.finish("cancelled; partial answer kept", kind="warning")
                 elif isinstance(event, TurnFailed):
@@ -198,12 +215,25 @@ class TuichatApp(App[None]):
             self._hud_timer.pause()
             self.refresh_hud()
 
+    def _observe_report(self, event: Event) -> None:
+        """Fold the turn's attempts for the provider panel; show retries as they happen."""
+        if isinstance(event, TurnStarted):
+            self.report = TurnReport()
+        if self.report is not None:
+            self.report.observe(event)
+        if isinstance(event, RetryScheduled):
+            self.notify(one_line(f"{event.model}: {event.reason}"), timeout=3)
+        elif isinstance(event, FallbackTaken):
+            self.notify(one_line(f"{event.from_model} → {event.to_model}: {event.reason}"))
+
     def refresh_hud(self) -> None:
         """Redraw the HUD from the metrics (called on a timer while streaming)."""
         now = self.session.clock.now()
         current = self.metrics.current.snapshot(now) if self.metrics.current else None
         last = self.metrics.last.snapshot(now) if self.metrics.last else None
-        self.query_one(Hud).show(current, last)
+        hud = self.query_one(Hud)
+        hud.show(current, last)
+        hud.query_one(ProviderPanel).show(self.report, self.breakers.snapshot(), now)
 
     def action_cancel(self) -> None:
         """Cancel the streaming answer (the partial answer is kept)."""
@@ -232,14 +262,14 @@ class TuichatApp(App[None]):
 
     def _on_model_picked(self, choice: Choice | None) -> None:
         if choice is not None and self.options.settings is not None:
-            spec = self.options.settings.models[choice.members[0]]
-            self._switch_model(choice.name, spec)
+            self._switch_model(choice)
 
     @work(group="switch", exclusive=True, exit_on_error=False, description="switch model")
-    async def _switch_model(self, name: str, spec: ModelSpec) -> None:
-        """Start the model's backend off the event loop, then use it for the next turns."""
-        backends = self.options.backends
-        assert backends is not None
+    async def _switch_model(self, choice: Choice) -> None:
+        """Start the first model's backend off the event loop, then route the next turns."""
+        settings, backends = self.options.settings, self.options.backends
+        assert settings is not None and backends is not None
+        spec = settings.models[choice.members[0]]
         if not backends.is_ready(spec):
             self.notify(f"Starting {spec.name}…", timeout=3)
         try:
@@ -247,14 +277,11 @@ class TuichatApp(App[None]):
         except Exception as exc:
             self.notify(one_line(f"Cannot switch to {spec.name}: {_reason(exc)}"), severity="error")
             return
-        self.session.switch(
-            provider,
-            spec.model,
-            max_tokens=_max_tokens(self.options.max_tokens, spec),
-            temperature=spec.temperature,
-        )
-        self.model_name = name
-        await self.transcript.add(Notice(f"Switched to {name} ({spec.provider} · {spec.model})."))
+        names = choice.members[1:]
+        self.session.set_route(route_for(settings, backends, spec, provider, fallbacks=names))
+        self.model_name = choice.name
+        chain = " → ".join(choice.members) if choice.is_chain else f"{spec.provider} · {spec.model}"
+        await self.transcript.add(Notice(f"Switched to {choice.name} ({chain})."))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Command palette: one entry per model and chain, after Textual's own."""
@@ -273,6 +300,16 @@ class TuichatApp(App[None]):
         if action == "cancel":
             return self.streaming
         return True
+
+
+def _finish_note(event: TurnFinished) -> str | None:
+    """Under an answer: a cut at max tokens, or what it took when it was not the first try."""
+    notes = []
+    if event.finish_reason == "length":
+        notes.append("stopped at max tokens")
+    if event.summary.count(",") or ";" in event.summary:
+        notes.append(event.summary)
+    return "; ".join(notes) or None
 
 
 def _max_tokens(flag: int | None, spec: ModelSpec) -> int | None:

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tuichat.core.metrics import TurnSnapshot
+from tuichat.ui.widgets.provider_panel import ProviderPanel
 
 DASH = "–"
 
@@ -70,6 +71,7 @@ class Hud(Vertical):
     def compose(self):  # type: ignore[no-untyped-def]
         yield TurnPanel("Current turn", id="hud-current")
         yield TurnPanel("Last turn", id="hud-last")
+        yield ProviderPanel(id="hud-provider")
 
     def show(self, current: TurnSnapshot | None, last: TurnSnapshot | None) -> None:
         """Update both panels."""
