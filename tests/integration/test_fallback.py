@@ -59,7 +59,11 @@ def test_server_errors_retry_then_fall_back(sim: SimServerThread, tuichat_home: 
     assert summary["summary"].endswith("; steady: answered")
     with sqlite3.connect(tuichat_home / "tuichat.db") as db:
         rows = db.execute("select status from attempts order by id").fetchall()
+        kinds = db.execute("select kind from route_events order by id").fetchall()
+        detail = db.execute("select detail from route_events where kind='fallback'").fetchone()
     assert rows == [("failed",), ("failed",), ("failed",), ("ok",)]
+    assert [k for (k,) in kinds if k != "rate_limit"] == ["retry", "retry", "fallback"]
+    assert json.loads(detail[0])["to"] == "steady"
 
 
 def test_a_long_retry_after_goes_straight_to_the_fallback(

@@ -51,6 +51,7 @@ EXPECTED_COLUMNS = {
         "server_generation_ms",
         "server_cached_prompt_tokens",
     ],
+    "route_events": ["id", "trace_id", "session_id", "at", "kind", "attempt", "detail"],
     "_migrations": ["name", "applied_at"],
 }
 

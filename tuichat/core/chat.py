@@ -18,7 +18,7 @@ from tuichat.core.events import Event, TurnCancelled, TurnFailed, TurnFinished
 from tuichat.core.provider import Provider
 from tuichat.core.retry import RetryPolicy
 from tuichat.core.route import Target
-from tuichat.core.turn import Observer, Turn
+from tuichat.core.turn import Observer, Timeouts, Turn
 
 
 def new_session_id() -> str:
@@ -54,9 +54,11 @@ class ChatSession:
         max_delay: float = 0.12,
         policy: RetryPolicy | None = None,
         breakers: BreakerBoard | None = None,
+        timeouts: Timeouts | None = None,
     ) -> None:
         self.route = [RouteModel(model, provider, model, max_tokens, temperature)]
         self.policy = policy
+        self.timeouts = timeouts
         self.breakers = breakers
         self.conversation = Conversation(system=system)
         self.session_id = session_id or new_session_id()
@@ -114,6 +116,7 @@ class ChatSession:
             max_delay=self.max_delay,
             policy=self.policy,
             breakers=self.breakers,
+            timeouts=self.timeouts,
         )
 
     def _record(self, event: Event) -> None:

@@ -152,6 +152,16 @@ class FallbackTaken(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BreakerChanged(Event):
+    """A provider's circuit breaker changed state (closed, open, half_open)."""
+
+    provider: str
+    from_state: str
+    to_state: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TurnFinished(Event):
     """The answer is complete; ``summary`` says what was tried."""
 

@@ -19,6 +19,7 @@ import logging
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from tuichat.core import errors
 from tuichat.core.answer_text import AnswerText
@@ -29,6 +30,7 @@ from tuichat.core.events import (
     AttemptEnded,
     AttemptStarted,
     AttemptStatus,
+    BreakerChanged,
     Event,
     FallbackTaken,
     RateLimitObserved,
@@ -38,7 +40,7 @@ from tuichat.core.events import (
     TurnFinished,
     TurnStarted,
 )
-from tuichat.core.part_events import meta_event
+from tuichat.core.part_events import MetaPart, meta_event
 from tuichat.core.provider import FinishPart, ResponseHead, TextPart
 from tuichat.core.ratelimit import parse_rate_limit_headers
 from tuichat.core.retry import RetryPolicy, decide
@@ -53,6 +55,18 @@ Observer = Callable[[Event], None]
 def new_trace_id() -> str:
     """A W3C/OpenTelemetry-shaped trace id (32 hex chars)."""
     return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Per-attempt limits in seconds (None: no limit); connect is the HTTP client's."""
+
+    first_token: float | None = 60.0
+    """From sending the request to the first text."""
+    idle: float | None = 60.0
+    """Longest gap between two pieces of text."""
+    total: float | None = 600.0
+    """The whole attempt."""
 
 
 class _Failed(Exception):
@@ -78,6 +92,7 @@ class Turn:
         policy: RetryPolicy | None = None,
         breakers: BreakerBoard | None = None,
         rng: Callable[[], float] = random.random,
+        timeouts: Timeouts | None = None,
     ) -> None:
         if not route:
             raise ValueError("a turn needs at least one target")
@@ -90,6 +105,7 @@ class Turn:
         self._policy = policy or RetryPolicy()
         self._breakers = breakers
         self._rng = rng
+        self._timeouts = timeouts or Timeouts()
         self._answer = AnswerText(self.trace_id, self._clock, self._emit, max_delay)
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -235,17 +251,27 @@ class Turn:
         return finish
 
     async def _stream(self, target: Target) -> FinishPart:
+        """Read one attempt's stream under the first-token, idle and total timeouts."""
+        deadline = _Deadline(self._timeouts, asyncio.get_running_loop().time())
         finish = FinishPart(None)
-        async for part in target.provider.stream(target.request):
-            if isinstance(part, TextPart):
-                self._answer.feed(part.text, self._attempt)
-            elif isinstance(part, FinishPart):
-                finish = part
-            else:
-                self._emit(meta_event(part, self.trace_id, self._clock.now(), self._attempt))
-                if isinstance(part, ResponseHead):
-                    self._observe_rate_limits(part.headers)
+        try:
+            async with asyncio.timeout_at(deadline.next(got_text=False)) as scope:
+                async for part in target.provider.stream(target.request):
+                    if isinstance(part, TextPart):
+                        self._answer.feed(part.text, self._attempt)
+                        scope.reschedule(deadline.next(got_text=True))
+                    elif isinstance(part, FinishPart):
+                        finish = part
+                    else:
+                        self._on_meta(part)
+        except TimeoutError:
+            raise errors.ProviderTimeout(deadline.describe()) from None
         return finish
+
+    def _on_meta(self, part: MetaPart) -> None:
+        self._emit(meta_event(part, self.trace_id, self._clock.now(), self._attempt))
+        if isinstance(part, ResponseHead):
+            self._observe_rate_limits(part.headers)
 
     def _observe_rate_limits(self, headers: Mapping[str, str]) -> None:
         if not headers:
@@ -260,18 +286,39 @@ class Turn:
             )
 
     def _breaker_allows(self, target: Target) -> bool:
-        return self._breakers is None or self._breakers.get(target.breaker_key).allow()
+        if self._breakers is None:
+            return True
+        allowed = self._breakers.get(target.breaker_key).allow()
+        self._emit_breaker_changes()
+        return allowed
 
     def _record_success(self, target: Target) -> None:
         if self._breakers is not None:
             self._breakers.get(target.breaker_key).record_success()
+            self._emit_breaker_changes()
+
+    def _emit_breaker_changes(self) -> None:
+        assert self._breakers is not None
+        for change in self._breakers.drain_transitions():
+            self._emit(
+                BreakerChanged(
+                    trace_id=self.trace_id,
+                    ts=self._clock.now(),
+                    provider=change.provider,
+                    from_state=change.from_state,
+                    to_state=change.to_state,
+                    reason=change.reason,
+                )
+            )
 
     def _record_failure(self, target: Target, exc: errors.ProviderError) -> None:
         self._observe_rate_limits(exc.headers)
         status: AttemptStatus = "truncated" if isinstance(exc, errors.StreamTruncated) else "failed"
         self._end_attempt(status, exc)
-        if self._breakers is not None and counts_against_provider(exc.error_type):
-            self._breakers.get(target.breaker_key).record_failure()
+        if self._breakers is not None:
+            if counts_against_provider(exc.error_type):
+                self._breakers.get(target.breaker_key).record_failure()
+            self._emit_breaker_changes()
 
     def _end_attempt(self, status: AttemptStatus, exc: errors.ProviderError | None = None) -> None:
         self._emit(
@@ -350,6 +397,30 @@ class Turn:
                 summary=tried,
             )
         )
+
+
+class _Deadline:
+    """When the current wait must end: first token, then idle gaps, within the total."""
+
+    def __init__(self, timeouts: Timeouts, start: float) -> None:
+        self._timeouts = timeouts
+        self._total_at = None if timeouts.total is None else start + timeouts.total
+        self._reason = ""
+
+    def next(self, *, got_text: bool) -> float | None:
+        """The loop time at which to give up, from now."""
+        limit = self._timeouts.idle if got_text else self._timeouts.first_token
+        step_at = None if limit is None else asyncio.get_running_loop().time() + limit
+        if step_at is not None and (self._total_at is None or step_at < self._total_at):
+            kind = "no text for" if got_text else "no first token within"
+            self._reason = f"{kind} {limit:g} s"
+            return step_at
+        self._reason = f"the answer took longer than {self._timeouts.total:g} s"
+        return self._total_at
+
+    def describe(self) -> str:
+        """Why the attempt timed out, as the error message."""
+        return self._reason
 
 
 def _short(error: errors.ProviderError) -> str:

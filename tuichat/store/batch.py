@@ -21,9 +21,13 @@ from dataclasses import dataclass, field
 from tuichat.core.events import (
     AttemptEnded,
     AttemptStarted,
+    BreakerChanged,
     Event,
+    FallbackTaken,
     FirstToken,
     HeadersReceived,
+    RateLimitObserved,
+    RetryScheduled,
     TerminalEvent,
     TimingsReported,
     TurnCancelled,
@@ -32,6 +36,7 @@ from tuichat.core.events import (
     TurnStarted,
     UsageReported,
 )
+from tuichat.store.route_rows import RouteEvent, route_event_detail
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +51,10 @@ ATTEMPT_SQL = (
     "INSERT INTO attempts"
     " (trace_id, session_id, attempt, model, provider, base_url_host, started_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+ROUTE_EVENT_SQL = (
+    "INSERT INTO route_events (trace_id, session_id, at, kind, attempt, detail)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
 )
 ATTEMPT_UPDATE_COLUMNS = (
     "ended_at",
@@ -84,6 +93,7 @@ class LogBatch:
     messages: list[Row] = field(default_factory=list)
     attempts: list[Row] = field(default_factory=list)
     attempt_updates: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
+    route_events: list[Row] = field(default_factory=list)
 
     def update_attempt(self, trace_id: str, attempt: int, **values: object) -> None:
         """Merge column values for one attempt (several events fold into one row)."""
@@ -100,6 +110,7 @@ class LogBatch:
             (ATTEMPT_SQL, self.attempts),
             (ATTEMPT_UPDATE_SQL, updates),
             (MESSAGE_SQL, self.messages),
+            (ROUTE_EVENT_SQL, self.route_events),
         ]
         return [(sql, rows) for sql, rows in groups if rows]
 
@@ -161,6 +172,8 @@ class EventMapper:
                 )
             case AttemptEnded():
                 self._attempt_ended(batch, event)
+            case RetryScheduled() | FallbackTaken() | BreakerChanged() | RateLimitObserved():
+                self._route_event(batch, event)
             case TurnFinished() | TurnFailed() | TurnCancelled():
                 self._turn_ended(batch, event)
             case _:
@@ -174,6 +187,13 @@ class EventMapper:
             turn = _Turn(None, self._wall_clock(), event.ts, None)
             self._turns[event.trace_id] = turn
         return turn
+
+    def _route_event(self, batch: LogBatch, event: RouteEvent) -> None:
+        turn = self._turn(event)
+        kind, attempt, detail = route_event_detail(event)
+        batch.route_events.append(
+            (event.trace_id, turn.session_id, turn.wall(event.ts), kind, attempt, detail)
+        )
 
     def _turn_started(self, batch: LogBatch, event: TurnStarted) -> None:
         self._turns[event.trace_id] = _Turn(

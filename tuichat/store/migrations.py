@@ -131,6 +131,26 @@ def m005_attempt_usage_details(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE attempts ADD COLUMN {column}")
 
 
+@migration
+def m006_route_events(conn: sqlite3.Connection) -> None:
+    """Retry waits, fallbacks, breaker transitions and rate-limit readings of each turn."""
+    conn.execute(
+        """
+        CREATE TABLE route_events (
+            id INTEGER PRIMARY KEY,
+            trace_id TEXT NOT NULL,
+            session_id TEXT,
+            at REAL NOT NULL,
+            kind TEXT NOT NULL,
+            attempt INTEGER,
+            detail TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX route_events_trace ON route_events (trace_id)")
+    conn.execute("CREATE INDEX route_events_kind_at ON route_events (kind, at)")
+
+
 # Append new migrations above this line, e.g.:
 #
 #     @migration

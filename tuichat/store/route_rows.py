@@ -1,0 +1,40 @@
+"""Log rows for routing events: retries, fallbacks, breaker changes, rate limits.
+
+Each becomes one ``route_events`` row whose ``detail`` is a small JSON object,
+so the stats and debug views can ask "what did the fallback chain do".
+"""
+
+from __future__ import annotations
+
+import json
+
+from tuichat.core.events import BreakerChanged, FallbackTaken, RateLimitObserved, RetryScheduled
+
+RouteEvent = RetryScheduled | FallbackTaken | BreakerChanged | RateLimitObserved
+
+
+def route_event_detail(event: RouteEvent) -> tuple[str, int | None, str]:
+    """``(kind, attempt, detail JSON)`` for one routing event."""
+    if isinstance(event, RetryScheduled):
+        info: dict[str, object] = {
+            "model": event.model,
+            "wait_s": event.wait_s,
+            "reason": event.reason,
+        }
+        return "retry", event.attempt, json.dumps(info)
+    if isinstance(event, FallbackTaken):
+        info = {"from": event.from_model, "to": event.to_model, "reason": event.reason}
+        return "fallback", None, json.dumps(info)
+    if isinstance(event, BreakerChanged):
+        info = {
+            "provider": event.provider,
+            "from": event.from_state,
+            "to": event.to_state,
+            "reason": event.reason,
+        }
+        return "breaker", None, json.dumps(info)
+    windows = {
+        name: {"limit": w.limit, "remaining": w.remaining}
+        for name, w in event.state.windows().items()
+    }
+    return "rate_limit", event.attempt, json.dumps({"source": event.state.source, **windows})
