@@ -10,7 +10,9 @@ non-streamed form. A new scenario is one small class and one registry entry.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
+from email.utils import formatdate
 from typing import Protocol
 
 from tuichat.sim.exchange import Exchange, Outcome
@@ -155,10 +157,38 @@ class AnswerScenario:
 
 
 class HttpErrorScenario:
-    """``http_error``: an error status (``status=``, default 500), never streamed."""
+    """``http_error``: an error status (``status=``, default 500), never streamed.
+
+    ``retry_form=ms|date`` rewrites a 429's ``Retry-After`` the other ways
+    servers send it: ``retry-after-ms`` or an HTTP date.
+    """
 
     async def respond(self, ex: Exchange) -> Outcome:
-        return await ex.out.send(ex.errors.http_error(ex.plan.status, ex.plan.retry_after))
+        response = ex.errors.http_error(ex.plan.status, ex.plan.retry_after)
+        return await ex.out.send(retry_after_as(response, ex.plan.retry_form))
+
+
+def retry_after_as(response: CannedResponse, form: str) -> CannedResponse:
+    """``response`` with its ``retry-after`` header written in ``form``."""
+    if form == "seconds":
+        return response
+    headers = []
+    for name, value in response.headers:
+        if name.lower() != "retry-after":
+            headers.append((name, value))
+        elif form == "ms":
+            headers.append(("retry-after-ms", str(round(float(value) * 1000))))
+        else:
+            headers.append((name, formatdate(time.time() + float(value), usegmt=True)))
+    return replace(response, headers=tuple(headers))
+
+
+QUOTA_429 = CannedResponse(
+    429,
+    b'{"error": {"message": "You exceeded your current quota, please check your plan and '
+    b'billing details.", "type": "insufficient_quota", "param": null, '
+    b'"code": "insufficient_quota"}}',
+)
 
 
 class ContextTooLongScenario:
@@ -200,5 +230,6 @@ SCENARIOS: dict[str, Scenario] = {
     "http_html": FixedScenario(CannedResponse(502, NGINX_502, "text/html")),
     "not_sse": FixedScenario(CannedResponse(200, CAPTIVE_PORTAL, "text/html; charset=utf-8")),
     "context_too_long": ContextTooLongScenario(),
+    "quota": FixedScenario(QUOTA_429),
 }
 """Scenario names (for ``sim?scenario=`` and ``--scenario``) and their behaviour."""

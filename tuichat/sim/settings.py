@@ -48,6 +48,12 @@ class RequestPlan:
     """Status for the ``http_error`` scenario."""
     retry_after: float | None = None
     """``retry-after`` seconds for a 429 (defaults to 1 there)."""
+    retry_form: str = "seconds"
+    """How the wait is written: ``seconds`` (Retry-After: 2), ``ms`` (retry-after-ms)
+    or ``date`` (Retry-After as an HTTP date)."""
+
+
+RETRY_FORMS = ("seconds", "ms", "date")
 
 
 class UnknownModel(Exception):
@@ -78,6 +84,12 @@ def _content_kind(raw: str) -> str:
     return raw
 
 
+def _retry_form(raw: str) -> str:
+    if raw not in RETRY_FORMS:
+        raise ValueError(f"must be one of {', '.join(RETRY_FORMS)}")
+    return raw
+
+
 def _status_code(raw: str) -> int:
     value = int(raw)
     if not 200 <= value <= 599:
@@ -93,6 +105,7 @@ _OVERRIDES: dict[str, Callable[[str], Any]] = {
     "content": _content_kind,
     "status": _status_code,
     "retry_after": _non_negative_float,
+    "retry_form": _retry_form,
 }
 
 

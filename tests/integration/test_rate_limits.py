@@ -1,0 +1,47 @@
+"""429s in every Retry-After form, quota errors and rate-limit headers (loopback sim)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tuichat.core.chat import ChatSession
+from tuichat.core.clock import ManualClock
+from tuichat.core.events import AttemptEnded, RateLimitObserved, RetryScheduled, TurnFailed
+from tuichat.core.retry import RetryPolicy
+from tuichat.providers.openai_compat import OpenAICompatProvider
+from tuichat.sim.thread import SimServerThread
+
+
+async def run(sim: SimServerThread, model: str, clock: ManualClock):
+    provider = OpenAICompatProvider(sim.base_url)
+    session = ChatSession(provider, model, clock=clock, policy=RetryPolicy(max_retries=1))
+    events = [event async for event in session.start_turn("hi")]
+    await provider.aclose()
+    return events
+
+
+@pytest.mark.parametrize(
+    ("form", "low", "high"), [("seconds", 3, 3), ("ms", 3, 3), ("date", 1.5, 3.5)]
+)
+async def test_every_retry_after_form_is_honoured(
+    sim: SimServerThread, form: str, low: float, high: float
+) -> None:
+    clock = ManualClock()  # sleeps are recorded, not waited
+    model = f"sim?scenario=http_error&status=429&retry_after=3&retry_form={form}"
+    events = await run(sim, model, clock)
+    [retry] = [e for e in events if isinstance(e, RetryScheduled)]
+    assert low <= retry.wait_s <= high
+    assert clock.sleeps == [retry.wait_s]
+    limits = [e for e in events if isinstance(e, RateLimitObserved)]
+    assert limits and limits[0].state.requests is not None
+    assert limits[0].state.requests.remaining == 0
+
+
+async def test_a_quota_429_is_not_retried(sim: SimServerThread) -> None:
+    clock = ManualClock()
+    events = await run(sim, "sim?scenario=quota", clock)
+    assert not any(isinstance(e, RetryScheduled) for e in events)
+    [ended] = [e for e in events if isinstance(e, AttemptEnded)]
+    assert ended.error_type == "quota_exceeded"
+    final = events[-1]
+    assert isinstance(final, TurnFailed) and "quota" in final.message
