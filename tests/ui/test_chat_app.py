@@ -249,3 +249,23 @@ async def test_a_chain_falls_back_and_the_hud_says_so(sim: SimServerThread, tmp_
             assert "broken: 404; steady: answered" in notes
             panel = str(app.query_one(ProviderPanel).render())
             assert "fallbacks 1" in panel
+
+
+async def test_ctrl_r_continues_a_cut_off_answer(sim: SimServerThread, tmp_path: Path):
+    app = make_app(sim, "sim?tokens=3000&tps=40", tmp_path / "t.db")
+    async with app.run_test() as pilot:
+        await send(pilot, "long")
+        await wait_until(pilot, lambda: len(app.query_one(AssistantMessage).text) > 10)
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: not app.streaming)
+        partial = app.query(AssistantMessage).first().text
+        app.session.route[0] = app.session.route[0].__class__(
+            "sim-test", app.session.provider, "sim?tokens=5"
+        )
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: len(app.query(AssistantMessage)) == 2)
+        await wait_until(pilot, lambda: not app.streaming)
+    chats = [r for r in sim.records() if r.path.endswith("/chat/completions")]
+    messages = chats[-1].body["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+    assert messages[1]["content"] == partial and "cut off" in messages[2]["content"]

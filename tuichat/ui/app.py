@@ -56,6 +56,10 @@ from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript, 
 log = logging.getLogger(__name__)
 
 HUD_INTERVAL = 0.1
+CONTINUE_PROMPT = (
+    "Your previous answer was cut off. Continue exactly where it stopped, "
+    "without repeating anything."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,7 @@ class TuichatApp(App[None]):
         Binding("ctrl+c", "cancel_or_copy", "Cancel / copy", priority=True, id="cancel"),
         Binding("escape", "cancel", "Cancel", show=False, priority=True, id="cancel-escape"),
         Binding("ctrl+o", "pick_model", "Model", id="pick-model"),
+        Binding("ctrl+r", "continue", "Continue", id="continue"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
 
@@ -187,12 +192,25 @@ class TuichatApp(App[None]):
             self.notify("Still answering: ctrl+c cancels it.", severity="warning")
             return
         message.prompt.clear()
+        await self._send(text, shown=text)
+
+    async def _send(self, prompt: str, *, shown: str) -> None:
+        """Show the prompt, start the turn and stream its answer."""
         answer = AssistantMessage(self.session.model)
-        await self.transcript.add(UserMessage(text))
+        await self.transcript.add(UserMessage(shown))
         await self.transcript.add(answer)
-        self.turn = self.session.start_turn(text)
+        self.turn = self.session.start_turn(prompt)
         self._hud_timer.resume()
         self._stream_turn(self.turn, answer)
+
+    async def action_continue(self) -> None:
+        """After a cut-off answer: ask for the rest, with the partial as context."""
+        if self.streaming:
+            return
+        if not self.metrics.current or self.metrics.current.status == "ok":
+            self.notify("Nothing to continue: the last answer was complete.", timeout=2)
+            return
+        await self._send(CONTINUE_PROMPT, shown="↻ continue")
 
     @work(group="turn", exit_on_error=False, description="stream the answer")
     async def _stream_turn(self, turn: Turn, answer: AssistantMessage) -> None:
@@ -204,9 +222,11 @@ class TuichatApp(App[None]):
                 elif isinstance(event, TurnFinished):
                     await answer.finish(_finish_note(event))
                 elif isinstance(event, TurnCancelled):
-                    await answer.finish("cancelled; partial answer kept", kind="warning")
+                    note = "cancelled; partial answer kept (ctrl+r continues)"
+                    await answer.finish(note, kind="warning")
                 elif isinstance(event, TurnFailed):
-                    await answer.finish(f"⚠ {event.message}", kind="error")
+                    hint = " (ctrl+r continues)" if event.partial_text else ""
+                    await answer.finish(f"⚠ {event.message}{hint}", kind="error")
         except Exception as exc:
             log.exception("rendering turn %s failed", turn.trace_id)
             turn.cancel()
