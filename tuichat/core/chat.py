@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from tuichat.core.breaker import BreakerBoard
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.conversation import Conversation
+from tuichat.core.deadline import Timeouts
 from tuichat.core.events import Event, TurnCancelled, TurnFailed, TurnFinished
 from tuichat.core.provider import Provider
 from tuichat.core.retry import RetryPolicy
 from tuichat.core.route import Target
-from tuichat.core.turn import Observer, Timeouts, Turn
+from tuichat.core.turn import Observer, Turn
 
 
 def new_session_id() -> str:

@@ -19,12 +19,12 @@ import logging
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from tuichat.core import errors
 from tuichat.core.answer_text import AnswerText
 from tuichat.core.breaker import BreakerBoard, counts_against_provider
 from tuichat.core.clock import Clock, SystemClock
+from tuichat.core.deadline import Deadline, Timeouts
 from tuichat.core.events import (
     TERMINAL_EVENTS,
     AttemptEnded,
@@ -55,18 +55,6 @@ Observer = Callable[[Event], None]
 def new_trace_id() -> str:
     """A W3C/OpenTelemetry-shaped trace id (32 hex chars)."""
     return uuid.uuid4().hex
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """Per-attempt limits in seconds (None: no limit); connect is the HTTP client's."""
-
-    first_token: float | None = 60.0
-    """From sending the request to the first text."""
-    idle: float | None = 60.0
-    """Longest gap between two pieces of text."""
-    total: float | None = 600.0
-    """The whole attempt."""
 
 
 class _Failed(Exception):
@@ -252,7 +240,7 @@ class Turn:
 
     async def _stream(self, target: Target) -> FinishPart:
         """Read one attempt's stream under the first-token, idle and total timeouts."""
-        deadline = _Deadline(self._timeouts, asyncio.get_running_loop().time())
+        deadline = Deadline(self._timeouts, asyncio.get_running_loop().time())
         finish = FinishPart(None)
         try:
             async with asyncio.timeout_at(deadline.next(got_text=False)) as scope:
@@ -397,30 +385,6 @@ class Turn:
                 summary=tried,
             )
         )
-
-
-class _Deadline:
-    """When the current wait must end: first token, then idle gaps, within the total."""
-
-    def __init__(self, timeouts: Timeouts, start: float) -> None:
-        self._timeouts = timeouts
-        self._total_at = None if timeouts.total is None else start + timeouts.total
-        self._reason = ""
-
-    def next(self, *, got_text: bool) -> float | None:
-        """The loop time at which to give up, from now."""
-        limit = self._timeouts.idle if got_text else self._timeouts.first_token
-        step_at = None if limit is None else asyncio.get_running_loop().time() + limit
-        if step_at is not None and (self._total_at is None or step_at < self._total_at):
-            kind = "no text for" if got_text else "no first token within"
-            self._reason = f"{kind} {limit:g} s"
-            return step_at
-        self._reason = f"the answer took longer than {self._timeouts.total:g} s"
-        return self._total_at
-
-    def describe(self) -> str:
-        """Why the attempt timed out, as the error message."""
-        return self._reason
 
 
 def _short(error: errors.ProviderError) -> str:
