@@ -152,6 +152,6 @@ def _provider_or_lazy(backends: Backends, spec: ModelSpec) -> Provider:
 
 
 def _host(url: str) -> str:
-    from tuichat.providers.openai_compat import host_of
+    from tuichat.providers.sse_client import host_of
 
     return host_of(url)

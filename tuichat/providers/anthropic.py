@@ -30,7 +30,6 @@ from typing import Any
 import httpx
 from httpx_sse import EventSource, aconnect_sse
 
-from tuichat import __version__
 from tuichat.core import errors
 from tuichat.core.conversation import ChatMessage, ChatRequest
 from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart, UsagePart
@@ -41,7 +40,7 @@ from tuichat.providers.http_errors import (
     stream_error,
     transport_error,
 )
-from tuichat.providers.openai_compat import DEFAULT_TIMEOUT, host_of
+from tuichat.providers.sse_client import DEFAULT_TIMEOUT, SSEClient
 from tuichat.providers.sse_drain import drain
 
 ANTHROPIC_VERSION = "2023-06-01"
@@ -178,7 +177,7 @@ class _MessageState:
         )
 
 
-class AnthropicProvider:
+class AnthropicProvider(SSEClient):
     """The native Anthropic Messages API (streaming)."""
 
     def __init__(
@@ -190,29 +189,18 @@ class AnthropicProvider:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._url = messages_url(base_url)
-        self._api_key = api_key
-        self._name = name
-        self._host = host_of(base_url)
-        headers = {
-            "User-Agent": f"tuichat/{__version__}",
-            "anthropic-version": ANTHROPIC_VERSION,
-            "content-type": "application/json",
-        }
+        headers = {"anthropic-version": ANTHROPIC_VERSION, "content-type": "application/json"}
         if api_key:
             headers["x-api-key"] = api_key
-        self._client = httpx.AsyncClient(headers=headers, timeout=timeout, transport=transport)
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def base_url_host(self) -> str:
-        return self._host
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
+        super().__init__(
+            messages_url(base_url),
+            base_url,
+            api_key,
+            name=name,
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+        )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPart]:
         """Yield the reply's parts; see the module docstring for the rules."""

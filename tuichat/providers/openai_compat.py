@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from httpx_sse import EventSource, aconnect_sse
 
-from tuichat import __version__
 from tuichat.core import errors
 from tuichat.core.conversation import ChatRequest
 from tuichat.core.provider import (
@@ -27,21 +25,9 @@ from tuichat.core.provider import (
     TimingsPart,
     UsagePart,
 )
-from tuichat.providers.http_errors import (
-    http_error,
-    read_bounded,
-    stream_error,
-    transport_error,
-)
+from tuichat.providers.http_errors import check_event_stream, stream_error, transport_error
+from tuichat.providers.sse_client import DEFAULT_TIMEOUT, SSEClient
 from tuichat.providers.sse_drain import drain
-
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
-
-
-def host_of(base_url: str) -> str:
-    """``host[:port]`` of a URL, without any credentials in it."""
-    parts = urlsplit(base_url)
-    return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else ""
 
 
 def request_body(request: ChatRequest) -> dict[str, Any]:
@@ -72,7 +58,7 @@ class _StreamState:
         self.served_model: str | None = None
 
 
-class OpenAICompatProvider:
+class OpenAICompatProvider(SSEClient):
     """One adapter for every OpenAI-compatible server."""
 
     def __init__(
@@ -84,25 +70,11 @@ class OpenAICompatProvider:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._url = base_url.rstrip("/") + "/chat/completions"
-        self._api_key = api_key
-        self._name = name
-        self._host = host_of(base_url)
-        headers = {"User-Agent": f"tuichat/{__version__}"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        self._client = httpx.AsyncClient(headers=headers, timeout=timeout, transport=transport)
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def base_url_host(self) -> str:
-        return self._host
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        url = base_url.rstrip("/") + "/chat/completions"
+        super().__init__(
+            url, base_url, api_key, name=name, headers=headers, timeout=timeout, transport=transport
+        )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPart]:
         """Yield the reply's parts; see the module docstring for the rules."""
@@ -111,7 +83,8 @@ class OpenAICompatProvider:
             async with aconnect_sse(
                 self._client, "POST", self._url, json=request_body(request)
             ) as source:
-                yield await self._check_head(source.response)
+                await check_event_stream(source.response, (self._api_key,))
+                yield ResponseHead(source.response.status_code, dict(source.response.headers))
                 async for part in self._parts(source, state):
                     yield part
         except httpx.HTTPError as exc:  # includes httpx_sse.SSEError
@@ -119,23 +92,6 @@ class OpenAICompatProvider:
         if not state.done and state.finish_reason is None:
             raise errors.StreamTruncated("the stream ended before the answer was complete")
         yield FinishPart(state.finish_reason, state.served_model)
-
-    async def _check_head(self, response: httpx.Response) -> ResponseHead:
-        """Raise the typed error for a failed or non-SSE response."""
-        if response.status_code >= 400:
-            body = await read_bounded(response)
-            raise http_error(
-                response.status_code,
-                response.reason_phrase,
-                response.headers,
-                body,
-                (self._api_key,),
-            )
-        content_type = response.headers.get("content-type", "").partition(";")[0].strip()
-        if content_type != "text/event-stream":
-            shown = content_type or "no content type"
-            raise errors.ProtocolError(f"expected an event stream, got {shown}")
-        return ResponseHead(response.status_code, dict(response.headers))
 
     async def _parts(self, source: EventSource, state: _StreamState) -> AsyncIterator[StreamPart]:
         """Parse SSE events into parts until ``[DONE]``."""

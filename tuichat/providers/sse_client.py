@@ -1,0 +1,58 @@
+"""What every streaming HTTP adapter shares: one pooled client, a name, a host.
+
+Subclasses say where to POST and which headers carry the key; the pooled
+client keeps connections alive between turns (no new handshake per turn).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+import httpx
+
+from tuichat import __version__
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
+
+
+def host_of(base_url: str) -> str:
+    """``host[:port]`` of a URL, without any credentials in it."""
+    parts = urlsplit(base_url)
+    return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else ""
+
+
+class SSEClient:
+    """Base of the SSE adapters: client lifecycle and the Provider properties."""
+
+    def __init__(
+        self,
+        url: str,
+        base_url: str,
+        api_key: str | None,
+        *,
+        name: str,
+        headers: Mapping[str, str],
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._url = url
+        self._api_key = api_key
+        self._name = name
+        self._host = host_of(base_url)
+        all_headers = {"User-Agent": f"tuichat/{__version__}", **headers}
+        self._client = httpx.AsyncClient(headers=all_headers, timeout=timeout, transport=transport)
+
+    @property
+    def name(self) -> str:
+        """Provider kind shown and logged."""
+        return self._name
+
+    @property
+    def base_url_host(self) -> str:
+        """Host (and port) requests go to; never with credentials."""
+        return self._host
+
+    async def aclose(self) -> None:
+        """Close the pooled connections."""
+        await self._client.aclose()
