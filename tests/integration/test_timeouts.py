@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tuichat.core.chat import ChatSession
+from tuichat.core.deadline import Timeouts
 from tuichat.core.events import AttemptEnded, TurnFailed
 from tuichat.core.retry import RetryPolicy
-from tuichat.core.deadline import Timeouts
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.thread import SimServerThread
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from weakref import WeakSet
 
 from textual.app import ComposeResult
@@ -55,7 +56,7 @@ log = logging.getLogger(__name__)
 FRAME = 1 / 30  # at most one layout-changing step per frame-ish interval
 BURST_CHARS = 1_000  # more new text than this in one step: a burst, not reading speed
 RENDER_SLACK = 2  # rows rendered beyond the screen, for rounding and scrollbars
-PARK_SCREENS = 3  # while streaming, rendered segments this far up are parked
+PARK_SCREENS = 1.5  # while streaming, rendered segments this far up are parked
 IDLE_DELAY = 0.5  # after the stream ends, idle rendering starts this much later
 IDLE_BUDGET = 0.012  # seconds of idle rendering per frame
 
@@ -160,6 +161,18 @@ class AnswerView(Widget):
 
     # -- the worker ---------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _one_frame(self) -> Iterator[None]:
+        """Show these DOM changes together, in the next frame.
+
+        ``batch_update`` holds repaints back; a screen that went idle during
+        the batch would wait for its next event (a step, a HUD tick) to paint,
+        so the screen is prompted to check again once the batch ends.
+        """
+        with self.app.batch_update():
+            yield
+        self.screen.check_idle()
+
     def _ensure_worker(self) -> None:
         if not self._working and self.is_attached:
             self._working = True
@@ -220,7 +233,7 @@ class AnswerView(Widget):
         text = "".join(self._unsent)
         self._unsent.clear()
         settled = self._splitter.feed(text) if text else []
-        with self.app.batch_update():
+        with self._one_frame():
             if settled:
                 await self._settle(settled)
             if closing:
@@ -294,22 +307,16 @@ class AnswerView(Widget):
             scroller.scroll_to(y=scroller.scroll_y + grown, animate=False, immediate=True)
 
     async def _tidy(self) -> None:
-        """After the stream: exposures at once; parking and rendering when idle."""
+        """After the stream: requests at once, idle rendering once things settle."""
         loop = asyncio.get_running_loop()
         idle_from = loop.time() + IDLE_DELAY
         while True:
             self._hurry.clear()
             if await self._serve_requests():
                 continue
-            idle = loop.time() >= idle_from
-            if idle and self._park_requested:
-                self._park_requested, self._swept = False, True
-                with self.app.batch_update():
-                    await self._park_hidden()
-                continue
-            if self._swept and not self._park_requested:
+            if self._swept:
                 return
-            if not idle:
+            if loop.time() < idle_from:
                 await self._nap(idle_from - loop.time())
             elif any(view is not self for view in _STREAMING):
                 return  # another answer streams: it needs the frames
@@ -319,10 +326,17 @@ class AnswerView(Widget):
                 self._swept = True
 
     async def _serve_requests(self) -> bool:
-        """Unfold or render what was exposed; True if there was anything."""
-        if not (self._unfold_requested or self._wanted):
+        """Park, unfold or render what was asked for; True if there was anything.
+
+        Parking is not left for idle time: it is asked for when another
+        answer starts, whose every frame would lay these widgets out again.
+        """
+        if not (self._park_requested or self._unfold_requested or self._wanted):
             return False
-        with self.app.batch_update():
+        with self._one_frame():
+            if self._park_requested:
+                self._park_requested, self._swept = False, True
+                await self._park_hidden()
             if self._unfold_requested:
                 self._unfold_requested = False
                 await self._unfold()
@@ -336,7 +350,7 @@ class AnswerView(Widget):
             await self._check_blocks()
         loop = asyncio.get_running_loop()
         while (segment := self._nearest_draft()) is not None:
-            with self.app.batch_update():
+            with self._one_frame():
                 await self._render_in_place(segment)
             if loop.time() >= deadline:
                 return True
