@@ -41,6 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("prompt", help="the prompt; '-' reads it from stdin")
     add_override_options(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    ask.add_argument(
+        "--priority",
+        choices=("interactive", "normal", "background"),
+        default="interactive",
+        help="place in the client-side rate-limit queue (models with limits in config.toml)",
+    )
+    ask.add_argument(
+        "--budget",
+        type=float,
+        metavar="SECONDS",
+        help="refuse (exit 1, load_shed) instead of queueing longer than this",
+    )
     add_config_parser(sub)
     add_sim_parser(sub)
     return parser
@@ -113,7 +125,14 @@ def _ask(args: argparse.Namespace) -> int:
     if not prompt.strip():
         print("tuichat: error: the prompt is empty", file=sys.stderr)
         return 2
-    return run_ask(AskOptions(prompt=prompt, settings=_settings(args), json_output=args.json))
+    options = AskOptions(
+        prompt=prompt,
+        settings=_settings(args),
+        json_output=args.json,
+        priority=args.priority,
+        budget=args.budget,
+    )
+    return run_ask(options)
 
 
 def _chat(args: argparse.Namespace) -> int:

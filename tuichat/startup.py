@@ -15,6 +15,9 @@ from typing import TextIO
 from tuichat.backends import Backends
 from tuichat.config import ModelSpec, Settings
 from tuichat.config.model import LOCAL, SIM
+from tuichat.core.buckets import LimitSpec
+from tuichat.core.clock import Clock, SystemClock
+from tuichat.core.limiter import RateLimiter
 from tuichat.core.provider import Provider
 from tuichat.local.errors import LocalModelError
 
@@ -77,3 +80,15 @@ def start_primary(settings: Settings, backends: Backends) -> Started:
 
 def _is_default(settings: Settings) -> bool:
     return settings.selection_source.startswith("default:")  # not "default in config.toml"
+
+
+def limiter_for(settings: Settings, clock: Clock | None = None) -> RateLimiter | None:
+    """A client-side limiter with each model's configured limits (None if no model has any)."""
+    limiter: RateLimiter | None = None
+    for spec in settings.models.values():
+        limits = LimitSpec(spec.requests_per_minute, spec.tokens_per_minute, spec.requests_per_day)
+        if limits == LimitSpec():
+            continue
+        limiter = limiter or RateLimiter(clock or SystemClock())
+        limiter.configure(model=spec.name, spec=limits)
+    return limiter

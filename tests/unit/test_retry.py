@@ -115,6 +115,7 @@ BASE: list[tuple[errors.ProviderError, str]] = [
     (errors.ContextTooLong("too long", status_code=400), "fallback"),
     (errors.BadRequest("malformed", status_code=400), "fail"),
     (errors.ContentFiltered("refused", status_code=400), "fail"),
+    (errors.RequestShed("queue too long"), "fail"),
     (errors.ProviderError("something else"), "fallback"),
 ]
 RETRY_CAP = {errors.ProtocolError: 1}  # protocol errors are retried at most once

@@ -71,6 +71,12 @@ class ModelSpec:
     """Sampling temperature (0–2); None leaves the provider's default."""
     model_path: Path | None = None
     """GGUF file the ``local`` provider serves; None is the embedded default model."""
+    requests_per_minute: int | None = None
+    """Client-side limit: requests sent per minute (None: unlimited)."""
+    tokens_per_minute: int | None = None
+    """Client-side limit: estimated prompt + answer tokens per minute."""
+    requests_per_day: int | None = None
+    """Client-side limit: requests per rolling day."""
 
     @property
     def key_source(self) -> str | None:

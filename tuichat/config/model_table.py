@@ -39,6 +39,9 @@ MODEL_FIELDS = (
     "max_tokens",
     "temperature",
     "model_path",
+    "requests_per_minute",
+    "tokens_per_minute",
+    "requests_per_day",
 )
 PRICE_FIELDS = ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok")
 _KEY_HINT = 'keys do not belong in this file: use api_key_env = "NAME" or api_key_command'
@@ -71,6 +74,9 @@ def parse_model(name: str, value: Any, where: Where) -> ModelSpec:
         max_tokens=_optional(data, "max_tokens", keys, where),
         temperature=_temperature(data, keys, where),
         model_path=_model_path(data, keys, where),
+        requests_per_minute=_optional(data, "requests_per_minute", keys, where),
+        tokens_per_minute=_optional(data, "tokens_per_minute", keys, where),
+        requests_per_day=_optional(data, "requests_per_day", keys, where),
     )
 
 

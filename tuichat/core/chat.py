@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tuichat.core.admission import Admission
 from tuichat.core.breaker import BreakerBoard
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.conversation import Conversation
@@ -56,10 +57,12 @@ class ChatSession:
         policy: RetryPolicy | None = None,
         breakers: BreakerBoard | None = None,
         timeouts: Timeouts | None = None,
+        admission: Admission | None = None,
     ) -> None:
         self.route = [RouteModel(model, provider, model, max_tokens, temperature)]
         self.policy = policy
         self.timeouts = timeouts
+        self.admission = admission
         self.breakers = breakers
         self.conversation = Conversation(system=system)
         self.session_id = session_id or new_session_id()
@@ -118,6 +121,7 @@ class ChatSession:
             policy=self.policy,
             breakers=self.breakers,
             timeouts=self.timeouts,
+            admission=self.admission,
         )
 
     def _record(self, event: Event) -> None:

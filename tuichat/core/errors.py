@@ -14,6 +14,7 @@ Retry and fallback logic branches on these *types*, never on message strings::
      │    ├── ModelNotFound     the server does not have the model
      │    └── ContextTooLong    the prompt does not fit the context window
      ├── ContentFiltered        the provider refused the content
+     ├── RequestShed            refused locally: the queue wait exceeds the budget
      └── ProtocolError          not SSE, malformed event, ...
           └── StreamTruncated   stream ended without [DONE] or a finish reason
 
@@ -125,6 +126,12 @@ class ContentFiltered(ProviderError):
     """The provider's content filter refused the request or the answer."""
 
     error_type = "content_filtered"
+
+
+class RequestShed(ProviderError):
+    """The client-side limiter refused the request: its expected wait exceeds its budget."""
+
+    error_type = "load_shed"
 
 
 class ProtocolError(ProviderError):

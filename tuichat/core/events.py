@@ -47,6 +47,16 @@ class TurnStarted(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Queued(Event):
+    """The client-side limiter holds the request: its place and expected wait."""
+
+    model: str
+    position: int
+    expected_wait_s: float
+    limited_by: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AttemptStarted(Event):
     """One request to one provider/model is about to be sent."""
 

@@ -117,6 +117,7 @@ _RULES: dict[type[errors.ProviderError], _Rule] = {
     errors.ContextTooLong: _Rule("fallback", "the prompt does not fit this model's window"),
     errors.BadRequest: _Rule("fail", "the request was rejected; retrying cannot fix it"),
     errors.ContentFiltered: _Rule("fail", "the content filter refused it"),
+    errors.RequestShed: _Rule("fail", "low-priority work gives way to interactive chat"),
     errors.ProviderError: _Rule("fallback", "unclassified provider error"),
 }
 """Error type → rule. Looked up along the MRO, so subclasses inherit their parent's rule

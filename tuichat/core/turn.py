@@ -21,6 +21,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 from tuichat.core import errors
+from tuichat.core.admission import Admission, Gate
 from tuichat.core.answer_text import AnswerText
 from tuichat.core.breaker import BreakerBoard, counts_against_provider
 from tuichat.core.clock import Clock, SystemClock
@@ -41,7 +42,7 @@ from tuichat.core.events import (
     TurnStarted,
 )
 from tuichat.core.part_events import MetaPart, meta_event
-from tuichat.core.provider import FinishPart, ResponseHead, TextPart
+from tuichat.core.provider import FinishPart, ResponseHead, TextPart, UsagePart
 from tuichat.core.ratelimit import parse_rate_limit_headers
 from tuichat.core.retry import RetryPolicy, decide
 from tuichat.core.route import Target, TargetLog, summary
@@ -81,6 +82,7 @@ class Turn:
         breakers: BreakerBoard | None = None,
         rng: Callable[[], float] = random.random,
         timeouts: Timeouts | None = None,
+        admission: Admission | None = None,
     ) -> None:
         if not route:
             raise ValueError("a turn needs at least one target")
@@ -94,6 +96,7 @@ class Turn:
         self._breakers = breakers
         self._rng = rng
         self._timeouts = timeouts or Timeouts()
+        self._gate = Gate(admission, self.trace_id, self._clock, self._emit) if admission else None
         self._answer = AnswerText(self.trace_id, self._clock, self._emit, max_delay)
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -187,6 +190,11 @@ class Turn:
         retry = 0
         while True:
             try:
+                await self._admit(target)
+            except errors.RequestShed as shed:
+                self._logs[-1].outcomes.append("refused by the local rate limiter")
+                return shed, "fail"
+            try:
                 finish = await self._attempt_once(target)
             except _Failed as failed:
                 decision = decide(
@@ -256,8 +264,15 @@ class Turn:
             raise errors.ProviderTimeout(deadline.describe()) from None
         return finish
 
+    async def _admit(self, target: Target) -> None:
+        """Wait for the client-side limiter, if any (raises RequestShed over budget)."""
+        if self._gate is not None:
+            await self._gate.admit(target.label, target.request)
+
     def _on_meta(self, part: MetaPart) -> None:
         self._emit(meta_event(part, self.trace_id, self._clock.now(), self._attempt))
+        if isinstance(part, UsagePart) and self._gate is not None:
+            self._gate.settle(part)
         if isinstance(part, ResponseHead):
             self._observe_rate_limits(part.headers)
 

@@ -18,11 +18,13 @@ from tuichat import paths
 from tuichat.backends import Backends, route_for
 from tuichat.config import Settings
 from tuichat.config.model import SIM
+from tuichat.core.admission import Admission
 from tuichat.core.chat import ChatSession
 from tuichat.core.events import Event, TextDelta, TurnCancelled, TurnFailed
+from tuichat.core.limiter import Priority
 from tuichat.core.metrics import TurnMetrics
 from tuichat.core.turn_report import TurnReport
-from tuichat.startup import Started, StderrProgress, start_primary
+from tuichat.startup import Started, StderrProgress, limiter_for, start_primary
 from tuichat.store import LogWriter, open_database
 
 EXIT_OK = 0
@@ -38,6 +40,8 @@ class AskOptions:
     prompt: str
     settings: Settings
     json_output: bool = False
+    priority: Priority = "interactive"
+    budget: float | None = None
 
 
 @dataclass
@@ -76,6 +80,11 @@ async def _ask(
             observers=[writer.observe],
         )
         session.set_route(route_for(settings, backends, spec, started.provider))
+        limiter = limiter_for(settings)
+        if limiter is not None:
+            session.admission = Admission(
+                limiter, priority=options.priority, budget=options.budget, label="ask"
+            )
         await writer.ensure_session(
             session.session_id, model=spec.name, system_prompt=settings.system
         )

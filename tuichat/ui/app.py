@@ -27,12 +27,14 @@ from textual.widgets import Footer
 from tuichat import paths
 from tuichat.backends import Backends, route_for
 from tuichat.config import ModelSpec, Settings
+from tuichat.core.admission import Admission
 from tuichat.core.breaker import BreakerBoard
 from tuichat.core.chat import ChatSession
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.events import (
     Event,
     FallbackTaken,
+    Queued,
     RetryScheduled,
     TextReleased,
     TurnCancelled,
@@ -46,7 +48,7 @@ from tuichat.core.turn import Turn
 from tuichat.core.turn_report import TurnReport
 from tuichat.core.untrusted import one_line
 from tuichat.local.errors import LocalModelError
-from tuichat.startup import StderrProgress, start_primary
+from tuichat.startup import StderrProgress, limiter_for, start_primary
 from tuichat.store import LogWriter, open_database
 from tuichat.ui.model_picker import Choice, ModelPicker, choices
 from tuichat.ui.widgets.hud import Hud
@@ -131,6 +133,8 @@ class TuichatApp(App[None]):
         if options.settings is not None and options.backends is not None:
             route = route_for(options.settings, options.backends, spec, provider)
             self.session.set_route(route)
+            limiter = limiter_for(options.settings, clock)
+            self.session.admission = Admission(limiter) if limiter else None
         self.turn: Turn | None = None
         self.writer: LogWriter | None = None
         self._db: aiosqlite.Connection | None = None
@@ -252,6 +256,9 @@ class TuichatApp(App[None]):
             self.notify(one_line(f"{event.model}: {event.reason}"), timeout=3)
         elif isinstance(event, FallbackTaken):
             self.notify(one_line(f"{event.from_model} → {event.to_model}: {event.reason}"))
+        elif isinstance(event, Queued):
+            wait = f"~{event.expected_wait_s:.0f} s"
+            self.notify(one_line(f"{event.model}: queued #{event.position}, {wait}"), timeout=3)
 
     def refresh_hud(self) -> None:
         """Redraw the HUD from the metrics (called on a timer while streaming)."""

@@ -1,0 +1,58 @@
+"""The client-side limiter inside a turn: queueing, settlement, load shedding."""
+
+from __future__ import annotations
+
+from tests.unit.test_turn import ScriptedProvider
+from tuichat.core.admission import Admission, estimate_tokens
+from tuichat.core.buckets import LimitSpec
+from tuichat.core.chat import ChatSession
+from tuichat.core.clock import ManualClock
+from tuichat.core.conversation import ChatMessage, ChatRequest
+from tuichat.core.events import AttemptStarted, Event, Queued, TurnFailed, TurnFinished
+from tuichat.core.limiter import RateLimiter
+from tuichat.core.provider import FinishPart, TextPart, UsagePart
+
+SCRIPT = [TextPart("Hi."), UsagePart(10, 2), FinishPart("stop")]
+
+
+def limited_session(clock: ManualClock, **admission: object) -> ChatSession:
+    limiter = RateLimiter(clock)
+    limiter.configure(model="m", spec=LimitSpec(requests_per_minute=1))
+    session = ChatSession(ScriptedProvider(clock, SCRIPT), "m", clock=clock)
+    session.admission = Admission(limiter, **admission)  # type: ignore[arg-type]
+    return session
+
+
+async def run(session: ChatSession) -> list[Event]:
+    return [event async for event in session.start_turn("hi")]
+
+
+async def test_a_second_request_in_the_minute_is_queued_then_sent() -> None:
+    clock = ManualClock()
+    session = limited_session(clock)
+    first = await run(session)
+    assert not any(isinstance(e, Queued) for e in first)
+    second = await run(session)
+    queued = [e for e in second if isinstance(e, Queued)]
+    assert queued and queued[0].position == 1 and 50 <= queued[0].expected_wait_s <= 60
+    assert "requests/minute" in (queued[0].limited_by or "")
+    assert second.index(queued[0]) < next(
+        i for i, e in enumerate(second) if isinstance(e, AttemptStarted)
+    )
+    assert isinstance(second[-1], TurnFinished)
+
+
+async def test_background_work_over_budget_is_refused_with_one_line() -> None:
+    clock = ManualClock()
+    session = limited_session(clock, priority="background", budget=5.0, label="bench")
+    await run(session)
+    events = await run(session)
+    final = events[-1]
+    assert isinstance(final, TurnFailed) and final.error_type == "load_shed"
+    assert "bench request refused" in final.message and "budget" in final.message
+    assert not any(isinstance(e, AttemptStarted) for e in events)
+
+
+def test_estimate_counts_prompt_and_answer_cap() -> None:
+    request = ChatRequest(model="m", messages=(ChatMessage("user", "x" * 400),), max_tokens=100)
+    assert estimate_tokens(request) == 200
