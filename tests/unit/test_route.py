@@ -147,3 +147,15 @@ async def test_an_open_breaker_skips_the_provider() -> None:
     assert len(down.requests) == calls_before  # not even tried
     assert isinstance(events[-1], TurnFinished)
     assert "a: skipped (circuit open)" in events[-1].summary
+
+
+async def test_the_retry_after_a_429_asks_for_a_smaller_answer() -> None:
+    clock = ManualClock()
+    limited = errors.RateLimited("slow down", status_code=429, retry_after=1.0)
+    provider = Flaky(clock, [limited], "gpt")
+    chat = session(clock, provider)
+    chat.route[0] = RouteModel("gpt", provider, "gpt-model", max_tokens=800)
+    events = await run(chat)
+    assert [r.max_tokens for r in provider.requests] == [800, 400]
+    retry = next(e for e in events if isinstance(e, RetryScheduled))
+    assert "retrying with max_tokens 400" in retry.reason

@@ -19,6 +19,7 @@ import logging
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import replace
 
 from tuichat.core import errors
 from tuichat.core.admission import Admission, Gate
@@ -26,6 +27,7 @@ from tuichat.core.answer_text import AnswerText
 from tuichat.core.breaker import BreakerBoard, counts_against_provider
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.deadline import Deadline, Timeouts
+from tuichat.core.degrade import degrade
 from tuichat.core.events import (
     TERMINAL_EVENTS,
     AttemptEnded,
@@ -208,12 +210,19 @@ class Turn:
                 self._logs[-1].outcomes.append(_short(failed.error))
                 if decision.action != "retry":
                     return failed.error, decision.action
-                await self._wait_retry(target, decision.wait, decision.reason)
+                target, note = self._degraded(target, failed.error)
+                reason = f"{decision.reason}; retrying with {note}" if note else decision.reason
+                await self._wait_retry(target, decision.wait, reason)
                 retry += 1
             else:
                 self._logs[-1].outcomes.append("answered")
                 self._end_finished(target, finish)
                 return None
+
+    def _degraded(self, target: Target, error: errors.ProviderError) -> tuple[Target, str]:
+        """Ask for less on the retry (smaller answer, shorter history) where it helps."""
+        request, note = degrade(target.request, error)
+        return replace(target, request=request), note
 
     async def _attempt_once(self, target: Target) -> FinishPart:
         """One request; raises ``_Failed`` after logging the failed attempt."""
