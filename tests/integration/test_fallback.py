@@ -93,3 +93,19 @@ def test_when_everything_fails_one_line_says_what_was_tried(
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert "tried a: 404; b: 404" in line and "Traceback" not in result.stderr
+
+
+def test_when_everything_fails_an_earlier_answer_is_offered_as_stale(
+    sim: SimServerThread, tuichat_home: Path
+) -> None:
+    write_config(tuichat_home, sim.base_url, {"steady": "sim?tokens=8", "gone": "gpt-gone"})
+    first = ask(tuichat_home, "--model", "steady")
+    assert first.returncode == 0
+    answer = json.loads(first.stdout)["text"]
+    again = ask(tuichat_home, "--model", "gone")
+    assert again.returncode == 1
+    summary = json.loads(again.stdout)
+    assert summary["status"] == "failed" and summary["text"] == ""
+    assert summary["stale_answer"]["text"] == answer
+    assert summary["stale_answer"]["age_s"] >= 0
+    assert "stale answer exists" in again.stderr

@@ -269,3 +269,25 @@ async def test_ctrl_r_continues_a_cut_off_answer(sim: SimServerThread, tmp_path:
     messages = chats[-1].body["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
     assert messages[1]["content"] == partial and "cut off" in messages[2]["content"]
+
+
+async def test_a_stale_answer_is_shown_marked_when_everything_fails(
+    sim: SimServerThread, tmp_path: Path
+):
+    db = tmp_path / "t.db"
+    app = make_app(sim, "sim?tokens=6", db)
+    async with app.run_test() as pilot:
+        await send(pilot, "same question")
+        await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
+        await pilot.pause(0.1)
+        app.session.route[0] = app.session.route[0].__class__(
+            "gone", app.session.provider, "gpt-gone"
+        )
+        await send(pilot, "same question")
+        await wait_until(pilot, lambda: len(app.query(AssistantMessage)) == 2)
+        await wait_until(pilot, lambda: not app.turn.running)
+        await pilot.pause(0.1)
+        second = list(app.query(AssistantMessage))[1]
+        assert second.text == answer_text("prose", 6)
+        notes = " ".join(str(n.render()) for n in second.query(Notice))
+        assert "STALE" in notes and "model_not_found" in notes

@@ -20,6 +20,7 @@ from tuichat.core.events import Event, TurnCancelled, TurnFailed, TurnFinished
 from tuichat.core.provider import Provider
 from tuichat.core.retry import RetryPolicy
 from tuichat.core.route import Target
+from tuichat.core.stale import StaleLookup
 from tuichat.core.turn import Observer, Turn
 
 
@@ -58,11 +59,13 @@ class ChatSession:
         breakers: BreakerBoard | None = None,
         timeouts: Timeouts | None = None,
         admission: Admission | None = None,
+        stale_lookup: StaleLookup | None = None,
     ) -> None:
         self.route = [RouteModel(model, provider, model, max_tokens, temperature)]
         self.policy = policy
         self.timeouts = timeouts
         self.admission = admission
+        self.stale_lookup = stale_lookup
         self.breakers = breakers
         self.conversation = Conversation(system=system)
         self.session_id = session_id or new_session_id()
@@ -122,6 +125,7 @@ class ChatSession:
             breakers=self.breakers,
             timeouts=self.timeouts,
             admission=self.admission,
+            stale_lookup=self.stale_lookup,
         )
 
     def _record(self, event: Event) -> None:

@@ -172,6 +172,15 @@ class BreakerChanged(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StaleAnswerOffered(Event):
+    """Every provider failed; an earlier answer to the same prompt exists (stale)."""
+
+    text: str
+    age_s: float
+    model: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TurnFinished(Event):
     """The answer is complete; ``summary`` says what was tried."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tuichat.core import errors
 from tuichat.core.conversation import ChatRequest
 from tuichat.core.provider import Provider
 
@@ -42,3 +43,8 @@ class TargetLog:
 def summary(logs: list[TargetLog]) -> str:
     """``a: 429, waited 2.1 s; b: answered``."""
     return "; ".join(log.describe() for log in logs)
+
+
+def short_outcome(error: errors.ProviderError) -> str:
+    """``429`` or ``timeout``: the compact outcome used in the summary line."""
+    return str(error.status_code) if error.status_code else error.error_type

@@ -48,6 +48,8 @@ from tuichat.core.provider import FinishPart, ResponseHead, TextPart, UsagePart
 from tuichat.core.ratelimit import parse_rate_limit_headers
 from tuichat.core.retry import RetryPolicy, decide
 from tuichat.core.route import Target, TargetLog, summary
+from tuichat.core.route import short_outcome as _short
+from tuichat.core.stale import StaleLookup, stale_event
 from tuichat.core.untrusted import one_line
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ class Turn:
         rng: Callable[[], float] = random.random,
         timeouts: Timeouts | None = None,
         admission: Admission | None = None,
+        stale_lookup: StaleLookup | None = None,
     ) -> None:
         if not route:
             raise ValueError("a turn needs at least one target")
@@ -98,6 +101,7 @@ class Turn:
         self._breakers = breakers
         self._rng = rng
         self._timeouts = timeouts or Timeouts()
+        self._stale_lookup = stale_lookup
         self._gate = Gate(admission, self.trace_id, self._clock, self._emit) if admission else None
         self._answer = AnswerText(self.trace_id, self._clock, self._emit, max_delay)
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
@@ -185,7 +189,15 @@ class Turn:
             if index + 1 < len(self.route):
                 self._fallback(target, self.route[index + 1], error)
         assert error is not None
+        await self._offer_stale()
         self._end_failed(error)
+
+    async def _offer_stale(self) -> None:
+        """Nothing answered: show an earlier answer to the same prompt, marked stale."""
+        if self._stale_lookup is not None and not self._answer.shown:
+            event = await stale_event(self._stale_lookup, self.prompt, self.trace_id, self._clock)
+            if event is not None:
+                self._emit(event)
 
     async def _try_target(self, target: Target) -> tuple[errors.ProviderError, str] | None:
         """Attempts (with retries) on one target; None when it answered."""
@@ -409,8 +421,3 @@ class Turn:
                 summary=tried,
             )
         )
-
-
-def _short(error: errors.ProviderError) -> str:
-    """``429`` or ``timeout``: the compact outcome used in the summary line."""
-    return str(error.status_code) if error.status_code else error.error_type

@@ -12,6 +12,7 @@ import json
 import signal
 import sys
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TextIO
 
 from tuichat import paths
@@ -20,12 +21,18 @@ from tuichat.config import Settings
 from tuichat.config.model import SIM
 from tuichat.core.admission import Admission
 from tuichat.core.chat import ChatSession
-from tuichat.core.events import Event, TextDelta, TurnCancelled, TurnFailed
+from tuichat.core.events import (
+    Event,
+    StaleAnswerOffered,
+    TextDelta,
+    TurnCancelled,
+    TurnFailed,
+)
 from tuichat.core.limiter import Priority
 from tuichat.core.metrics import TurnMetrics
 from tuichat.core.turn_report import TurnReport
 from tuichat.startup import Started, StderrProgress, limiter_for, start_primary
-from tuichat.store import LogWriter, open_database
+from tuichat.store import LogWriter, cached_answer, open_database
 
 EXIT_OK = 0
 EXIT_PROVIDER_ERROR = 1
@@ -52,6 +59,7 @@ class AskOutcome:
     error_type: str | None = None
     error: str | None = None
     text: str = ""
+    stale: dict[str, Any] | None = None
 
 
 def run_ask(options: AskOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
@@ -80,6 +88,7 @@ async def _ask(
             observers=[writer.observe],
         )
         session.set_route(route_for(settings, backends, spec, started.provider))
+        session.stale_lookup = partial(cached_answer, db)
         limiter = limiter_for(settings)
         if limiter is not None:
             session.admission = Admission(
@@ -110,7 +119,8 @@ async def _stream(options: AskOptions, session: ChatSession, out: TextIO, err: T
     if not options.json_output and outcome.text and not outcome.text.endswith("\n"):
         out.write("\n")
     if outcome.error:
-        err.write(f"tuichat: {outcome.error}\n")
+        stale = " (a stale answer exists: see --json)" if outcome.stale else ""
+        err.write(f"tuichat: {outcome.error}{stale}\n")
     if options.json_output:
         out.write(json.dumps(_summary(outcome, metrics, report, turn.trace_id, session)) + "\n")
     out.flush()
@@ -127,6 +137,8 @@ def _apply(event: Event, outcome: AskOutcome, out: TextIO | None) -> None:
     elif isinstance(event, TurnFailed):
         outcome.status, outcome.error_type = event.status, event.error_type
         outcome.error = event.message
+    elif isinstance(event, StaleAnswerOffered):
+        outcome.stale = {"text": event.text, "age_s": round(event.age_s, 1), "model": event.model}
     elif isinstance(event, TurnCancelled):
         outcome.status = "cancelled"
         outcome.error = "interrupted; partial answer kept"
@@ -159,6 +171,7 @@ def _summary(
         "summary": report.summary,
         "attempts": [attempt.as_json() for attempt in report.attempts],
         "rate_limit": report.rate_limit_json(now),
+        "stale_answer": outcome.stale,
     }
 
 

@@ -11,6 +11,7 @@ from tuichat.store.queries import (
     MessageRow,
     SessionRow,
     attempts_for_trace,
+    cached_answer,
     recent_sessions,
     session_messages,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "SessionRow",
     "applied_migrations",
     "attempts_for_trace",
+    "cached_answer",
     "migrate",
     "migration",
     "open_database",

@@ -96,3 +96,22 @@ async def recent_sessions(db: aiosqlite.Connection, limit: int = 20) -> list[Ses
     """The ``limit`` most recently created sessions, newest first."""
     sql = "SELECT {columns} FROM sessions ORDER BY created_at DESC, id DESC LIMIT ?"
     return await _fetch(db, SessionRow, sql, (limit,))
+
+
+_CACHED_ANSWER_SQL = """
+SELECT a.content, a.created_at, a.model
+FROM messages AS u
+JOIN messages AS a ON a.trace_id = u.trace_id AND a.role = 'assistant' AND a.status = 'ok'
+WHERE u.role = 'user' AND u.content = ?
+ORDER BY a.id DESC
+LIMIT 1
+"""
+
+
+async def cached_answer(
+    db: aiosqlite.Connection, prompt: str
+) -> tuple[str, float, str | None] | None:
+    """The latest complete answer to exactly ``prompt``: ``(text, created_at, model)``."""
+    async with db.execute(_CACHED_ANSWER_SQL, (prompt,)) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else (str(row[0]), float(row[1]), row[2])

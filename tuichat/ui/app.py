@@ -36,6 +36,7 @@ from tuichat.core.events import (
     FallbackTaken,
     Queued,
     RetryScheduled,
+    StaleAnswerOffered,
     TextReleased,
     TurnCancelled,
     TurnFailed,
@@ -49,7 +50,7 @@ from tuichat.core.turn_report import TurnReport
 from tuichat.core.untrusted import one_line
 from tuichat.local.errors import LocalModelError
 from tuichat.startup import StderrProgress, limiter_for, start_primary
-from tuichat.store import LogWriter, open_database
+from tuichat.store import LogWriter, cached_answer, open_database
 from tuichat.ui.model_picker import Choice, ModelPicker, choices
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.prompt import PromptArea
@@ -171,6 +172,7 @@ class TuichatApp(App[None]):
             self.notify(one_line(f"Not logging: cannot open {path}: {exc}"), severity="error")
             return
         self.session.observers.append(self.writer.observe)
+        self.session.stale_lookup = partial(cached_answer, self._db)
         model, system = self.session.model, self.options.system
         await self.writer.ensure_session(self.session.session_id, model=model, system_prompt=system)
 
@@ -226,17 +228,21 @@ class TuichatApp(App[None]):
     @work(group="turn", exit_on_error=False, description="stream the answer")
     async def _stream_turn(self, turn: Turn, answer: AssistantMessage) -> None:
         """Render one turn's events; any UI failure ends in a one-line notice."""
+        stale = ""
         try:
             async for event in turn:
                 if isinstance(event, TextReleased):
                     answer.append(event.text)
+                elif isinstance(event, StaleAnswerOffered):
+                    answer.append(event.text)
+                    stale = f"; showing a STALE answer from {_age(event.age_s)} ago"
                 elif isinstance(event, TurnFinished):
                     await answer.finish(_finish_note(event))
                 elif isinstance(event, TurnCancelled):
                     note = "cancelled; partial answer kept (ctrl+r continues)"
                     await answer.finish(note, kind="warning")
                 elif isinstance(event, TurnFailed):
-                    hint = " (ctrl+r continues)" if event.partial_text else ""
+                    hint = " (ctrl+r continues)" if event.partial_text else stale
                     await answer.finish(f"⚠ {event.message}{hint}", kind="error")
         except Exception as exc:
             log.exception("rendering turn %s failed", turn.trace_id)
@@ -344,6 +350,14 @@ def _finish_note(event: TurnFinished) -> str | None:
     if event.summary.count(",") or ";" in event.summary:
         notes.append(event.summary)
     return "; ".join(notes) or None
+
+
+def _age(seconds: float) -> str:
+    """``42 s``, ``7 min``, ``3 h``, ``2 d``."""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"
 
 
 def _max_tokens(flag: int | None, spec: ModelSpec) -> int | None:
