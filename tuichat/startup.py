@@ -15,10 +15,13 @@ from typing import TextIO
 from tuichat.backends import Backends
 from tuichat.config import ModelSpec, Settings
 from tuichat.config.model import LOCAL, SIM
+from tuichat.core.breaker import BreakerBoard
 from tuichat.core.buckets import LimitSpec
 from tuichat.core.clock import Clock, SystemClock
+from tuichat.core.deadline import Timeouts
 from tuichat.core.limiter import RateLimiter
 from tuichat.core.provider import Provider
+from tuichat.core.retry import RetryPolicy
 from tuichat.local.errors import LocalModelError
 
 LOCAL_NOTICE = (
@@ -92,3 +95,28 @@ def limiter_for(settings: Settings, clock: Clock | None = None) -> RateLimiter |
         limiter = limiter or RateLimiter(clock or SystemClock())
         limiter.configure(model=spec.name, spec=limits)
     return limiter
+
+
+def policy_for(settings: Settings) -> RetryPolicy:
+    """The retry policy ``[resilience]`` asks for."""
+    r = settings.resilience
+    return RetryPolicy(
+        max_retries=r.max_retries,
+        initial_delay=r.initial_delay,
+        max_delay=r.max_delay,
+        max_retry_after=r.max_retry_after,
+    )
+
+
+def timeouts_for(settings: Settings) -> Timeouts:
+    """Per-attempt timeouts from ``[resilience]``."""
+    r = settings.resilience
+    return Timeouts(first_token=r.first_token_timeout, idle=r.idle_timeout, total=r.total_timeout)
+
+
+def breakers_for(settings: Settings, clock: Clock | None = None) -> BreakerBoard:
+    """One circuit breaker per provider endpoint, tuned by ``[resilience]``."""
+    r = settings.resilience
+    return BreakerBoard(
+        clock or SystemClock(), failure_threshold=r.breaker_failures, cooldown=r.breaker_cooldown
+    )

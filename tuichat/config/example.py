@@ -43,6 +43,7 @@ EXAMPLE_CONFIG = """\
 provider = "openai"
 api_key_env = "OPENAI_API_KEY"
 context_window = 128000
+# requests_per_minute = 500  # client-side limits; also tokens_per_minute, requests_per_day
 
 [models.haiku]
 provider = "anthropic"
@@ -65,6 +66,18 @@ fast = ["gpt-4o-mini", "haiku", "local"]
 # Remap UI bindings by binding id (see the key help in the app).
 [keys]
 # quit = "ctrl+q"
+
+# Retries, timeouts and circuit breakers (these are the defaults).
+[resilience]
+# max_retries = 2            # retries of one model before falling back
+# initial_delay = 0.5        # seconds; doubles each retry, with jitter
+# max_delay = 8.0
+# max_retry_after = 20.0     # a longer server-requested wait falls back at once
+# first_token_timeout = 60.0
+# idle_timeout = 60.0        # longest gap between two pieces of text
+# total_timeout = 600.0
+# breaker_failures = 3       # failures within a minute that mark a provider down
+# breaker_cooldown = 30.0    # seconds before a probe is let through again
 
 # [budgets] is reserved for spending limits in a later release.
 """

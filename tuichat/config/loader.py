@@ -4,7 +4,7 @@ Validation stops at the first problem and reports it as one
 :class:`ConfigError` naming the file, the line (and column for syntax errors)
 and the dotted key. Top-level keys::
 
-    default  system  [models.*]  [chains]  [keys]  [budgets] (reserved, kept raw)
+    default  system  [models.*]  [chains]  [keys]  [resilience]  [budgets] (reserved, kept raw)
 
 Chain members and ``default`` may name built-in and env-derived models too, so
 the loader is told which other names exist.
@@ -23,10 +23,11 @@ from tuichat.config.catalogue import ENV_MODEL_SOURCES
 from tuichat.config.errors import ConfigError, did_you_mean
 from tuichat.config.fields import Where, check_keys, dotted, quoted, shown, string, table
 from tuichat.config.locate import KeyLocator
-from tuichat.config.model import ModelSpec
+from tuichat.config.model import ModelSpec, Resilience
 from tuichat.config.model_table import parse_model
+from tuichat.config.resilience_table import parse_resilience
 
-TOP_LEVEL = ("default", "system", "models", "chains", "keys", "budgets")
+TOP_LEVEL = ("default", "system", "models", "chains", "keys", "budgets", "resilience")
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TOML_KEY_TUPLE = re.compile(r"\((?:'[^']*'(?:, )?)+\)")  # ('models', 'a') in messages
@@ -52,6 +53,8 @@ class FileConfig:
     """``[keys]``: binding id to key(s)."""
     budgets_raw: dict[str, Any] = field(default_factory=dict)
     """``[budgets]`` as written."""
+    resilience: Resilience = field(default_factory=Resilience)
+    """``[resilience]``: retries, timeouts, breakers."""
 
 
 def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig | None:
@@ -74,7 +77,12 @@ def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig |
         system=_system(data, where),
         keys=_keys(data, where),
         budgets_raw=table(data["budgets"], ("budgets",), where) if "budgets" in data else {},
+        resilience=_resilience(data, where),
     )
+
+
+def _resilience(data: dict[str, Any], where: Where) -> Resilience:
+    return parse_resilience(data["resilience"], where) if "resilience" in data else Resilience()
 
 
 def _read(path: Path) -> str | None:

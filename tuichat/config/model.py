@@ -91,6 +91,30 @@ class ModelSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Resilience:
+    """``[resilience]``: retry policy, per-attempt timeouts and circuit breakers."""
+
+    max_retries: int = 2
+    """Retries of one model before falling back."""
+    initial_delay: float = 0.5
+    """First backoff wait in seconds (doubles each retry)."""
+    max_delay: float = 8.0
+    """Longest backoff wait."""
+    max_retry_after: float = 20.0
+    """A server-requested wait longer than this falls back instead of sleeping."""
+    first_token_timeout: float = 60.0
+    """Seconds from sending to the first text."""
+    idle_timeout: float = 60.0
+    """Longest gap between two pieces of text."""
+    total_timeout: float = 600.0
+    """Longest one attempt may take."""
+    breaker_failures: int = 3
+    """Failures within a minute that open a provider's circuit breaker."""
+    breaker_cooldown: float = 30.0
+    """Seconds an open breaker waits before letting a probe through."""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """The effective configuration: flags over env vars over the file over built-ins."""
 
@@ -112,6 +136,8 @@ class Settings:
     """UI key remapping: binding id to key(s), e.g. ``{"cancel": "ctrl+c"}``."""
     budgets_raw: dict[str, Any] = field(default_factory=dict)
     """The ``[budgets]`` table as written; a later release gives it meaning."""
+    resilience: Resilience = field(default_factory=Resilience)
+    """Retries, timeouts and breakers (``[resilience]``)."""
     source_notes: list[str] = field(default_factory=list)
     """Why each choice was made, in words, for ``config show`` and the UI."""
     config_file: Path | None = None

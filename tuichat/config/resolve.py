@@ -30,7 +30,7 @@ from tuichat.config.catalogue import (
 )
 from tuichat.config.flags import Pick, apply_flags, openai_for_key
 from tuichat.config.loader import FileConfig, load_file
-from tuichat.config.model import CliOverrides, ModelSpec, Settings
+from tuichat.config.model import CliOverrides, ModelSpec, Resilience, Settings
 
 MODEL_ENV = "TUICHAT_MODEL"
 """Environment variable that selects a model or chain, like ``--model``."""
@@ -72,6 +72,7 @@ def resolve_settings(
         max_tokens=_max_tokens(flags, notes),
         keys=dict(file.keys) if file else {},
         budgets_raw=dict(file.budgets_raw) if file else {},
+        resilience=file.resilience if file else Resilience(),
         source_notes=notes,
         config_file=file.path if file else None,
     )

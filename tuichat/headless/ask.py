@@ -31,7 +31,14 @@ from tuichat.core.events import (
 from tuichat.core.limiter import Priority
 from tuichat.core.metrics import TurnMetrics
 from tuichat.core.turn_report import TurnReport
-from tuichat.startup import Started, StderrProgress, limiter_for, start_primary
+from tuichat.startup import (
+    Started,
+    StderrProgress,
+    limiter_for,
+    policy_for,
+    start_primary,
+    timeouts_for,
+)
 from tuichat.store import LogWriter, cached_answer, open_database
 
 EXIT_OK = 0
@@ -89,6 +96,7 @@ async def _ask(
         )
         session.set_route(route_for(settings, backends, spec, started.provider))
         session.stale_lookup = partial(cached_answer, db)
+        session.policy, session.timeouts = policy_for(settings), timeouts_for(settings)
         limiter = limiter_for(settings)
         if limiter is not None:
             session.admission = Admission(

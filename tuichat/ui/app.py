@@ -49,7 +49,14 @@ from tuichat.core.turn import Turn
 from tuichat.core.turn_report import TurnReport
 from tuichat.core.untrusted import one_line
 from tuichat.local.errors import LocalModelError
-from tuichat.startup import StderrProgress, limiter_for, start_primary
+from tuichat.startup import (
+    StderrProgress,
+    breakers_for,
+    limiter_for,
+    policy_for,
+    start_primary,
+    timeouts_for,
+)
 from tuichat.store import LogWriter, cached_answer, open_database
 from tuichat.ui.model_picker import Choice, ModelPicker, choices
 from tuichat.ui.widgets.hud import Hud
@@ -136,6 +143,9 @@ class TuichatApp(App[None]):
             self.session.set_route(route)
             limiter = limiter_for(options.settings, clock)
             self.session.admission = Admission(limiter) if limiter else None
+            self.session.policy = policy_for(options.settings)
+            self.session.timeouts = timeouts_for(options.settings)
+            self.breakers = self.session.breakers = breakers_for(options.settings, clock)
         self.turn: Turn | None = None
         self.writer: LogWriter | None = None
         self._db: aiosqlite.Connection | None = None

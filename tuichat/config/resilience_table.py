@@ -1,0 +1,44 @@
+"""The ``[resilience]`` table: retries, timeouts and circuit breakers.
+
+Every key is optional; what is left out keeps the built-in default (the
+official SDKs' retry settings, generous streaming timeouts).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tuichat.config.fields import Where, check_keys, number, table
+from tuichat.config.model import Resilience
+
+INT_FIELDS = ("max_retries", "breaker_failures")
+SECONDS_FIELDS = (
+    "initial_delay",
+    "max_delay",
+    "max_retry_after",
+    "first_token_timeout",
+    "idle_timeout",
+    "total_timeout",
+    "breaker_cooldown",
+)
+
+
+def parse_resilience(value: Any, where: Where) -> Resilience:
+    """Validate ``[resilience]``; raise ``ConfigError`` at the bad key."""
+    keys = ("resilience",)
+    data = table(value, keys, where)
+    check_keys(data, INT_FIELDS + SECONDS_FIELDS, keys, where, {})
+    values: dict[str, Any] = {}
+    for name in INT_FIELDS:
+        if name in data:
+            values[name] = _count(data[name], (*keys, name), where)
+    for name in SECONDS_FIELDS:
+        if name in data:
+            values[name] = number(data[name], (*keys, name), where, 0.0, None)
+    return Resilience(**values)
+
+
+def _count(value: Any, keys: tuple[str, ...], where: Where) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise where.error(keys, f"must be a whole number of at least 0, got {value!r}")
+    return value
