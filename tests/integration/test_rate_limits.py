@@ -45,3 +45,13 @@ async def test_a_quota_429_is_not_retried(sim: SimServerThread) -> None:
     assert ended.error_type == "quota_exceeded"
     final = events[-1]
     assert isinstance(final, TurnFailed) and "quota" in final.message
+
+
+async def test_rate_limit_headers_near_zero_on_a_good_answer(sim: SimServerThread) -> None:
+    events = await run(sim, "sim?scenario=near_limit&tokens=5", ManualClock())
+    [limits] = [e for e in events if isinstance(e, RateLimitObserved)]
+    requests, tokens = limits.state.requests, limits.state.tokens
+    assert requests is not None and (requests.remaining, requests.limit) == (1, 60)
+    assert tokens is not None and tokens.remaining == 120
+    assert limits.state.tightest() is not None
+    assert not any(isinstance(e, RetryScheduled) for e in events)

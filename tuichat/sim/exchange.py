@@ -48,6 +48,8 @@ class ResponseWriter:
         self.conn = conn
         self.record = record
         self.keep_alive = keep_alive
+        self.extra_headers: tuple[tuple[str, str], ...] = ()
+        """Sent with the next response head (scenarios add rate-limit headers here)."""
         self._head = b""
 
     def start(self, status: int, headers: Iterable[tuple[str, str]], length: int | None) -> None:
@@ -55,7 +57,7 @@ class ResponseWriter:
         framing = (
             ("transfer-encoding", "chunked") if length is None else ("content-length", str(length))
         )
-        extra = [framing]
+        extra = [framing, *self.extra_headers]
         if self.record is not None:
             extra.append(("x-request-id", f"req_sim_{self.record.id}"))
             self.record.status_code = status

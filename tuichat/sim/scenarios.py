@@ -156,6 +156,25 @@ class AnswerScenario:
         return await complete_answer(ex, self.fault)
 
 
+NEAR_LIMIT_HEADERS = (
+    ("x-ratelimit-limit-requests", "60"),
+    ("x-ratelimit-remaining-requests", "1"),
+    ("x-ratelimit-reset-requests", "59s"),
+    ("x-ratelimit-limit-tokens", "40000"),
+    ("x-ratelimit-remaining-tokens", "120"),
+    ("x-ratelimit-reset-tokens", "1m30s"),
+)
+
+
+@dataclass(frozen=True)
+class NearLimitScenario:
+    """``near_limit``: a normal answer whose rate-limit headers are nearly used up."""
+
+    async def respond(self, ex: Exchange) -> Outcome:
+        ex.out.extra_headers = NEAR_LIMIT_HEADERS
+        return await AnswerScenario().respond(ex)
+
+
 class HttpErrorScenario:
     """``http_error``: an error status (``status=``, default 500), never streamed.
 
@@ -231,5 +250,6 @@ SCENARIOS: dict[str, Scenario] = {
     "not_sse": FixedScenario(CannedResponse(200, CAPTIVE_PORTAL, "text/html; charset=utf-8")),
     "context_too_long": ContextTooLongScenario(),
     "quota": FixedScenario(QUOTA_429),
+    "near_limit": NearLimitScenario(),
 }
 """Scenario names (for ``sim?scenario=`` and ``--scenario``) and their behaviour."""
