@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import ExitStack
 from typing import Any
 
+import httpx
+
 from tuichat.config import ModelSpec, Settings, resolve_api_key
 from tuichat.config.model import ANTHROPIC, LOCAL, SIM
 from tuichat.core.chat import RouteModel
@@ -30,9 +32,16 @@ Progress = Callable[[str, float], None]
 class Backends:
     """Builds and caches one provider per named model; owns embedded servers."""
 
-    def __init__(self, env: Mapping[str, str] | None = None, progress: Progress | None = None):
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+        *,
+        connect_timeout: float = 10.0,
+    ):
         self._env = os.environ if env is None else env
         self._progress = progress
+        self._timeout = httpx.Timeout(connect=connect_timeout, read=120.0, write=30.0, pool=10.0)
         self._providers: dict[str, Provider] = {}
         self._servers: dict[str, Any] = {}
         self._stack = ExitStack()
@@ -63,8 +72,10 @@ class Backends:
         if spec.provider == ANTHROPIC:
             # Config base URLs include the version path; the adapter adds /v1 itself.
             root = base_url.rstrip("/").removesuffix("/v1")
-            return AnthropicProvider(root, key) if root else AnthropicProvider(api_key=key)
-        return OpenAICompatProvider(base_url, key, name=spec.provider)
+            if root:
+                return AnthropicProvider(root, key, timeout=self._timeout)
+            return AnthropicProvider(api_key=key, timeout=self._timeout)
+        return OpenAICompatProvider(base_url, key, name=spec.provider, timeout=self._timeout)
 
     def _server(self, key: str, start: Callable[[], Any]) -> Any:
         server = self._servers.get(key)

@@ -87,13 +87,19 @@ def _is_default(settings: Settings) -> bool:
 
 def limiter_for(settings: Settings, clock: Clock | None = None) -> RateLimiter | None:
     """A client-side limiter with each model's configured limits (None if no model has any)."""
-    limiter: RateLimiter | None = None
+    scopes: list[tuple[dict[str, str], LimitSpec]] = []
     for spec in settings.models.values():
         limits = LimitSpec(spec.requests_per_minute, spec.tokens_per_minute, spec.requests_per_day)
-        if limits == LimitSpec():
-            continue
-        limiter = limiter or RateLimiter(clock or SystemClock())
-        limiter.configure(model=spec.name, spec=limits)
+        scopes.append(({"model": spec.name}, limits))
+    for name, p in settings.profiles.items():
+        limits = LimitSpec(p.requests_per_minute, p.tokens_per_minute, p.requests_per_day)
+        scopes.append(({"profile": name}, limits))
+    limited = [(scope, limits) for scope, limits in scopes if limits != LimitSpec()]
+    if not limited:
+        return None
+    limiter = RateLimiter(clock or SystemClock())
+    for scope, limits in limited:
+        limiter.configure(**scope, spec=limits)
     return limiter
 
 

@@ -46,3 +46,46 @@ def test_bad_values_name_the_line_and_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         settings_with(tmp_path, "[resilience]\nretries = 3\n")
     assert "resilience.retries" in info.value.one_line()
+
+
+def test_profiles_limit_across_models(tmp_path: Path) -> None:
+    from tuichat.config import CliOverrides
+    from tuichat.core.clock import ManualClock
+    from tuichat.startup import limiter_for
+
+    path = tmp_path / "config.toml"
+    path.write_text("[profiles.alice]\nrequests_per_minute = 1\n", encoding="utf-8")
+    settings = resolve_settings(CliOverrides(profile="alice"), env={}, path=path)
+    assert settings.profile == "alice"
+    assert settings.profiles["alice"].requests_per_minute == 1
+    limiter = limiter_for(settings, ManualClock())
+    assert limiter is not None
+    assert limiter.expected_wait("local", "alice", 10) == 0
+    assert resolve_settings(env={"TUICHAT_PROFILE": "bob"}, path=path).profile == "bob"
+
+
+def test_a_bad_profile_limit(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_with(tmp_path, "[profiles.alice]\nrequests_per_minute = 0\n")
+    assert "profiles.alice.requests_per_minute" in info.value.one_line()
+
+
+def test_no_limits_means_no_limiter(tmp_path: Path) -> None:
+    from tuichat.startup import limiter_for
+
+    assert limiter_for(settings_with(tmp_path, 'system = "x"\n')) is None
+
+
+async def test_a_profile_bucket_is_shared_by_every_model(tmp_path: Path) -> None:
+    from tuichat.config import CliOverrides
+    from tuichat.core.clock import ManualClock
+    from tuichat.startup import limiter_for
+
+    path = tmp_path / "config.toml"
+    path.write_text("[profiles.alice]\nrequests_per_minute = 1\n", encoding="utf-8")
+    settings = resolve_settings(CliOverrides(profile="alice"), env={}, path=path)
+    limiter = limiter_for(settings, ManualClock())
+    assert limiter is not None
+    await limiter.acquire("local", "alice", 10)
+    assert limiter.expected_wait("sim", "alice", 10) > 30  # other model, same profile
+    assert limiter.expected_wait("sim", "bob", 10) == 0  # other profile: unaffected

@@ -47,6 +47,7 @@ def add_override_options(parser: argparse.ArgumentParser) -> None:
         help="model or chain to try next if the model fails (repeatable)",
     )
     add("--local-model", type=Path, metavar="PATH.gguf", help="GGUF file for the 'local' model")
+    add("--profile", help="user profile whose rate limits apply (env TUICHAT_PROFILE)")
 
 
 def add_config_parser(
@@ -106,6 +107,7 @@ def overrides_from_args(ns: argparse.Namespace) -> CliOverrides:
         max_tokens=getattr(ns, "max_tokens", None),
         fallbacks=list(getattr(ns, "fallback", None) or []),
         local_model=Path(local).expanduser() if local else None,
+        profile=getattr(ns, "profile", None),
     )
 
 

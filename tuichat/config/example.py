@@ -78,6 +78,13 @@ fast = ["gpt-4o-mini", "haiku", "local"]
 # total_timeout = 600.0
 # breaker_failures = 3       # failures within a minute that mark a provider down
 # breaker_cooldown = 30.0    # seconds before a probe is let through again
+# connect_timeout = 10.0
+
+# Per-user limits across every model (select with --profile or TUICHAT_PROFILE).
+# [profiles.alice]
+# requests_per_minute = 20
+# tokens_per_minute = 40000
+# requests_per_day = 1000
 
 # [budgets] is reserved for spending limits in a later release.
 """

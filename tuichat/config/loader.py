@@ -4,7 +4,7 @@ Validation stops at the first problem and reports it as one
 :class:`ConfigError` naming the file, the line (and column for syntax errors)
 and the dotted key. Top-level keys::
 
-    default  system  [models.*]  [chains]  [keys]  [resilience]  [budgets] (reserved, kept raw)
+    default  system  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets] (reserved)
 
 Chain members and ``default`` may name built-in and env-derived models too, so
 the loader is told which other names exist.
@@ -23,11 +23,11 @@ from tuichat.config.catalogue import ENV_MODEL_SOURCES
 from tuichat.config.errors import ConfigError, did_you_mean
 from tuichat.config.fields import Where, check_keys, dotted, quoted, shown, string, table
 from tuichat.config.locate import KeyLocator
-from tuichat.config.model import ModelSpec, Resilience
+from tuichat.config.model import ModelSpec, ProfileLimits, Resilience
 from tuichat.config.model_table import parse_model
-from tuichat.config.resilience_table import parse_resilience
+from tuichat.config.resilience_table import parse_profiles, parse_resilience
 
-TOP_LEVEL = ("default", "system", "models", "chains", "keys", "budgets", "resilience")
+TOP_LEVEL = ("default", "system", "models", "chains", "keys", "budgets", "resilience", "profiles")
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TOML_KEY_TUPLE = re.compile(r"\((?:'[^']*'(?:, )?)+\)")  # ('models', 'a') in messages
@@ -55,6 +55,8 @@ class FileConfig:
     """``[budgets]`` as written."""
     resilience: Resilience = field(default_factory=Resilience)
     """``[resilience]``: retries, timeouts, breakers."""
+    profiles: dict[str, ProfileLimits] = field(default_factory=dict)
+    """``[profiles.*]``: per-user limits."""
 
 
 def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig | None:
@@ -78,6 +80,7 @@ def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig |
         keys=_keys(data, where),
         budgets_raw=table(data["budgets"], ("budgets",), where) if "budgets" in data else {},
         resilience=_resilience(data, where),
+        profiles=parse_profiles(data["profiles"], where) if "profiles" in data else {},
     )
 
 

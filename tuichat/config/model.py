@@ -91,6 +91,15 @@ class ModelSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ProfileLimits:
+    """``[profiles.NAME]``: client-side limits shared by every model a profile uses."""
+
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
+    requests_per_day: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Resilience:
     """``[resilience]``: retry policy, per-attempt timeouts and circuit breakers."""
 
@@ -102,6 +111,8 @@ class Resilience:
     """Longest backoff wait."""
     max_retry_after: float = 20.0
     """A server-requested wait longer than this falls back instead of sleeping."""
+    connect_timeout: float = 10.0
+    """Seconds to open the HTTP connection."""
     first_token_timeout: float = 60.0
     """Seconds from sending to the first text."""
     idle_timeout: float = 60.0
@@ -138,6 +149,10 @@ class Settings:
     """The ``[budgets]`` table as written; a later release gives it meaning."""
     resilience: Resilience = field(default_factory=Resilience)
     """Retries, timeouts and breakers (``[resilience]``)."""
+    profiles: dict[str, ProfileLimits] = field(default_factory=dict)
+    """``[profiles.*]``: per-user limits across models."""
+    profile: str = "default"
+    """The user profile requests count against (``--profile``, ``TUICHAT_PROFILE``)."""
     source_notes: list[str] = field(default_factory=list)
     """Why each choice was made, in words, for ``config show`` and the UI."""
     config_file: Path | None = None
@@ -175,3 +190,5 @@ class CliOverrides:
     """``--fallback`` (repeatable): names tried after the selected model, in order."""
     local_model: Path | None = None
     """``--local-model``: a GGUF file for ``local`` to serve (and select)."""
+    profile: str | None = None
+    """``--profile``: the user profile whose limits apply."""

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuichat.config.fields import Where, check_keys, number, table
-from tuichat.config.model import Resilience
+from tuichat.config.fields import Where, check_keys, number, positive_int, table
+from tuichat.config.model import ProfileLimits, Resilience
 
 INT_FIELDS = ("max_retries", "breaker_failures")
 SECONDS_FIELDS = (
     "initial_delay",
     "max_delay",
     "max_retry_after",
+    "connect_timeout",
     "first_token_timeout",
     "idle_timeout",
     "total_timeout",
@@ -42,3 +43,23 @@ def _count(value: Any, keys: tuple[str, ...], where: Where) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise where.error(keys, f"must be a whole number of at least 0, got {value!r}")
     return value
+
+
+LIMIT_FIELDS = ("requests_per_minute", "tokens_per_minute", "requests_per_day")
+
+
+def parse_profiles(value: Any, where: Where) -> dict[str, ProfileLimits]:
+    """Validate ``[profiles.NAME]`` tables of per-user limits."""
+    profiles = table(value, ("profiles",), where)
+    return {name: _profile(name, body, where) for name, body in profiles.items()}
+
+
+def _profile(name: str, value: Any, where: Where) -> ProfileLimits:
+    keys = ("profiles", name)
+    data = table(value, keys, where)
+    check_keys(data, LIMIT_FIELDS, keys, where, {})
+    limits = {}
+    for field_name in LIMIT_FIELDS:
+        if field_name in data:
+            limits[field_name] = positive_int(data[field_name], (*keys, field_name), where)
+    return ProfileLimits(**limits)

@@ -73,6 +73,8 @@ def resolve_settings(
         keys=dict(file.keys) if file else {},
         budgets_raw=dict(file.budgets_raw) if file else {},
         resilience=file.resilience if file else Resilience(),
+        profiles=dict(file.profiles) if file else {},
+        profile=flags.profile or env.get("TUICHAT_PROFILE") or "default",
         source_notes=notes,
         config_file=file.path if file else None,
     )

@@ -72,7 +72,9 @@ class AskOutcome:
 def run_ask(options: AskOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run one turn; return the process exit code."""
     progress = StderrProgress(err)
-    with Backends(progress=None if options.json_output else progress) as backends:
+    connect = options.settings.resilience.connect_timeout
+    shown = None if options.json_output else progress
+    with Backends(progress=shown, connect_timeout=connect) as backends:
         started = start_primary(options.settings, backends)
         progress.done()
         if started.spec.provider == SIM and started.notice:  # canned answers: say so
@@ -100,7 +102,11 @@ async def _ask(
         limiter = limiter_for(settings)
         if limiter is not None:
             session.admission = Admission(
-                limiter, priority=options.priority, budget=options.budget, label="ask"
+                limiter,
+                profile=settings.profile,
+                priority=options.priority,
+                budget=options.budget,
+                label="ask",
             )
         await writer.ensure_session(
             session.session_id, model=spec.name, system_prompt=settings.system

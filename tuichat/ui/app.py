@@ -89,7 +89,8 @@ class ChatOptions:
 def run_chat(settings: Settings) -> int:
     """Start the selected model (with progress), run the app until the user quits."""
     progress = StderrProgress()
-    with Backends(progress=progress) as backends:
+    connect = settings.resilience.connect_timeout
+    with Backends(progress=progress, connect_timeout=connect) as backends:
         started = start_primary(settings, backends)
         progress.done()
         options = ChatOptions(
@@ -142,7 +143,8 @@ class TuichatApp(App[None]):
             route = route_for(options.settings, options.backends, spec, provider)
             self.session.set_route(route)
             limiter = limiter_for(options.settings, clock)
-            self.session.admission = Admission(limiter) if limiter else None
+            profile = options.settings.profile
+            self.session.admission = Admission(limiter, profile=profile) if limiter else None
             self.session.policy = policy_for(options.settings)
             self.session.timeouts = timeouts_for(options.settings)
             self.breakers = self.session.breakers = breakers_for(options.settings, clock)
