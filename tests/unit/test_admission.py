@@ -56,3 +56,19 @@ async def test_background_work_over_budget_is_refused_with_one_line() -> None:
 def test_estimate_counts_prompt_and_answer_cap() -> None:
     request = ChatRequest(model="m", messages=(ChatMessage("user", "x" * 400),), max_tokens=100)
     assert estimate_tokens(request) == 200
+
+
+async def test_the_report_shows_the_queue_until_the_request_goes() -> None:
+    from tuichat.core.turn_report import TurnReport
+
+    clock = ManualClock()
+    session = limited_session(clock)
+    await run(session)
+    report = TurnReport()
+    seen = []
+    for event in await run(session):
+        report.observe(event)
+        if isinstance(event, Queued):
+            seen.append(report.queue_position)
+    assert seen and seen[0] == 1
+    assert report.queue_position is None  # sent: no longer queued

@@ -14,6 +14,7 @@ from tuichat.core.events import (
     AttemptStarted,
     Event,
     FallbackTaken,
+    Queued,
     RateLimitObserved,
     RetryScheduled,
     TurnFailed,
@@ -52,11 +53,18 @@ class TurnReport:
     rate_limit: RateLimitState | None = None
     rate_limit_at: float = 0.0
     summary: str = ""
+    queue_position: int | None = None
+    """Place in the client-side limiter's queue while waiting (None once sent)."""
+    queue_wait_s: float = 0.0
+    """Its expected wait, as last forecast."""
     _pending_wait: float = 0.0
 
     def observe(self, event: Event) -> None:
         """Fold one event in (O(1); ignores text)."""
-        if isinstance(event, AttemptStarted):
+        if isinstance(event, Queued):
+            self.queue_position, self.queue_wait_s = event.position, event.expected_wait_s
+        elif isinstance(event, AttemptStarted):
+            self.queue_position = None
             wait, self._pending_wait = self._pending_wait, 0.0
             self.attempts.append(AttemptReport(event.model, event.provider, wait))
         elif isinstance(event, AttemptEnded) and self.attempts:

@@ -65,6 +65,8 @@ class ProviderPanel(Static):
         """Render (model and host names are untrusted: plain content only)."""
         lines = rate_lines(report, now)
         if report is not None:
+            if report.queue_position is not None:
+                lines.append(f"queue    #{report.queue_position}, ~{report.queue_wait_s:.0f} s")
             lines.append(f"retries  {report.retries}   fallbacks {report.fallbacks}")
             if report.summary:
                 lines.append(report.summary)
