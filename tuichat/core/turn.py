@@ -24,7 +24,8 @@ from dataclasses import replace
 from tuichat.core import errors
 from tuichat.core.admission import Admission, Gate
 from tuichat.core.answer_text import AnswerText
-from tuichat.core.breaker import BreakerBoard, counts_against_provider
+from tuichat.core.breaker import BreakerBoard
+from tuichat.core.breaker_watch import BreakerWatch
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.deadline import Deadline, Timeouts
 from tuichat.core.degrade import degrade
@@ -33,7 +34,6 @@ from tuichat.core.events import (
     AttemptEnded,
     AttemptStarted,
     AttemptStatus,
-    BreakerChanged,
     Event,
     FallbackTaken,
     RateLimitObserved,
@@ -98,10 +98,10 @@ class Turn:
         self._observers = tuple(observers)
         self._clock = clock or SystemClock()
         self._policy = policy or RetryPolicy()
-        self._breakers = breakers
         self._rng = rng
         self._timeouts = timeouts or Timeouts()
         self._stale_lookup = stale_lookup
+        self._breakers = BreakerWatch(breakers, self.trace_id, self._clock, self._emit)
         self._gate = Gate(admission, self.trace_id, self._clock, self._emit) if admission else None
         self._answer = AnswerText(self.trace_id, self._clock, self._emit, max_delay)
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
@@ -176,7 +176,7 @@ class Turn:
         error: errors.ProviderError | None = None
         for index, target in enumerate(self.route):
             self._logs.append(TargetLog(target.label))
-            if not self._breaker_allows(target):
+            if not self._breakers.allows(target.breaker_key):
                 error = errors.ConnectionFailed(f"{target.label}: provider marked down")
                 self._logs[-1].outcomes.append("skipped (circuit open)")
             else:
@@ -309,40 +309,14 @@ class Turn:
                 )
             )
 
-    def _breaker_allows(self, target: Target) -> bool:
-        if self._breakers is None:
-            return True
-        allowed = self._breakers.get(target.breaker_key).allow()
-        self._emit_breaker_changes()
-        return allowed
-
     def _record_success(self, target: Target) -> None:
-        if self._breakers is not None:
-            self._breakers.get(target.breaker_key).record_success()
-            self._emit_breaker_changes()
-
-    def _emit_breaker_changes(self) -> None:
-        assert self._breakers is not None
-        for change in self._breakers.drain_transitions():
-            self._emit(
-                BreakerChanged(
-                    trace_id=self.trace_id,
-                    ts=self._clock.now(),
-                    provider=change.provider,
-                    from_state=change.from_state,
-                    to_state=change.to_state,
-                    reason=change.reason,
-                )
-            )
+        self._breakers.success(target.breaker_key)
 
     def _record_failure(self, target: Target, exc: errors.ProviderError) -> None:
         self._observe_rate_limits(exc.headers)
         status: AttemptStatus = "truncated" if isinstance(exc, errors.StreamTruncated) else "failed"
         self._end_attempt(status, exc)
-        if self._breakers is not None:
-            if counts_against_provider(exc.error_type):
-                self._breakers.get(target.breaker_key).record_failure()
-            self._emit_breaker_changes()
+        self._breakers.failure(target.breaker_key, exc.error_type)
 
     def _end_attempt(self, status: AttemptStatus, exc: errors.ProviderError | None = None) -> None:
         self._emit(
