@@ -7,7 +7,7 @@ streaming), so a fast stream never waits for the HUD.
 
 from __future__ import annotations
 
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
@@ -65,7 +65,7 @@ class TurnPanel(Static):
         self.update(Content("\n").join(lines))
 
 
-class Hud(Vertical):
+class Hud(VerticalScroll):
     """The right-side panel."""
 
     def compose(self):  # type: ignore[no-untyped-def]
