@@ -138,11 +138,18 @@ class AnswerView(Widget):
         await self._ended.wait()
 
     def park_hidden(self) -> None:
-        """Park rendered segments well out of view (another answer is starting)."""
+        """Park rendered segments well out of view (another answer started or ended).
+
+        Measured after the next refresh: the other answer's latest growth must
+        be laid out before "out of view" means anything.
+        """
         if self._ended.is_set():
-            self._park_requested = True
-            self._hurry.set()
-            self._ensure_worker()
+            self.call_after_refresh(self._request_park)
+
+    def _request_park(self) -> None:
+        self._park_requested = True
+        self._hurry.set()
+        self._ensure_worker()
 
     def on_answer_segment_exposed(self, message: AnswerSegment.Exposed) -> None:
         """A draft was painted: render it in the next step."""
