@@ -8,10 +8,13 @@ is not installed, tuichat falls back to the simulator and says why.
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
 from dataclasses import dataclass
 from typing import TextIO
 
+from tuichat import paths
 from tuichat.backends import Backends
 from tuichat.config import ModelSpec, Settings
 from tuichat.config.model import LOCAL, SIM
@@ -22,7 +25,10 @@ from tuichat.core.deadline import Timeouts
 from tuichat.core.limiter import RateLimiter
 from tuichat.core.provider import Provider
 from tuichat.core.retry import RetryPolicy
+from tuichat.core.tokens import TokenCounter
 from tuichat.local.errors import LocalModelError
+
+log = logging.getLogger(__name__)
 
 LOCAL_NOTICE = (
     "Nothing configured: chatting with the embedded local model (Gemma 3 270M on llama.cpp; "
@@ -126,3 +132,17 @@ def breakers_for(settings: Settings, clock: Clock | None = None) -> BreakerBoard
     return BreakerBoard(
         clock or SystemClock(), failure_threshold=r.breaker_failures, cooldown=r.breaker_cooldown
     )
+
+
+def token_counter() -> TokenCounter:
+    """Offline tiktoken counts, warmed in a background thread (never on a turn's path)."""
+    counter = TokenCounter(paths.cache_dir())
+    threading.Thread(target=_warm, args=(counter,), name="tiktoken-warm", daemon=True).start()
+    return counter
+
+
+def _warm(counter: TokenCounter) -> None:
+    try:
+        counter.warm()
+    except Exception:  # counted later with the same error, shown there
+        log.warning("could not load token encodings", exc_info=True)

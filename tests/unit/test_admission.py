@@ -72,3 +72,14 @@ async def test_the_report_shows_the_queue_until_the_request_goes() -> None:
             seen.append(report.queue_position)
     assert seen and seen[0] == 1
     assert report.queue_position is None  # sent: no longer queued
+
+
+def test_estimate_uses_tiktoken_when_a_counter_is_given(tmp_path) -> None:
+    from tuichat.core.tokens import TokenCounter
+
+    counter = TokenCounter(tmp_path)
+    request = ChatRequest(
+        model="gpt-4o", messages=(ChatMessage("user", "hello world"),), max_tokens=100
+    )
+    expected = counter.count_messages([("user", "hello world")], "gpt-4o").tokens + 100
+    assert estimate_tokens(request, counter) == expected == 2 + 1 + 3 + 3 + 100

@@ -17,6 +17,7 @@ from tuichat.core.conversation import ChatRequest
 from tuichat.core.events import Event, Queued
 from tuichat.core.limiter import LoadShed, Priority, QueueUpdate, RateLimiter, Ticket
 from tuichat.core.provider import UsagePart
+from tuichat.core.tokens import TokenCounter
 from tuichat.core.untrusted import one_line
 
 CHARS_PER_TOKEN = 4
@@ -34,16 +35,21 @@ class Admission:
     """Longest acceptable queue wait in seconds; None waits as long as it takes."""
     label: str | None = None
     """Names the work in refusal messages, e.g. "bench"."""
+    counter: TokenCounter | None = None
+    """tiktoken counts for the prompt; None falls back to characters / 4."""
 
 
-def estimate_tokens(request: ChatRequest) -> int:
-    """≈ prompt tokens (characters / 4) plus the answer cap, before sending.
+def estimate_tokens(request: ChatRequest, counter: TokenCounter | None = None) -> int:
+    """Prompt tokens (tiktoken, offline) plus the answer cap, before sending.
 
-    An estimate by design: the bucket is corrected by the provider's reported
-    usage afterwards. Exact offline counting comes with the tiktoken work.
+    The bucket is corrected by the provider's reported usage afterwards, so
+    an unknown model's ≈ count is good enough here.
     """
-    chars = sum(len(message.content) for message in request.messages)
     answer = request.max_tokens if request.max_tokens is not None else DEFAULT_ANSWER_TOKENS
+    if counter is not None:
+        messages = ((m.role, m.content) for m in request.messages)
+        return counter.count_messages(messages, request.model).tokens + answer
+    chars = sum(len(message.content) for message in request.messages)
     return chars // CHARS_PER_TOKEN + answer
 
 
@@ -66,7 +72,7 @@ class Gate:
             self._ticket = await admission.limiter.acquire(
                 model,
                 admission.profile,
-                estimate_tokens(request),
+                estimate_tokens(request, admission.counter),
                 priority=admission.priority,
                 budget=admission.budget,
                 label=admission.label,

@@ -38,6 +38,7 @@ from tuichat.startup import (
     policy_for,
     start_primary,
     timeouts_for,
+    token_counter,
 )
 from tuichat.store import LogWriter, cached_answer, open_database
 
@@ -107,6 +108,7 @@ async def _ask(
                 priority=options.priority,
                 budget=options.budget,
                 label="ask",
+                counter=token_counter(),
             )
         await writer.ensure_session(
             session.session_id, model=spec.name, system_prompt=settings.system

@@ -56,6 +56,7 @@ from tuichat.startup import (
     policy_for,
     start_primary,
     timeouts_for,
+    token_counter,
 )
 from tuichat.store import LogWriter, cached_answer, open_database
 from tuichat.ui.model_picker import Choice, ModelPicker, choices
@@ -144,7 +145,9 @@ class TuichatApp(App[None]):
             self.session.set_route(route)
             limiter = limiter_for(options.settings, clock)
             profile = options.settings.profile
-            self.session.admission = Admission(limiter, profile=profile) if limiter else None
+            if limiter is not None:
+                admission = Admission(limiter, profile=profile, counter=token_counter())
+                self.session.admission = admission
             self.session.policy = policy_for(options.settings)
             self.session.timeouts = timeouts_for(options.settings)
             self.breakers = self.session.breakers = breakers_for(options.settings, clock)
