@@ -34,63 +34,39 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
 
 from tuichat.core.buckets import LimitSpec, TokenBucket
 from tuichat.core.clock import Clock
+from tuichat.core.limit_scopes import (
+    Limit,
+    Scope,
+    human_seconds,
+    limits_for,
+    scope_of,
+)
+from tuichat.core.limiter_types import (
+    LoadShed,
+    Priority,
+    QueueListener,
+    QueueStatus,
+    QueueUpdate,
+)
 
-Priority = Literal["interactive", "normal", "background"]
-QueueStatus = Literal["queued", "moved", "granted", "shed", "cancelled"]
-Scope = tuple[str, str]
-"""(kind, key): ("model", m), ("profile", p) or ("profile_model", "p/m")."""
+__all__ = [
+    "LimitSpec",
+    "LoadShed",
+    "Priority",
+    "QueueListener",
+    "QueueStatus",
+    "QueueUpdate",
+    "RateLimiter",
+    "Ticket",
+    "TokenBucket",
+]
 
 _RANK: dict[Priority, int] = {"interactive": 0, "normal": 1, "background": 2}
 _EPS = 1e-9
 _MOVE_NOTICE = 1.0  # report a queued request again when its forecast shifts this much (s)
-
-
-@dataclass(frozen=True, slots=True)
-class QueueUpdate:
-    """A change in one request's place in the queue, for "queued (#2, ~30 s)" events."""
-
-    ticket_id: str
-    status: QueueStatus
-    priority: Priority
-    position: int | None
-    """1 = next to go in its lane; None once it left the queue."""
-    expected_wait: float
-    """Forecast seconds from ``at`` until it may go (0 once granted)."""
-    limited_by: str | None
-    """The limit it waits for, e.g. ``requests/minute of model gpt-4o``."""
-    at: float
-
-
-QueueListener = Callable[[QueueUpdate], None]
-
-
-class LoadShed(Exception):
-    """A request was refused because it would wait longer than its budget."""
-
-    error_type: ClassVar[str] = "load_shed"
-
-    def __init__(self, message: str, *, expected_wait: float, position: int, budget: float) -> None:
-        super().__init__(message)
-        self.message = message
-        self.expected_wait = expected_wait
-        self.position = position
-        self.budget = budget
-
-
-@dataclass(frozen=True, slots=True)
-class _Limit:
-    """One bucket of one scope and what a request takes from it."""
-
-    bucket: TokenBucket
-    unit: Literal["requests", "tokens"]
-    label: str
-
-    def need(self, est_tokens: int) -> float:
-        return float(est_tokens) if self.unit == "tokens" else 1.0
 
 
 class Ticket:
@@ -99,7 +75,7 @@ class Ticket:
     def __init__(
         self,
         waiter: _Waiter,
-        limits: Sequence[_Limit],
+        limits: Sequence[Limit],
         granted_at: float,
         on_refill: Callable[[], None],
     ) -> None:
@@ -187,7 +163,7 @@ class RateLimiter:
     def __init__(self, clock: Clock, *, on_queue_update: QueueListener | None = None) -> None:
         self._clock = clock
         self._listener = on_queue_update
-        self._limits: dict[Scope, tuple[_Limit, ...]] = {}
+        self._limits: dict[Scope, tuple[Limit, ...]] = {}
         self._waiters: list[_Waiter] = []
         self._seq = itertools.count(1)
         self._wake = asyncio.Event()
@@ -197,8 +173,8 @@ class RateLimiter:
         self, *, model: str | None = None, profile: str | None = None, spec: LimitSpec
     ) -> None:
         """Set the limits of a model, a profile, or a profile on one model."""
-        scope = _scope(model, profile)
-        limits = _limits_for(scope, spec, self._clock)
+        scope = scope_of(model, profile)
+        limits = limits_for(scope, spec, self._clock)
         if limits:
             self._limits[scope] = limits
         else:
@@ -329,7 +305,7 @@ class RateLimiter:
         why = f", waiting for {forecast.limited_by}" if forecast.limited_by else ""
         message = (
             f"{waiter.label or waiter.priority} request refused: expected wait "
-            f"{_human_seconds(wait)} exceeds its {_human_seconds(budget)} budget "
+            f"{human_seconds(wait)} exceeds its {human_seconds(budget)} budget "
             f"(queue position {forecast.position}{why})"
         )
         self._report(waiter, "shed", forecast)
@@ -386,13 +362,13 @@ class RateLimiter:
 
     def _scopes_of(self, waiter: _Waiter) -> frozenset[Scope]:
         candidates = (
-            _scope(waiter.model, None),
-            _scope(None, waiter.profile),
-            _scope(waiter.model, waiter.profile),
+            scope_of(waiter.model, None),
+            scope_of(None, waiter.profile),
+            scope_of(waiter.model, waiter.profile),
         )
         return frozenset(s for s in candidates if s in self._limits)
 
-    def _limits_of(self, waiter: _Waiter) -> tuple[_Limit, ...]:
+    def _limits_of(self, waiter: _Waiter) -> tuple[Limit, ...]:
         return tuple(lim for s in sorted(self._scopes_of(waiter)) for lim in self._limits[s])
 
     # -- the pump --------------------------------------------------------------------------
@@ -433,38 +409,6 @@ class RateLimiter:
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _scope(model: str | None, profile: str | None) -> Scope:
-    if model is not None and profile is not None:
-        return ("profile_model", f"{profile}/{model}")
-    if model is not None:
-        return ("model", model)
-    if profile is not None:
-        return ("profile", profile)
-    raise ValueError("configure() needs a model, a profile, or both")
-
-
-def _scope_label(scope: Scope) -> str:
-    kind, key = scope
-    if kind == "profile_model":
-        profile, _, model = key.partition("/")
-        return f"profile {profile} on model {model}"
-    return f"{kind} {key}"
-
-
-def _limits_for(scope: Scope, spec: LimitSpec, clock: Clock) -> tuple[_Limit, ...]:
-    where = _scope_label(scope)
-    rows: list[tuple[int | None, float, Literal["requests", "tokens"], str]] = [
-        (spec.requests_per_minute, 60.0, "requests", "requests/minute"),
-        (spec.tokens_per_minute, 60.0, "tokens", "tokens/minute"),
-        (spec.requests_per_day, 86_400.0, "requests", "requests/day"),
-    ]
-    return tuple(
-        _Limit(TokenBucket(amount, amount / period, clock), unit, f"{name} of {where}")
-        for amount, period, unit, name in rows
-        if amount is not None
-    )
-
-
 def _lane_start(
     scopes: frozenset[Scope], lane_free: dict[Scope, tuple[float, str | None]], now: float
 ) -> tuple[float, str | None]:
@@ -486,14 +430,3 @@ def _moved(reported: tuple[int, float] | None, forecast: _Forecast) -> bool:
         return True
     position, eta = reported
     return position != forecast.position or abs(eta - forecast.eta) >= _MOVE_NOTICE
-
-
-def _human_seconds(seconds: float) -> str:
-    """``42 s``, ``12 min``, ``3.5 h``: rounded up, so a promise is never too short."""
-    if math.isinf(seconds):
-        return "forever"
-    if seconds < 120:
-        return f"{math.ceil(seconds - _EPS)} s"
-    if seconds < 7200:
-        return f"{math.ceil(seconds / 60 - _EPS)} min"
-    return f"{seconds / 3600:.1f} h"
