@@ -25,20 +25,19 @@ Stop reasons are mapped to the OpenAI names the rest of tuichat uses
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from typing import Any
 
 import httpx
-from httpx_sse import EventSource, aconnect_sse
+from httpx_sse import EventSource
 
 from tuichat.core import errors
 from tuichat.core.conversation import ChatMessage, ChatRequest
-from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart, UsagePart
+from tuichat.core.provider import FinishPart, StreamPart, TextPart, UsagePart
 from tuichat.providers.http_errors import (
-    check_event_stream,
     decode_event,
     error_fields,
     stream_error,
-    transport_error,
 )
 from tuichat.providers.sse_client import DEFAULT_TIMEOUT, SSEClient
 from tuichat.providers.sse_drain import drain
@@ -205,16 +204,10 @@ class AnthropicProvider(SSEClient):
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPart]:
         """Yield the reply's parts; see the module docstring for the rules."""
         state = _MessageState()
-        try:
-            async with aconnect_sse(
-                self._client, "POST", self._url, json=request_body(request)
-            ) as source:
-                await check_event_stream(source.response, (self._api_key,))
-                yield ResponseHead(source.response.status_code, dict(source.response.headers))
-                async for part in self._parts(source, state):
-                    yield part
-        except httpx.HTTPError as exc:  # includes httpx_sse.SSEError
-            raise transport_error(exc, self._host) from exc
+        parts = self._post_stream(request_body(request), lambda src: self._parts(src, state))
+        async with aclosing(parts):  # an abandoned stream closes its connection now
+            async for part in parts:
+                yield part
         if not state.done and state.stop_reason is None:
             raise errors.StreamTruncated("the stream ended before the answer was complete")
         usage = state.usage_part()

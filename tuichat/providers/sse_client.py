@@ -6,12 +6,16 @@ client keeps connections alive between turns (no new handshake per turn).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from httpx_sse import EventSource, aconnect_sse
 
 from tuichat import __version__
+from tuichat.core.provider import ResponseHead, StreamPart
+from tuichat.providers.http_errors import check_event_stream, transport_error
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
 
@@ -56,3 +60,22 @@ class SSEClient:
     async def aclose(self) -> None:
         """Close the pooled connections."""
         await self._client.aclose()
+
+    async def _post_stream(
+        self,
+        body: dict[str, Any],
+        parse: Callable[[EventSource], AsyncIterator[StreamPart]],
+    ) -> AsyncGenerator[StreamPart, None]:
+        """POST ``body``, check the response is a healthy event stream, yield its parts.
+
+        Yields the :class:`ResponseHead` first, then what ``parse`` makes of the
+        events; transport failures become the error taxonomy.
+        """
+        try:
+            async with aconnect_sse(self._client, "POST", self._url, json=body) as source:
+                await check_event_stream(source.response, (self._api_key,))
+                yield ResponseHead(source.response.status_code, dict(source.response.headers))
+                async for part in parse(source):
+                    yield part
+        except httpx.HTTPError as exc:  # includes httpx_sse.SSEError
+            raise transport_error(exc, self._host) from exc
