@@ -13,7 +13,8 @@ Order within a turn::
 
     TurnStarted
       (AttemptStarted HeadersReceived? RateLimitObserved? FirstToken?
-       (TextDelta | TextReleased)* UsageReported? TimingsReported? AttemptEnded
+       (TextDelta | TextReleased)* UsageReported? TimingsReported? CostReported?
+       AttemptEnded
        (RetryScheduled | FallbackTaken)?)+
     TurnFinished | TurnFailed | TurnCancelled
 """
@@ -120,6 +121,28 @@ class TimingsReported(Event):
     prefill_ms: float | None
     generation_ms: float | None
     cached_prompt_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CostReported(Event):
+    """What one attempt cost, just before its ``AttemptEnded``.
+
+    Failed and cancelled attempts are priced too: what was generated is paid
+    for. Token counts are the provider's where it reported usage, otherwise
+    local tiktoken counts (``estimated``). ``cost_usd`` is None when no price
+    is known for the model; ``price_source`` says where the price came from.
+    """
+
+    attempt: int
+    model: str
+    cost_usd: float | None
+    input_cost_usd: float | None
+    output_cost_usd: float | None
+    input_tokens: int
+    output_tokens: int
+    cached_input_tokens: int
+    price_source: str
+    estimated: bool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
