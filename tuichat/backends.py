@@ -22,6 +22,7 @@ from tuichat.config import ModelSpec, Settings, resolve_api_key
 from tuichat.config.model import ANTHROPIC, LOCAL, SIM
 from tuichat.core.chat import RouteModel
 from tuichat.core.conversation import ChatRequest
+from tuichat.core.pricing import Rates, Tariff
 from tuichat.core.provider import Provider, StreamPart
 from tuichat.providers.anthropic import AnthropicProvider
 from tuichat.providers.openai_compat import OpenAICompatProvider
@@ -154,8 +155,24 @@ def route_for(
     for spec in specs:
         chosen = provider if spec is primary else _provider_or_lazy(backends, spec)
         cap = settings.max_tokens_for(spec)
-        route.append(RouteModel(spec.name, chosen, spec.model, cap, spec.temperature))
+        tariff = tariff_for(spec)
+        route.append(RouteModel(spec.name, chosen, spec.model, cap, spec.temperature, tariff))
     return route
+
+
+def tariff_for(spec: ModelSpec) -> Tariff:
+    """How to price ``spec``: its provider, model id and URL, and the config's ``price``."""
+    price = spec.price
+    override = None
+    if price is not None:
+        override = Rates(
+            input=price.input_per_mtok,
+            output=price.output_per_mtok,
+            cache_read=price.cache_read_per_mtok,
+            cache_write=price.cache_write_per_mtok,
+        )
+    origin = f"config: models.{spec.name}.price"
+    return Tariff(spec.provider, spec.model, spec.base_url, override, origin)
 
 
 def _provider_or_lazy(backends: Backends, spec: ModelSpec) -> Provider:

@@ -18,11 +18,14 @@ from tuichat import paths
 from tuichat.backends import Backends
 from tuichat.config import ModelSpec, Settings
 from tuichat.config.model import LOCAL, SIM
+from tuichat.core.attempt_cost import CostMeter
 from tuichat.core.breaker import BreakerBoard
 from tuichat.core.buckets import LimitSpec
+from tuichat.core.budget import Budgets
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.deadline import Timeouts
 from tuichat.core.limiter import RateLimiter
+from tuichat.core.pricing import PriceBook
 from tuichat.core.provider import Provider
 from tuichat.core.retry import RetryPolicy
 from tuichat.core.tokens import TokenCounter
@@ -146,3 +149,13 @@ def _warm(counter: TokenCounter) -> None:
         counter.warm()
     except Exception:  # counted later with the same error, shown there
         log.warning("could not load token encodings", exc_info=True)
+
+
+def cost_meter(counter: TokenCounter | None = None) -> CostMeter:
+    """Prices every attempt: genai-prices (loaded on first use) and local token counts."""
+    return CostMeter(PriceBook(), counter or token_counter())
+
+
+def budgets_for(settings: Settings) -> Budgets:
+    """The budgets that apply to this run's profile and tag."""
+    return Budgets(settings.budgets, profile=settings.profile, tag=settings.tag)

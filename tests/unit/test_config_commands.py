@@ -146,7 +146,7 @@ def test_show_output_is_inert_and_json_safe(tuichat_home: Path) -> None:
     write(
         tuichat_home,
         'system = "hi \\u001b]52;c;Zm9v\\u0007 there"\n'
-        '[budgets]\nsince = 2025-01-01\n[keys]\nquit = "ctrl+q"\n',
+        '[budgets]\nday = 2\n[keys]\nquit = "ctrl+q"\n',
     )
     _, text, _ = run("show")
     assert "\x1b" not in text and "\x07" not in text
@@ -154,5 +154,5 @@ def test_show_output_is_inert_and_json_safe(tuichat_home: Path) -> None:
     assert "quit = ctrl+q" in text
     _, raw, _ = run("show", "--json")
     data = json.loads(raw)
-    assert data["budgets"] == {"since": "2025-01-01"}
+    assert data["budgets"] == [{"scope": "day", "soft_usd": 1.6, "hard_usd": 2.0}]
     assert raw.isascii()

@@ -9,6 +9,7 @@ import pytest
 
 from tuichat.config import ConfigError, Price, resolve_settings
 from tuichat.config.locate import KeyLocator
+from tuichat.core.budget import BudgetRule
 
 FULL = """\
 default = "fast"
@@ -52,7 +53,9 @@ quit = "ctrl+q"
 cancel = "ctrl+c,escape"
 
 [budgets]
-daily_usd = 5
+day = 5
+[budgets.tags.ci]
+month = { soft = 1, hard = 2 }
 """
 
 
@@ -80,7 +83,10 @@ def test_a_file_with_every_field_loads(tuichat_home: Path) -> None:
     assert settings.system == "You are concise."
     assert settings.chains == {"fast": ("gpt-4o-mini", "haiku", "local"), "free": ("qwen", "sim")}
     assert settings.keys == {"quit": "ctrl+q", "cancel": "ctrl+c,escape"}
-    assert settings.budgets_raw == {"daily_usd": 5}
+    assert settings.budgets == (
+        BudgetRule("day", 4.0, 5.0),
+        BudgetRule("month", 1.0, 2.0, tag="ci"),
+    )
 
     mini = settings.models["gpt-4o-mini"]
     assert (mini.provider, mini.model, mini.base_url) == (

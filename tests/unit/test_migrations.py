@@ -12,7 +12,7 @@ import pytest
 from tuichat.store.migrations import MIGRATIONS, applied_migrations, migrate
 
 EXPECTED_COLUMNS = {
-    "sessions": ["id", "created_at", "title", "model", "system_prompt", "tag"],
+    "sessions": ["id", "created_at", "title", "model", "system_prompt", "tag", "profile"],
     "messages": [
         "id",
         "session_id",
@@ -50,6 +50,11 @@ EXPECTED_COLUMNS = {
         "server_prefill_ms",
         "server_generation_ms",
         "server_cached_prompt_tokens",
+        "cost_usd",
+        "input_cost_usd",
+        "output_cost_usd",
+        "price_source",
+        "cost_estimated",
     ],
     "route_events": ["id", "trace_id", "session_id", "at", "kind", "attempt", "detail"],
     "_migrations": ["name", "applied_at"],

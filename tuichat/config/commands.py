@@ -47,7 +47,8 @@ def add_override_options(parser: argparse.ArgumentParser) -> None:
         help="model or chain to try next if the model fails (repeatable)",
     )
     add("--local-model", type=Path, metavar="PATH.gguf", help="GGUF file for the 'local' model")
-    add("--profile", help="user profile whose rate limits apply (env TUICHAT_PROFILE)")
+    add("--profile", help="user profile whose limits and budgets apply (env TUICHAT_PROFILE)")
+    add("--tag", help="feature tag spending is booked under, for budgets (env TUICHAT_TAG)")
 
 
 def add_config_parser(
@@ -108,6 +109,7 @@ def overrides_from_args(ns: argparse.Namespace) -> CliOverrides:
         fallbacks=list(getattr(ns, "fallback", None) or []),
         local_model=Path(local).expanduser() if local else None,
         profile=getattr(ns, "profile", None),
+        tag=getattr(ns, "tag", None),
     )
 
 

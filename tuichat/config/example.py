@@ -86,5 +86,15 @@ fast = ["gpt-4o-mini", "haiku", "local"]
 # tokens_per_minute = 40000
 # requests_per_day = 1000
 
-# [budgets] is reserved for spending limits in a later release.
+# Spending limits in USD (computed from the log, so they survive restarts).
+# A plain number is a hard limit with a soft warning at 80%; a hard limit
+# refuses to send until raised (chat asks first; `tuichat ask` exits 3).
+# [budgets]
+# session = 0.50
+# day = { soft = 2.0, hard = 5.0 }
+# month = 50
+# [budgets.profiles.alice]
+# day = 1.0
+# [budgets.tags.summarizer]      # sessions started with --tag summarizer
+# month = { soft = 20, hard = 30 }
 """

@@ -4,7 +4,7 @@ Validation stops at the first problem and reports it as one
 :class:`ConfigError` naming the file, the line (and column for syntax errors)
 and the dotted key. Top-level keys::
 
-    default  system  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets] (reserved)
+    default  system  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets]
 
 Chain members and ``default`` may name built-in and env-derived models too, so
 the loader is told which other names exist.
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tuichat.config.budget_table import parse_budgets
 from tuichat.config.catalogue import ENV_MODEL_SOURCES
 from tuichat.config.errors import ConfigError, did_you_mean
 from tuichat.config.fields import Where, check_keys, dotted, quoted, shown, string, table
@@ -26,6 +27,7 @@ from tuichat.config.locate import KeyLocator
 from tuichat.config.model import ModelSpec, ProfileLimits, Resilience
 from tuichat.config.model_table import parse_model
 from tuichat.config.resilience_table import parse_profiles, parse_resilience
+from tuichat.core.budget import BudgetRule
 
 TOP_LEVEL = ("default", "system", "models", "chains", "keys", "budgets", "resilience", "profiles")
 
@@ -51,8 +53,8 @@ class FileConfig:
     """``system``: the default system prompt."""
     keys: dict[str, str] = field(default_factory=dict)
     """``[keys]``: binding id to key(s)."""
-    budgets_raw: dict[str, Any] = field(default_factory=dict)
-    """``[budgets]`` as written."""
+    budgets: tuple[BudgetRule, ...] = ()
+    """``[budgets]``: spending limits."""
     resilience: Resilience = field(default_factory=Resilience)
     """``[resilience]``: retries, timeouts, breakers."""
     profiles: dict[str, ProfileLimits] = field(default_factory=dict)
@@ -78,7 +80,7 @@ def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig |
         default_origin=where.origin(("default",)) if "default" in data else None,
         system=_system(data, where),
         keys=_keys(data, where),
-        budgets_raw=table(data["budgets"], ("budgets",), where) if "budgets" in data else {},
+        budgets=parse_budgets(data["budgets"], where) if "budgets" in data else (),
         resilience=_resilience(data, where),
         profiles=parse_profiles(data["profiles"], where) if "profiles" in data else {},
     )

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from tuichat.core.budget import BudgetRule
 
 OPENAI = "openai"
 ANTHROPIC = "anthropic"
@@ -145,8 +146,10 @@ class Settings:
     """``--max-tokens``: answer cap for every model, over each model's own."""
     keys: dict[str, str] = field(default_factory=dict)
     """UI key remapping: binding id to key(s), e.g. ``{"cancel": "ctrl+c"}``."""
-    budgets_raw: dict[str, Any] = field(default_factory=dict)
-    """The ``[budgets]`` table as written; a later release gives it meaning."""
+    budgets: tuple[BudgetRule, ...] = ()
+    """``[budgets]``: spending limits per session, day, month, profile and tag."""
+    tag: str | None = None
+    """Feature tag of the session (``--tag``, ``TUICHAT_TAG``): budgets and ``tuichat cost``."""
     resilience: Resilience = field(default_factory=Resilience)
     """Retries, timeouts and breakers (``[resilience]``)."""
     profiles: dict[str, ProfileLimits] = field(default_factory=dict)
@@ -192,3 +195,5 @@ class CliOverrides:
     """``--local-model``: a GGUF file for ``local`` to serve (and select)."""
     profile: str | None = None
     """``--profile``: the user profile whose limits apply."""
+    tag: str | None = None
+    """``--tag``: the feature tag spending is booked under."""

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tuichat.config.model import EMBEDDED, ModelSpec, Settings
+from tuichat.core.budget import BudgetRule
 from tuichat.core.secrets import mask, redact
 from tuichat.core.untrusted import one_line, sanitize_text
 
@@ -56,7 +57,9 @@ def settings_json(settings: Settings, path: Path, env: Mapping[str, str]) -> dic
         "models": {name: _model_json(spec, env) for name, spec in settings.models.items()},
         "chains": {name: list(members) for name, members in settings.chains.items()},
         "keys": settings.keys,
-        "budgets": settings.budgets_raw,
+        "budgets": [_budget_json(rule) for rule in settings.budgets],
+        "profile": settings.profile,
+        "tag": settings.tag,
         "notes": settings.source_notes,
     }
 
@@ -147,3 +150,7 @@ def _safe_url(url: str | None) -> str | None:
     host = parts.hostname or ""
     netloc = host + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _budget_json(rule: BudgetRule) -> dict[str, object]:
+    return {"scope": rule.scope, "soft_usd": rule.soft_usd, "hard_usd": rule.hard_usd}

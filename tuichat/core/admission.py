@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tuichat.core import errors
+from tuichat.core.attempt_cost import prompt_tokens
 from tuichat.core.clock import Clock
 from tuichat.core.conversation import ChatRequest
 from tuichat.core.events import Event, Queued
@@ -20,7 +21,6 @@ from tuichat.core.provider import UsagePart
 from tuichat.core.tokens import TokenCounter
 from tuichat.core.untrusted import one_line
 
-CHARS_PER_TOKEN = 4
 DEFAULT_ANSWER_TOKENS = 512
 
 
@@ -46,11 +46,7 @@ def estimate_tokens(request: ChatRequest, counter: TokenCounter | None = None) -
     an unknown model's ≈ count is good enough here.
     """
     answer = request.max_tokens if request.max_tokens is not None else DEFAULT_ANSWER_TOKENS
-    if counter is not None:
-        messages = ((m.role, m.content) for m in request.messages)
-        return counter.count_messages(messages, request.model).tokens + answer
-    chars = sum(len(message.content) for message in request.messages)
-    return chars // CHARS_PER_TOKEN + answer
+    return prompt_tokens(request, counter) + answer
 
 
 class Gate:

@@ -25,7 +25,7 @@ class BudgetLine:
 
     @property
     def level(self) -> BudgetLevel:
-        """"hard" at or over the hard limit, "soft" at or over the soft one."""
+        """ "hard" at or over the hard limit, "soft" at or over the soft one."""
         if self.hard_usd is not None and self.spent_usd >= self.hard_usd:
             return "hard"
         if self.soft_usd is not None and self.spent_usd >= self.soft_usd:

@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tuichat.core.admission import Admission
+from tuichat.core.attempt_cost import CostMeter
 from tuichat.core.breaker import BreakerBoard
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.conversation import Conversation
 from tuichat.core.deadline import Timeouts
 from tuichat.core.events import Event, TurnCancelled, TurnFailed, TurnFinished
+from tuichat.core.pricing import Tariff
 from tuichat.core.provider import Provider
 from tuichat.core.retry import RetryPolicy
 from tuichat.core.route import Target
@@ -38,6 +40,7 @@ class RouteModel:
     model: str
     max_tokens: int | None = None
     temperature: float | None = None
+    tariff: Tariff | None = None
 
 
 class ChatSession:
@@ -60,12 +63,14 @@ class ChatSession:
         timeouts: Timeouts | None = None,
         admission: Admission | None = None,
         stale_lookup: StaleLookup | None = None,
+        meter: CostMeter | None = None,
     ) -> None:
         self.route = [RouteModel(model, provider, model, max_tokens, temperature)]
         self.policy = policy
         self.timeouts = timeouts
         self.admission = admission
         self.stale_lookup = stale_lookup
+        self.meter = meter
         self.breakers = breakers
         self.conversation = Conversation(system=system)
         self.session_id = session_id or new_session_id()
@@ -111,6 +116,7 @@ class ChatSession:
                 self.conversation.request(
                     entry.model, max_tokens=entry.max_tokens, temperature=entry.temperature
                 ),
+                entry.tariff,
             )
             for entry in self.route
         ]
@@ -126,6 +132,7 @@ class ChatSession:
             timeouts=self.timeouts,
             admission=self.admission,
             stale_lookup=self.stale_lookup,
+            meter=self.meter,
         )
 
     def _record(self, event: Event) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from tuichat.core import errors
 from tuichat.core.conversation import ChatRequest
+from tuichat.core.pricing import Tariff
 from tuichat.core.provider import Provider
 
 
@@ -22,6 +23,12 @@ class Target:
     label: str
     provider: Provider
     request: ChatRequest
+    tariff: Tariff | None = None
+    """How to price it; None prices by the provider's name and the model id."""
+
+    def pricing(self) -> Tariff:
+        """The tariff to price this target's attempts with."""
+        return self.tariff or Tariff(self.provider.name, self.request.model)
 
     @property
     def breaker_key(self) -> str:

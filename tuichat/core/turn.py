@@ -24,6 +24,7 @@ from dataclasses import replace
 from tuichat.core import errors
 from tuichat.core.admission import Admission, Gate
 from tuichat.core.answer_text import AnswerText
+from tuichat.core.attempt_cost import AttemptLedger, CostMeter
 from tuichat.core.breaker import BreakerBoard
 from tuichat.core.breaker_watch import BreakerWatch
 from tuichat.core.clock import Clock, SystemClock
@@ -88,6 +89,7 @@ class Turn:
         timeouts: Timeouts | None = None,
         admission: Admission | None = None,
         stale_lookup: StaleLookup | None = None,
+        meter: CostMeter | None = None,
     ) -> None:
         if not route:
             raise ValueError("a turn needs at least one target")
@@ -109,6 +111,9 @@ class Turn:
         self._cancel_requested = False
         self._attempt = 0
         self._logs: list[TargetLog] = []
+        self._meter = meter
+        self._ledger = AttemptLedger()
+        self._target: Target | None = None
 
     @property
     def text(self) -> str:
@@ -240,6 +245,7 @@ class Turn:
         """One request; raises ``_Failed`` after logging the failed attempt."""
         self._attempt += 1
         self._answer.new_attempt()
+        self._ledger, self._target = AttemptLedger(), target
         self._emit(
             AttemptStarted(
                 trace_id=self.trace_id,
@@ -276,6 +282,7 @@ class Turn:
                 async for part in target.provider.stream(target.request):
                     if isinstance(part, TextPart):
                         self._answer.feed(part.text, self._attempt)
+                        self._ledger.text.append(part.text)
                         scope.reschedule(deadline.next(got_text=True))
                     elif isinstance(part, FinishPart):
                         finish = part
@@ -292,9 +299,12 @@ class Turn:
 
     def _on_meta(self, part: MetaPart) -> None:
         self._emit(meta_event(part, self.trace_id, self._clock.now(), self._attempt))
-        if isinstance(part, UsagePart) and self._gate is not None:
-            self._gate.settle(part)
+        if isinstance(part, UsagePart):
+            self._ledger.usage = part
+            if self._gate is not None:
+                self._gate.settle(part)
         if isinstance(part, ResponseHead):
+            self._ledger.accepted = 200 <= part.status_code < 300
             self._observe_rate_limits(part.headers)
 
     def _observe_rate_limits(self, headers: Mapping[str, str]) -> None:
@@ -318,11 +328,29 @@ class Turn:
         self._end_attempt(status, exc)
         self._breakers.failure(target.breaker_key, exc.error_type)
 
+    def _report_cost(self, ts: float) -> None:
+        """Price the attempt that just ended (before its AttemptEnded, for the log row)."""
+        if self._meter is None or self._target is None:
+            return
+        target = self._target
+        self._emit(
+            self._meter.report(
+                tariff=target.pricing(),
+                request=target.request,
+                ledger=self._ledger,
+                trace_id=self.trace_id,
+                ts=ts,
+                attempt=self._attempt,
+            )
+        )
+
     def _end_attempt(self, status: AttemptStatus, exc: errors.ProviderError | None = None) -> None:
+        now = self._answer.flush(self._attempt)
+        self._report_cost(now)
         self._emit(
             AttemptEnded(
                 trace_id=self.trace_id,
-                ts=self._answer.flush(self._attempt),
+                ts=now,
                 attempt=self._attempt,
                 status=status,
                 error_type=exc.error_type if exc else None,
@@ -358,6 +386,7 @@ class Turn:
 
     def _end_finished(self, target: Target, finish: FinishPart) -> None:
         now = self._answer.flush(self._attempt)
+        self._report_cost(now)
         self._emit(
             AttemptEnded(
                 trace_id=self.trace_id,

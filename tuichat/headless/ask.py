@@ -1,8 +1,9 @@
 """``tuichat ask``: one prompt, the answer streamed to stdout, logged like chat.
 
 Exit codes: 0 answered, 1 the provider failed (or the stream was truncated),
-2 bad usage, 130 interrupted (SIGINT cancels like ctrl+c; the partial answer
-is printed, logged and reported).
+2 bad usage, 3 refused by a hard budget limit (nothing was sent), 130
+interrupted (SIGINT cancels like ctrl+c; the partial answer is printed,
+logged and reported).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import json
 import signal
 import sys
+import time
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TextIO
@@ -20,6 +22,9 @@ from tuichat.backends import Backends, route_for
 from tuichat.config import Settings
 from tuichat.config.model import SIM
 from tuichat.core.admission import Admission
+from tuichat.core.attempt_cost import TurnCost
+from tuichat.core.budget import Budgets, describe
+from tuichat.core.budget_status import BudgetLine
 from tuichat.core.chat import ChatSession
 from tuichat.core.events import (
     Event,
@@ -34,6 +39,8 @@ from tuichat.core.turn_report import TurnReport
 from tuichat.startup import (
     Started,
     StderrProgress,
+    budgets_for,
+    cost_meter,
     limiter_for,
     policy_for,
     start_primary,
@@ -41,10 +48,12 @@ from tuichat.startup import (
     token_counter,
 )
 from tuichat.store import LogWriter, cached_answer, open_database
+from tuichat.store.spend import load_budgets
 
 EXIT_OK = 0
 EXIT_PROVIDER_ERROR = 1
 EXIT_USAGE = 2
+EXIT_BUDGET = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -97,6 +106,8 @@ async def _ask(
             system=settings.system,
             observers=[writer.observe],
         )
+        counter = token_counter()
+        session.meter = cost_meter(counter)
         session.set_route(route_for(settings, backends, spec, started.provider))
         session.stale_lookup = partial(cached_answer, db)
         session.policy, session.timeouts = policy_for(settings), timeouts_for(settings)
@@ -108,27 +119,54 @@ async def _ask(
                 priority=options.priority,
                 budget=options.budget,
                 label="ask",
-                counter=token_counter(),
+                counter=counter,
             )
         await writer.ensure_session(
-            session.session_id, model=spec.name, system_prompt=settings.system
+            session.session_id,
+            model=spec.name,
+            system_prompt=settings.system,
+            tag=settings.tag,
+            profile=settings.profile,
         )
-        return await _stream(options, session, out, err)
+        budgets = budgets_for(settings)
+        await load_budgets(db, budgets, session_id=session.session_id, now=time.time())
+        if blocking := budgets.blocking():
+            return _refuse(options, blocking, out, err)
+        session.observers.append(budgets.observe)
+        return await _stream(options, session, budgets, out, err)
     finally:
         await writer.close()
         await db.close()
         await backends.aclose_providers()
 
 
-async def _stream(options: AskOptions, session: ChatSession, out: TextIO, err: TextIO) -> int:
+def _refuse(options: AskOptions, blocking: list[BudgetLine], out: TextIO, err: TextIO) -> int:
+    """A hard budget limit is reached: say which, send nothing."""
+    message = f"{describe(blocking[0])}; not sent (raise the limit in config.toml [budgets])"
+    err.write(f"tuichat: {message}\n")
+    if options.json_output:
+        summary = {
+            "status": "refused",
+            "error_type": "budget_exceeded",
+            "error": message,
+            "budgets": [_budget_json(line) for line in blocking],
+        }
+        out.write(json.dumps(summary) + "\n")
+    return EXIT_BUDGET
+
+
+async def _stream(
+    options: AskOptions, session: ChatSession, budgets: Budgets, out: TextIO, err: TextIO
+) -> int:
     turn = session.start_turn(options.prompt)
-    metrics, outcome, report = TurnMetrics(), AskOutcome(), TurnReport()
+    metrics, outcome, report, cost = TurnMetrics(), AskOutcome(), TurnReport(), TurnCost()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, turn.cancel)
     try:
         async for event in turn:
             metrics.observe(event)
             report.observe(event)
+            cost.observe(event)
             _apply(event, outcome, None if options.json_output else out)
     finally:
         loop.remove_signal_handler(signal.SIGINT)
@@ -137,8 +175,12 @@ async def _stream(options: AskOptions, session: ChatSession, out: TextIO, err: T
     if outcome.error:
         stale = " (a stale answer exists: see --json)" if outcome.stale else ""
         err.write(f"tuichat: {outcome.error}{stale}\n")
+    for line in budgets.new_alerts():
+        err.write(f"tuichat: warning: {describe(line)}\n")
     if options.json_output:
-        out.write(json.dumps(_summary(outcome, metrics, report, turn.trace_id, session)) + "\n")
+        summary = _summary(outcome, metrics, report, turn.trace_id, session)
+        summary.update(_cost_json(cost, budgets))
+        out.write(json.dumps(summary) + "\n")
     out.flush()
     return _exit_code(outcome.status)
 
@@ -188,6 +230,28 @@ def _summary(
         "attempts": [attempt.as_json() for attempt in report.attempts],
         "rate_limit": report.rate_limit_json(now),
         "stale_answer": outcome.stale,
+    }
+
+
+def _cost_json(cost: TurnCost, budgets: Budgets) -> dict[str, Any]:
+    """What the turn cost, at which price, and where the budgets stand."""
+    total = cost.total_usd
+    return {
+        "cost_usd": None if total is None else round(total, 8),
+        "cost_estimated": cost.estimated,
+        "cached_input_tokens": cost.cached_input_tokens,
+        "price_source": cost.price_source,
+        "budgets": [_budget_json(line) for line in budgets.lines()],
+    }
+
+
+def _budget_json(line: BudgetLine) -> dict[str, Any]:
+    return {
+        "scope": line.scope,
+        "spent_usd": round(line.spent_usd, 8),
+        "soft_usd": line.soft_usd,
+        "hard_usd": line.hard_usd,
+        "level": line.level,
     }
 
 

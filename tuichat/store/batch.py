@@ -22,6 +22,7 @@ from tuichat.core.events import (
     AttemptEnded,
     AttemptStarted,
     BreakerChanged,
+    CostReported,
     Event,
     FallbackTaken,
     FirstToken,
@@ -75,6 +76,11 @@ ATTEMPT_UPDATE_COLUMNS = (
     "served_model",
     "error_type",
     "error_message",
+    "cost_usd",
+    "input_cost_usd",
+    "output_cost_usd",
+    "price_source",
+    "cost_estimated",
 )
 # One statement for every kind of attempt update, so a batch's updates share
 # one executemany; COALESCE keeps what earlier events already set.
@@ -162,6 +168,16 @@ class EventMapper:
                 batch.update_attempt(event.trace_id, event.attempt, ttft_ms=ttft)
             case UsageReported():
                 self._usage(batch, event)
+            case CostReported():
+                batch.update_attempt(
+                    event.trace_id,
+                    event.attempt,
+                    cost_usd=event.cost_usd,
+                    input_cost_usd=event.input_cost_usd,
+                    output_cost_usd=event.output_cost_usd,
+                    price_source=event.price_source,
+                    cost_estimated=int(event.estimated),
+                )
             case TimingsReported():
                 batch.update_attempt(
                     event.trace_id,

@@ -151,6 +151,26 @@ def m006_route_events(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX route_events_kind_at ON route_events (kind, at)")
 
 
+@migration
+def m007_costs(conn: sqlite3.Connection) -> None:
+    """What each attempt cost and whose budget it counts against.
+
+    ``price_source`` says where the price came from (database version and
+    model, a config override, "local model: free"); ``cost_estimated`` is 1
+    when the token counts were local tiktoken counts, not the provider's.
+    ``sessions.profile`` and ``sessions.tag`` scope the budgets.
+    """
+    for column in (
+        "cost_usd REAL",
+        "input_cost_usd REAL",
+        "output_cost_usd REAL",
+        "price_source TEXT",
+        "cost_estimated INTEGER",
+    ):
+        conn.execute(f"ALTER TABLE attempts ADD COLUMN {column}")
+    conn.execute("ALTER TABLE sessions ADD COLUMN profile TEXT")
+
+
 # Append new migrations above this line, e.g.:
 #
 #     @migration

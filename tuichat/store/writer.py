@@ -35,13 +35,14 @@ logger = logging.getLogger(__name__)
 _STREAM_EVENTS = (TextDelta, TextReleased)
 
 _ENSURE_SESSION_SQL = """
-INSERT INTO sessions (id, created_at, title, model, system_prompt, tag)
-VALUES (?, ?, ?, ?, ?, ?)
+INSERT INTO sessions (id, created_at, title, model, system_prompt, tag, profile)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
     title = COALESCE(excluded.title, title),
     model = COALESCE(excluded.model, model),
     system_prompt = COALESCE(excluded.system_prompt, system_prompt),
-    tag = COALESCE(excluded.tag, tag)
+    tag = COALESCE(excluded.tag, tag),
+    profile = COALESCE(excluded.profile, profile)
 """
 
 
@@ -103,13 +104,14 @@ class LogWriter:
         system_prompt: str | None,
         title: str | None = None,
         tag: str | None = None,
+        profile: str | None = None,
     ) -> None:
         """Create the session row, or fill in the fields given (None keeps a value).
 
         Written at once, not queued. A database error is recorded like any
         failed write rather than raised: a broken log never breaks a chat.
         """
-        row = (session_id, self._wall_clock(), title, model, system_prompt, tag)
+        row = (session_id, self._wall_clock(), title, model, system_prompt, tag, profile)
         async with self._lock:
             try:
                 await self._db.execute(_ENSURE_SESSION_SQL, row)

@@ -1,0 +1,146 @@
+"""Pricing each attempt of a turn, failed and cancelled ones included.
+
+You pay for what a provider accepted and generated, whether or not the turn
+ended well. An attempt is billable once the provider accepted it (a 2xx
+response head); a 429 or a 5xx before any answer costs nothing. Token counts
+are the provider's reported usage when it sent one; otherwise (a cancel, a
+drop mid-stream, a server that reports nothing) they are counted locally with
+tiktoken — prompt from the request, answer from the text received — and the
+cost is marked as an estimate.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from tuichat.core.conversation import ChatRequest
+from tuichat.core.events import CostReported, Event
+from tuichat.core.pricing import Cost, PriceBook, Tariff, TokenUsage
+from tuichat.core.provider import UsagePart
+from tuichat.core.tokens import TokenCounter
+
+log = logging.getLogger(__name__)
+
+
+class AttemptLedger:
+    """What one attempt used so far: the provider's usage, acceptance, text received."""
+
+    def __init__(self) -> None:
+        self.usage: UsagePart | None = None
+        self.accepted = False
+        self.text: list[str] = []
+
+
+class CostMeter:
+    """Turns an attempt's ledger into a :class:`CostReported` event."""
+
+    def __init__(self, prices: PriceBook, counter: TokenCounter | None = None) -> None:
+        self.prices = prices
+        self.counter = counter
+
+    def report(
+        self,
+        *,
+        tariff: Tariff,
+        request: ChatRequest,
+        ledger: AttemptLedger,
+        trace_id: str,
+        ts: float,
+        attempt: int,
+    ) -> CostReported:
+        """Price one attempt (never raises: a pricing bug must not break a turn)."""
+        usage, estimated = self._usage(request, ledger)
+        try:
+            cost = self.prices.cost(tariff, usage)
+        except Exception as exc:  # the price database is third-party data
+            log.exception("pricing %s failed", tariff.model)
+            cost = Cost(None, None, None, f"unknown: pricing failed ({type(exc).__name__})")
+        return CostReported(
+            trace_id=trace_id,
+            ts=ts,
+            attempt=attempt,
+            model=tariff.model,
+            cost_usd=cost.total_usd,
+            input_cost_usd=cost.input_usd,
+            output_cost_usd=cost.output_usd,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cached_input_tokens=usage.cached_input_tokens,
+            price_source=cost.source,
+            estimated=estimated,
+        )
+
+    def _usage(self, request: ChatRequest, ledger: AttemptLedger) -> tuple[TokenUsage, bool]:
+        """Reported usage where given, local counts for what is missing."""
+        reported = ledger.usage
+        if not ledger.accepted and reported is None:
+            return TokenUsage(), False
+        estimated = False
+        input_tokens = reported.input_tokens if reported else None
+        output_tokens = reported.output_tokens if reported else None
+        if input_tokens is None:
+            input_tokens, estimated = self._count_prompt(request), True
+        if output_tokens is None:
+            output_tokens, estimated = self._count_answer(request, ledger), True
+        return (
+            TokenUsage(
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                cached_input_tokens=(reported.cached_input_tokens or 0) if reported else 0,
+                cache_write_tokens=(reported.cache_write_tokens or 0) if reported else 0,
+            ),
+            estimated,
+        )
+
+    def _count_prompt(self, request: ChatRequest) -> int:
+        return prompt_tokens(request, self.counter)
+
+    def _count_answer(self, request: ChatRequest, ledger: AttemptLedger) -> int:
+        text = "".join(ledger.text)
+        if not text:
+            return 0
+        if self.counter is None:
+            return max(1, len(text) // CHARS_PER_TOKEN)
+        return self.counter.count(text, request.model).tokens
+
+
+CHARS_PER_TOKEN = 4
+"""Rough size of a token when no tokenizer is at hand."""
+
+
+def prompt_tokens(request: ChatRequest, counter: TokenCounter | None) -> int:
+    """Tokens the request's messages send (tiktoken, offline; ≈ chars/4 without it)."""
+    if counter is None:
+        return sum(len(m.content) for m in request.messages) // CHARS_PER_TOKEN
+    messages = ((m.role, m.content) for m in request.messages)
+    return counter.count_messages(messages, request.model).tokens
+
+
+class TurnCost:
+    """One turn's cost over all its attempts (a turn observer), for ``ask --json``."""
+
+    def __init__(self) -> None:
+        self.cost_usd = 0.0
+        self.priced = False
+        self.unpriced_attempts = 0
+        self.estimated = False
+        self.price_source: str | None = None
+        self.cached_input_tokens = 0
+
+    def observe(self, event: Event) -> None:
+        """Add one attempt's :class:`CostReported`."""
+        if not isinstance(event, CostReported):
+            return
+        if event.cost_usd is None:
+            self.unpriced_attempts += 1
+        else:
+            self.cost_usd += event.cost_usd
+            self.priced = True
+        self.estimated = self.estimated or event.estimated
+        self.price_source = event.price_source
+        self.cached_input_tokens += event.cached_input_tokens
+
+    @property
+    def total_usd(self) -> float | None:
+        """The sum, or None when no attempt had a known price."""
+        return self.cost_usd if self.priced else None
