@@ -19,7 +19,7 @@ from tuichat import __version__
 if TYPE_CHECKING:
     from tuichat.config import Settings
 
-COMMANDS = ("chat", "ask", "config", "sim")
+COMMANDS = ("chat", "ask", "config", "cost", "tokens", "sim")
 
 log = logging.getLogger("tuichat")
 
@@ -53,9 +53,31 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="refuse (exit 1, load_shed) instead of queueing longer than this",
     )
+    _add_cost_parsers(sub)
     add_config_parser(sub)
     add_sim_parser(sub)
     return parser
+
+
+def _add_cost_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``cost`` (spend from the log) and ``tokens`` (offline counts)."""
+    cost = sub.add_parser("cost", help="spending from the log, by day, model, user and tag")
+    cost.add_argument("--since", default="30d", help="30d, 12h, 90m or YYYY-MM-DD (default: 30d)")
+    cost.add_argument(
+        "--by",
+        action="append",
+        choices=("day", "model", "provider", "user", "tag"),
+        help="group by this (repeatable; default: day, model, user and tag)",
+    )
+    cost.add_argument("--profile", help="whose budgets to show (env TUICHAT_PROFILE)")
+    cost.add_argument("--tag", help="the tag whose budgets to show (env TUICHAT_TAG)")
+    cost.add_argument("--json", action="store_true", help="print one JSON object")
+    tokens = sub.add_parser("tokens", help="count tokens offline for a model")
+    tokens.add_argument("file", help="a UTF-8 text file; '-' reads stdin")
+    tokens.add_argument(
+        "--model", default="gpt-4o", help="model id or configured name (default: gpt-4o)"
+    )
+    tokens.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
@@ -109,6 +131,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_config(args)
     if args.command == "ask":
         return _ask(args)
+    if args.command == "cost":
+        return _cost(args)
+    if args.command == "tokens":
+        return _tokens(args)
     return _chat(args)
 
 
@@ -133,6 +159,23 @@ def _ask(args: argparse.Namespace) -> int:
         budget=args.budget,
     )
     return run_ask(options)
+
+
+def _cost(args: argparse.Namespace) -> int:
+    from tuichat.headless.cost import DEFAULT_GROUPS, CostOptions, run_cost
+
+    groups = tuple(dict.fromkeys(args.by)) if args.by else DEFAULT_GROUPS
+    options = CostOptions(_settings(args), args.since, groups, args.json)
+    return run_cost(options)
+
+
+def _tokens(args: argparse.Namespace) -> int:
+    from tuichat.config import resolve_settings
+    from tuichat.headless.tokens import TokensOptions, run_tokens
+
+    models = resolve_settings().models
+    model = models[args.model].model if args.model in models else args.model
+    return run_tokens(TokensOptions(args.file, model, args.json))
 
 
 def _chat(args: argparse.Namespace) -> int:

@@ -77,7 +77,7 @@ class Budgets:
         self._live: dict[BudgetRule, float] = {}
         self._today_baseline: float | None = None
         self._today_live = 0.0
-        self._alerted: set[tuple[BudgetRule, float]] = set()
+        self._alerted: set[tuple[BudgetRule, float, str]] = set()
         self._window: dict[BudgetRule, float] = {}
 
     def load(
@@ -126,10 +126,10 @@ class Budgets:
         return [line for line in self.lines() if line.level == "hard"]
 
     def new_alerts(self) -> list[BudgetLine]:
-        """Budgets that crossed a limit since the last call (each once per window)."""
+        """Budgets that crossed a limit since the last call (soft, hard: once per window)."""
         alerts = []
         for rule, line in zip(self.rules, self.lines(), strict=True):
-            key = (rule, self._window.get(rule, 0.0))
+            key = (rule, self._window.get(rule, 0.0), line.level)
             if line.level != "ok" and key not in self._alerted:
                 self._alerted.add(key)
                 alerts.append(line)

@@ -88,16 +88,21 @@ class TokenCounter:
             )
         return Count(total, exact)
 
-    def _for_model(self, model: str) -> tuple[Any, bool]:
+    def encoding_for(self, model: str) -> tuple[str, bool]:
+        """The encoding ``model`` is counted with, and whether that is exact."""
         import tiktoken
 
         try:
             name = tiktoken.encoding_name_for_model(model)
         except KeyError:
-            return self._encoding(FALLBACK_ENCODING), False
+            return FALLBACK_ENCODING, False
         if name not in ENCODINGS:
-            return self._encoding(FALLBACK_ENCODING), False
-        return self._encoding(name), True
+            return FALLBACK_ENCODING, False
+        return name, True
+
+    def _for_model(self, model: str) -> tuple[Any, bool]:
+        name, exact = self.encoding_for(model)
+        return self._encoding(name), exact
 
     def _encoding(self, name: str) -> Any:
         with self._lock:
