@@ -151,9 +151,17 @@ def _warm(counter: TokenCounter) -> None:
         log.warning("could not load token encodings", exc_info=True)
 
 
-def cost_meter(counter: TokenCounter | None = None) -> CostMeter:
-    """Prices every attempt: genai-prices (loaded on first use) and local token counts."""
-    return CostMeter(PriceBook(), counter or token_counter())
+def cost_meter(counter: TokenCounter | None = None, *, warm: bool = True) -> CostMeter:
+    """Prices every attempt: genai-prices and local token counts.
+
+    The price database loads on a background thread (``warm``), never on the
+    event loop at the end of the first attempt; the app passes ``warm=False``
+    and warms it once its screen is up, so start-up does not compete for CPU.
+    """
+    prices = PriceBook()
+    if warm:
+        prices.warm_in_background()
+    return CostMeter(prices, counter or token_counter())
 
 
 def budgets_for(settings: Settings) -> Budgets:

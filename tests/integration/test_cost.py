@@ -79,7 +79,9 @@ def test_a_hard_limit_refuses_with_its_own_exit_code_across_restarts(
     assert len(sim.records()) == before  # nothing was sent
     as_json = tuichat("ask", "again", "--model", "pricey", "--json", home=priced)
     assert json.loads(as_json.stdout)["error_type"] == "budget_exceeded"
-    (priced / "config.toml").write_text(CONFIG.format(url=sim.base_url, soft=spent * 10, hard=spent * 10))
+    (priced / "config.toml").write_text(
+        CONFIG.format(url=sim.base_url, soft=spent * 10, hard=spent * 10)
+    )
     assert tuichat("ask", "again", "--model", "pricey", home=priced).returncode == 0
 
 

@@ -101,6 +101,25 @@ class PriceBook:
             return _priced(merged, usage, f"{tariff.override_origin} over {source}")
         return self._database_cost(price, usage, source)
 
+    def warm(self) -> None:
+        """Import the database now (from a thread: it costs ~0.1-0.2 s of CPU)."""
+        self._genai()
+        self._bundled_snapshot()
+
+    def warm_in_background(self) -> None:
+        """``warm`` on a daemon thread, so the first priced attempt never stalls the loop."""
+        threading.Thread(target=self._warm_quietly, name="prices-warm", daemon=True).start()
+
+    def _warm_quietly(self) -> None:
+        try:
+            self.warm()
+        except Exception:  # the same failure shows (and is handled) at first use
+            log.warning("could not load the price database", exc_info=True)
+
+    def _bundled_snapshot(self) -> None:
+        """Resolve a common model once: builds genai-prices' lookup tables."""
+        self._lookup(Tariff("openai", "gpt-4o"))
+
     def version(self) -> str:
         """The price database's version, e.g. ``genai-prices 0.2.3``."""
         return f"genai-prices {self._genai().__version__}"
