@@ -156,7 +156,11 @@ def route_for(
         chosen = provider if spec is primary else _provider_or_lazy(backends, spec)
         cap = settings.max_tokens_for(spec)
         tariff = tariff_for(spec)
-        route.append(RouteModel(spec.name, chosen, spec.model, cap, spec.temperature, tariff))
+        route.append(
+            RouteModel(
+                spec.name, chosen, spec.model, cap, spec.temperature, tariff, spec.context_window
+            )
+        )
     return route
 
 

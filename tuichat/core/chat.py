@@ -41,6 +41,7 @@ class RouteModel:
     max_tokens: int | None = None
     temperature: float | None = None
     tariff: Tariff | None = None
+    context_window: int | None = None
 
 
 class ChatSession:
