@@ -33,6 +33,8 @@ class SimSettings:
     """Kind of answer text: "prose", "markdown" or "hostile"."""
     api_key: str | None = None
     """When set, requests need ``Authorization: Bearer <key>``."""
+    aliases: tuple[str, ...] = ()
+    """Other model ids answered like ``sim`` (e.g. ``gpt-4o``, to exercise real prices)."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ def _parse_overrides(query: str) -> dict[str, Any]:
 def plan_request(model: str, settings: SimSettings, scenarios: Collection[str]) -> RequestPlan:
     """The plan for a request naming ``model``, on top of the server defaults."""
     name, _, query = model.partition("?")
-    if name != MODEL_NAME:
+    if name != MODEL_NAME and name not in settings.aliases:
         raise UnknownModel(model)
     plan = RequestPlan(
         ttft_ms=settings.ttft_ms,
