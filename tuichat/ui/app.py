@@ -60,6 +60,7 @@ from tuichat.startup import (
 )
 from tuichat.store import LogWriter, cached_answer, open_database
 from tuichat.ui.model_picker import Choice, ModelPicker, choices
+from tuichat.ui.theming import ThemeKeeper
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.prompt import PromptArea
 from tuichat.ui.widgets.provider_panel import ProviderPanel
@@ -124,6 +125,7 @@ class TuichatApp(App[None]):
         self, provider: Provider, options: ChatOptions, *, clock: Clock | None = None
     ) -> None:
         super().__init__()
+        self.theme_keeper = ThemeKeeper(self)  # before the first stylesheet parse
         self.options = options
         self.metrics = SessionMetrics()
         spec = options.model
@@ -163,6 +165,7 @@ class TuichatApp(App[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
+        self.theme_keeper.start()
         self.query_one(PromptArea).focus()
         self._hud_timer = self.set_interval(HUD_INTERVAL, self.refresh_hud, pause=True)
         if self.options.notice:
