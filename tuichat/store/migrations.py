@@ -151,6 +151,14 @@ def m006_route_events(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX route_events_kind_at ON route_events (kind, at)")
 
 
+@migration
+def m008_route_events_session(conn: sqlite3.Connection) -> None:
+    """Route events of one session (the debug view's session scope) without a full scan."""
+    conn.execute(
+        "CREATE INDEX idx_route_events_session_kind ON route_events (session_id, kind, at)"
+    )
+
+
 # Append new migrations above this line, e.g.:
 #
 #     @migration
