@@ -19,7 +19,7 @@ from tuichat import __version__
 if TYPE_CHECKING:
     from tuichat.config import Settings
 
-COMMANDS = ("chat", "ask", "config", "sim")
+COMMANDS = ("chat", "ask", "config", "sim", "debug")
 
 log = logging.getLogger("tuichat")
 
@@ -27,6 +27,7 @@ log = logging.getLogger("tuichat")
 def build_parser() -> argparse.ArgumentParser:
     """The full command line, with ``--help`` on every command."""
     from tuichat.config import add_config_parser, add_override_options
+    from tuichat.headless.debug import add_debug_parser
     from tuichat.sim.cli import add_sim_parser
 
     parser = argparse.ArgumentParser(
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_config_parser(sub)
     add_sim_parser(sub)
+    add_debug_parser(sub)
     return parser
 
 
@@ -109,6 +111,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_config(args)
     if args.command == "ask":
         return _ask(args)
+    if args.command == "debug":
+        from tuichat.headless.debug import run_debug
+
+        return run_debug(args)
     return _chat(args)
 
 
