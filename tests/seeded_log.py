@@ -43,7 +43,9 @@ class LogSeeder:
 
     def __init__(self, path: Path) -> None:
         self.conn: sqlite3.Connection = open_database_sync(path)
-        self._traces = 0
+        (self._traces,) = self.conn.execute(
+            "SELECT count(DISTINCT trace_id) FROM attempts"
+        ).fetchone()
 
     def __enter__(self) -> LogSeeder:
         return self
@@ -57,7 +59,7 @@ class LogSeeder:
 
     def next_trace(self) -> str:
         self._traces += 1
-        return f"{self._traces:032x}"
+        return f"{self._traces:08x}".ljust(32, "0")
 
     def session(self, session_id: str, created_at: float = T0) -> None:
         self.conn.execute(
@@ -105,3 +107,49 @@ class LogSeeder:
             " VALUES (?, ?, ?, ?, ?, ?)",
             (trace, session_id, at, kind, attempt, text),
         )
+
+
+def seed_showcase(path: Path, session_id: str = "s-showcase") -> None:
+    """A small, fixed log where every section has something to say (for the screen).
+
+    Forty turns over ~3 hours from ``T0``: steady answers with a cached
+    prompt, TTFT creeping up in the second half, two server errors and a burst of overloads,
+    429s with a retry and a fallback, a cut stream, a cancel, one huge answer
+    and a model name carrying escape sequences and markup.
+    """
+    with LogSeeder(path) as log:
+        for i in range(40):
+            at = T0 + i * 270
+            fields: dict[str, Any] = {
+                "session_id": session_id,
+                "ttft_ms": 250.0 if i < 20 else 420.0,
+                "input_tokens": 1800 + 10 * i,
+                "output_tokens": 300,
+                "cached_input_tokens": 1200,
+            }
+            if i in (5, 17):
+                fields |= {"status": "failed", "error_type": "server_error", "ttft_ms": None}
+                fields["error_message"] = "server_error (500): upstream \x1b[31mexploded\x1b[0m"
+            log.turn(at, queue_s=0.05, **fields)
+        _showcase_faults(log, session_id)
+
+
+def _showcase_faults(log: LogSeeder, session_id: str) -> None:
+    burst = {"session_id": session_id, "status": "failed", "error_type": "overloaded"}
+    for k in range(4):  # four overloads within one 5-minute bucket: a spike
+        log.turn(T0 + 30 * 270 + 10 * k, error_message="overloaded (529)", **burst)
+
+    _showcase_rate_limits(log, session_id)
+
+
+def _showcase_rate_limits(log: LogSeeder, session_id: str) -> None:
+    at = T0 + 40 * 270
+    limited = log.turn(at, session_id=session_id, status="failed", error_type="rate_limited")
+    log.route_event(limited, at + 1, "retry", {"wait_s": 2.0}, attempt=1, session_id=session_id)
+    log.route_event(limited, at + 2, "fallback", {"to": "b"}, session_id=session_id)
+    log.attempt(limited, at + 3, attempt=2, session_id=session_id, model="claude-haiku")
+    reading = {"source": "openai", "requests": {"limit": 500, "remaining": 12}}
+    log.route_event(limited, at, "rate_limit", reading, attempt=1, session_id=session_id)
+    log.turn(at + 60, session_id=session_id, status="truncated", error_type="truncated")
+    log.turn(at + 120, session_id=session_id, status="cancelled", output_tokens=None)
+    log.turn(at + 180, session_id=session_id, output_tokens=4200, model="[b]evil[/b]\x1b]0;x\x07")

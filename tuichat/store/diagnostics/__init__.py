@@ -37,7 +37,13 @@ from tuichat.store.diagnostics.reader import (
     latest_session_id,
     open_read_only,
 )
-from tuichat.store.diagnostics.text import VERDICT_MARKS, report_lines, section_details
+from tuichat.store.diagnostics.text import (
+    VERDICT_MARKS,
+    headline_text,
+    report_lines,
+    section_details,
+    title_line,
+)
 
 __all__ = [
     "DAY_S",
@@ -55,8 +61,10 @@ __all__ = [
     "Verdict",
     "diagnose",
     "diagnose_file",
+    "headline_text",
     "latest_session_id",
     "open_read_only",
     "report_lines",
     "section_details",
+    "title_line",
 ]

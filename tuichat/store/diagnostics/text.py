@@ -43,11 +43,16 @@ def report_lines(diagnosis: Diagnosis) -> list[str]:
     """The whole report: title, the six headlines, then each section's details."""
     lines = [title_line(diagnosis), ""]
     sections = diagnosis.sections()
-    lines += [f"{verdict_mark(s.verdict)} {one_line(s.headline, LINE_LIMIT)}" for _, s in sections]
+    lines += [f"{verdict_mark(s.verdict)} {headline_text(s)}" for _, s in sections]
     for title, section in sections:
         lines += ["", f"{title}:"]
         lines += [f"  {line}" for line in section_details(section)]
     return lines
+
+
+def headline_text(section: Section) -> str:
+    """The section's headline, made inert (it may name a model from the log)."""
+    return one_line(section.headline, LINE_LIMIT)
 
 
 def section_details(section: Section) -> list[str]:
@@ -171,7 +176,7 @@ def _tokens(r: TokenReport) -> list[str]:
         f"median output: {fig.tokens(r.median_output)} (earlier half"
         f" {fig.tokens(r.earlier_median_output)} → recent {fig.tokens(r.recent_median_output)})",
         f"above {r.outlier_factor:g}× median: {r.above_input} in input,"
-        f" {r.above_output} in output ({r.outlier_turns} turns in all)",
+        f" {r.above_output} in output ({fig.plural(r.outlier_turns, 'turn')} in all)",
     ]
     lines += [
         f"  {fig.utc(o.started_at)} {o.model} {o.trace_id[:8]}:"
