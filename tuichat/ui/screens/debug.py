@@ -12,6 +12,7 @@ between this session and the last 24 hours.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,8 @@ from tuichat.store.diagnostics import (
     section_details,
     title_line,
 )
+
+log = logging.getLogger(__name__)
 
 SECTION_IDS = ("latency", "rate-limits", "cache", "errors", "streaming", "tokens")
 _VERDICT_CLASSES = {"ok": "-ok", "warn": "-warn", "bad": "-bad", "n/a": "-na"}
@@ -134,8 +137,9 @@ class DebugScreen(Screen[None]):
 
     def action_reload(self) -> None:
         """Read the log again for the current scope."""
-        self._set_status("Reading the log…")
-        self.load_diagnosis(self.scope())
+        scope = self.scope()
+        self._set_status(f"Reading the log for {scope.describe()}…")
+        self.load_diagnosis(scope)
 
     def action_toggle_scope(self) -> None:
         """Between this session and the last 24 h."""
@@ -169,6 +173,7 @@ class DebugScreen(Screen[None]):
             self.show(event.worker.result)
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
+            log.warning("debug view: cannot diagnose %s", self.database, exc_info=error)
             self._set_status(f"Cannot read the log: {error}", error=True)
 
     def show(self, diagnosis: Diagnosis) -> None:
