@@ -19,7 +19,7 @@ from tuichat import __version__
 if TYPE_CHECKING:
     from tuichat.config import Settings
 
-COMMANDS = ("chat", "ask", "config", "cost", "tokens", "sim")
+COMMANDS = ("chat", "ask", "config", "cost", "tokens", "debug", "sim")
 
 log = logging.getLogger("tuichat")
 
@@ -27,6 +27,7 @@ log = logging.getLogger("tuichat")
 def build_parser() -> argparse.ArgumentParser:
     """The full command line, with ``--help`` on every command."""
     from tuichat.config import add_config_parser, add_override_options
+    from tuichat.headless.debug import add_debug_parser
     from tuichat.sim.cli import add_sim_parser
 
     parser = argparse.ArgumentParser(
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cost_parsers(sub)
     add_config_parser(sub)
     add_sim_parser(sub)
+    add_debug_parser(sub)
     return parser
 
 
@@ -135,6 +137,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _cost(args)
     if args.command == "tokens":
         return _tokens(args)
+    if args.command == "debug":
+        from tuichat.headless.debug import run_debug
+
+        return run_debug(args)
     return _chat(args)
 
 

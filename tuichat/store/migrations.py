@@ -171,12 +171,20 @@ def m007_costs(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE sessions ADD COLUMN profile TEXT")
 
 
+@migration
+def m008_route_events_session(conn: sqlite3.Connection) -> None:
+    """Route events of one session (the debug view's session scope) without a full scan."""
+    conn.execute(
+        "CREATE INDEX idx_route_events_session_kind ON route_events (session_id, kind, at)"
+    )
+
+
 # Append new migrations above this line, e.g.:
 #
 #     @migration
-#     def m005_attempts_cost(conn: sqlite3.Connection) -> None:
+#     def m009_attempts_region(conn: sqlite3.Connection) -> None:
 #         """Why the column exists."""
-#         conn.execute("ALTER TABLE attempts ADD COLUMN cost_usd REAL")
+#         conn.execute("ALTER TABLE attempts ADD COLUMN region TEXT")
 
 
 def applied_migrations(conn: sqlite3.Connection) -> set[str]:

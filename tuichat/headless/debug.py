@@ -1,0 +1,101 @@
+"""``tuichat debug``: the operator's checklist, answered from the log.
+
+The store and its diagnostics are imported when the command runs, so
+building the command line (and ``--help``) stays fast.
+
+Plain output is the six headlines with verdict marks, then the figures
+behind each; ``--json`` prints the whole diagnosis as one object. The log is
+opened read-only and never created. Exit codes: 0 diagnosed (whatever the
+verdicts), 1 no log, an unreadable log or no such session, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from tuichat.store.diagnostics import Diagnosis
+
+EXIT_OK = 0
+EXIT_NO_LOG = 1
+DEFAULT_SINCE = "24h"
+
+_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|min|h|d)")
+_UNIT_S = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_age(text: str) -> float:
+    """``90m``, ``24h``, ``7d`` → seconds (for ``--since``)."""
+    match = _AGE.fullmatch(text.strip().lower())
+    if match is None or float(match[1]) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an age like 30m, 24h or 7d")
+    return float(match[1]) * _UNIT_S[match[2]]
+
+
+def add_debug_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``tuichat debug`` on the command line."""
+    debug = sub.add_parser(
+        "debug",
+        help="diagnose latency, rate limits, cache, errors, streaming and tokens from the log",
+        description="Answer the operator's checklist from the local log.",
+    )
+    scope = debug.add_mutually_exclusive_group()
+    scope.add_argument("--session", metavar="ID", help="one session ('last': the latest one)")
+    scope.add_argument(
+        "--since",
+        metavar="AGE",
+        type=parse_age,
+        help=f"a window ending now, e.g. 90m, 24h, 7d (default {DEFAULT_SINCE})",
+    )
+    debug.add_argument("--json", action="store_true", help="print the diagnosis as one JSON object")
+
+
+def run_debug(
+    args: argparse.Namespace,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    clock: Callable[[], float] = time.time,
+) -> int:
+    """Diagnose the scope the arguments name and print it; return the exit code.
+
+    ``out``/``err`` default to the streams current at the call (not at import).
+    """
+    out, err = out or sys.stdout, err or sys.stderr
+    from tuichat import paths
+    from tuichat.core.untrusted import one_line
+    from tuichat.store.diagnostics import NoSuchSession, Scope, diagnose_file
+
+    path = paths.database_path()
+    if not path.is_file():
+        err.write(f"tuichat: no log at {path}: nothing has been logged yet\n")
+        return EXIT_NO_LOG
+    now = clock()
+    since = args.since if args.since is not None else parse_age(DEFAULT_SINCE)
+    scope = Scope.session(args.session) if args.session else Scope.last(since, now)
+    try:
+        diagnosis = asyncio.run(diagnose_file(path, scope, now=now))
+    except (sqlite3.Error, OSError, NoSuchSession) as exc:
+        err.write(f"tuichat: cannot diagnose {path}: {one_line(str(exc))}\n")
+        return EXIT_NO_LOG
+    _print(diagnosis, args.json, out)
+    return EXIT_OK
+
+
+def _print(diagnosis: Diagnosis, as_json: bool, out: TextIO) -> None:
+    from tuichat.store.diagnostics import report_lines
+
+    if as_json:
+        data = {"scope_label": diagnosis.scope.describe(), **asdict(diagnosis)}
+        out.write(json.dumps(data, indent=2) + "\n")
+    else:
+        out.write("\n".join(report_lines(diagnosis)) + "\n")
+    out.flush()
