@@ -109,3 +109,11 @@ def test_when_everything_fails_an_earlier_answer_is_offered_as_stale(
     assert summary["stale_answer"]["text"] == answer
     assert summary["stale_answer"]["age_s"] >= 0
     assert "stale answer exists" in again.stderr
+    debug = subprocess.run(
+        [sys.executable, "-m", "tuichat", "debug", "--json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TUICHAT_HOME": str(tuichat_home)},
+        timeout=60,
+    )
+    assert json.loads(debug.stdout)["cache"]["stale_offered"] == 1  # logged as a route event

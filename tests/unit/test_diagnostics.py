@@ -193,7 +193,7 @@ async def test_the_prompt_cache_hit_rate(log_path: Path) -> None:
 
     assert cache.prompt_hit_rate == pytest.approx(1500 / 4000)
     assert cache.exact_hit_rate is None and cache.semantic_hit_rate is None
-    assert cache.stale_offered is None
+    assert cache.stale_offered == 0
     assert cache.verdict == "ok"
 
 

@@ -29,6 +29,7 @@ from tuichat.core.events import (
     HeadersReceived,
     RateLimitObserved,
     RetryScheduled,
+    StaleAnswerOffered,
     TerminalEvent,
     TimingsReported,
     TurnCancelled,
@@ -188,7 +189,13 @@ class EventMapper:
                 )
             case AttemptEnded():
                 self._attempt_ended(batch, event)
-            case RetryScheduled() | FallbackTaken() | BreakerChanged() | RateLimitObserved():
+            case (
+                RetryScheduled()
+                | FallbackTaken()
+                | BreakerChanged()
+                | RateLimitObserved()
+                | StaleAnswerOffered()
+            ):
                 self._route_event(batch, event)
             case TurnFinished() | TurnFailed() | TurnCancelled():
                 self._turn_ended(batch, event)

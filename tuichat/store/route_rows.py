@@ -1,4 +1,4 @@
-"""Log rows for routing events: retries, fallbacks, breaker changes, rate limits.
+"""Log rows for routing events: retries, fallbacks, breakers, rate limits, stale offers.
 
 Each becomes one ``route_events`` row whose ``detail`` is a small JSON object,
 so the stats and debug views can ask "what did the fallback chain do".
@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import json
 
-from tuichat.core.events import BreakerChanged, FallbackTaken, RateLimitObserved, RetryScheduled
+from tuichat.core.events import (
+    BreakerChanged,
+    FallbackTaken,
+    RateLimitObserved,
+    RetryScheduled,
+    StaleAnswerOffered,
+)
 
-RouteEvent = RetryScheduled | FallbackTaken | BreakerChanged | RateLimitObserved
+RouteEvent = (
+    RetryScheduled | FallbackTaken | BreakerChanged | RateLimitObserved | StaleAnswerOffered
+)
 
 
 def route_event_detail(event: RouteEvent) -> tuple[str, int | None, str]:
@@ -33,6 +41,9 @@ def route_event_detail(event: RouteEvent) -> tuple[str, int | None, str]:
             "reason": event.reason,
         }
         return "breaker", None, json.dumps(info)
+    if isinstance(event, StaleAnswerOffered):
+        info = {"model": event.model, "age_s": round(event.age_s, 1)}
+        return "stale", None, json.dumps(info)
     windows = {
         name: {"limit": w.limit, "remaining": w.remaining}
         for name, w in event.state.windows().items()

@@ -176,7 +176,7 @@ class CacheReport:
     long_prompt_hit_rate: float | None
     """The same rate over prompts long enough to cache (see ``CACHEABLE_TOKENS``)."""
     stale_offered: int | None
-    """Always None: stale-answer offers are not written to the log."""
+    """Earlier answers shown as STALE because every model failed (None: not counted)."""
 
 
 @dataclass(frozen=True, slots=True)

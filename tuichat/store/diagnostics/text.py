@@ -129,7 +129,9 @@ def _cache(r: CacheReport) -> list[str]:
         "response cache: exact n/a, semantic n/a (tuichat has no response cache yet)",
         prompt,
         f"prompt cache writes: {fig.tokens(r.cache_write_tokens)} tokens",
-        "stale answers offered: n/a (stale offers are not written to the log)",
+        f"stale answers offered (every model failed): {r.stale_offered}"
+        if r.stale_offered is not None
+        else "stale answers offered: n/a",
     ]
 
 

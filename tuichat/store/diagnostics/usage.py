@@ -27,7 +27,7 @@ from tuichat.store.diagnostics.model import (
     TokenReport,
     Verdict,
 )
-from tuichat.store.diagnostics.sql import attempts_in, fetch_all
+from tuichat.store.diagnostics.sql import attempts_in, fetch_all, fetch_one, route_events_in
 from tuichat.store.diagnostics.totals import Totals
 
 PROMPT_CACHE_WARN = 0.10
@@ -39,13 +39,21 @@ DRIFT_WARN, DRIFT_BAD = 1.5, 3.0
 MAX_OUTLIERS = 5
 
 
-def cache_report(totals: Totals) -> CacheReport:
+async def stale_offers(db: aiosqlite.Connection, scope: Scope) -> int:
+    """Earlier answers offered (marked STALE) because every model failed."""
+    where = route_events_in(scope)
+    sql = f"SELECT count(*) FROM route_events AS r WHERE r.kind = 'stale' AND {where.where}"
+    row = await fetch_one(db, sql, where.params)
+    return 0 if row is None else int(row[0] or 0)
+
+
+def cache_report(totals: Totals, stale: int | None = None) -> CacheReport:
     """The cache section: response cache unknown, prompt cache from reported counts."""
     hit = _share(totals.cache_cached_tokens, totals.cache_input_tokens)
     long_hit = _share(totals.long_cached_tokens, totals.long_input_tokens)
     return CacheReport(
         verdict=_cache_verdict(hit, long_hit),
-        headline=_cache_headline(hit, totals.cache_input_tokens),
+        headline=_cache_headline(hit, totals.cache_input_tokens, stale),
         exact_hit_rate=None,
         semantic_hit_rate=None,
         prompt_input_tokens=totals.cache_input_tokens,
@@ -53,7 +61,7 @@ def cache_report(totals: Totals) -> CacheReport:
         prompt_hit_rate=hit,
         cache_write_tokens=totals.cache_write_tokens,
         long_prompt_hit_rate=long_hit,
-        stale_offered=None,
+        stale_offered=stale,
     )
 
 
@@ -67,13 +75,14 @@ def _cache_verdict(hit: float | None, long_hit: float | None) -> Verdict:
     return "warn" if long_hit is not None and long_hit < PROMPT_CACHE_WARN else "ok"
 
 
-def _cache_headline(hit: float | None, input_tokens: int) -> str:
+def _cache_headline(hit: float | None, input_tokens: int, stale: int | None) -> str:
     prompt = (
         "provider prompt cache not reported"
         if hit is None
         else f"provider prompt cache {fig.pct(hit)} of {fig.tokens(input_tokens)} input tokens"
     )
-    return f"cache: {prompt}; response cache n/a (not built); stale offers not logged"
+    offers = "stale offers not logged" if stale is None else f"{stale} stale answers offered"
+    return f"cache: {prompt}; response cache n/a (not built); {offers}"
 
 
 async def token_halves(
