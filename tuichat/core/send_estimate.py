@@ -9,6 +9,7 @@ per change of the conversation; each keystroke only counts the draft.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -58,8 +59,8 @@ class SendEstimator:
     def __init__(self, counter: TokenCounter, prices: PriceBook) -> None:
         self.counter = counter
         self.prices = prices
-        self._history_key: tuple[str, int, ChatMessage | None] | None = None
-        self._history: tuple[int, bool] = (0, True)
+        self._lock = threading.Lock()  # estimates run on worker threads
+        self._cached: tuple[tuple[str, int, ChatMessage | None], tuple[int, bool]] | None = None
 
     def estimate(
         self,
@@ -81,10 +82,13 @@ class SendEstimator:
 
     def _count_history(self, history: Sequence[ChatMessage], model: str) -> tuple[int, bool]:
         key = (model, len(history), history[-1] if history else None)
-        if key != self._history_key:
-            count = self.counter.count_messages(((m.role, m.content) for m in history), model)
-            self._history_key, self._history = key, (count.tokens, count.exact)
-        return self._history
+        with self._lock:
+            if self._cached is not None and self._cached[0] == key:
+                return self._cached[1]
+        count = self.counter.count_messages(((m.role, m.content) for m in history), model)
+        with self._lock:
+            self._cached = (key, (count.tokens, count.exact))
+        return count.tokens, count.exact
 
 
 def _usd(value: float) -> str:
