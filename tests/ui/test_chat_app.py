@@ -46,8 +46,7 @@ async def send(pilot, text: str) -> None:
 
 def panel_text(app: TuichatApp, panel_id: str) -> str:
     """A HUD panel's title (with its headline) and body, as plain text."""
-    panel = app.query_one(f"#{panel_id}", HudPanel)
-    return f"{panel.title_bar.render()}\n{panel.body.render()}"
+    return str(app.query_one(f"#{panel_id}", HudPanel).render())
 
 
 async def test_prompt_streams_an_answer_and_fills_the_hud(sim: SimServerThread, tmp_path: Path):

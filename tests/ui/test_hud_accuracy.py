@@ -26,8 +26,7 @@ TURNS = 4
 
 
 def rendered(app, panel_id: str) -> str:
-    panel = app.query_one(f"#{panel_id}", HudPanel)
-    return f"{panel.title_bar.render()}\n{panel.body.render()}"
+    return str(app.query_one(f"#{panel_id}", HudPanel).render())
 
 
 def number(pattern: str, text: str) -> float:

@@ -43,10 +43,10 @@ def test_the_sparkline_stays_bounded_and_covers_the_whole_answer() -> None:
     assert sum(series[:-1]) / len(series[:-1]) == pytest.approx(200.0, rel=0.02)
 
 
-def test_a_barely_started_last_bucket_is_left_out() -> None:
+def test_the_bucket_in_progress_is_left_out() -> None:
     rate = TokenRate(bucket_s=1.0)
     for i in range(10):
         rate.add(i * 0.1)  # bucket 0: 10 tokens over 1 s
     rate.add(1.0)
-    assert rate.series(1.05) == (10.0,)
-    assert rate.series(1.5) == (10.0, 2.0)  # 1 token over the half second elapsed
+    assert rate.series(1.5) == (10.0,)
+    assert rate.series(2.0) == (10.0, 1.0)

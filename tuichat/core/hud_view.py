@@ -29,6 +29,7 @@ class LatencyView:
 
     model: str
     status: str
+    running: bool
     ttft_ms: float | None
     p50_ms: float | None
     p95_ms: float | None
@@ -184,6 +185,7 @@ def _latency(turn: TurnSnapshot | None, session: SessionSnapshot) -> LatencyView
     return LatencyView(
         model=turn.model if turn else "",
         status=turn.status if turn else "idle",
+        running=turn.running if turn else False,
         ttft_ms=turn.ttft_ms if turn else None,
         p50_ms=stats.p50_ms if stats else None,
         p95_ms=stats.p95_ms if stats else None,

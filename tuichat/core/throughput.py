@@ -81,18 +81,13 @@ class TokenRate:
         return total / covered if covered >= MIN_WINDOW_S else None
 
     def series(self, end: float) -> tuple[float, ...]:
-        """Chunks per second in each bucket up to ``end``; the last one may be partial.
+        """Chunks per second in each complete bucket up to ``end``.
 
-        A partial last bucket is scaled by the part of it that has elapsed, and
-        left out while that part is too short to say anything.
+        The bucket ``end`` falls in is left out: a few chunks over a part of
+        a bucket say more about where the bucket boundary fell than about
+        the rate.
         """
-        if self._first is None or not self._counts:
+        if self._first is None:
             return ()
-        rates = [count / self._width for count in self._counts]
-        elapsed = end - (self._first + (len(self._counts) - 1) * self._width)
-        if elapsed < self._width:
-            if elapsed < self._width * 0.2:
-                rates.pop()
-            else:
-                rates[-1] = self._counts[-1] / elapsed
-        return tuple(rates)
+        complete = min(len(self._counts), int((end - self._first) / self._width))
+        return tuple(count / self._width for count in self._counts[:complete])

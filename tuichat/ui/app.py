@@ -248,6 +248,7 @@ class TuichatApp(HudApp):
             async for event in turn:
                 if isinstance(event, TextReleased):
                     answer.append(event.text)
+                    self.hud_text_shown()
                 elif isinstance(event, StaleAnswerOffered):
                     answer.append(event.text)
                     stale = f"; showing a STALE answer from {_age(event.age_s)} ago"

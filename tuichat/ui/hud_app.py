@@ -1,13 +1,23 @@
 """The HUD's side of the app: when it refreshes, its keys, its width and folding.
 
-Kept out of ``app.py`` so the chat flow stays readable. Refreshing is cheap
-and bounded: a 0.1 s timer runs only while a turn streams (plus one refresh
-after the frame that completes the answer), and a 1 s tick runs while idle
-only to move countdowns (rate-limit resets, an open breaker, a queue wait).
-A hidden HUD is not refreshed at all.
+Kept out of ``app.py`` so the chat flow stays readable. Refreshing is cheap,
+bounded, and never costs the answer a frame of its own:
+
+- while text flows, the HUD is refreshed together with the answer (when new
+  text arrives and the HUD is at least RIDE_AFTER old), so both land in the
+  frame the answer needs anyway; extra frames would cost layout time the
+  streamed text needs;
+- while no text flows (queued, waiting for the first token) a 0.1 s timer
+  refreshes it on its own; the timer runs only while a turn runs;
+- one refresh follows the frame that completes the answer, and a 1 s tick
+  runs while idle only to move countdowns (rate-limit resets, an open
+  breaker, a queue wait);
+- a hidden HUD is not refreshed at all, and its timers are paused.
 """
 
 from __future__ import annotations
+
+import time
 
 from textual import events
 from textual.app import App
@@ -20,6 +30,12 @@ from tuichat.core.metrics import SessionMetrics
 from tuichat.ui.widgets.hud import Hud
 
 HUD_INTERVAL = 0.1
+RIDE_AFTER = 0.08
+"""Text arrived and the HUD is this old (s): refresh it into the answer's frame."""
+TEXT_QUIET = 0.15
+"""No text for this long (s): the timer refreshes the HUD on its own."""
+STALE_AFTER = 0.3
+"""However text flows, the HUD is never older than this (s) while a turn runs."""
 IDLE_INTERVAL = 1.0
 MIN_WIDTH = 22
 WIDTH_STEP = 4
@@ -40,7 +56,7 @@ def default_width(columns: int) -> int:
     """The HUD's width for a terminal ``columns`` wide, before the user resizes it."""
     if columns < 100:
         return 28
-    return 34 if columns < 140 else 40
+    return 30 if columns < 140 else 36
 
 
 class HudApp(App[None]):
@@ -48,6 +64,7 @@ class HudApp(App[None]):
 
     metrics: SessionMetrics
     breakers: BreakerBoard
+    _hud: Hud | None = None
     hud_width: int | None = None
     """The width the user chose with the keys, kept for the session; None: by terminal size."""
 
@@ -57,12 +74,16 @@ class HudApp(App[None]):
         self._idle_timer = self.set_interval(IDLE_INTERVAL, self._idle_tick)
         self._countdowns = False
         self._hud_live = False
+        self._refreshed_at = self._text_at = 0.0
         self._fit_hud()
         self.refresh_hud()
 
     @property
     def hud(self) -> Hud:
-        return self.query_one(Hud)
+        """The HUD widget (found once: no DOM query per refresh)."""
+        if self._hud is None:
+            self._hud = self.query_one(Hud)
+        return self._hud
 
     def hud_now(self) -> float:
         """The clock the events are stamped with (the session's)."""
@@ -73,26 +94,44 @@ class HudApp(App[None]):
         raise NotImplementedError
 
     def hud_streaming(self, streaming: bool) -> None:
-        """A turn started (refresh ten times a second) or ended (one last refresh)."""
+        """A turn started (keep the HUD live) or ended (one last refresh)."""
         self._hud_live = streaming
-        if streaming:
-            self._hud_timer.resume()
-        else:
-            self._hud_timer.pause()
+        if not streaming:
             self.call_after_refresh(self.refresh_hud)  # after the answer's last frame
+        self._run_timers()
+
+    def hud_text_shown(self) -> None:
+        """The answer just got text (a frame follows): bring the HUD along if it is due."""
+        now = time.monotonic()
+        self._text_at = now
+        if self._hud_live and now - self._refreshed_at >= RIDE_AFTER:
+            self.refresh_hud()
 
     def _hud_tick(self) -> None:
-        self.refresh_hud()  # looked up per call, so a benchmark can wrap it
+        now = time.monotonic()
+        quiet = now - self._text_at >= TEXT_QUIET
+        if quiet or now - self._refreshed_at >= STALE_AFTER:
+            self.refresh_hud()  # looked up per call, so a benchmark can wrap it
 
     def _idle_tick(self) -> None:
         if self._countdowns and not self._hud_live:
             self.refresh_hud()
+
+    def _run_timers(self) -> None:
+        """Timers run only while there is something to show."""
+        shown = self.hud.display
+        for timer, wanted in ((self._hud_timer, self._hud_live), (self._idle_timer, True)):
+            if shown and wanted:
+                timer.resume()
+            else:
+                timer.pause()
 
     def refresh_hud(self) -> None:
         """Redraw the HUD from a fresh snapshot (skipped while it is hidden)."""
         hud = self.hud
         if not hud.display:
             return
+        self._refreshed_at = time.monotonic()
         spend = self.spend_status()
         snapshot = self.metrics.hud_snapshot(
             self.hud_now(),
@@ -107,6 +146,7 @@ class HudApp(App[None]):
         """Hide or show the HUD (one key); shown again, it is up to date at once."""
         hud = self.hud
         hud.display = not hud.display
+        self._run_timers()
         if hud.display:
             self.refresh_hud()
         elif hud.has_focus_within:

@@ -23,7 +23,7 @@ from textual.widgets import Static
 from tuichat.core.hud_view import HudSnapshot
 from tuichat.ui.widgets import hud_lines as draw
 from tuichat.ui.widgets.hud_panel import Format, Headline, HudPanel
-from tuichat.ui.widgets.hud_text import MUTED, fit
+from tuichat.ui.widgets.hud_text import MUTED, STYLES, fit
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class HudHeader(Static):
         self._shown = (model, status, width)
         room = max(1, width - len(status) - 3)
         name = fit(model, room) if model else "no turn yet"
-        parts = [name] if not model else [name, (f" · {status}", MUTED)]
+        parts = [name] if not model else [name, (f" · {status}", STYLES[MUTED])]
         self.update(Content.assemble(*parts), layout=False)
 
 

@@ -7,6 +7,8 @@ the view does not know is said in words ("not available", "no budget set",
 
 from __future__ import annotations
 
+import textwrap
+
 from tuichat.core.hud_view import (
     CacheView,
     CostView,
@@ -40,6 +42,7 @@ from tuichat.ui.widgets.hud_text import (
 )
 
 Lines = tuple[Line, ...]
+SUMMARY_LINES = 3  # what the turn tried, wrapped (a long chain is cut with "[...]")
 LABEL = 10  # waterfall label column
 VALUE = 7  # waterfall value column
 
@@ -52,14 +55,31 @@ def latency_lines(view: LatencyView, width: int) -> Lines:
     fall = view.waterfall
     if fall is None:
         return tuple(lines)
+    scale = time_scale(fall.total_ms) if view.running else fall.total_ms
     for phase in fall.phases:
         if phase.name == "retries" and not fall.earlier_attempts:
             continue
-        lines.append(_phase_line(phase, fall.total_ms, width, fall.connection_reused))
+        lines.append(_phase_line(phase, scale, width, fall.connection_reused))
         if phase.name == "1st token" and fall.server_prefill_ms is not None:
             lines.append(row("  prefill", f"{ms(fall.server_prefill_ms)} (server)", width))
     lines.append(row("total", ms(fall.total_ms), width, label_width=LABEL - 1))
     return tuple(lines)
+
+
+def time_scale(total_ms: float) -> float:
+    """The bars' full width while a turn runs: the next of 0.1, 0.2, 0.5, 1, 2, 5 ... s.
+
+    A scale that moves in steps keeps finished phases' bars still while the
+    turn grows (steady to read, and fewer rows to repaint); once the turn is
+    over the bars span its whole total.
+    """
+    scale = 100.0
+    while scale < total_ms:
+        for step in (2.0, 2.5, 2.0):  # 100 -> 200 -> 500 -> 1000 ...
+            scale *= step
+            if scale >= total_ms:
+                break
+    return scale
 
 
 def _phase_line(phase: Phase, total: float, width: int, reused: bool | None) -> Line:
@@ -209,9 +229,12 @@ def cost_headline(view: CostView) -> str:
 
 def health_lines(view: HealthView, width: int) -> Lines:
     """Error rate this session, availability per provider, what the turn tried."""
-    errors = DASH if view.error_rate is None else f"{view.failed}/{view.attempts}"
+    if view.error_rate is None:
+        errors = "no attempt ended yet"
+    else:
+        errors = f"{view.failed}/{view.attempts} ({percent(view.error_rate)})"
     style = WARNING if view.failed else ""
-    lines = [row("errors", f"{errors} ({percent(view.error_rate)})", width, style=style)]
+    lines = [row("errors", errors, width, style=style)]
     for provider in view.providers:
         avail = percent(provider.availability)
         lines.append(
@@ -221,8 +244,8 @@ def health_lines(view: HealthView, width: int) -> Lines:
             )
         )
     lines.append(row("retries", f"{view.retries}   fallbacks {view.fallbacks}", width))
-    if view.summary:
-        lines.append(((view.summary, MUTED),))
+    summary = textwrap.wrap(view.summary, max(8, width), max_lines=SUMMARY_LINES)
+    lines.extend(((text, MUTED),) for text in summary)
     return tuple(lines)
 
 

@@ -1,10 +1,11 @@
 """Small text pieces the HUD panels are drawn with: numbers, bars, sparklines.
 
 A panel's lines are plain tuples of parts (a string, or ``(text, style)``), so
-they compare cheaply and a panel redraws only when a line really changed;
-:func:`to_content` turns them into ``Content`` without ever parsing markup
-(model, provider and host names are untrusted). Styles are theme variables,
-so the HUD follows the theme.
+they compare cheaply and a panel redraws only the lines that really changed.
+Text is never parsed as markup (model, provider and host names are
+untrusted). A style is a name (:data:`STYLES`): panel bodies map it to a
+component class, :func:`to_content` to a theme variable, so the HUD follows
+the theme either way.
 """
 
 from __future__ import annotations
@@ -17,17 +18,33 @@ Part = str | tuple[str, str]
 Line = tuple[Part, ...]
 
 DASH = "–"
-MUTED = "$text-muted"
-ACCENT = "$accent"
-WARNING = "$text-warning"
-ERROR = "$text-error"
+MUTED = "muted"
+ACCENT = "accent"
+WARNING = "warning"
+ERROR = "error"
+STYLES = {
+    MUTED: "$text-muted",
+    ACCENT: "$accent",
+    WARNING: "$text-warning",
+    ERROR: "$text-error",
+}
+"""Style names used in lines, and the theme variable each stands for."""
 BAR_FULL, BAR_EMPTY = "▇", "▁"
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
 def to_content(lines: Sequence[Line]) -> Content:
     """The lines as one inert ``Content`` (no markup is ever interpreted)."""
-    return Content("\n").join(Content.assemble(*line) for line in lines)
+    return Content("\n").join(Content.assemble(*map(_themed, line)) for line in lines)
+
+
+def _themed(part: Part) -> Part:
+    return part if isinstance(part, str) else (part[0], STYLES.get(part[1], part[1]))
+
+
+def plain(line: Line) -> str:
+    """The text of a line without its styles."""
+    return "".join(part if isinstance(part, str) else part[0] for part in line)
 
 
 def ms(value: float | None) -> str:
@@ -100,7 +117,7 @@ def rate(value: float | None) -> str:
     """Tokens per second: ``98.4``, ``1,205``."""
     if value is None:
         return DASH
-    return f"{value:.1f}" if value < 100 else f"{value:,.0f}"
+    return f"{value:.1f}" if value < 99.95 else f"{value:,.0f}"
 
 
 def bar(fraction: float | None, width: int) -> str:
