@@ -286,8 +286,14 @@ async def tui_burst_lag(base_url: str, model: str, hud: bool = True) -> float:
     return done - float(record["last_byte_at"])  # type: ignore[arg-type]
 
 
-async def tui_timeline(base_url: str, model: str) -> Timeline:
-    """tuichat TUI: one streamed turn, every frame timestamped."""
+async def tui_timeline(
+    base_url: str, model: str, prepare: Callable[[TuichatApp], None] | None = None
+) -> Timeline:
+    """tuichat TUI: one streamed turn, every frame timestamped.
+
+    ``prepare`` runs on the started app just before the prompt is sent (e.g.
+    to hide the HUD or to instrument it).
+    """
     timeline = Timeline()
     with TemporaryDirectory() as home:
         app = tui_app(base_url, model, Path(home))
@@ -305,6 +311,8 @@ async def tui_timeline(base_url: str, model: str) -> Timeline:
         async with app.run_test(size=(120, 40)) as pilot, frozen_heap():
             watch_frames(app, timeline, lambda: "".join(text) if finished.is_set() else "")
             app.session.observers.append(observe)
+            if prepare is not None:
+                prepare(app)
             app.query_one("#prompt").text = "benchmark"  # type: ignore[attr-defined]
             await pilot.press("enter")
             await finished.wait()

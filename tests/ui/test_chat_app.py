@@ -14,7 +14,7 @@ from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.app import ChatOptions, TuichatApp
-from tuichat.ui.widgets.hud import TurnPanel
+from tuichat.ui.widgets.hud_panel import HudPanel
 from tuichat.ui.widgets.prompt import PromptArea
 from tuichat.ui.widgets.transcript import AssistantMessage, Notice
 
@@ -45,7 +45,8 @@ async def send(pilot, text: str) -> None:
 
 
 def panel_text(app: TuichatApp, panel_id: str) -> str:
-    return str(app.query_one(f"#{panel_id}", TurnPanel).render())
+    """A HUD panel's title (with its headline) and body, as plain text."""
+    return str(app.query_one(f"#{panel_id}", HudPanel).render())
 
 
 async def test_prompt_streams_an_answer_and_fills_the_hud(sim: SimServerThread, tmp_path: Path):
@@ -57,9 +58,9 @@ async def test_prompt_streams_an_answer_and_fills_the_hud(sim: SimServerThread, 
         answer = app.query_one(AssistantMessage)
         assert answer.text == answer_text("prose", 40)
         assert app.query_one(PromptArea).text == ""
-        hud = panel_text(app, "hud-current")
-        assert "TTFT" in hud and "ms" in hud and "ok" in hud
-        assert "40" in hud  # tokens out
+        latency = panel_text(app, "hud-latency")
+        assert "TTFT" in latency and "ms" in latency and "generation" in latency
+        assert "/ 40" in panel_text(app, "hud-throughput")  # tokens out
         snap = app.metrics.current.snapshot(0)
         assert snap.ttft_ms is not None and snap.ttft_ms >= 40
     rows = (
@@ -223,7 +224,6 @@ async def test_quitting_mid_stream_logs_the_partial(sim: SimServerThread, tmp_pa
 
 async def test_a_chain_falls_back_and_the_hud_says_so(sim: SimServerThread, tmp_path: Path):
     from tuichat.backends import Backends
-    from tuichat.ui.widgets.provider_panel import ProviderPanel
 
     broken = sim_spec(sim, "gpt-missing", "broken")
     steady = sim_spec(sim, "sim?tokens=6", "steady")
@@ -239,7 +239,7 @@ async def test_a_chain_falls_back_and_the_hud_says_so(sim: SimServerThread, tmp_
             model=broken, settings=settings, backends=backends, database=tmp_path / "t.db"
         )
         app = TuichatApp(backends.provider_for(broken), options)
-        async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=(160, 50)) as pilot:
             await send(pilot, "hello")
             await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
             await pilot.pause(0.05)
@@ -247,8 +247,8 @@ async def test_a_chain_falls_back_and_the_hud_says_so(sim: SimServerThread, tmp_
             assert answer.text == answer_text("prose", 6)
             notes = " ".join(str(n.render()) for n in answer.query(Notice))
             assert "broken: 404; steady: answered" in notes
-            panel = str(app.query_one(ProviderPanel).render())
-            assert "fallbacks 1" in panel
+            health = panel_text(app, "hud-health")
+            assert "fallbacks 1" in health and "broken: 404; steady: answered" in health
 
 
 async def test_ctrl_r_continues_a_cut_off_answer(sim: SimServerThread, tmp_path: Path):

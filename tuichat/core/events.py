@@ -69,10 +69,17 @@ class AttemptStarted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HeadersReceived(Event):
-    """The provider answered with a status line and headers."""
+    """The provider answered with a status line and headers.
+
+    ``connect_ms`` is the TCP connect + TLS handshake of this request as the
+    HTTP client measured it: 0 on a reused keep-alive connection
+    (``connection_reused``), None where the transport does not say.
+    """
 
     attempt: int
     status_code: int
+    connect_ms: float | None = None
+    connection_reused: bool | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

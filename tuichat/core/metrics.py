@@ -1,74 +1,128 @@
 """Per-turn numbers computed from the event stream.
 
 The HUD only renders what this computes, and it computes from the same events
-the store logs, so the screen and the log agree. ``observe`` is O(1) per event:
-it runs on every streamed token.
+the store logs, so the screen and the log agree: TTFT is ``FirstToken.ts -
+AttemptStarted.ts`` of the attempt, exactly as ``attempts.ttft_ms``.
+``observe`` is O(1) per event: it runs on every streamed token. Snapshots do
+the rest, at most about ten times a second.
+
+:class:`SessionMetrics` routes a session's events to the current
+:class:`TurnMetrics`, the session aggregate
+(:class:`~tuichat.core.session_stats.SessionStats`) and the turn's
+:class:`~tuichat.core.turn_report.TurnReport`, and builds the HUD's snapshot.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from tuichat.core.breaker import BreakerSnapshot
+from tuichat.core.budget_status import BudgetLine
 from tuichat.core.events import (
     AttemptStarted,
+    CostReported,
     Event,
     FirstToken,
+    HeadersReceived,
+    Queued,
+    RetryScheduled,
     TextDelta,
+    TextReleased,
+    TimingsReported,
     TurnCancelled,
     TurnFailed,
     TurnFinished,
     TurnStarted,
     UsageReported,
 )
+from tuichat.core.hud_view import HudSnapshot, build_hud_snapshot
+from tuichat.core.session_stats import SessionStats
+from tuichat.core.throughput import TokenRate
+from tuichat.core.turn_report import TurnReport
+from tuichat.core.waterfall import AttemptStamps, Waterfall, build_waterfall
 
 
 @dataclass(frozen=True, slots=True)
 class TurnSnapshot:
-    """What the HUD shows for one turn at one instant."""
+    """One turn at one instant: what the HUD and ``ask --json`` show."""
 
     model: str
     provider: str
-    status: str  # "waiting" | "streaming" | "ok" | "cancelled" | "failed" | "truncated"
+    status: str
+    """"queued" | "waiting" | "streaming" | "retrying" | "ok" | "cancelled" | "failed" |
+    "truncated"."""
     ttft_ms: float | None
     tokens_per_s: float | None
+    """Average generation rate: tokens after the first over first → last token."""
     input_tokens: int | None
     output_tokens: int
     output_estimated: bool
+    """True while ``output_tokens`` counts chunks (no usage reported yet)."""
     duration_ms: float
+    rate_now: float | None = None
+    """Chunks per second over the last second; None once the turn is over."""
+    sparkline: tuple[float, ...] = ()
+    """Chunks per second per ``sparkline_bucket_s`` bucket since the first token."""
+    sparkline_bucket_s: float = 0.0
+    waterfall: Waterfall | None = None
+    cached_input_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    cost_usd: float | None = None
+    """Sum of this turn's priced attempts (None before any ``CostReported``)."""
+    unpriced_attempts: int = 0
+    cost_estimated: bool = False
+
+    @property
+    def running(self) -> bool:
+        """True until the turn ended."""
+        return self.status in ("queued", "waiting", "streaming", "retrying")
 
 
 class TurnMetrics:
-    """Accumulates one turn's timings and token counts."""
+    """Accumulates one turn's timings, token counts and cost."""
 
     def __init__(self) -> None:
         self.model = ""
         self.provider = ""
         self.status = "waiting"
         self.started: float | None = None
-        self.attempt_started: float | None = None
-        self.first_token: float | None = None
-        self.last_token: float | None = None
         self.ended: float | None = None
+        self.attempt = AttemptStamps()
         self.chunks = 0
+        self.rate = TokenRate()
         self.input_tokens: int | None = None
         self.output_tokens: int | None = None
+        self.cached_input_tokens: int | None = None
+        self.cache_write_tokens: int | None = None
+        self.cost_usd: float | None = None
+        self.unpriced = 0
+        self.cost_estimated = False
+
+    @property
+    def first_token(self) -> float | None:
+        """When the answering attempt's first token arrived."""
+        return self.attempt.first_token
 
     def observe(self, event: Event) -> None:
         """Fold one event in."""
         if isinstance(event, TextDelta):
-            self.chunks += 1
-            self.last_token = event.ts
+            self.observe_delta(event)
         elif isinstance(event, FirstToken):
-            self.first_token = event.ts
-            self.status = "streaming"
+            self.attempt.first_token, self.status = event.ts, "streaming"
         elif isinstance(event, TurnStarted):
             self.started, self.model = event.ts, event.model
+        elif isinstance(event, Queued):
+            self._queued(event)
         elif isinstance(event, AttemptStarted):
-            self.attempt_started, self.provider = event.ts, event.provider
-            self.model, self.first_token, self.chunks = event.model, None, 0
-        elif isinstance(event, UsageReported):
-            self.input_tokens = event.input_tokens
-            self.output_tokens = event.output_tokens
+            self._attempt_started(event)
+        elif isinstance(event, HeadersReceived):
+            self.attempt.headers = event.ts
+            self.attempt.connect_ms, self.attempt.reused = event.connect_ms, event.connection_reused
+        elif isinstance(event, UsageReported | TimingsReported | CostReported):
+            self._reported(event)
+        elif isinstance(event, RetryScheduled):
+            self.status = "retrying"
         elif isinstance(event, TurnFinished):
             self._end(event.ts, "ok")
             self.model = event.model
@@ -77,6 +131,39 @@ class TurnMetrics:
         elif isinstance(event, TurnFailed):
             self._end(event.ts, event.status)
 
+    def observe_delta(self, event: TextDelta) -> None:
+        """The per-token path: count the chunk, stamp it, bucket it."""
+        self.chunks += 1
+        self.attempt.last_token = event.ts
+        self.rate.add(event.ts)
+
+    def _queued(self, event: Queued) -> None:
+        if self.attempt.started is not None:  # the next attempt waits
+            self.attempt = AttemptStamps(number=self.attempt.number + 1)
+        if self.attempt.queued_at is None:
+            self.attempt.queued_at = event.ts
+        self.status = "queued"
+
+    def _attempt_started(self, event: AttemptStarted) -> None:
+        if self.attempt.started is not None or self.attempt.queued_at is None:
+            self.attempt = AttemptStamps(queued_at=None)
+        self.attempt.number, self.attempt.started = event.attempt, event.ts
+        self.provider, self.model, self.status = event.provider, event.model, "waiting"
+        self.chunks, self.rate = 0, TokenRate()
+
+    def _reported(self, event: UsageReported | TimingsReported | CostReported) -> None:
+        if isinstance(event, UsageReported):
+            self.input_tokens, self.output_tokens = event.input_tokens, event.output_tokens
+            self.cached_input_tokens = event.cached_input_tokens
+            self.cache_write_tokens = event.cache_write_tokens
+        elif isinstance(event, TimingsReported):
+            self.attempt.server_prefill_ms = event.prefill_ms
+        elif event.cost_usd is None:
+            self.unpriced += 1
+        else:
+            self.cost_usd = (self.cost_usd or 0.0) + event.cost_usd
+            self.cost_estimated = self.cost_estimated or event.estimated
+
     def _end(self, ts: float, status: str) -> None:
         self.ended, self.status = ts, status
 
@@ -84,21 +171,35 @@ class TurnMetrics:
         """Numbers as of ``now`` (the end time once the turn is over)."""
         end = self.ended if self.ended is not None else now
         start = self.started if self.started is not None else end
-        ttft = None
-        if self.first_token is not None and self.attempt_started is not None:
-            ttft = (self.first_token - self.attempt_started) * 1000.0
         tokens = self.output_tokens if self.output_tokens is not None else self.chunks
+        running = self.ended is None
         return TurnSnapshot(
             model=self.model,
             provider=self.provider,
             status=self.status,
-            ttft_ms=ttft,
+            ttft_ms=self.ttft_ms(),
             tokens_per_s=self._rate(tokens, end),
             input_tokens=self.input_tokens,
             output_tokens=tokens,
             output_estimated=self.output_tokens is None,
             duration_ms=(end - start) * 1000.0,
+            rate_now=self.rate.now(end) if running else None,
+            sparkline=self.rate.series(end if running else self.attempt.last_token or end),
+            sparkline_bucket_s=self.rate.bucket_s,
+            waterfall=build_waterfall(start, self.attempt, end, running=running),
+            cached_input_tokens=self.cached_input_tokens,
+            cache_write_tokens=self.cache_write_tokens,
+            cost_usd=self.cost_usd,
+            unpriced_attempts=self.unpriced,
+            cost_estimated=self.cost_estimated,
         )
+
+    def ttft_ms(self) -> float | None:
+        """Answering attempt's start → first token, in ms (``attempts.ttft_ms``)."""
+        a = self.attempt
+        if a.first_token is None or a.started is None:
+            return None
+        return (a.first_token - a.started) * 1000.0
 
     def _rate(self, tokens: int, end: float) -> float | None:
         """Generation rate: tokens after the first over the time since the first.
@@ -106,27 +207,59 @@ class TurnMetrics:
         While streaming the window runs to ``end`` (now); once over, to the
         last token, so a slow ``[DONE]`` does not dilute the rate.
         """
-        if self.first_token is None or tokens < 2:
+        first, last_token = self.attempt.first_token, self.attempt.last_token
+        if first is None or tokens < 2:
             return None
-        last = self.last_token if self.ended is not None and self.last_token else end
-        span = last - self.first_token
+        last = last_token if self.ended is not None and last_token else end
+        span = last - first
         return (tokens - 1) / span if span > 0 else None
 
 
 class SessionMetrics:
-    """The current and the last completed turn, for the HUD."""
+    """A chat session's metrics: the current turn, the last one, and the session aggregate."""
 
     def __init__(self) -> None:
         self.current: TurnMetrics | None = None
         self.last: TurnMetrics | None = None
+        self.report: TurnReport | None = None
+        self.stats = SessionStats()
         self.turns = 0
 
     def observe(self, event: Event) -> None:
-        """Route an event to the turn it belongs to."""
+        """Route an event to the turn and the session it belongs to."""
+        if isinstance(event, TextDelta):  # the hot path: once per token
+            if self.current is not None:
+                self.current.observe_delta(event)
+            return
+        if isinstance(event, TextReleased):
+            return
         if isinstance(event, TurnStarted):
             if self.current is not None:
                 self.last = self.current
-            self.current = TurnMetrics()
+            self.current, self.report = TurnMetrics(), TurnReport()
             self.turns += 1
         if self.current is not None:
             self.current.observe(event)
+        if self.report is not None:
+            self.report.observe(event)
+        self.stats.observe(event)
+
+    def hud_snapshot(
+        self,
+        now: float,
+        breakers: Mapping[str, BreakerSnapshot],
+        *,
+        today_usd: float | None = None,
+        budgets: Sequence[BudgetLine] = (),
+    ) -> HudSnapshot:
+        """Everything the HUD shows, as of ``now``."""
+        turn = self.current.snapshot(now) if self.current is not None else None
+        return build_hud_snapshot(
+            turn,
+            self.report,
+            self.stats.snapshot(now),
+            breakers,
+            now,
+            today_usd=today_usd,
+            budgets=budgets,
+        )

@@ -12,7 +12,12 @@ def meta_event(part: MetaPart, trace_id: str, ts: float, attempt: int) -> Event:
     """The event for a non-text stream part."""
     if isinstance(part, ResponseHead):
         return HeadersReceived(
-            trace_id=trace_id, ts=ts, attempt=attempt, status_code=part.status_code
+            trace_id=trace_id,
+            ts=ts,
+            attempt=attempt,
+            status_code=part.status_code,
+            connect_ms=part.connect_ms,
+            connection_reused=part.connection_reused,
         )
     if isinstance(part, TimingsPart):
         return TimingsReported(

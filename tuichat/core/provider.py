@@ -18,10 +18,16 @@ from tuichat.core.conversation import ChatRequest
 
 @dataclass(frozen=True, slots=True)
 class ResponseHead:
-    """Status and headers, yielded once before any text."""
+    """Status and headers, yielded once before any text.
+
+    ``connect_ms``: time spent opening the connection for this request (0 when
+    a pooled one was reused, None when the transport cannot tell).
+    """
 
     status_code: int
     headers: Mapping[str, str] = field(default_factory=dict)
+    connect_ms: float | None = None
+    connection_reused: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from httpx_sse import EventSource, aconnect_sse
 
 from tuichat import __version__
 from tuichat.core.provider import ResponseHead, StreamPart
+from tuichat.providers.connect_timing import ConnectTimer
 from tuichat.providers.http_errors import check_event_stream, transport_error
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
@@ -68,13 +69,24 @@ class SSEClient:
     ) -> AsyncGenerator[StreamPart, None]:
         """POST ``body``, check the response is a healthy event stream, yield its parts.
 
-        Yields the :class:`ResponseHead` first, then what ``parse`` makes of the
-        events; transport failures become the error taxonomy.
+        Yields the :class:`ResponseHead` first (with the connect time httpcore's
+        trace hooks measured), then what ``parse`` makes of the events;
+        transport failures become the error taxonomy.
         """
+        timer = ConnectTimer()
+        extensions = {"trace": timer}
         try:
-            async with aconnect_sse(self._client, "POST", self._url, json=body) as source:
+            async with aconnect_sse(
+                self._client, "POST", self._url, json=body, extensions=extensions
+            ) as source:
                 await check_event_stream(source.response, (self._api_key,))
-                yield ResponseHead(source.response.status_code, dict(source.response.headers))
+                response = source.response
+                yield ResponseHead(
+                    response.status_code,
+                    dict(response.headers),
+                    connect_ms=timer.connect_ms,
+                    connection_reused=timer.reused,
+                )
                 async for part in parse(source):
                     yield part
         except httpx.HTTPError as exc:  # includes httpx_sse.SSEError

@@ -2,7 +2,7 @@
 
 The app only renders events. Turns come from :class:`ChatSession`; the store
 and the metrics observe the same events; the HUD is redrawn from metric
-snapshots on a timer, never per token.
+snapshots on a timer, never per token (see :mod:`tuichat.ui.hud_app`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 from textual import work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -41,12 +41,11 @@ from tuichat.core.events import (
     TurnCancelled,
     TurnFailed,
     TurnFinished,
-    TurnStarted,
 )
+from tuichat.core.hud_view import SpendStatus
 from tuichat.core.metrics import SessionMetrics
 from tuichat.core.provider import Provider
 from tuichat.core.turn import Turn
-from tuichat.core.turn_report import TurnReport
 from tuichat.core.untrusted import one_line
 from tuichat.local.errors import LocalModelError
 from tuichat.startup import (
@@ -59,16 +58,16 @@ from tuichat.startup import (
     token_counter,
 )
 from tuichat.store import LogWriter, cached_answer, open_database
+from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
+from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_picker import Choice, ModelPicker, choices
 from tuichat.ui.theming import ThemeKeeper
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.prompt import PromptArea
-from tuichat.ui.widgets.provider_panel import ProviderPanel
 from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript, UserMessage
 
 log = logging.getLogger(__name__)
 
-HUD_INTERVAL = 0.1
 CONTINUE_PROMPT = (
     "Your previous answer was cut off. Continue exactly where it stopped, "
     "without repeating anything."
@@ -108,7 +107,7 @@ def run_chat(settings: Settings) -> int:
     return app.return_code or 0
 
 
-class TuichatApp(App[None]):
+class TuichatApp(HudApp):
     """tuichat's terminal UI."""
 
     TITLE = "tuichat"
@@ -119,6 +118,7 @@ class TuichatApp(App[None]):
         Binding("ctrl+o", "pick_model", "Model", id="pick-model"),
         Binding("ctrl+r", "continue", "Continue", id="continue"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        *HUD_BINDINGS,
     ]
 
     def __init__(
@@ -131,7 +131,6 @@ class TuichatApp(App[None]):
         spec = options.model
         self.model_name = spec.name
         self.breakers = BreakerBoard(clock or SystemClock())
-        self.report: TurnReport | None = None
         self.session = ChatSession(
             provider,
             spec.model,
@@ -167,7 +166,8 @@ class TuichatApp(App[None]):
     async def on_mount(self) -> None:
         self.theme_keeper.start()
         self.query_one(PromptArea).focus()
-        self._hud_timer = self.set_interval(HUD_INTERVAL, self.refresh_hud, pause=True)
+        apply_keymap(self, self.options.settings.keys if self.options.settings else {})
+        self.start_hud()
         if self.options.notice:
             await self.transcript.add(Notice(self.options.notice, kind="info"))
         await self._open_log()
@@ -231,7 +231,7 @@ class TuichatApp(App[None]):
         await self.transcript.add(UserMessage(shown))
         await self.transcript.add(answer)
         self.turn = self.session.start_turn(prompt)
-        self._hud_timer.resume()
+        self.hud_streaming(True)
         self._stream_turn(self.turn, answer)
 
     async def action_continue(self) -> None:
@@ -251,6 +251,7 @@ class TuichatApp(App[None]):
             async for event in turn:
                 if isinstance(event, TextReleased):
                     answer.append(event.text)
+                    self.hud_text_shown()
                 elif isinstance(event, StaleAnswerOffered):
                     answer.append(event.text)
                     stale = f"; showing a STALE answer from {_age(event.age_s)} ago"
@@ -267,15 +268,10 @@ class TuichatApp(App[None]):
             turn.cancel()
             self.notify(one_line(f"Display error: {exc}"), severity="error")
         finally:
-            self._hud_timer.pause()
-            self.refresh_hud()
+            self.hud_streaming(False)
 
     def _observe_report(self, event: Event) -> None:
-        """Fold the turn's attempts for the provider panel; show retries as they happen."""
-        if isinstance(event, TurnStarted):
-            self.report = TurnReport()
-        if self.report is not None:
-            self.report.observe(event)
+        """Show retries, fallbacks and queueing as they happen."""
         if isinstance(event, RetryScheduled):
             self.notify(one_line(f"{event.model}: {event.reason}"), timeout=3)
         elif isinstance(event, FallbackTaken):
@@ -284,14 +280,18 @@ class TuichatApp(App[None]):
             wait = f"~{event.expected_wait_s:.0f} s"
             self.notify(one_line(f"{event.model}: queued #{event.position}, {wait}"), timeout=3)
 
-    def refresh_hud(self) -> None:
-        """Redraw the HUD from the metrics (called on a timer while streaming)."""
-        now = self.session.clock.now()
-        current = self.metrics.current.snapshot(now) if self.metrics.current else None
-        last = self.metrics.last.snapshot(now) if self.metrics.last else None
-        hud = self.query_one(Hud)
-        hud.show(current, last)
-        hud.query_one(ProviderPanel).show(self.report, self.breakers.snapshot(), now)
+    def hud_now(self) -> float:
+        return self.session.clock.now()
+
+    def spend_status(self) -> SpendStatus:
+        """Hook for the cost panel: today's spend and the budgets' states.
+
+        Returns "unknown" for now (the panel then says "not available" and "no
+        budget set"); the cost log fills it with ``SpendStatus(today_usd,
+        budgets)`` built from :class:`~tuichat.core.budget_status.BudgetLine`.
+        Called at most ten times a second while streaming: keep it cheap.
+        """
+        return SpendStatus(today_usd=None, budgets=())
 
     def action_cancel(self) -> None:
         """Cancel the streaming answer (the partial answer is kept)."""

@@ -1,79 +1,123 @@
-"""The ops HUD: numbers for the current and the last turn.
+"""The ops HUD: latency, throughput, cache, rate limits, cost and health panels.
 
-It renders :class:`~tuichat.core.metrics.TurnSnapshot` values and computes
-nothing itself. The app refreshes it on a timer (about ten times a second while
-streaming), so a fast stream never waits for the HUD.
+It renders a :class:`~tuichat.core.hud_view.HudSnapshot` and computes
+nothing itself. The app refreshes it on a timer (about ten times a second
+while streaming), so a fast stream never waits for the HUD; each panel
+repaints only when its text changed.
+
+Panels start unfolded in order of importance (latency, throughput, rate
+limits, cost, cache, health) as far as the terminal's height allows; the rest
+show their headline in the title line until the user unfolds them (tab to a
+title, enter). What the user folded or unfolded stays so across resizes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from tuichat.core.metrics import TurnSnapshot
-from tuichat.ui.widgets.provider_panel import ProviderPanel
-
-DASH = "–"
-
-
-def _ms(value: float | None) -> str:
-    if value is None:
-        return DASH
-    return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
+from tuichat.core.hud_view import HudSnapshot
+from tuichat.ui.widgets import hud_lines as draw
+from tuichat.ui.widgets.hud_panel import Format, Headline, HudPanel
+from tuichat.ui.widgets.hud_text import MUTED, STYLES, fit
 
 
-def _rate(value: float | None) -> str:
-    return DASH if value is None else f"{value:,.1f}"
+@dataclass(frozen=True)
+class PanelSpec:
+    """A panel: its id, title, which view of the snapshot it draws, and how."""
+
+    id: str
+    title: str
+    view: str
+    lines: Format
+    headline: Headline
+    rows: int
+    """Body lines it usually needs, to decide what fits unfolded."""
+    priority: int
+    """Lower unfolds first when the height is short."""
 
 
-def _tokens(value: int | None, estimated: bool = False) -> str:
-    if value is None:
-        return DASH
-    return f"≈{value:,}" if estimated else f"{value:,}"
+PANELS = (
+    PanelSpec("hud-latency", "Latency", "latency", draw.latency_lines, draw.latency_headline, 8, 0),
+    PanelSpec(
+        "hud-throughput",
+        "Throughput",
+        "throughput",
+        draw.throughput_lines,
+        draw.throughput_headline,
+        3,
+        1,
+    ),
+    PanelSpec("hud-cache", "Cache", "cache", draw.cache_lines, draw.cache_headline, 4, 4),
+    PanelSpec("hud-limits", "Rate limits", "limits", draw.limits_lines, draw.limits_headline, 5, 2),
+    PanelSpec("hud-cost", "Cost", "cost", draw.cost_lines, draw.cost_headline, 4, 3),
+    PanelSpec("hud-health", "Health", "health", draw.health_lines, draw.health_headline, 4, 5),
+)
+CHROME_ROWS = 5
+"""Rows of the screen that are not the HUD's panels: prompt (3), footer, HUD header."""
 
 
-def format_turn(snapshot: TurnSnapshot | None) -> list[tuple[str, str]]:
-    """Label/value rows for one turn."""
-    if snapshot is None:
-        return [("status", "no turn yet")]
-    return [
-        ("model", snapshot.model or DASH),
-        ("provider", snapshot.provider or DASH),
-        ("status", snapshot.status),
-        ("TTFT", _ms(snapshot.ttft_ms)),
-        ("tokens/s", _rate(snapshot.tokens_per_s)),
-        ("tokens in", _tokens(snapshot.input_tokens)),
-        ("tokens out", _tokens(snapshot.output_tokens, snapshot.output_estimated)),
-        ("duration", _ms(snapshot.duration_ms)),
-    ]
+class HudHeader(Static):
+    """``model · status`` (the model name is untrusted: plain content)."""
 
+    def __init__(self) -> None:
+        super().__init__(id="hud-header")
+        self._shown: tuple[str, str, int] | None = None
 
-class TurnPanel(Static):
-    """One titled block of label/value rows."""
-
-    def __init__(self, title: str, *, id: str) -> None:
-        super().__init__(id=id, classes="hud-panel")
-        self.border_title = title
-        self.show(None)
-
-    def show(self, snapshot: TurnSnapshot | None) -> None:
-        """Render ``snapshot`` (model names are untrusted: plain content only)."""
-        rows = format_turn(snapshot)
-        width = max(len(label) for label, _ in rows)
-        lines = [Content(f"{label:<{width}}  ") + Content(value) for label, value in rows]
-        self.update(Content("\n").join(lines))
+    def show(self, model: str, status: str) -> None:
+        width = self.size.width or 26
+        if (model, status, width) == self._shown:
+            return
+        self._shown = (model, status, width)
+        room = max(1, width - len(status) - 3)
+        name = fit(model, room) if model else "no turn yet"
+        parts = [name] if not model else [name, (f" · {status}", STYLES[MUTED])]
+        self.update(Content.assemble(*parts), layout=False)
 
 
 class Hud(VerticalScroll):
-    """The right-side panel."""
+    """The right-side panel column; scrolls when the panels do not fit."""
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield TurnPanel("Current turn", id="hud-current")
-        yield TurnPanel("Last turn", id="hud-last")
-        yield ProviderPanel(id="hud-provider")
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.header = HudHeader()
+        self.panels = [HudPanel(s.title, s.lines, s.headline, id=s.id) for s in PANELS]
 
-    def show(self, current: TurnSnapshot | None, last: TurnSnapshot | None) -> None:
-        """Update both panels."""
-        self.query_one("#hud-current", TurnPanel).show(current)
-        self.query_one("#hud-last", TurnPanel).show(last)
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield from self.panels
+
+    def show(self, snapshot: HudSnapshot) -> None:
+        """Render every panel's view (unchanged text is not repainted)."""
+        self.header.show(snapshot.latency.model, snapshot.latency.status)
+        for spec, panel in zip(PANELS, self.panels, strict=True):
+            panel.show(getattr(snapshot, spec.view))
+
+    def fold_for_height(self, height: int) -> None:
+        """Unfold panels by priority while they fit in ``height`` rows (user choices kept).
+
+        Every panel keeps its title line; unfolding one costs its body and a
+        blank line. Panels the user folded or unfolded count as they are.
+        """
+        pairs = sorted(zip(PANELS, self.panels, strict=True), key=lambda p: p[0].priority)
+        room = height - CHROME_ROWS - len(PANELS)
+        for spec, panel in pairs:
+            if panel.user_folded:
+                room -= 0 if panel.collapsed else spec.rows + 1
+        for spec, panel in pairs:
+            if not panel.user_folded:
+                fits = room >= spec.rows + 1
+                panel.set_collapsed(not fits)
+                room -= spec.rows + 1 if fits else 0
+
+    def fold_all(self) -> None:
+        """Fold every panel, or unfold them all if all are folded already."""
+        panels = self.panels
+        fold = not all(panel.collapsed for panel in panels)
+        for panel in panels:
+            panel.user_folded = True
+            panel.set_collapsed(fold)

@@ -1,0 +1,253 @@
+"""Each HUD panel's lines, drawn from its view for a given width.
+
+Pure functions of ``(view, width)``: no widget state, no metrics. Anything
+the view does not know is said in words ("not available", "no budget set",
+"not reported"), never shown as a zero.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from tuichat.core.hud_view import (
+    CacheView,
+    CostView,
+    HealthView,
+    LatencyView,
+    LimitsView,
+    PromptCacheUse,
+    ProviderView,
+    ThroughputView,
+)
+from tuichat.core.waterfall import Phase
+from tuichat.ui.widgets.hud_text import (
+    ACCENT,
+    DASH,
+    ERROR,
+    MUTED,
+    WARNING,
+    Line,
+    bar,
+    count,
+    fit,
+    ms,
+    percent,
+    rate,
+    row,
+    seconds,
+    short_count,
+    span_bar,
+    sparkline,
+    usd,
+)
+
+Lines = tuple[Line, ...]
+SUMMARY_LINES = 3  # what the turn tried, wrapped (a long chain is cut with "[...]")
+LABEL = 10  # waterfall label column
+VALUE = 7  # waterfall value column
+
+
+def latency_lines(view: LatencyView, width: int) -> Lines:
+    """TTFT p50 / p95 (TTFT now is the headline), then the waterfall, a bar per phase."""
+    p50, p95 = view.p50_ms, view.p95_ms
+    spread = DASH if p50 is None else f"{ms(p50).removesuffix(' ms')}/{ms(p95)} n={view.samples}"
+    lines: list[Line] = [row("p50/p95", spread, width)]
+    fall = view.waterfall
+    if fall is None:
+        return tuple(lines)
+    scale = time_scale(fall.total_ms) if view.running else fall.total_ms
+    for phase in fall.phases:
+        if phase.name == "retries" and not fall.earlier_attempts:
+            continue
+        lines.append(_phase_line(phase, scale, width, fall.connection_reused))
+        if phase.name == "1st token" and fall.server_prefill_ms is not None:
+            lines.append(row("  prefill", f"{ms(fall.server_prefill_ms)} (server)", width))
+    lines.append(row("total", ms(fall.total_ms), width, label_width=LABEL - 1))
+    return tuple(lines)
+
+
+def time_scale(total_ms: float) -> float:
+    """The bars' full width while a turn runs: the next of 0.1, 0.2, 0.5, 1, 2, 5 ... s.
+
+    A scale that moves in steps keeps finished phases' bars still while the
+    turn grows (steady to read, and fewer rows to repaint); once the turn is
+    over the bars span its whole total.
+    """
+    scale = 100.0
+    while scale < total_ms:
+        for step in (2.0, 2.5, 2.0):  # 100 -> 200 -> 500 -> 1000 ...
+            scale *= step
+            if scale >= total_ms:
+                break
+    return scale
+
+
+def _phase_line(phase: Phase, total: float, width: int, reused: bool | None) -> Line:
+    value = ms(phase.ms)
+    if phase.name == "connect" and reused:
+        value = "reused"
+    bar_width = max(0, width - LABEL - VALUE - 1)
+    drawn = span_bar(phase.start_ms, phase.ms, total, bar_width)
+    return ((f"{phase.name:<{LABEL}}", MUTED), f"{value:>{VALUE}} ", (drawn, ACCENT))
+
+
+def latency_headline(view: LatencyView) -> str:
+    return f"TTFT {ms(view.ttft_ms)}"
+
+
+def throughput_lines(view: ThroughputView, width: int) -> Lines:
+    """tok/s on average (now is the headline), a sparkline of the turn, tokens in/out."""
+    lines = [row("average", f"{rate(view.rate_avg)} tok/s", width)]
+    spark = sparkline(view.sparkline, width) if view.sparkline else ""
+    lines.append(((spark or " ", ACCENT),))
+    lines.append(row("in / out", _in_out(view), width))
+    return tuple(lines)
+
+
+def _in_out(view: ThroughputView) -> str:
+    return f"{count(view.input_tokens)} / {count(view.output_tokens, view.output_estimated)}"
+
+
+def throughput_headline(view: ThroughputView) -> str:
+    shown = view.rate_now if view.rate_now is not None else view.rate_avg
+    return f"{rate(shown)} tok/s"
+
+
+def cache_lines(view: CacheView, width: int) -> Lines:
+    """Response cache (honestly absent) and the provider's prompt-cache tokens."""
+    lines: list[Line] = [row("response", "not available", width, style=MUTED)]
+    if view.session is None:
+        lines.append(row("prompt", "not reported", width, style=MUTED))
+        return tuple(lines)
+    lines.append(row("turn", _cache_use(view.turn), width))
+    lines.append(row("session", _cache_use(view.session), width))
+    lines.append(row("written", count(view.session.written), width))
+    return tuple(lines)
+
+
+def _cache_use(use: PromptCacheUse | None) -> str:
+    if use is None:
+        return DASH
+    return f"{count(use.cached)} read · {percent(use.share)}"
+
+
+def cache_headline(view: CacheView) -> str:
+    if view.session is None:
+        return "prompt –"
+    return f"prompt {percent(view.session.share)}"
+
+
+def limits_lines(view: LimitsView, width: int) -> Lines:
+    """Rate-limit windows as bars with reset countdowns, 429s, queue, breakers."""
+    lines: list[Line] = []
+    if not view.windows:
+        lines.append(row("limits", "no headers seen", width, style=MUTED))
+    for window in view.windows:
+        name = window.name.replace("_tokens", " tok")
+        numbers = f" {short_count(window.remaining)}/{short_count(window.limit)}"
+        if window.reset_in_s:
+            numbers += f" ↻{seconds(window.reset_in_s)}"
+        room = max(3, width - 9 - len(numbers))
+        drawn = bar(window.fraction_left, room)
+        lines.append(
+            ((f"{name[:8]:<8} ", MUTED), (drawn, _level_style(window.fraction_left)), numbers)
+        )
+    style = WARNING if view.rate_limited else ""
+    lines.append(row("429s", str(view.rate_limited), width, style=style))
+    lines.append(row("queue", _queue(view), width))
+    lines.extend(_breaker_line(p, width) for p in view.providers)
+    return tuple(lines)
+
+
+def _level_style(fraction: float | None) -> str:
+    """Bars turn amber below 20% left and red at none."""
+    if fraction is None or fraction >= 0.2:
+        return ACCENT
+    return WARNING if fraction > 0 else ERROR
+
+
+def _queue(view: LimitsView) -> str:
+    queue = view.queue
+    if queue is None:
+        return "empty"
+    why = f" ({queue.limited_by})" if queue.limited_by else ""
+    return f"#{queue.position}, ~{seconds(queue.expected_wait_s)}{why}"
+
+
+def _breaker_line(provider: ProviderView, width: int) -> Line:
+    if provider.state == "open":
+        state, style = f"OPEN {seconds(provider.retry_in_s)}", ERROR
+    elif provider.state == "half_open":
+        state, style = "probing", WARNING
+    else:
+        state, style = "closed", ""
+    return ((f"{state:<9} ", style or MUTED), fit(provider.key, max(1, width - 10)))
+
+
+def limits_headline(view: LimitsView) -> str:
+    if any(p.state == "open" for p in view.providers):
+        return "breaker OPEN"
+    known = [w.fraction_left for w in view.windows if w.fraction_left is not None]
+    left = f"{percent(min(known))} left" if known else "no headers"
+    return f"{left} · 429s {view.rate_limited}" if view.rate_limited else left
+
+
+def cost_lines(view: CostView, width: int) -> Lines:
+    """Turn, session, today, and a bar per budget (amber at soft, red at hard)."""
+    lines = [
+        row("turn", _spend(view.turn_usd, view.turn_unpriced, view.estimated), width),
+        row("session", _spend(view.session_usd, view.session_unpriced, view.estimated), width),
+        row(
+            "today",
+            usd(view.today_usd) if view.today_usd is not None else "not available",
+            width,
+            style="" if view.today_usd is not None else MUTED,
+        ),
+    ]
+    if not view.budgets:
+        lines.append(row("budget", "no budget set", width, style=MUTED))
+    for budget in view.budgets:
+        cap = budget.hard_usd if budget.hard_usd is not None else budget.soft_usd
+        numbers = f" {usd(budget.spent_usd)}/{usd(cap)}"
+        room = max(3, width - 9 - len(numbers))
+        style = {"ok": ACCENT, "soft": WARNING, "hard": ERROR}[budget.level]
+        label = fit(budget.scope, 8)
+        lines.append(((f"{label:<8} ", MUTED), (bar(budget.fraction, room), style), numbers))
+    return tuple(lines)
+
+
+def _spend(value: float | None, unpriced: int, estimated: bool) -> str:
+    if value is None:
+        return "no price known" if unpriced else DASH
+    text = ("≈" if estimated else "") + usd(value)
+    return f"{text} (+{unpriced} unpriced)" if unpriced else text
+
+
+def cost_headline(view: CostView) -> str:
+    return f"{usd(view.session_usd)} session"
+
+
+def health_lines(view: HealthView, width: int) -> Lines:
+    """Error rate this session, availability per provider, what the turn tried."""
+    if view.error_rate is None:
+        errors = "no attempt ended yet"
+    else:
+        errors = f"{view.failed}/{view.attempts} ({percent(view.error_rate)})"
+    style = WARNING if view.failed else ""
+    lines = [row("errors", errors, width, style=style)]
+    for provider in view.providers:
+        avail = percent(provider.availability)
+        lines.append(
+            (
+                (f"{avail:>5} ", ERROR if provider.state == "open" else ""),
+                (fit(provider.key, max(1, width - 6)), MUTED),
+            )
+        )
+    lines.append(row("retries", f"{view.retries}   fallbacks {view.fallbacks}", width))
+    summary = textwrap.wrap(view.summary, max(8, width), max_lines=SUMMARY_LINES)
+    lines.extend(((text, MUTED),) for text in summary)
+    return tuple(lines)
+
+
+def health_headline(view: HealthView) -> str:
+    return f"errors {percent(view.error_rate)}"
