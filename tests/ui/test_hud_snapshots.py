@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from tuichat.config import ModelSpec
@@ -98,13 +99,20 @@ async def one_turn(pilot: Pilot[None]) -> None:
             estimated=False,
         )
     )
-    await pilot.pause(0.2)
+    await pilot.pause(0.3)  # past the pre-send estimate's debounce
+    await app.workers.wait_for_complete()
     app.refresh_hud()
     await pilot.pause()
 
 
-def test_chat_screen_with_the_hud(snap_compare, tmp_path: Path) -> None:
-    assert snap_compare(snapshot_app(tmp_path), terminal_size=(120, 42), run_before=one_turn)
+@pytest.mark.parametrize("theme", ["tuichat-dark", "tuichat-light", "tuichat-high-contrast"])
+def test_chat_screen_with_the_hud(snap_compare, tmp_path: Path, theme: str) -> None:
+    async def themed_turn(pilot: Pilot[None]) -> None:
+        pilot.app.theme = theme
+        await one_turn(pilot)
+
+    app = snapshot_app(tmp_path)
+    assert snap_compare(app, terminal_size=(120, 42), run_before=themed_turn)
 
 
 def test_chat_screen_at_80x24(snap_compare, tmp_path: Path) -> None:

@@ -74,5 +74,5 @@ async def test_a_session_reads_only_its_own_route_events(tmp_path: Path) -> None
         if re.match(r"SEARCH r\b", detail)
     ]
     conn.close()
-    assert len(plans) == 3
+    assert len(plans) == 4  # retries, fallbacks, rate-limit readings, stale offers
     assert all("idx_route_events_session_kind" in detail for detail in plans)

@@ -22,7 +22,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, TextArea
 
 from tuichat import paths
 from tuichat.backends import Backends, route_for
@@ -33,9 +33,6 @@ from tuichat.core.chat import ChatSession
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.events import (
     Event,
-    FallbackTaken,
-    Queued,
-    RetryScheduled,
     StaleAnswerOffered,
     TextReleased,
     TurnCancelled,
@@ -47,7 +44,6 @@ from tuichat.core.metrics import SessionMetrics
 from tuichat.core.provider import Provider
 from tuichat.core.turn import Turn
 from tuichat.core.untrusted import one_line
-from tuichat.local.errors import LocalModelError
 from tuichat.startup import (
     StderrProgress,
     breakers_for,
@@ -58,15 +54,22 @@ from tuichat.startup import (
     token_counter,
 )
 from tuichat.store import LogWriter, cached_answer, open_database
+from tuichat.ui.chat_text import age, finish_note, max_tokens, reason, route_notice
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_picker import Choice, ModelPicker, choices
+from tuichat.ui.screens import DebugScreen
+from tuichat.ui.send_hint import SendHint
+from tuichat.ui.spending import BudgetConfirm, ChatSpending
 from tuichat.ui.theming import ThemeKeeper
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.prompt import PromptArea
 from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript, UserMessage
 
 log = logging.getLogger(__name__)
+
+WARM_AFTER_S = 1.0
+"""Load prices and token encodings this long after the screen is up (off the loop)."""
 
 CONTINUE_PROMPT = (
     "Your previous answer was cut off. Continue exactly where it stopped, "
@@ -117,6 +120,7 @@ class TuichatApp(HudApp):
         Binding("escape", "cancel", "Cancel", show=False, priority=True, id="cancel-escape"),
         Binding("ctrl+o", "pick_model", "Model", id="pick-model"),
         Binding("ctrl+r", "continue", "Continue", id="continue"),
+        Binding("f2", "debug", "Debug", id="debug"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         *HUD_BINDINGS,
     ]
@@ -135,7 +139,7 @@ class TuichatApp(HudApp):
             provider,
             spec.model,
             system=options.system,
-            max_tokens=_max_tokens(options.max_tokens, spec),
+            max_tokens=max_tokens(options.max_tokens, spec),
             temperature=spec.temperature,
             observers=[self.metrics.observe, self._observe_report],
             clock=clock,
@@ -152,6 +156,7 @@ class TuichatApp(HudApp):
             self.session.policy = policy_for(options.settings)
             self.session.timeouts = timeouts_for(options.settings)
             self.breakers = self.session.breakers = breakers_for(options.settings, clock)
+        self.spending = ChatSpending(self.session, options.settings)
         self.turn: Turn | None = None
         self.writer: LogWriter | None = None
         self._db: aiosqlite.Connection | None = None
@@ -177,6 +182,15 @@ class TuichatApp(HudApp):
         # young generations: full collections then cost a fraction and stop
         # showing up as >100 ms gaps while an answer streams.
         gc.freeze()
+        self.set_timer(WARM_AFTER_S, self.spending.warm)
+        prompt = self.query_one(PromptArea)
+        self.send_hint = SendHint(self, prompt, self.session, self.spending.estimator)
+        self.send_hint.changed()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        """The draft changed: the pre-send estimate follows (debounced, off the loop)."""
+        if isinstance(event.text_area, PromptArea) and hasattr(self, "send_hint"):
+            self.send_hint.changed()
 
     async def _open_log(self) -> None:
         """Open the SQLite log; without it the chat still works, unlogged."""
@@ -187,12 +201,23 @@ class TuichatApp(HudApp):
             await self.writer.start()
         except Exception as exc:
             log.exception("cannot open the log at %s", path)
-            self.notify(one_line(f"Not logging: cannot open {path}: {exc}"), severity="error")
+            self.notify(
+                one_line(f"Not logging: cannot open {path}: {exc}"), severity="error", markup=False
+            )
             return
         self.session.observers.append(self.writer.observe)
         self.session.stale_lookup = partial(cached_answer, self._db)
         model, system = self.session.model, self.options.system
-        await self.writer.ensure_session(self.session.session_id, model=model, system_prompt=system)
+        await self.writer.ensure_session(
+            self.session.session_id,
+            model=model,
+            system_prompt=system,
+            tag=self.spending.tag,
+            profile=self.spending.profile,
+        )
+        await self.spending.attach(self._db, self.writer)
+        self.refresh_hud()  # today's spend and the budgets, from the log
+        self._budget_alerts()  # already over a limit: say so now, once
 
     async def on_unmount(self) -> None:
         if self.turn is not None:
@@ -222,8 +247,18 @@ class TuichatApp(HudApp):
         if self.streaming:
             self.notify("Still answering: ctrl+c cancels it.", severity="warning")
             return
+        if blocking := await self.spending.blocking():
+            confirm = BudgetConfirm(blocking)
+            self.push_screen(confirm, partial(self._send_confirmed, message.prompt, text))
+            return
         message.prompt.clear()
         await self._send(text, shown=text)
+
+    async def _send_confirmed(self, prompt: PromptArea, text: str, send: bool | None) -> None:
+        """After the budget question: send as asked, or keep the draft."""
+        if send and not self.streaming:
+            prompt.clear()
+            await self._send(text, shown=text)
 
     async def _send(self, prompt: str, *, shown: str) -> None:
         """Show the prompt, start the turn and stream its answer."""
@@ -254,9 +289,9 @@ class TuichatApp(HudApp):
                     self.hud_text_shown()
                 elif isinstance(event, StaleAnswerOffered):
                     answer.append(event.text)
-                    stale = f"; showing a STALE answer from {_age(event.age_s)} ago"
+                    stale = f"; showing a STALE answer from {age(event.age_s)} ago"
                 elif isinstance(event, TurnFinished):
-                    await answer.finish(_finish_note(event))
+                    await answer.finish(finish_note(event))
                 elif isinstance(event, TurnCancelled):
                     note = "cancelled; partial answer kept (ctrl+r continues)"
                     await answer.finish(note, kind="warning")
@@ -266,32 +301,37 @@ class TuichatApp(HudApp):
         except Exception as exc:
             log.exception("rendering turn %s failed", turn.trace_id)
             turn.cancel()
-            self.notify(one_line(f"Display error: {exc}"), severity="error")
+            self.notify(one_line(f"Display error: {exc}"), severity="error", markup=False)
         finally:
             self.hud_streaming(False)
+            self._budget_alerts()
+            if hasattr(self, "send_hint"):
+                self.send_hint.changed()
+
+    def _budget_alerts(self) -> None:
+        """Once per crossing: a soft limit warns, a hard one says sending will ask first."""
+        for line, severity in self.spending.alerts():
+            self.notify(line, severity=severity, markup=False, timeout=8)
 
     def _observe_report(self, event: Event) -> None:
-        """Show retries, fallbacks and queueing as they happen."""
-        if isinstance(event, RetryScheduled):
-            self.notify(one_line(f"{event.model}: {event.reason}"), timeout=3)
-        elif isinstance(event, FallbackTaken):
-            self.notify(one_line(f"{event.from_model} → {event.to_model}: {event.reason}"))
-        elif isinstance(event, Queued):
-            wait = f"~{event.expected_wait_s:.0f} s"
-            self.notify(one_line(f"{event.model}: queued #{event.position}, {wait}"), timeout=3)
+        """Show retries, fallbacks and queueing as they happen (names are untrusted)."""
+        notice = route_notice(event)
+        if notice is not None:
+            self.notify(notice[0], timeout=notice[1], markup=False)
 
     def hud_now(self) -> float:
         return self.session.clock.now()
 
     def spend_status(self) -> SpendStatus:
-        """Hook for the cost panel: today's spend and the budgets' states.
+        """Today's spend and the budgets' states for the cost panel (no I/O)."""
+        return self.spending.status()
 
-        Returns "unknown" for now (the panel then says "not available" and "no
-        budget set"); the cost log fills it with ``SpendStatus(today_usd,
-        budgets)`` built from :class:`~tuichat.core.budget_status.BudgetLine`.
-        Called at most ten times a second while streaming: keep it cheap.
-        """
-        return SpendStatus(today_usd=None, budgets=())
+    async def action_debug(self) -> None:
+        """The debug view: the operator's checklist, from the log."""
+        if self.writer is not None:
+            await self.writer.flush()  # so the last turn is in the log
+        path = self.options.database or paths.database_path()
+        self.push_screen(DebugScreen(path, self.session.session_id))
 
     def action_cancel(self) -> None:
         """Cancel the streaming answer (the partial answer is kept)."""
@@ -333,17 +373,24 @@ class TuichatApp(HudApp):
         try:
             provider = await asyncio.to_thread(backends.provider_for, spec)
         except Exception as exc:
-            self.notify(one_line(f"Cannot switch to {spec.name}: {_reason(exc)}"), severity="error")
+            line = one_line(f"Cannot switch to {spec.name}: {reason(exc)}")
+            self.notify(line, severity="error", markup=False)
             return
         names = choice.members[1:]
         self.session.set_route(route_for(settings, backends, spec, provider, fallbacks=names))
         self.model_name = choice.name
         chain = " → ".join(choice.members) if choice.is_chain else f"{spec.provider} · {spec.model}"
         await self.transcript.add(Notice(f"Switched to {choice.name} ({chain})."))
+        self.send_hint.changed()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Command palette: one entry per model and chain, after Textual's own."""
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Debug view",
+            "Latency, rate limits, cache, errors, streaming and tokens, from the log",
+            self.action_debug,
+        )
         if self.options.settings is None:
             return
         for choice in choices(self.options.settings):
@@ -358,31 +405,3 @@ class TuichatApp(HudApp):
         if action == "cancel":
             return self.streaming
         return True
-
-
-def _finish_note(event: TurnFinished) -> str | None:
-    """Under an answer: a cut at max tokens, or what it took when it was not the first try."""
-    notes = []
-    if event.finish_reason == "length":
-        notes.append("stopped at max tokens")
-    if event.summary.count(",") or ";" in event.summary:
-        notes.append(event.summary)
-    return "; ".join(notes) or None
-
-
-def _age(seconds: float) -> str:
-    """``42 s``, ``7 min``, ``3 h``, ``2 d``."""
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.0f} {unit}"
-    return f"{seconds:.0f} s"
-
-
-def _max_tokens(flag: int | None, spec: ModelSpec) -> int | None:
-    """``--max-tokens`` for every model, else the model's own cap."""
-    return flag if flag is not None else spec.max_tokens
-
-
-def _reason(exc: Exception) -> str:
-    """One line for a failed switch: local-model errors carry their own message."""
-    return exc.message if isinstance(exc, LocalModelError) else str(exc)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.app import App
 from textual.timer import Timer
-from textual.widget import Widget
+from textual.widgets import TextArea
 
 from tuichat.core.chat import ChatSession
 from tuichat.core.conversation import ChatMessage
@@ -33,16 +32,14 @@ class SendHint:
     def __init__(
         self,
         app: App[None],
-        target: Widget,
+        target: TextArea,
         session: ChatSession,
         estimator: SendEstimator,
-        draft: Callable[[], str],
     ) -> None:
         self._app = app
         self._target = target
         self._session = session
         self._estimator = estimator
-        self._draft = draft
         self._timer: Timer | None = None
 
     def changed(self) -> None:
@@ -53,10 +50,12 @@ class SendHint:
 
     def _start(self) -> None:
         """Snapshot the inputs on the event loop, then count and price off it."""
+        if not self._target.is_attached:
+            return
         entry = self._session.route[0]
         history = self._session.conversation.request(entry.model).messages
         tariff = entry.tariff or Tariff(entry.provider.name, entry.model)
-        request = _Draft(history, self._draft(), tariff, entry.max_tokens, entry.context_window)
+        request = _Draft(history, self._target.text, tariff, entry.max_tokens, entry.context_window)
         self._app.run_worker(
             self._estimate(request),
             name="send-estimate",

@@ -10,19 +10,30 @@ estimate on the prompt's border, computed off the event loop.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 
 import aiosqlite
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tuichat import paths
+from tuichat.config import Settings
+from tuichat.core.attempt_cost import CostMeter
 from tuichat.core.budget import Budgets, describe
 from tuichat.core.budget_status import BudgetLine
+from tuichat.core.chat import ChatSession
+from tuichat.core.hud_view import SpendStatus
+from tuichat.core.pricing import PriceBook
+from tuichat.core.send_estimate import SendEstimator
+from tuichat.core.tokens import TokenCounter
+from tuichat.store import LogWriter
 from tuichat.store.spend import load_budgets
 
 log = logging.getLogger(__name__)
@@ -30,6 +41,33 @@ log = logging.getLogger(__name__)
 
 class BudgetConfirm(ModalScreen[bool]):
     """Asked before sending over a hard budget limit: send anyway, or not."""
+
+    DEFAULT_CSS = """
+    BudgetConfirm {
+        align: center middle;
+        background: $background 60%;
+    }
+    #budget-dialog {
+        width: 64;
+        height: auto;
+        padding: 1 2;
+        border: thick $error;
+        background: $surface;
+    }
+    #budget-dialog .title {
+        text-style: bold;
+        color: $text-error;
+        margin-bottom: 1;
+    }
+    #budget-dialog Horizontal {
+        height: auto;
+        margin-top: 1;
+        align-horizontal: right;
+    }
+    #budget-dialog Button {
+        margin-left: 2;
+    }
+    """
 
     BINDINGS = [
         Binding("escape,n", "answer(False)", "Don't send", id="budget-cancel"),
@@ -46,8 +84,9 @@ class BudgetConfirm(ModalScreen[bool]):
             yield Static(Content("Hard budget limit reached"), classes="title")
             yield Static(Content(lines))
             yield Static(Content("Send this message anyway? Raise the limit in config.toml."))
-            yield Button("Send anyway (y)", id="budget-send", variant="warning")
-            yield Button("Don't send (n)", id="budget-cancel", variant="primary")
+            with Horizontal():
+                yield Button("Send anyway (y)", id="budget-send", variant="warning")
+                yield Button("Don't send (n)", id="budget-cancel", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#budget-cancel", Button).focus()
@@ -60,35 +99,67 @@ class BudgetConfirm(ModalScreen[bool]):
 
 
 class ChatSpending:
-    """Budgets of one chat session, refreshed from the log before each send."""
+    """The money side of one chat session: pricing, budgets, the pre-send hint."""
 
-    def __init__(self, budgets: Budgets, session_id: str) -> None:
-        self.budgets = budgets
-        self.session_id = session_id
+    def __init__(self, session: ChatSession, settings: Settings | None) -> None:
+        self.session = session
+        self.counter = TokenCounter(paths.cache_dir())
+        self.meter = CostMeter(PriceBook(), self.counter)
+        self.estimator = SendEstimator(self.counter, self.meter.prices)
+        self.budgets = Budgets(
+            settings.budgets if settings else (),
+            profile=settings.profile if settings else "default",
+            tag=settings.tag if settings else None,
+        )
+        self.tag = settings.tag if settings else None
+        self.profile = settings.profile if settings else None
+        session.meter = self.meter
+        session.observers.append(self.budgets.observe)
         self.db: aiosqlite.Connection | None = None
+        self.writer: LogWriter | None = None
+
+    def warm(self) -> None:
+        """Load the price database and token encodings on threads (after start-up)."""
+        self.meter.prices.warm_in_background()
+        threading.Thread(target=self._warm_counter, name="tiktoken-warm", daemon=True).start()
+
+    def _warm_counter(self) -> None:
+        try:
+            self.counter.warm()
+        except Exception:  # the same failure shows where counts are used
+            log.warning("could not load token encodings", exc_info=True)
+
+    async def attach(self, db: aiosqlite.Connection, writer: LogWriter) -> None:
+        """The log is open: budgets read their baselines from it from now on."""
+        self.db, self.writer = db, writer
+        await self.refresh()
 
     async def refresh(self) -> None:
-        """Baselines from the log (call after the log writer flushed)."""
-        if self.db is None:
+        """Baselines from the log (after flushing what this session wrote)."""
+        if self.db is None or self.writer is None:
             return
         try:
-            await load_budgets(self.db, self.budgets, session_id=self.session_id, now=time.time())
+            await self.writer.flush()
+            await load_budgets(
+                self.db, self.budgets, session_id=self.session.session_id, now=time.time()
+            )
         except Exception:  # a broken log must not stop the chat; budgets go live-only
             log.exception("cannot read spending from the log")
 
-    def blocking(self) -> list[BudgetLine]:
-        """Budgets at their hard limit."""
+    async def blocking(self) -> list[BudgetLine]:
+        """Budgets at their hard limit right now (re-read from the log)."""
+        await self.refresh()
         return self.budgets.blocking()
 
-    def alerts(self) -> list[str]:
-        """Lines to notify once: budgets that crossed a limit since the last call."""
-        return [describe(line) for line in self.budgets.new_alerts()]
+    def alerts(self) -> list[tuple[str, SeverityLevel]]:
+        """Budgets that crossed a limit since the last call, once each: (line, severity)."""
+        return [
+            (describe(line) + "; sending asks first", "error")
+            if line.level == "hard"
+            else (describe(line), "warning")
+            for line in self.budgets.new_alerts()
+        ]
 
-    @property
-    def today_usd(self) -> float | None:
-        """Spent today, all profiles and tags (None until read from the log)."""
-        return self.budgets.today_usd
-
-    def lines(self) -> list[BudgetLine]:
-        """Every budget that applies, for the HUD's cost panel."""
-        return self.budgets.lines()
+    def status(self) -> SpendStatus:
+        """Today's spend and the budgets, for the HUD's cost panel (cheap: no I/O)."""
+        return SpendStatus(today_usd=self.budgets.today_usd, budgets=tuple(self.budgets.lines()))

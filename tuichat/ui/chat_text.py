@@ -1,0 +1,48 @@
+"""Short texts the chat shows around answers: notes, ages, failure reasons."""
+
+from __future__ import annotations
+
+from tuichat.config import ModelSpec
+from tuichat.core.events import Event, FallbackTaken, Queued, RetryScheduled, TurnFinished
+from tuichat.core.untrusted import one_line
+from tuichat.local.errors import LocalModelError
+
+
+def finish_note(event: TurnFinished) -> str | None:
+    """Under an answer: a cut at max tokens, or what it took when it was not the first try."""
+    notes = []
+    if event.finish_reason == "length":
+        notes.append("stopped at max tokens")
+    if event.summary.count(",") or ";" in event.summary:
+        notes.append(event.summary)
+    return "; ".join(notes) or None
+
+
+def age(seconds: float) -> str:
+    """``42 s``, ``7 min``, ``3 h``, ``2 d``."""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def max_tokens(flag: int | None, spec: ModelSpec) -> int | None:
+    """``--max-tokens`` for every model, else the model's own cap."""
+    return flag if flag is not None else spec.max_tokens
+
+
+def reason(exc: Exception) -> str:
+    """One line for a failed switch: local-model errors carry their own message."""
+    return exc.message if isinstance(exc, LocalModelError) else str(exc)
+
+
+def route_notice(event: Event) -> tuple[str, float] | None:
+    """A toast for a retry, a fallback or a queued request: (one line, seconds shown)."""
+    if isinstance(event, RetryScheduled):
+        return one_line(f"{event.model}: {event.reason}"), 3
+    if isinstance(event, FallbackTaken):
+        return one_line(f"{event.from_model} → {event.to_model}: {event.reason}"), 5
+    if isinstance(event, Queued):
+        wait = f"~{event.expected_wait_s:.0f} s"
+        return one_line(f"{event.model}: queued #{event.position}, {wait}"), 3
+    return None
