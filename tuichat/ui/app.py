@@ -58,7 +58,6 @@ from tuichat.ui.chat_text import age, finish_note, max_tokens, reason, route_not
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_picker import Choice, ModelPicker, choices
-from tuichat.ui.screens import DebugScreen
 from tuichat.ui.send_hint import SendHint
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
 from tuichat.ui.theming import ThemeKeeper
@@ -328,6 +327,8 @@ class TuichatApp(HudApp):
 
     async def action_debug(self) -> None:
         """The debug view: the operator's checklist, from the log."""
+        from tuichat.ui.screens import DebugScreen  # its queries load on first use
+
         if self.writer is not None:
             await self.writer.flush()  # so the last turn is in the log
         path = self.options.database or paths.database_path()
