@@ -30,6 +30,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tuichat.core.untrusted import one_line
 from tuichat.ui.widgets.hud_text import MUTED, STYLES, Line, plain, to_content
 
 Format = Callable[[Any, int], tuple[Line, ...]]
@@ -183,12 +184,14 @@ def _strip(line: Line, styles: dict[str, Style], width: int) -> Strip:
     """One row as a strip exactly ``width`` cells wide (padded, or cropped: never wrapped).
 
     Built in one go: every Strip carries several caches, and a repaint that
-    made throw-away strips would feed the garbage collector for nothing.
+    made throw-away strips would feed the garbage collector for nothing. Text
+    goes to the terminal as is, so anything unprintable (a hostile model or
+    host name) is made inert first.
     """
-    segments = [
-        Segment(part, styles[""]) if isinstance(part, str) else Segment(part[0], styles[part[1]])
-        for part in line
-    ]
+    segments = []
+    for part in line:
+        text, style = (part, "") if isinstance(part, str) else part
+        segments.append(Segment(text if text.isprintable() else one_line(text), styles[style]))
     length = sum(cell_len(segment.text) for segment in segments)
     if length > width:
         return Strip(segments, length).crop(0, width)
