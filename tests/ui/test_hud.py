@@ -59,9 +59,10 @@ async def test_panels_fold_from_the_keyboard(sim: SimServerThread, tmp_path: Pat
         assert cost.title_text.startswith("▶ Cost")
         await pilot.press("space")
         assert not panel(app, "hud-cost").collapsed
-        await pilot.press("f6")
+        app.query_one(PromptArea).focus()  # the keys work while typing
+        await pilot.press("f3")
         assert all(folded(app).values())
-        await pilot.press("f6")
+        await pilot.press("f3")
         assert not any(folded(app).values())
 
 
