@@ -59,9 +59,10 @@ async def test_panels_fold_from_the_keyboard(sim: SimServerThread, tmp_path: Pat
         assert cost.title_text.startswith("▶ Cost")
         await pilot.press("space")
         assert not panel(app, "hud-cost").collapsed
-        await pilot.press("f6")
+        app.query_one(PromptArea).focus()  # the keys work while typing
+        await pilot.press("f3")
         assert all(folded(app).values())
-        await pilot.press("f6")
+        await pilot.press("f3")
         assert not any(folded(app).values())
 
 
@@ -196,3 +197,33 @@ async def test_names_in_the_hud_are_never_markup(sim: SimServerThread, tmp_path:
         await pilot.pause()
         assert "[@click=app.quit]" in str(app.hud.header.render())
         assert app.is_running
+
+
+async def test_reset_countdowns_move_while_idle(tmp_path: Path) -> None:
+    from tests.ui.test_hud_snapshots import one_turn, snapshot_app
+
+    app = snapshot_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await one_turn(pilot)
+        limits = panel(app, "hud-limits")
+        assert "↻41s" in str(limits.render())
+        assert app._countdowns  # so the slow idle tick keeps it moving
+        app.session.clock.advance(10.0)  # type: ignore[attr-defined]
+        app._idle_tick()
+        await pilot.pause()
+        assert "↻31s" in str(limits.render())
+
+
+async def test_control_characters_in_names_never_reach_the_terminal(tmp_path: Path) -> None:
+    from tests.ui.test_hud_snapshots import snapshot_app
+
+    app = snapshot_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.breakers.get("evil\x1b]52;c;aGk=\x07@host\u202e").record_success()
+        health = panel(app, "hud-health")
+        health.toggle()
+        app.refresh_hud()
+        await pilot.pause()
+        rendered = "".join(health.render_line(y).text for y in range(len(health._rows)))
+        assert "evil@host" in rendered
+        assert "\x1b" not in rendered and "\x07" not in rendered and "\u202e" not in rendered

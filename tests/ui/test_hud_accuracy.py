@@ -52,7 +52,7 @@ async def test_hud_ttft_and_tokens_per_second_match_the_truth_and_the_log(
         snap = app.metrics.hud_snapshot(app.hud_now(), {})
     for record in sim.records():
         assert record.first_token_at is not None  # the simulator kept to the plan:
-        assert (record.first_token_at - record.received_at) * 1000 == pytest.approx(TTFT_MS, abs=3)
+        assert (record.first_token_at - record.received_at) * 1000 == pytest.approx(TTFT_MS, abs=15)
 
     assert snap.latency.samples == TURNS
     assert shown_p50 == pytest.approx(TTFT_MS, abs=5)

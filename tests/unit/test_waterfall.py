@@ -53,6 +53,7 @@ def test_while_streaming_generation_runs_to_now() -> None:
     a = AttemptStamps(number=1, started=0.0, headers=0.05, first_token=0.1, last_token=0.4)
     fall = build_waterfall(0.0, a, 0.5, running=True)
     assert ms(fall)["generation"] == pytest.approx(400.0)
+    assert ms(fall)["client"] is None  # a remainder only once the turn is over
 
 
 def test_a_retried_turn_counts_earlier_attempts_as_retries() -> None:

@@ -24,8 +24,9 @@ streamed):
 ``generation``
     First → last token.
 ``client``
-    What is left of the total: local work before the first request and after
-    the last token (the end of the stream, flushing the answer).
+    What is left of the total once the turn is over: local work before the
+    first request and after the last token (the end of the stream, flushing
+    the answer). None while the turn runs: the remainder is not settled yet.
 
 While the turn runs, the phase in progress runs to ``now`` and later phases
 are None; once it is over, the total runs to the terminal event.
@@ -97,7 +98,10 @@ def build_waterfall(turn_start: float, a: AttemptStamps, end: float, *, running:
     line.add("1st token", a.first_token, reached=got_head)
     last = None if running else a.last_token
     line.add("generation", last, reached=a.first_token is not None)
-    line.rest("client")
+    if running:
+        line.skip("client")
+    else:
+        line.rest("client")
     return Waterfall(
         tuple(line.phases), line.total_ms, max(0, a.number - 1), a.reused, a.server_prefill_ms
     )

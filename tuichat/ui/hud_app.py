@@ -47,9 +47,10 @@ HUD_BINDINGS = [
     Binding("ctrl+b", "toggle_hud", "HUD", id="toggle-hud"),
     Binding("f4", "hud_narrower", "Narrower", id="hud-narrower", group=_WIDTH),
     Binding("f5", "hud_wider", "Wider", id="hud-wider", group=_WIDTH),
-    Binding("f6", "fold_panels", "Fold panels", show=False, id="hud-fold-all"),
+    Binding("f3", "fold_panels", "Fold panels", show=False, id="hud-fold-all"),
 ]
-"""HUD keys: none is a key the prompt types with, and f2 stays free for the debug screen."""
+"""HUD keys: none is a key the prompt uses (its TextArea takes f6 and f7), and f2 stays
+free for the debug screen."""
 
 
 def default_width(columns: int) -> int:

@@ -21,6 +21,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tuichat.core.hud_view import HudSnapshot
+from tuichat.core.untrusted import one_line
 from tuichat.ui.widgets import hud_lines as draw
 from tuichat.ui.widgets.hud_panel import Format, Headline, HudPanel
 from tuichat.ui.widgets.hud_text import MUTED, STYLES, fit
@@ -74,7 +75,7 @@ class HudHeader(Static):
             return
         self._shown = (model, status, width)
         room = max(1, width - len(status) - 3)
-        name = fit(model, room) if model else "no turn yet"
+        name = fit(one_line(model), room) if model else "no turn yet"
         parts = [name] if not model else [name, (f" · {status}", STYLES[MUTED])]
         self.update(Content.assemble(*parts), layout=False)
 

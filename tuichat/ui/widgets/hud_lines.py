@@ -147,7 +147,7 @@ def limits_lines(view: LimitsView, width: int) -> Lines:
         numbers = f" {short_count(window.remaining)}/{short_count(window.limit)}"
         if window.reset_in_s:
             numbers += f" ↻{seconds(window.reset_in_s)}"
-        room = max(3, width - 9 - len(numbers))
+        room = max(1, width - 9 - len(numbers))
         drawn = bar(window.fraction_left, room)
         lines.append(
             ((f"{name[:8]:<8} ", MUTED), (drawn, _level_style(window.fraction_left)), numbers)
@@ -209,7 +209,7 @@ def cost_lines(view: CostView, width: int) -> Lines:
     for budget in view.budgets:
         cap = budget.hard_usd if budget.hard_usd is not None else budget.soft_usd
         numbers = f" {usd(budget.spent_usd)}/{usd(cap)}"
-        room = max(3, width - 9 - len(numbers))
+        room = max(1, width - 9 - len(numbers))
         style = {"ok": ACCENT, "soft": WARNING, "hard": ERROR}[budget.level]
         label = fit(budget.scope, 8)
         lines.append(((f"{label:<8} ", MUTED), (bar(budget.fraction, room), style), numbers))

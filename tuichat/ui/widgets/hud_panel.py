@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -29,6 +30,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tuichat.core.untrusted import one_line
 from tuichat.ui.widgets.hud_text import MUTED, STYLES, Line, plain, to_content
 
 Format = Callable[[Any, int], tuple[Line, ...]]
@@ -66,7 +68,6 @@ class HudPanel(Widget, can_focus=True):
         self._view: object = None
         self._width = 0
         self._rows: tuple[Line, ...] = ()
-        self._strips: list[Strip | None] = []
         self._styles: dict[str, Style] | None = None
         self.collapsed = False
         self.user_folded = False
@@ -104,13 +105,11 @@ class HudPanel(Widget, can_focus=True):
         if rows[1:] != old[1:]:
             self.paints += 1
         if len(rows) != len(old):
-            self._strips = [None] * len(rows)
             self.styles.height = len(rows)  # a layout, only when the row count changes
             self.refresh()
             return
         for y, (new, before) in enumerate(zip(rows, old, strict=True)):
             if new != before:
-                self._strips[y] = None
                 self.refresh(Region(0, y, self.size.width or self._width, 1))
 
     def toggle(self) -> None:
@@ -142,7 +141,6 @@ class HudPanel(Widget, can_focus=True):
         """Bars and sparklines are drawn for a width: redraw for the new one."""
         if event.size.width != self._width:
             self.show(self._view, force=True)
-            self._strips = [None] * len(self._rows)
             self.refresh()
 
     def on_focus(self) -> None:
@@ -153,14 +151,11 @@ class HudPanel(Widget, can_focus=True):
 
     def _restyle_title(self) -> None:
         self._styles = None  # :focus changes the title's component style
-        if self._strips:
-            self._strips[0] = None
         self.refresh(Region(0, 0, self._width or self.size.width, 1))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles = None  # the theme changed: restyle every row
-        self._strips = [None] * len(self._rows)
 
     def _row_styles(self) -> dict[str, Style]:
         """The rich style of each style name over the panel's own (cached per theme)."""
@@ -173,14 +168,12 @@ class HudPanel(Widget, can_focus=True):
         return self._styles
 
     def render_line(self, y: int) -> Strip:
+        """Row ``y`` (Textual caches the result until the row is refreshed)."""
         width = self.size.width
         styles = self._row_styles()
         if y >= len(self._rows):
             return Strip.blank(width, styles[""])
-        strip = self._strips[y]
-        if strip is None or strip.cell_length != width:
-            strip = self._strips[y] = _strip(self._rows[y], styles, width)
-        return strip
+        return _strip(self._rows[y], styles, width)
 
     def render(self) -> Content:
         """The rows as content (what the screen shows, for tests and screenshots)."""
@@ -188,9 +181,20 @@ class HudPanel(Widget, can_focus=True):
 
 
 def _strip(line: Line, styles: dict[str, Style], width: int) -> Strip:
-    """One row as a strip exactly ``width`` cells wide (cropped, never wrapped)."""
-    segments = [
-        Segment(part, styles[""]) if isinstance(part, str) else Segment(part[0], styles[part[1]])
-        for part in line
-    ]
-    return Strip(segments).crop_extend(0, width, styles[""])
+    """One row as a strip exactly ``width`` cells wide (padded, or cropped: never wrapped).
+
+    Built in one go: every Strip carries several caches, and a repaint that
+    made throw-away strips would feed the garbage collector for nothing. Text
+    goes to the terminal as is, so anything unprintable (a hostile model or
+    host name) is made inert first.
+    """
+    segments = []
+    for part in line:
+        text, style = (part, "") if isinstance(part, str) else part
+        segments.append(Segment(text if text.isprintable() else one_line(text), styles[style]))
+    length = sum(cell_len(segment.text) for segment in segments)
+    if length > width:
+        return Strip(segments, length).crop(0, width)
+    if length < width:
+        segments.append(Segment(" " * (width - length), styles[""]))
+    return Strip(segments, width)
