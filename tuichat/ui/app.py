@@ -11,7 +11,6 @@ import asyncio
 import gc
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from textual.widgets import Footer, TextArea
 
 from tuichat import paths
 from tuichat.backends import Backends, route_for
-from tuichat.config import ModelSpec, Settings
+from tuichat.config import Settings
 from tuichat.core.admission import Admission
 from tuichat.core.breaker import BreakerBoard
 from tuichat.core.chat import ChatSession
@@ -54,6 +53,7 @@ from tuichat.startup import (
     token_counter,
 )
 from tuichat.store import LogWriter, cached_answer, open_database
+from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.chat_text import age, finish_note, max_tokens, reason, route_notice
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
@@ -74,19 +74,6 @@ CONTINUE_PROMPT = (
     "Your previous answer was cut off. Continue exactly where it stopped, "
     "without repeating anything."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ChatOptions:
-    """What the session starts with; ``settings`` and ``backends`` enable model switching."""
-
-    model: ModelSpec
-    settings: Settings | None = None
-    backends: Backends | None = None
-    system: str | None = None
-    max_tokens: int | None = None
-    database: Path | None = None
-    notice: str | None = None
 
 
 def run_chat(settings: Settings) -> int:
