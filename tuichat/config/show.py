@@ -73,6 +73,7 @@ def settings_text(settings: Settings, path: Path, env: Mapping[str, str]) -> str
         f"why:         {settings.selection_source}",
         f"system:      {_system(settings.system)}",
         f"max_tokens:  {settings.max_tokens or 'per model'}",
+        f"profile:     {settings.profile}" + (f"; tag {settings.tag}" if settings.tag else ""),
         "",
         "models (* selected):",
     ]
@@ -80,6 +81,7 @@ def settings_text(settings: Settings, path: Path, env: Mapping[str, str]) -> str
         lines += _model_lines(spec, spec.name in settings.selected, env)
     lines += _section("chains:", [f"{k} = {', '.join(v)}" for k, v in settings.chains.items()])
     lines += _section("keys:", [f"{k} = {v}" for k, v in settings.keys.items()])
+    lines += _section("budgets (USD):", [_budget_text(rule) for rule in settings.budgets])
     lines += _section("notes:", settings.source_notes)
     return sanitize_text("\n".join(lines)) + "\n"
 
@@ -154,3 +156,9 @@ def _safe_url(url: str | None) -> str | None:
 
 def _budget_json(rule: BudgetRule) -> dict[str, object]:
     return {"scope": rule.scope, "soft_usd": rule.soft_usd, "hard_usd": rule.hard_usd}
+
+
+def _budget_text(rule: BudgetRule) -> str:
+    soft = "–" if rule.soft_usd is None else f"{rule.soft_usd:g}"
+    hard = "–" if rule.hard_usd is None else f"{rule.hard_usd:g}"
+    return f"{rule.scope}: soft {soft}, hard {hard}"
