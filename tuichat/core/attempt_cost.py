@@ -12,11 +12,13 @@ cost is marked as an estimate.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from tuichat.core.conversation import ChatRequest
 from tuichat.core.events import CostReported, Event
 from tuichat.core.pricing import Cost, PriceBook, Tariff, TokenUsage
-from tuichat.core.provider import UsagePart
+from tuichat.core.provider import ResponseHead, UsagePart
+from tuichat.core.route import Target
 from tuichat.core.tokens import TokenCounter
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,55 @@ class AttemptLedger:
         self.usage: UsagePart | None = None
         self.accepted = False
         self.text: list[str] = []
+
+
+class AttemptCosts:
+    """One turn's view of its attempts' costs: what each used, priced when it ends.
+
+    The turn tells it when an attempt starts, what streamed in, and when the
+    attempt ended; it emits one :class:`CostReported` per attempt (nothing
+    without a meter).
+    """
+
+    def __init__(
+        self, meter: CostMeter | None, trace_id: str, emit: Callable[[Event], None]
+    ) -> None:
+        self._meter = meter
+        self._trace_id = trace_id
+        self._emit = emit
+        self._ledger = AttemptLedger()
+        self._target: Target | None = None
+
+    def start(self, target: Target) -> None:
+        """A new attempt on ``target``."""
+        self._ledger, self._target = AttemptLedger(), target
+
+    def text(self, text: str) -> None:
+        """Answer text received (O(1): this runs per streamed chunk)."""
+        self._ledger.text.append(text)
+
+    def part(self, part: object) -> None:
+        """A non-text part: the provider's usage, or the response head (accepted?)."""
+        if isinstance(part, UsagePart):
+            self._ledger.usage = part
+        elif isinstance(part, ResponseHead):
+            self._ledger.accepted = 200 <= part.status_code < 300
+
+    def end(self, ts: float, attempt: int) -> None:
+        """The attempt ended: price it (before its AttemptEnded, for the log row)."""
+        if self._meter is None or self._target is None:
+            return
+        target = self._target
+        self._emit(
+            self._meter.report(
+                tariff=target.pricing(),
+                request=target.request,
+                ledger=self._ledger,
+                trace_id=self._trace_id,
+                ts=ts,
+                attempt=attempt,
+            )
+        )
 
 
 class CostMeter:

@@ -24,7 +24,7 @@ from dataclasses import replace
 from tuichat.core import errors
 from tuichat.core.admission import Admission, Gate
 from tuichat.core.answer_text import AnswerText
-from tuichat.core.attempt_cost import AttemptLedger, CostMeter
+from tuichat.core.attempt_cost import AttemptCosts, CostMeter
 from tuichat.core.breaker import BreakerBoard
 from tuichat.core.breaker_watch import BreakerWatch
 from tuichat.core.clock import Clock, SystemClock
@@ -111,9 +111,7 @@ class Turn:
         self._cancel_requested = False
         self._attempt = 0
         self._logs: list[TargetLog] = []
-        self._meter = meter
-        self._ledger = AttemptLedger()
-        self._target: Target | None = None
+        self._costs = AttemptCosts(meter, self.trace_id, self._emit)
 
     @property
     def text(self) -> str:
@@ -245,7 +243,7 @@ class Turn:
         """One request; raises ``_Failed`` after logging the failed attempt."""
         self._attempt += 1
         self._answer.new_attempt()
-        self._ledger, self._target = AttemptLedger(), target
+        self._costs.start(target)
         self._emit(
             AttemptStarted(
                 trace_id=self.trace_id,
@@ -282,7 +280,7 @@ class Turn:
                 async for part in target.provider.stream(target.request):
                     if isinstance(part, TextPart):
                         self._answer.feed(part.text, self._attempt)
-                        self._ledger.text.append(part.text)
+                        self._costs.text(part.text)
                         scope.reschedule(deadline.next(got_text=True))
                     elif isinstance(part, FinishPart):
                         finish = part
@@ -299,12 +297,10 @@ class Turn:
 
     def _on_meta(self, part: MetaPart) -> None:
         self._emit(meta_event(part, self.trace_id, self._clock.now(), self._attempt))
-        if isinstance(part, UsagePart):
-            self._ledger.usage = part
-            if self._gate is not None:
-                self._gate.settle(part)
+        self._costs.part(part)
+        if isinstance(part, UsagePart) and self._gate is not None:
+            self._gate.settle(part)
         if isinstance(part, ResponseHead):
-            self._ledger.accepted = 200 <= part.status_code < 300
             self._observe_rate_limits(part.headers)
 
     def _observe_rate_limits(self, headers: Mapping[str, str]) -> None:
@@ -328,35 +324,28 @@ class Turn:
         self._end_attempt(status, exc)
         self._breakers.failure(target.breaker_key, exc.error_type)
 
-    def _report_cost(self, ts: float) -> None:
-        """Price the attempt that just ended (before its AttemptEnded, for the log row)."""
-        if self._meter is None or self._target is None:
-            return
-        target = self._target
-        self._emit(
-            self._meter.report(
-                tariff=target.pricing(),
-                request=target.request,
-                ledger=self._ledger,
-                trace_id=self.trace_id,
-                ts=ts,
-                attempt=self._attempt,
-            )
-        )
-
-    def _end_attempt(self, status: AttemptStatus, exc: errors.ProviderError | None = None) -> None:
+    def _end_attempt(
+        self,
+        status: AttemptStatus,
+        exc: errors.ProviderError | None = None,
+        finish: FinishPart | None = None,
+    ) -> float:
+        """Flush the answer, price the attempt, emit its end; return the end time."""
         now = self._answer.flush(self._attempt)
-        self._report_cost(now)
+        self._costs.end(now, self._attempt)
         self._emit(
             AttemptEnded(
                 trace_id=self.trace_id,
                 ts=now,
                 attempt=self._attempt,
                 status=status,
+                finish_reason=finish.reason if finish else None,
+                served_model=finish.served_model if finish else None,
                 error_type=exc.error_type if exc else None,
                 error_message=exc.one_line() if exc else None,
             )
         )
+        return now
 
     async def _wait_retry(self, target: Target, wait: float, reason: str) -> None:
         self._emit(
@@ -385,18 +374,7 @@ class Turn:
         )
 
     def _end_finished(self, target: Target, finish: FinishPart) -> None:
-        now = self._answer.flush(self._attempt)
-        self._report_cost(now)
-        self._emit(
-            AttemptEnded(
-                trace_id=self.trace_id,
-                ts=now,
-                attempt=self._attempt,
-                status="ok",
-                finish_reason=finish.reason,
-                served_model=finish.served_model,
-            )
-        )
+        now = self._end_attempt("ok", finish=finish)
         self._emit(
             TurnFinished(
                 trace_id=self.trace_id,
