@@ -50,7 +50,6 @@ from tuichat.startup import (
     policy_for,
     start_primary,
     timeouts_for,
-    token_counter,
 )
 from tuichat.store import LogWriter, cached_answer, open_database
 from tuichat.ui.chat_options import ChatOptions
@@ -131,18 +130,19 @@ class TuichatApp(HudApp):
             clock=clock,
             breakers=self.breakers,
         )
+        self.spending = ChatSpending(self.session, options.settings)
         if options.settings is not None and options.backends is not None:
             route = route_for(options.settings, options.backends, spec, provider)
             self.session.set_route(route)
             limiter = limiter_for(options.settings, clock)
             profile = options.settings.profile
             if limiter is not None:
-                admission = Admission(limiter, profile=profile, counter=token_counter())
+                admission = Admission(limiter, profile=profile, counter=self.spending.counter)
+                self.spending.warm_tokens()
                 self.session.admission = admission
             self.session.policy = policy_for(options.settings)
             self.session.timeouts = timeouts_for(options.settings)
             self.breakers = self.session.breakers = breakers_for(options.settings, clock)
-        self.spending = ChatSpending(self.session, options.settings)
         self.turn: Turn | None = None
         self.writer: LogWriter | None = None
         self._db: aiosqlite.Connection | None = None

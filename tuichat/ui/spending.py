@@ -121,6 +121,10 @@ class ChatSpending:
     def warm(self) -> None:
         """Load the price database and token encodings on threads (after start-up)."""
         self.meter.prices.warm_in_background()
+        self.warm_tokens()
+
+    def warm_tokens(self) -> None:
+        """Load the token encodings on a thread now (the limiter counts the first send)."""
         threading.Thread(target=self._warm_counter, name="tiktoken-warm", daemon=True).start()
 
     def _warm_counter(self) -> None:
