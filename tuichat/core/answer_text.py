@@ -27,6 +27,8 @@ class AnswerText:
         self._trace_id = trace_id
         self._clock = clock
         self._emit = emit
+        self.last_text_at: float | None = None
+        """When this attempt's latest text arrived (the log's last-token time)."""
         self._buffer = SentenceBuffer(max_delay)
         self._sanitizer = TerminalSanitizer()
         self._timer: asyncio.TimerHandle | None = None
@@ -45,6 +47,7 @@ class AnswerText:
     def new_attempt(self) -> None:
         """A new attempt starts a new byte stream: reset the sanitizer's state."""
         self._sanitizer = TerminalSanitizer()
+        self.last_text_at = None
 
     def feed(self, raw: str, attempt: int) -> None:
         """Untrusted text from the provider."""
@@ -55,6 +58,7 @@ class AnswerText:
         if not text:
             return
         now = self._clock.now()
+        self.last_text_at = now
         if not self._chunks:
             self._emit(FirstToken(trace_id=self._trace_id, ts=now, attempt=attempt))
         self._chunks.append(text)

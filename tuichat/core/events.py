@@ -162,6 +162,8 @@ class AttemptEnded(Event):
     served_model: str | None = None
     error_type: str | None = None
     error_message: str | None = None
+    last_text_at: float | None = None
+    """``ts`` of the attempt's last text (generation ends there, not at ``[DONE]``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -343,6 +343,7 @@ class Turn:
                 served_model=finish.served_model if finish else None,
                 error_type=exc.error_type if exc else None,
                 error_message=exc.one_line() if exc else None,
+                last_text_at=self._answer.last_text_at,
             )
         )
         return now

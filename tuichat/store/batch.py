@@ -82,6 +82,9 @@ ATTEMPT_UPDATE_COLUMNS = (
     "output_cost_usd",
     "price_source",
     "cost_estimated",
+    "connect_ms",
+    "connection_reused",
+    "last_token_ms",
 )
 # One statement for every kind of attempt update, so a batch's updates share
 # one executemany; COALESCE keeps what earlier events already set.
@@ -161,8 +164,14 @@ class EventMapper:
                 self._attempt_started(batch, event)
             case HeadersReceived():
                 ttfb = self._turn(event).ms_since_attempt_start(event.attempt, event.ts)
+                reused = event.connection_reused
                 batch.update_attempt(
-                    event.trace_id, event.attempt, http_status=event.status_code, ttfb_ms=ttfb
+                    event.trace_id,
+                    event.attempt,
+                    http_status=event.status_code,
+                    ttfb_ms=ttfb,
+                    connect_ms=event.connect_ms,
+                    connection_reused=None if reused is None else int(reused),
                 )
             case FirstToken():
                 ttft = self._turn(event).ms_since_attempt_start(event.attempt, event.ts)
@@ -269,6 +278,11 @@ class EventMapper:
             event.attempt,
             ended_at=turn.wall(event.ts),
             duration_ms=turn.ms_since_attempt_start(event.attempt, event.ts),
+            last_token_ms=(
+                None
+                if event.last_text_at is None
+                else turn.ms_since_attempt_start(event.attempt, event.last_text_at)
+            ),
             status=event.status,
             finish_reason=event.finish_reason,
             served_model=event.served_model,

@@ -179,6 +179,17 @@ def m008_route_events_session(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m009_attempt_timing(conn: sqlite3.Connection) -> None:
+    """Connect time and last-token time, so the log holds every number the HUD shows.
+
+    ``connect_ms`` is TCP + TLS (0 with ``connection_reused``); ``last_token_ms``
+    is attempt start → last text, so generation = last_token_ms − ttft_ms.
+    """
+    for column in ("connect_ms REAL", "connection_reused INTEGER", "last_token_ms REAL"):
+        conn.execute(f"ALTER TABLE attempts ADD COLUMN {column}")
+
+
 # Append new migrations above this line, e.g.:
 #
 #     @migration
