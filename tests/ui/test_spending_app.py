@@ -25,10 +25,14 @@ PRICE = Price(input_per_mtok=1_000_000, output_per_mtok=2_000_000)
 
 
 def priced_app(
-    sim: SimServerThread, backends: Backends, db: Path, budgets: tuple[BudgetRule, ...] = ()
+    sim: SimServerThread,
+    backends: Backends,
+    db: Path,
+    budgets: tuple[BudgetRule, ...] = (),
+    model: str = "sim?tokens=6",
 ) -> TuichatApp:
     spec = ModelSpec(
-        "pricey", "openai-compat", "sim?tokens=6", origin="test", base_url=sim.base_url, price=PRICE
+        "pricey", "openai-compat", model, origin="test", base_url=sim.base_url, price=PRICE
     )
     settings = Settings(
         models={"pricey": spec},
@@ -116,3 +120,22 @@ async def test_f2_opens_the_debug_view(sim: SimServerThread, tmp_path: Path) -> 
             await wait_until(pilot, lambda: isinstance(app.screen, DebugScreen))
             await pilot.press("escape")
             await wait_until(pilot, lambda: not isinstance(app.screen, DebugScreen))
+
+
+async def test_continue_asks_too_when_over_a_hard_budget(
+    sim: SimServerThread, tmp_path: Path
+) -> None:
+    with Backends(env={}) as backends:
+        tiny = (BudgetRule("session", None, 0.01),)
+        slow = "sim?tokens=400&tps=40"
+        app = priced_app(sim, backends, tmp_path / "t.db", budgets=tiny, model=slow)
+        async with app.run_test() as pilot:
+            await send(pilot, "a long answer, please")
+            await wait_until(pilot, lambda: len(app.query_one(AssistantMessage).text) > 5)
+            await pilot.press("ctrl+c")  # cancelled: a cut-off answer to continue
+            await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: isinstance(app.screen, BudgetConfirm))
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: not isinstance(app.screen, BudgetConfirm))
+            assert len(app.query(AssistantMessage)) == 1  # nothing was sent

@@ -233,18 +233,25 @@ class TuichatApp(HudApp):
         if self.streaming:
             self.notify("Still answering: ctrl+c cancels it.", severity="warning")
             return
+        await self._send_within_budget(text, text, message.prompt)
+
+    async def _send_within_budget(
+        self, prompt: str, shown: str, draft: PromptArea | None = None
+    ) -> None:
+        """Send, unless a hard budget is reached: then ask first (the draft is kept)."""
         if blocking := await self.spending.blocking():
             confirm = BudgetConfirm(blocking)
-            self.push_screen(confirm, partial(self._send_confirmed, message.prompt, text))
+            self.push_screen(confirm, partial(self._send_confirmed, prompt, shown, draft))
             return
-        message.prompt.clear()
-        await self._send(text, shown=text)
+        await self._send_confirmed(prompt, shown, draft, True)
 
-    async def _send_confirmed(self, prompt: PromptArea, text: str, send: bool | None) -> None:
-        """After the budget question: send as asked, or keep the draft."""
+    async def _send_confirmed(
+        self, prompt: str, shown: str, draft: PromptArea | None, send: bool | None
+    ) -> None:
         if send and not self.streaming:
-            prompt.clear()
-            await self._send(text, shown=text)
+            if draft is not None:
+                draft.clear()
+            await self._send(prompt, shown=shown)
 
     async def _send(self, prompt: str, *, shown: str) -> None:
         """Show the prompt, start the turn and stream its answer."""
@@ -262,7 +269,7 @@ class TuichatApp(HudApp):
         if not self.metrics.current or self.metrics.current.status == "ok":
             self.notify("Nothing to continue: the last answer was complete.", timeout=2)
             return
-        await self._send(CONTINUE_PROMPT, shown="↻ continue")
+        await self._send_within_budget(CONTINUE_PROMPT, "↻ continue")
 
     @work(group="turn", exit_on_error=False, description="stream the answer")
     async def _stream_turn(self, turn: Turn, answer: AssistantMessage) -> None:
