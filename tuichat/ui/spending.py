@@ -151,7 +151,12 @@ class ChatSpending:
             log.exception("cannot read spending from the log")
 
     async def blocking(self) -> list[BudgetLine]:
-        """Budgets at their hard limit right now (re-read from the log)."""
+        """Budgets at their hard limit right now (re-read from the log).
+
+        Without budgets nothing is read: no log query on the way to sending.
+        """
+        if not self.budgets.rules:
+            return []
         await self.refresh()
         return self.budgets.blocking()
 
