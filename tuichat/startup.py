@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -140,15 +139,8 @@ def breakers_for(settings: Settings, clock: Clock | None = None) -> BreakerBoard
 def token_counter() -> TokenCounter:
     """Offline tiktoken counts, warmed in a background thread (never on a turn's path)."""
     counter = TokenCounter(paths.cache_dir())
-    threading.Thread(target=_warm, args=(counter,), name="tiktoken-warm", daemon=True).start()
+    counter.warm_in_background()
     return counter
-
-
-def _warm(counter: TokenCounter) -> None:
-    try:
-        counter.warm()
-    except Exception:  # counted later with the same error, shown there
-        log.warning("could not load token encodings", exc_info=True)
 
 
 def cost_meter(counter: TokenCounter | None = None, *, warm: bool = True) -> CostMeter:

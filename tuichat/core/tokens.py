@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Iterable
@@ -34,6 +35,8 @@ ENCODINGS = {
     ),
 }
 """Encoding → (the URL tiktoken would download, the sha256 it expects)."""
+log = logging.getLogger(__name__)
+
 FALLBACK_ENCODING = "o200k_base"
 TOKENS_PER_MESSAGE = 3
 """Per-message overhead of the chat format (role and separators)."""
@@ -72,6 +75,16 @@ class TokenCounter:
         """Load both encodings now (call from a thread at start-up)."""
         for name in ENCODINGS:
             self._encoding(name)
+
+    def warm_in_background(self) -> None:
+        """``warm`` on a daemon thread, so no count on the event loop pays for loading."""
+        threading.Thread(target=self._warm_quietly, name="tiktoken-warm", daemon=True).start()
+
+    def _warm_quietly(self) -> None:
+        try:
+            self.warm()
+        except Exception:  # the same error shows (and is handled) where counts are used
+            log.warning("could not load token encodings", exc_info=True)
 
     def count(self, text: str, model: str) -> Count:
         """Tokens of ``text`` for ``model``."""

@@ -138,7 +138,7 @@ class TuichatApp(HudApp):
             profile = options.settings.profile
             if limiter is not None:
                 admission = Admission(limiter, profile=profile, counter=self.spending.counter)
-                self.spending.warm_tokens()
+                self.spending.counter.warm_in_background()  # the limiter counts the first send
                 self.session.admission = admission
             self.session.policy = policy_for(options.settings)
             self.session.timeouts = timeouts_for(options.settings)

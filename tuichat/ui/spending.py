@@ -10,7 +10,6 @@ estimate on the prompt's border, computed off the event loop.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Sequence
 
@@ -121,17 +120,7 @@ class ChatSpending:
     def warm(self) -> None:
         """Load the price database and token encodings on threads (after start-up)."""
         self.meter.prices.warm_in_background()
-        self.warm_tokens()
-
-    def warm_tokens(self) -> None:
-        """Load the token encodings on a thread now (the limiter counts the first send)."""
-        threading.Thread(target=self._warm_counter, name="tiktoken-warm", daemon=True).start()
-
-    def _warm_counter(self) -> None:
-        try:
-            self.counter.warm()
-        except Exception:  # the same failure shows where counts are used
-            log.warning("could not load token encodings", exc_info=True)
+        self.counter.warm_in_background()
 
     async def attach(self, db: aiosqlite.Connection, writer: LogWriter) -> None:
         """The log is open: budgets read their baselines from it from now on."""
