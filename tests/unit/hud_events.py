@@ -23,21 +23,21 @@ def attempt(ts: float, n: int = 1, model: str = "m", provider: str = "p") -> ev.
     return at(ev.AttemptStarted, ts, attempt=n, model=model, provider=provider, base_url_host="h")
 
 
-def cost(ts: float, usd: float | None, n: int = 1, estimated: bool = False) -> ev.CostReported:
-    return at(
-        ev.CostReported,
-        ts,
-        attempt=n,
-        model="m",
-        cost_usd=usd,
-        input_cost_usd=None,
-        output_cost_usd=None,
-        input_tokens=10,
-        output_tokens=5,
-        cached_input_tokens=0,
-        price_source="test",
-        estimated=estimated,
-    )
+def cost(
+    ts: float, usd: float | None, n: int = 1, estimated: bool = False, **fields: Any
+) -> ev.CostReported:
+    """A priced attempt; ``fields`` override the defaults (trace_id, tokens, ...)."""
+    values: dict[str, Any] = {
+        "model": "m",
+        "input_cost_usd": None,
+        "output_cost_usd": None,
+        "input_tokens": 10,
+        "output_tokens": 5,
+        "cached_input_tokens": 0,
+        "price_source": "test",
+    }
+    values.update(fields)
+    return at(ev.CostReported, ts, attempt=n, cost_usd=usd, estimated=estimated, **values)
 
 
 def limits(ts: float, remaining: int, limit: int, reset_in: float) -> ev.RateLimitObserved:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit import hud_events
 from tests.unit.test_turn import OK_SCRIPT, ScriptedProvider, Step, run
 from tuichat.core import errors
 from tuichat.core.attempt_cost import CostMeter, TurnCost
@@ -106,22 +107,7 @@ async def test_turn_cost_sums_attempts() -> None:
     total = TurnCost()
     assert total.total_usd is None
     for value, estimated in ((0.5, False), (None, False), (0.25, True)):
-        total.observe(
-            CostReported(
-                trace_id="t",
-                ts=0.0,
-                attempt=1,
-                model="m",
-                cost_usd=value,
-                input_cost_usd=None,
-                output_cost_usd=None,
-                input_tokens=1,
-                output_tokens=1,
-                cached_input_tokens=2,
-                price_source="p",
-                estimated=estimated,
-            )
-        )
+        total.observe(hud_events.cost(0.0, value, estimated=estimated, cached_input_tokens=2))
     assert total.total_usd == 0.75
     assert total.estimated and total.unpriced_attempts == 1 and total.cached_input_tokens == 6
 

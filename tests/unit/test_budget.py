@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit import hud_events
 from tuichat.config import ConfigError, resolve_settings
 from tuichat.core.budget import BudgetRule, Budgets, describe, window_start
 from tuichat.core.events import CostReported, TurnStarted
@@ -16,20 +17,7 @@ from tuichat.store.spend import load_budgets, spend_by, spent_since
 
 
 def cost(usd: float | None, trace: str = "t1", attempt: int = 1) -> CostReported:
-    return CostReported(
-        trace_id=trace,
-        ts=1.0 + attempt,
-        attempt=attempt,
-        model="m",
-        cost_usd=usd,
-        input_cost_usd=None,
-        output_cost_usd=None,
-        input_tokens=10,
-        output_tokens=10,
-        cached_input_tokens=0,
-        price_source="config price",
-        estimated=False,
-    )
+    return hud_events.cost(1.0 + attempt, usd, attempt, trace_id=trace)
 
 
 RULES = (
