@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from tuichat.core.events import Event, HeadersReceived, TimingsReported, UsageReported
+from collections.abc import Mapping
+
+from tuichat.core.clock import Clock
+from tuichat.core.events import (
+    Event,
+    HeadersReceived,
+    RateLimitObserved,
+    TimingsReported,
+    UsageReported,
+)
 from tuichat.core.provider import ResponseHead, TimingsPart, UsagePart
+from tuichat.core.ratelimit import parse_rate_limit_headers
 
 MetaPart = ResponseHead | UsagePart | TimingsPart
 
@@ -38,3 +48,16 @@ def meta_event(part: MetaPart, trace_id: str, ts: float, attempt: int) -> Event:
         cache_write_tokens=part.cache_write_tokens,
         reasoning_tokens=part.reasoning_tokens,
     )
+
+
+def rate_limit_event(
+    headers: Mapping[str, str], trace_id: str, attempt: int, clock: Clock
+) -> RateLimitObserved | None:
+    """The provider's rate-limit headers as an event; None when they say nothing."""
+    if not headers:
+        return None
+    now = clock.now()
+    state = parse_rate_limit_headers(headers, now, clock.wall())
+    if state is None:
+        return None
+    return RateLimitObserved(trace_id=trace_id, ts=now, attempt=attempt, state=state)

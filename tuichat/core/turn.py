@@ -37,16 +37,14 @@ from tuichat.core.events import (
     AttemptStatus,
     Event,
     FallbackTaken,
-    RateLimitObserved,
     RetryScheduled,
     TurnCancelled,
     TurnFailed,
     TurnFinished,
     TurnStarted,
 )
-from tuichat.core.part_events import MetaPart, meta_event
+from tuichat.core.part_events import MetaPart, meta_event, rate_limit_event
 from tuichat.core.provider import FinishPart, ResponseHead, TextPart, UsagePart
-from tuichat.core.ratelimit import parse_rate_limit_headers
 from tuichat.core.retry import RetryPolicy, decide
 from tuichat.core.route import Target, TargetLog, summary
 from tuichat.core.route import short_outcome as _short
@@ -268,7 +266,7 @@ class Turn:
             wrapped = errors.ProviderError(one_line(f"internal error: {exc}"))
             self._record_failure(target, wrapped)
             raise _Failed(wrapped) from exc
-        self._record_success(target)
+        self._breakers.success(target.breaker_key)
         return finish
 
     async def _stream(self, target: Target) -> FinishPart:
@@ -304,19 +302,9 @@ class Turn:
             self._observe_rate_limits(part.headers)
 
     def _observe_rate_limits(self, headers: Mapping[str, str]) -> None:
-        if not headers:
-            return
-        now = self._clock.now()
-        state = parse_rate_limit_headers(headers, now, self._clock.wall())
-        if state is not None:
-            self._emit(
-                RateLimitObserved(
-                    trace_id=self.trace_id, ts=now, attempt=self._attempt, state=state
-                )
-            )
-
-    def _record_success(self, target: Target) -> None:
-        self._breakers.success(target.breaker_key)
+        event = rate_limit_event(headers, self.trace_id, self._attempt, self._clock)
+        if event is not None:
+            self._emit(event)
 
     def _record_failure(self, target: Target, exc: errors.ProviderError) -> None:
         self._observe_rate_limits(exc.headers)

@@ -53,7 +53,7 @@ from tuichat.startup import (
 )
 from tuichat.store import LogWriter, cached_answer, open_database
 from tuichat.ui.chat_options import ChatOptions
-from tuichat.ui.chat_text import age, finish_note, max_tokens, reason, route_notice
+from tuichat.ui.chat_text import CONTINUE_PROMPT, age, finish_note, max_tokens, reason, route_notice
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_picker import Choice, ModelPicker, choices
@@ -68,11 +68,6 @@ log = logging.getLogger(__name__)
 
 WARM_AFTER_S = 1.0
 """Load prices and token encodings this long after the screen is up (off the loop)."""
-
-CONTINUE_PROMPT = (
-    "Your previous answer was cut off. Continue exactly where it stopped, "
-    "without repeating anything."
-)
 
 
 def run_chat(settings: Settings) -> int:

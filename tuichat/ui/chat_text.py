@@ -7,6 +7,12 @@ from tuichat.core.events import Event, FallbackTaken, Queued, RetryScheduled, Tu
 from tuichat.core.untrusted import one_line
 from tuichat.local.errors import LocalModelError
 
+CONTINUE_PROMPT = (
+    "Your previous answer was cut off. Continue exactly where it stopped, "
+    "without repeating anything."
+)
+"""What ctrl+r sends after a cut-off answer (the partial is already in the history)."""
+
 
 def finish_note(event: TurnFinished) -> str | None:
     """Under an answer: a cut at max tokens, or what it took when it was not the first try."""
