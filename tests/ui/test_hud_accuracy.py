@@ -41,8 +41,11 @@ async def test_hud_ttft_and_tokens_per_second_match_the_truth_and_the_log(
     db = tmp_path / "t.db"
     app = make_app(sim, f"sim?ttft_ms={TTFT_MS:g}&tps={TPS:g}&tokens={TOKENS}", db)
     async with app.run_test(size=(120, 40)) as pilot:
-        # Let the start-up work on threads (token encodings for the pre-send
-        # estimate) finish first: it shares the GIL with the in-process simulator.
+        # Do the start-up work that otherwise runs on threads (token encodings,
+        # the price database) now: it shares the GIL with the in-process
+        # simulator, and the turns below must not race it.
+        app.spending.counter.warm()
+        app.spending.meter.prices.warm()
         await pilot.pause(0.3)
         await app.workers.wait_for_complete()
         for turn in range(TURNS):
