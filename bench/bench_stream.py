@@ -53,8 +53,8 @@ from typing import TYPE_CHECKING
 import httpx
 from httpx_sse import aconnect_sse
 
-from tuichat.core.chat import ChatSession
 from tuichat.core.events import TextReleased, TurnFinished
+from tuichat.core.turn.chat import ChatSession
 from tuichat.providers.openai_compat import OpenAICompatProvider
 
 if TYPE_CHECKING:

@@ -20,10 +20,10 @@ import httpx
 
 from tuichat.config import ModelSpec, Settings, resolve_api_key
 from tuichat.config.model import ANTHROPIC, LOCAL, SIM
-from tuichat.core.chat import RouteModel
 from tuichat.core.conversation import ChatRequest
-from tuichat.core.pricing import Rates, Tariff
+from tuichat.core.cost.pricing import Rates, Tariff
 from tuichat.core.provider import Provider, StreamPart
+from tuichat.core.turn.chat import RouteModel
 from tuichat.providers.anthropic import AnthropicProvider
 from tuichat.providers.openai_compat import OpenAICompatProvider
 

@@ -17,17 +17,17 @@ from tuichat import paths
 from tuichat.backends import Backends
 from tuichat.config import ModelSpec, Settings
 from tuichat.config.model import LOCAL, SIM
-from tuichat.core.attempt_cost import CostMeter
-from tuichat.core.breaker import BreakerBoard
-from tuichat.core.buckets import LimitSpec
-from tuichat.core.budget import Budgets
 from tuichat.core.clock import Clock, SystemClock
-from tuichat.core.deadline import Timeouts
-from tuichat.core.limiter import RateLimiter
-from tuichat.core.pricing import PriceBook
+from tuichat.core.cost.attempt_cost import CostMeter
+from tuichat.core.cost.budget import Budgets
+from tuichat.core.cost.pricing import PriceBook
+from tuichat.core.cost.tokens import TokenCounter
+from tuichat.core.health.breaker import BreakerBoard
+from tuichat.core.limits.buckets import LimitSpec
+from tuichat.core.limits.limiter import RateLimiter
 from tuichat.core.provider import Provider
-from tuichat.core.retry import RetryPolicy
-from tuichat.core.tokens import TokenCounter
+from tuichat.core.turn.deadline import Timeouts
+from tuichat.core.turn.retry import RetryPolicy
 from tuichat.local.errors import LocalModelError
 
 log = logging.getLogger(__name__)

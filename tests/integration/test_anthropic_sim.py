@@ -14,8 +14,8 @@ from tuichat.core import errors
 from tuichat.core.conversation import ChatMessage, ChatRequest
 from tuichat.core.events import TurnFinished, UsageReported
 from tuichat.core.provider import FinishPart, StreamPart, TextPart, UsagePart
-from tuichat.core.route import Target
-from tuichat.core.turn import Turn
+from tuichat.core.turn.route import Target
+from tuichat.core.turn.turn import Turn
 from tuichat.providers.anthropic import AnthropicProvider
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.answers import answer_text, answer_tokens

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tuichat.core.tokens import TokenCounter
+from tuichat.core.cost.tokens import TokenCounter
 from tuichat.sim.thread import SimServerThread
 
 # $1 per prompt token and $2 per answer token: sums are easy to check.

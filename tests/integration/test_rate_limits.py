@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tuichat.core.chat import ChatSession
 from tuichat.core.clock import ManualClock
 from tuichat.core.events import AttemptEnded, RateLimitObserved, RetryScheduled, TurnFailed
-from tuichat.core.retry import RetryPolicy
+from tuichat.core.turn.chat import ChatSession
+from tuichat.core.turn.retry import RetryPolicy
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.thread import SimServerThread
 

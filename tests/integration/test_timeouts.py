@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tuichat.core.chat import ChatSession
-from tuichat.core.deadline import Timeouts
 from tuichat.core.events import AttemptEnded, TurnFailed
-from tuichat.core.retry import RetryPolicy
+from tuichat.core.turn.chat import ChatSession
+from tuichat.core.turn.deadline import Timeouts
+from tuichat.core.turn.retry import RetryPolicy
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.thread import SimServerThread
 

@@ -8,8 +8,8 @@ from textual.binding import Binding
 
 from tests.ui.test_chat_app import make_app, send, sim_spec, wait_until
 from tuichat.config import Settings
-from tuichat.core.budget_status import BudgetLine
-from tuichat.core.hud_view import SpendStatus
+from tuichat.core.cost.budget_status import BudgetLine
+from tuichat.core.metrics.hud_view import SpendStatus
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.app import ChatOptions, TuichatApp

@@ -15,11 +15,11 @@ import pytest
 from textual.pilot import Pilot
 
 from tuichat.config import ModelSpec
-from tuichat.core.budget_status import BudgetLine
 from tuichat.core.clock import ManualClock
 from tuichat.core.conversation import ChatRequest
+from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.events import CostReported
-from tuichat.core.hud_view import SpendStatus
+from tuichat.core.metrics.hud_view import SpendStatus
 from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart, UsagePart
 from tuichat.ui.app import ChatOptions, TuichatApp
 

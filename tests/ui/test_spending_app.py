@@ -13,7 +13,7 @@ from tests.ui.test_chat_app import send, wait_until
 from tuichat.backends import Backends
 from tuichat.config import ModelSpec, Settings
 from tuichat.config.model import Price
-from tuichat.core.budget import BudgetRule
+from tuichat.core.cost.budget import BudgetRule
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.app import ChatOptions, TuichatApp
 from tuichat.ui.screens import DebugScreen

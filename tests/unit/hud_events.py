@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tuichat.core import events as ev
-from tuichat.core.ratelimit import LimitWindow, RateLimitState
+from tuichat.core.limit_state import LimitWindow, RateLimitState
 
 TRACE = "trace-1"
 

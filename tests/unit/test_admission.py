@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from tests.unit.test_turn import ScriptedProvider
-from tuichat.core.admission import Admission, estimate_tokens
-from tuichat.core.buckets import LimitSpec
-from tuichat.core.chat import ChatSession
 from tuichat.core.clock import ManualClock
 from tuichat.core.conversation import ChatMessage, ChatRequest
 from tuichat.core.events import AttemptStarted, Event, Queued, TurnFailed, TurnFinished
-from tuichat.core.limiter import RateLimiter
+from tuichat.core.limits.admission import Admission, estimate_tokens
+from tuichat.core.limits.buckets import LimitSpec
+from tuichat.core.limits.limiter import RateLimiter
 from tuichat.core.provider import FinishPart, TextPart, UsagePart
+from tuichat.core.turn.chat import ChatSession
 
 SCRIPT = [TextPart("Hi."), UsagePart(10, 2), FinishPart("stop")]
 
@@ -59,7 +59,7 @@ def test_estimate_counts_prompt_and_answer_cap() -> None:
 
 
 async def test_the_report_shows_the_queue_until_the_request_goes() -> None:
-    from tuichat.core.turn_report import TurnReport
+    from tuichat.core.metrics.turn_report import TurnReport
 
     clock = ManualClock()
     session = limited_session(clock)
@@ -75,7 +75,7 @@ async def test_the_report_shows_the_queue_until_the_request_goes() -> None:
 
 
 def test_estimate_uses_tiktoken_when_a_counter_is_given(tmp_path) -> None:
-    from tuichat.core.tokens import TokenCounter
+    from tuichat.core.cost.tokens import TokenCounter
 
     counter = TokenCounter(tmp_path)
     request = ChatRequest(

@@ -42,7 +42,8 @@ def test_core_does_not_depend_on_the_ui_or_cli() -> None:
 
 def test_importing_the_core_loads_no_textual() -> None:
     code = (
-        "import sys, tuichat.core.turn, tuichat.core.chat, tuichat.providers.openai_compat, "
+        "import sys, tuichat.core.turn.turn, tuichat.core.turn.chat, "
+        "tuichat.providers.openai_compat, "
         "tuichat.store, tuichat.headless.ask; "
         "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))"
     )

@@ -10,14 +10,14 @@ import pytest
 from tests.unit import hud_events
 from tests.unit.test_turn import OK_SCRIPT, ScriptedProvider, Step, run
 from tuichat.core import errors
-from tuichat.core.attempt_cost import CostMeter, TurnCost
-from tuichat.core.chat import ChatSession, RouteModel
 from tuichat.core.clock import ManualClock
+from tuichat.core.cost.attempt_cost import CostMeter, TurnCost
+from tuichat.core.cost.pricing import PriceBook, Rates, Tariff
+from tuichat.core.cost.tokens import TokenCounter
 from tuichat.core.events import AttemptEnded, CostReported, Event
-from tuichat.core.pricing import PriceBook, Rates, Tariff
 from tuichat.core.provider import FinishPart, ResponseHead, TextPart, UsagePart
-from tuichat.core.retry import RetryPolicy
-from tuichat.core.tokens import TokenCounter
+from tuichat.core.turn.chat import ChatSession, RouteModel
+from tuichat.core.turn.retry import RetryPolicy
 
 RATES = Rates(input=1_000_000.0, output=2_000_000.0, cache_read=100_000.0)
 """$1 per input token, $2 per output token, $0.10 per cached token: easy sums."""

@@ -7,7 +7,8 @@ from typing import Unpack
 import pytest
 
 from tuichat.core import errors
-from tuichat.core.breaker import (
+from tuichat.core.clock import ManualClock
+from tuichat.core.health.breaker import (
     BreakerBoard,
     BreakerOptions,
     BreakerTransition,
@@ -16,7 +17,6 @@ from tuichat.core.breaker import (
     counts_against_provider,
     provider_key,
 )
-from tuichat.core.clock import ManualClock
 
 T0 = 1000.0
 KEY = provider_key("openai", "api.openai.com")

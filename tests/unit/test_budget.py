@@ -10,7 +10,7 @@ import pytest
 
 from tests.unit import hud_events
 from tuichat.config import ConfigError, resolve_settings
-from tuichat.core.budget import BudgetRule, Budgets, describe, window_start
+from tuichat.core.cost.budget import BudgetRule, Budgets, describe, window_start
 from tuichat.core.events import CostReported, TurnStarted
 from tuichat.store import LogWriter, open_database
 from tuichat.store.spend import load_budgets, spend_by, spent_since

@@ -9,7 +9,7 @@ import pytest
 
 from tuichat.config import ConfigError, Price, resolve_settings
 from tuichat.config.locate import KeyLocator
-from tuichat.core.budget import BudgetRule
+from tuichat.core.cost.budget import BudgetRule
 
 FULL = """\
 default = "fast"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from tuichat.core.events import HeadersReceived
-from tuichat.core.part_events import meta_event
 from tuichat.core.provider import ResponseHead
+from tuichat.core.turn.part_events import meta_event
 from tuichat.providers.connect_timing import ConnectTimer
 
 

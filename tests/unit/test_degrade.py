@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tuichat.core import errors
 from tuichat.core.conversation import ChatMessage, ChatRequest
-from tuichat.core.degrade import MIN_CAP, degrade
+from tuichat.core.turn.degrade import MIN_CAP, degrade
 
 
 def history(turns: int) -> tuple[ChatMessage, ...]:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tuichat.core.clock import ManualClock
-from tuichat.core.limiter import (
+from tuichat.core.limits.limiter import (
     LimitSpec,
     LoadShed,
     Priority,

@@ -6,9 +6,9 @@ import pytest
 
 from tests.unit.hud_events import at, attempt, cost, limits, streamed_turn, turn_started
 from tuichat.core import events as ev
-from tuichat.core.breaker import BreakerSnapshot
-from tuichat.core.budget_status import BudgetLine
-from tuichat.core.metrics import SessionMetrics, TurnMetrics
+from tuichat.core.cost.budget_status import BudgetLine
+from tuichat.core.health.breaker import BreakerSnapshot
+from tuichat.core.metrics.session_metrics import SessionMetrics, TurnMetrics
 from tuichat.store.batch import EventMapper, LogBatch
 
 

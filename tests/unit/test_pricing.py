@@ -10,7 +10,7 @@ from decimal import Decimal
 import genai_prices
 import pytest
 
-from tuichat.core.pricing import PriceBook, Rates, Tariff, TokenUsage
+from tuichat.core.cost.pricing import PriceBook, Rates, Tariff, TokenUsage
 
 
 @pytest.fixture
@@ -122,8 +122,8 @@ def test_unknown_models_have_no_price_rather_than_a_wrong_one(no_network: None) 
 
 def test_the_price_database_is_imported_lazily() -> None:
     code = (
-        "import sys; import tuichat.core.pricing as p; p.PriceBook();"
-        " import tuichat.core.turn, tuichat.headless.ask;"
+        "import sys; import tuichat.core.cost.pricing as p; p.PriceBook();"
+        " import tuichat.core.turn.turn, tuichat.headless.ask;"
         " print('genai_prices' in sys.modules, 'pydantic' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

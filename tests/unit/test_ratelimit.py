@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuichat.core.ratelimit import (
+from tuichat.core.limits.headers import (
     LimitWindow,
     RateLimitState,
     parse_duration,

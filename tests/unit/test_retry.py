@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tuichat.core import errors
-from tuichat.core.retry import RetryDecision, RetryPolicy, decide
+from tuichat.core.turn.retry import RetryDecision, RetryPolicy, decide
 
 POLICY = RetryPolicy()
 NO_JITTER = RetryPolicy(jitter=0.0)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from tests.unit.test_turn import ScriptedProvider, Step
 from tuichat.core import errors
-from tuichat.core.breaker import BreakerBoard
-from tuichat.core.chat import ChatSession, RouteModel
 from tuichat.core.clock import ManualClock
 from tuichat.core.events import (
     AttemptEnded,
@@ -16,8 +14,10 @@ from tuichat.core.events import (
     TurnFailed,
     TurnFinished,
 )
+from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.provider import FinishPart, ResponseHead, TextPart
-from tuichat.core.retry import RetryPolicy
+from tuichat.core.turn.chat import ChatSession, RouteModel
+from tuichat.core.turn.retry import RetryPolicy
 
 OK: list[Step] = [ResponseHead(200), TextPart("Hello."), FinishPart("stop")]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tuichat.core.conversation import ChatMessage
-from tuichat.core.pricing import PriceBook, Rates, Tariff, TokenUsage
-from tuichat.core.send_estimate import SendEstimate, SendEstimator
-from tuichat.core.tokens import TokenCounter
+from tuichat.core.cost.pricing import PriceBook, Rates, Tariff, TokenUsage
+from tuichat.core.cost.send_estimate import SendEstimate, SendEstimator
+from tuichat.core.cost.tokens import TokenCounter
 
 HISTORY = (
     ChatMessage("system", "You are concise."),

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuichat.core.sentence_buffer import SentenceBuffer
+from tuichat.core.turn.sentence_buffer import SentenceBuffer
 
 # What a boundary release may end with (an independent statement of the rules).
 ENDS_AT_BOUNDARY = re.compile(

@@ -6,7 +6,7 @@ import pytest
 
 from tests.unit.hud_events import at, attempt, cost, limits
 from tuichat.core import events as ev
-from tuichat.core.session_stats import TTFT_SAMPLES, SessionStats, percentile
+from tuichat.core.metrics.session_stats import TTFT_SAMPLES, SessionStats, percentile
 
 
 def ended(ts: float, status: str, error_type: str | None = None, n: int = 1) -> ev.AttemptEnded:

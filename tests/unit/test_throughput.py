@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tuichat.core.throughput import TokenRate
+from tuichat.core.metrics.throughput import TokenRate
 
 
 def steady(rate: TokenRate, start: float, per_s: float, seconds: float) -> float:

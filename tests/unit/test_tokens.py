@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tuichat.core.tokens import ENCODINGS, TokenCounter
+from tuichat.core.cost.tokens import ENCODINGS, TokenCounter
 
 SAMPLES = [
     "hello world",

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 
 from tuichat.core import errors
-from tuichat.core.chat import ChatSession
 from tuichat.core.clock import ManualClock
 from tuichat.core.conversation import ChatRequest
 from tuichat.core.events import (
@@ -25,8 +24,9 @@ from tuichat.core.events import (
     TurnStarted,
     UsageReported,
 )
-from tuichat.core.metrics import TurnMetrics
+from tuichat.core.metrics.session_metrics import TurnMetrics
 from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart, UsagePart
+from tuichat.core.turn.chat import ChatSession
 
 Step = StreamPart | float | errors.ProviderError | str
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tuichat.core.waterfall import PHASES, AttemptStamps, Waterfall, build_waterfall
+from tuichat.core.metrics.waterfall import PHASES, AttemptStamps, Waterfall, build_waterfall
 
 
 def ms(fall: Waterfall) -> dict[str, float | None]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from tuichat.config.fields import Where, check_keys, number, shown, table
-from tuichat.core.budget import PERIODS, SOFT_SHARE, BudgetRule, Period
+from tuichat.core.cost.budget import PERIODS, SOFT_SHARE, BudgetRule, Period
 
 LIMIT_KEYS = ("soft", "hard")
 SCOPE_TABLES = ("profiles", "tags")

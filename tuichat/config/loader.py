@@ -27,7 +27,7 @@ from tuichat.config.locate import KeyLocator
 from tuichat.config.model import ModelSpec, ProfileLimits, Resilience
 from tuichat.config.model_table import parse_model
 from tuichat.config.resilience_table import parse_profiles, parse_resilience
-from tuichat.core.budget import BudgetRule
+from tuichat.core.cost.budget import BudgetRule
 
 TOP_LEVEL = ("default", "system", "models", "chains", "keys", "budgets", "resilience", "profiles")
 

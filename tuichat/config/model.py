@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tuichat.core.budget import BudgetRule
+from tuichat.core.cost.budget import BudgetRule
 
 OPENAI = "openai"
 ANTHROPIC = "anthropic"

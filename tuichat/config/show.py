@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tuichat.config.model import EMBEDDED, ModelSpec, Settings
-from tuichat.core.budget import BudgetRule
+from tuichat.core.cost.budget import BudgetRule
 from tuichat.core.secrets import mask, redact
 from tuichat.core.untrusted import one_line, sanitize_text
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from tuichat.core.ratelimit import RateLimitState
+from tuichat.core.limit_state import RateLimitState
 
 AttemptStatus = Literal["ok", "cancelled", "failed", "truncated"]
 

@@ -21,11 +21,9 @@ from tuichat import paths
 from tuichat.backends import Backends, route_for
 from tuichat.config import Settings
 from tuichat.config.model import SIM
-from tuichat.core.admission import Admission
-from tuichat.core.attempt_cost import TurnCost
-from tuichat.core.budget import Budgets, describe
-from tuichat.core.budget_status import BudgetLine
-from tuichat.core.chat import ChatSession
+from tuichat.core.cost.attempt_cost import TurnCost
+from tuichat.core.cost.budget import Budgets, describe
+from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.events import (
     Event,
     StaleAnswerOffered,
@@ -33,9 +31,11 @@ from tuichat.core.events import (
     TurnCancelled,
     TurnFailed,
 )
-from tuichat.core.limiter import Priority
-from tuichat.core.metrics import TurnMetrics
-from tuichat.core.turn_report import TurnReport
+from tuichat.core.limits.admission import Admission
+from tuichat.core.limits.limiter import Priority
+from tuichat.core.metrics.session_metrics import TurnMetrics
+from tuichat.core.metrics.turn_report import TurnReport
+from tuichat.core.turn.chat import ChatSession
 from tuichat.startup import (
     Started,
     StderrProgress,

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from tuichat import paths
 from tuichat.config import Settings
-from tuichat.core.budget import Budgets
+from tuichat.core.cost.budget import Budgets
 from tuichat.core.untrusted import one_line
 from tuichat.store import open_database
 from tuichat.store.spend import GROUPS, SpendRow, load_budgets, spend_by

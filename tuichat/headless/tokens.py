@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from tuichat import paths
-from tuichat.core.tokens import TokenCounter
+from tuichat.core.cost.tokens import TokenCounter
 from tuichat.core.untrusted import one_line
 
 EXIT_OK = 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from tuichat.core.budget import BudgetRule, Budgets, window_start
+from tuichat.core.cost.budget import BudgetRule, Budgets, window_start
 
 _SPENT_SQL = (
     "SELECT COALESCE(SUM(a.cost_usd), 0) FROM attempts a"

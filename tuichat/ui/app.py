@@ -26,9 +26,6 @@ from textual.widgets import Footer, TextArea
 from tuichat import paths
 from tuichat.backends import Backends, route_for
 from tuichat.config import Settings
-from tuichat.core.admission import Admission
-from tuichat.core.breaker import BreakerBoard
-from tuichat.core.chat import ChatSession
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.events import (
     Event,
@@ -38,10 +35,13 @@ from tuichat.core.events import (
     TurnFailed,
     TurnFinished,
 )
-from tuichat.core.hud_view import SpendStatus
-from tuichat.core.metrics import SessionMetrics
+from tuichat.core.health.breaker import BreakerBoard
+from tuichat.core.limits.admission import Admission
+from tuichat.core.metrics.hud_view import SpendStatus
+from tuichat.core.metrics.session_metrics import SessionMetrics
 from tuichat.core.provider import Provider
-from tuichat.core.turn import Turn
+from tuichat.core.turn.chat import ChatSession
+from tuichat.core.turn.turn import Turn
 from tuichat.core.untrusted import one_line
 from tuichat.startup import (
     StderrProgress,

@@ -24,9 +24,9 @@ from textual.app import App
 from textual.binding import Binding
 from textual.geometry import Size
 
-from tuichat.core.breaker import BreakerBoard
-from tuichat.core.hud_view import HudSnapshot, SpendStatus
-from tuichat.core.metrics import SessionMetrics
+from tuichat.core.health.breaker import BreakerBoard
+from tuichat.core.metrics.hud_view import HudSnapshot, SpendStatus
+from tuichat.core.metrics.session_metrics import SessionMetrics
 from tuichat.ui.widgets.hud import Hud
 
 HUD_INTERVAL = 0.1

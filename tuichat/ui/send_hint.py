@@ -2,7 +2,7 @@
 
 Counting and pricing run on a thread (the first use loads tiktoken's BPE data
 and the price database), debounced, so typing never waits for them. The
-numbers come from :class:`~tuichat.core.send_estimate.SendEstimator`.
+numbers come from :class:`~tuichat.core.cost.send_estimate.SendEstimator`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from textual.app import App
 from textual.timer import Timer
 from textual.widgets import TextArea
 
-from tuichat.core.chat import ChatSession
 from tuichat.core.conversation import ChatMessage
-from tuichat.core.pricing import Tariff
-from tuichat.core.send_estimate import SendEstimator
+from tuichat.core.cost.pricing import Tariff
+from tuichat.core.cost.send_estimate import SendEstimator
+from tuichat.core.turn.chat import ChatSession
 
 log = logging.getLogger(__name__)
 

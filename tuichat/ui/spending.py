@@ -1,7 +1,7 @@
 """The chat's money side: budgets before sending, alerts after, the pre-send estimate.
 
-The numbers come from the core (:mod:`tuichat.core.budget`,
-:mod:`tuichat.core.send_estimate`) and the log; this module only decides
+The numbers come from the core (:mod:`tuichat.core.cost.budget`,
+:mod:`tuichat.core.cost.send_estimate`) and the log; this module only decides
 when to ask them and how to show the answer: a confirmation before sending
 over a hard limit, one notification per soft or hard crossing, and the
 estimate on the prompt's border, computed off the event loop.
@@ -24,14 +24,14 @@ from textual.widgets import Button, Static
 
 from tuichat import paths
 from tuichat.config import Settings
-from tuichat.core.attempt_cost import CostMeter
-from tuichat.core.budget import Budgets, describe
-from tuichat.core.budget_status import BudgetLine
-from tuichat.core.chat import ChatSession
-from tuichat.core.hud_view import SpendStatus
-from tuichat.core.pricing import PriceBook
-from tuichat.core.send_estimate import SendEstimator
-from tuichat.core.tokens import TokenCounter
+from tuichat.core.cost.attempt_cost import CostMeter
+from tuichat.core.cost.budget import Budgets, describe
+from tuichat.core.cost.budget_status import BudgetLine
+from tuichat.core.cost.pricing import PriceBook
+from tuichat.core.cost.send_estimate import SendEstimator
+from tuichat.core.cost.tokens import TokenCounter
+from tuichat.core.metrics.hud_view import SpendStatus
+from tuichat.core.turn.chat import ChatSession
 from tuichat.store import LogWriter
 from tuichat.store.spend import load_budgets
 

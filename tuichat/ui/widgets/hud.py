@@ -1,6 +1,6 @@
 """The ops HUD: latency, throughput, cache, rate limits, cost and health panels.
 
-It renders a :class:`~tuichat.core.hud_view.HudSnapshot` and computes
+It renders a :class:`~tuichat.core.metrics.hud_view.HudSnapshot` and computes
 nothing itself. The app refreshes it on a timer (about ten times a second
 while streaming), so a fast stream never waits for the HUD; each panel
 repaints only when its text changed.
@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from tuichat.core.hud_view import HudSnapshot
+from tuichat.core.metrics.hud_view import HudSnapshot
 from tuichat.core.untrusted import one_line
 from tuichat.ui.widgets import hud_lines as draw
 from tuichat.ui.widgets.hud_panel import Format, Headline, HudPanel

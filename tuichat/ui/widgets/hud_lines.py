@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
-from tuichat.core.hud_view import (
+from tuichat.core.metrics.hud_view import (
     CacheView,
     CostView,
     HealthView,
@@ -19,7 +19,7 @@ from tuichat.core.hud_view import (
     ProviderView,
     ThroughputView,
 )
-from tuichat.core.waterfall import Phase
+from tuichat.core.metrics.waterfall import Phase
 from tuichat.ui.widgets.hud_text import (
     ACCENT,
     DASH,

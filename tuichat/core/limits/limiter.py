@@ -35,16 +35,16 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tuichat.core.buckets import LimitSpec, TokenBucket
 from tuichat.core.clock import Clock
-from tuichat.core.limit_scopes import (
+from tuichat.core.limits.buckets import LimitSpec, TokenBucket
+from tuichat.core.limits.limit_scopes import (
     Limit,
     Scope,
     human_seconds,
     limits_for,
     scope_of,
 )
-from tuichat.core.limiter_types import (
+from tuichat.core.limits.limiter_types import (
     LoadShed,
     Priority,
     QueueListener,

@@ -11,19 +11,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tuichat.core.admission import Admission
-from tuichat.core.attempt_cost import CostMeter
-from tuichat.core.breaker import BreakerBoard
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.conversation import Conversation
-from tuichat.core.deadline import Timeouts
+from tuichat.core.cost.attempt_cost import CostMeter
+from tuichat.core.cost.pricing import Tariff
 from tuichat.core.events import Event, TurnCancelled, TurnFailed, TurnFinished
-from tuichat.core.pricing import Tariff
+from tuichat.core.health.breaker import BreakerBoard
+from tuichat.core.limits.admission import Admission
 from tuichat.core.provider import Provider
-from tuichat.core.retry import RetryPolicy
-from tuichat.core.route import Target
-from tuichat.core.stale import StaleLookup
-from tuichat.core.turn import Observer, Turn
+from tuichat.core.turn.deadline import Timeouts
+from tuichat.core.turn.retry import RetryPolicy
+from tuichat.core.turn.route import Target
+from tuichat.core.turn.stale import StaleLookup
+from tuichat.core.turn.turn import Observer, Turn
 
 
 def new_session_id() -> str:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tuichat.core.conversation import ChatMessage
-from tuichat.core.pricing import PriceBook, Tariff, TokenUsage
-from tuichat.core.tokens import TOKENS_PER_MESSAGE, TokenCounter
+from tuichat.core.cost.pricing import PriceBook, Tariff, TokenUsage
+from tuichat.core.cost.tokens import TOKENS_PER_MESSAGE, TokenCounter
 
 DEFAULT_ANSWER_CAP = 4096
 """Answer tokens assumed for the upper cost bound when no max_tokens is set."""

@@ -20,7 +20,7 @@ from tuichat.core.events import (
     TurnFailed,
     TurnFinished,
 )
-from tuichat.core.ratelimit import RateLimitState
+from tuichat.core.limit_state import RateLimitState
 
 
 @dataclass

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tuichat.core import errors
-from tuichat.core.attempt_cost import prompt_tokens
 from tuichat.core.clock import Clock
 from tuichat.core.conversation import ChatRequest
+from tuichat.core.cost.attempt_cost import prompt_tokens
+from tuichat.core.cost.tokens import TokenCounter
 from tuichat.core.events import Event, Queued
-from tuichat.core.limiter import LoadShed, Priority, QueueUpdate, RateLimiter, Ticket
+from tuichat.core.limits.limiter import LoadShed, Priority, QueueUpdate, RateLimiter, Ticket
 from tuichat.core.provider import UsagePart
-from tuichat.core.tokens import TokenCounter
 from tuichat.core.untrusted import one_line
 
 DEFAULT_ANSWER_TOKENS = 512

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from tuichat.core.clock import Clock
 from tuichat.core.events import Event, FirstToken, TextDelta, TextReleased
-from tuichat.core.sentence_buffer import SentenceBuffer
+from tuichat.core.turn.sentence_buffer import SentenceBuffer
 from tuichat.core.untrusted import TerminalSanitizer
 
 

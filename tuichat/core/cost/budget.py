@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from tuichat.core.budget_status import BudgetLine
+from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.events import CostReported, Event
 
 Period = Literal["session", "day", "month"]

@@ -1,7 +1,7 @@
 """Session-wide numbers for the HUD, folded from every turn's events.
 
 ``observe`` is O(1) and ignores text (the per-token events never reach it
-through :class:`~tuichat.core.metrics.SessionMetrics`). Percentiles are
+through :class:`~tuichat.core.metrics.session_metrics.SessionMetrics`). Percentiles are
 computed in :meth:`SessionStats.snapshot` from a bounded window of samples
 per model, and only re-sorted when a sample was added.
 
@@ -22,7 +22,6 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from tuichat.core import errors
-from tuichat.core.breaker import provider_key
 from tuichat.core.events import (
     AttemptEnded,
     AttemptStarted,
@@ -36,7 +35,8 @@ from tuichat.core.events import (
     TurnFinished,
     UsageReported,
 )
-from tuichat.core.ratelimit import RateLimitState
+from tuichat.core.health.breaker import provider_key
+from tuichat.core.limit_state import RateLimitState
 
 TTFT_SAMPLES = 500
 """TTFT samples kept per model: enough for a stable p95, bounded for snapshot cost."""

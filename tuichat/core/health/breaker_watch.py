@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tuichat.core.breaker import BreakerBoard, counts_against_provider
 from tuichat.core.clock import Clock
 from tuichat.core.events import BreakerChanged, Event
+from tuichat.core.health.breaker import BreakerBoard, counts_against_provider
 
 
 class BreakerWatch:

@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from tuichat.core.buckets import LimitSpec, TokenBucket
 from tuichat.core.clock import Clock
+from tuichat.core.limits.buckets import LimitSpec, TokenBucket
 
 Scope = tuple[str, str]
 """(kind, key): ("model", m), ("profile", p) or ("profile_model", "p/m")."""

@@ -11,7 +11,7 @@ Both are fed once per streamed chunk, so :meth:`TokenRate.add` is O(1)
 
 Counts are of chunks, which is one token for OpenAI-style streams and a few
 for others: the turn's average uses the provider's token count once usage
-arrives (see :class:`~tuichat.core.metrics.TurnMetrics`).
+arrives (see :class:`~tuichat.core.metrics.session_metrics.TurnMetrics`).
 """
 
 from __future__ import annotations

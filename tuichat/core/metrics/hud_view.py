@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from tuichat.core.breaker import BreakerSnapshot
-from tuichat.core.budget_status import BudgetLine
-from tuichat.core.ratelimit import RateLimitState
-from tuichat.core.session_stats import QueueState, SessionSnapshot
-from tuichat.core.turn_report import TurnReport
-from tuichat.core.waterfall import Waterfall
-
-if TYPE_CHECKING:
-    from tuichat.core.metrics import TurnSnapshot
+from tuichat.core.cost.budget_status import BudgetLine
+from tuichat.core.health.breaker import BreakerSnapshot
+from tuichat.core.limit_state import RateLimitState
+from tuichat.core.metrics.session_stats import QueueState, SessionSnapshot
+from tuichat.core.metrics.turn_report import TurnReport
+from tuichat.core.metrics.turn_snapshot import TurnSnapshot
+from tuichat.core.metrics.waterfall import Waterfall
 
 
 @dataclass(frozen=True, slots=True)

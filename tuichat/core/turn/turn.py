@@ -22,14 +22,8 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import replace
 
 from tuichat.core import errors
-from tuichat.core.admission import Admission, Gate
-from tuichat.core.answer_text import AnswerText
-from tuichat.core.attempt_cost import AttemptCosts, CostMeter
-from tuichat.core.breaker import BreakerBoard
-from tuichat.core.breaker_watch import BreakerWatch
 from tuichat.core.clock import Clock, SystemClock
-from tuichat.core.deadline import Deadline, Timeouts
-from tuichat.core.degrade import degrade
+from tuichat.core.cost.attempt_cost import AttemptCosts, CostMeter
 from tuichat.core.events import (
     TERMINAL_EVENTS,
     AttemptEnded,
@@ -43,12 +37,18 @@ from tuichat.core.events import (
     TurnFinished,
     TurnStarted,
 )
-from tuichat.core.part_events import MetaPart, meta_event, rate_limit_event
+from tuichat.core.health.breaker import BreakerBoard
+from tuichat.core.health.breaker_watch import BreakerWatch
+from tuichat.core.limits.admission import Admission, Gate
 from tuichat.core.provider import FinishPart, ResponseHead, TextPart, UsagePart
-from tuichat.core.retry import RetryPolicy, decide
-from tuichat.core.route import Target, TargetLog, summary
-from tuichat.core.route import short_outcome as _short
-from tuichat.core.stale import StaleLookup, stale_event
+from tuichat.core.turn.answer_text import AnswerText
+from tuichat.core.turn.deadline import Deadline, Timeouts
+from tuichat.core.turn.degrade import degrade
+from tuichat.core.turn.part_events import MetaPart, meta_event, rate_limit_event
+from tuichat.core.turn.retry import RetryPolicy, decide
+from tuichat.core.turn.route import Target, TargetLog, summary
+from tuichat.core.turn.route import short_outcome as _short
+from tuichat.core.turn.stale import StaleLookup, stale_event
 from tuichat.core.untrusted import one_line
 
 log = logging.getLogger(__name__)
@@ -241,7 +241,7 @@ class Turn:
         """One request; raises ``_Failed`` after logging the failed attempt."""
         self._attempt += 1
         self._answer.new_attempt()
-        self._costs.start(target)
+        self._costs.start(target.pricing(), target.request)
         self._emit(
             AttemptStarted(
                 trace_id=self.trace_id,

@@ -15,11 +15,10 @@ import logging
 from collections.abc import Callable
 
 from tuichat.core.conversation import ChatRequest
+from tuichat.core.cost.pricing import Cost, PriceBook, Tariff, TokenUsage
+from tuichat.core.cost.tokens import TokenCounter
 from tuichat.core.events import CostReported, Event
-from tuichat.core.pricing import Cost, PriceBook, Tariff, TokenUsage
 from tuichat.core.provider import ResponseHead, UsagePart
-from tuichat.core.route import Target
-from tuichat.core.tokens import TokenCounter
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +47,11 @@ class AttemptCosts:
         self._trace_id = trace_id
         self._emit = emit
         self._ledger = AttemptLedger()
-        self._target: Target | None = None
+        self._priced: tuple[Tariff, ChatRequest] | None = None
 
-    def start(self, target: Target) -> None:
-        """A new attempt on ``target``."""
-        self._ledger, self._target = AttemptLedger(), target
+    def start(self, tariff: Tariff, request: ChatRequest) -> None:
+        """A new attempt: ``request`` sent to a model priced by ``tariff``."""
+        self._ledger, self._priced = AttemptLedger(), (tariff, request)
 
     def text(self, text: str) -> None:
         """Answer text received (O(1): this runs per streamed chunk)."""
@@ -67,13 +66,13 @@ class AttemptCosts:
 
     def end(self, ts: float, attempt: int) -> None:
         """The attempt ended: price it (before its AttemptEnded, for the log row)."""
-        if self._meter is None or self._target is None:
+        if self._meter is None or self._priced is None:
             return
-        target = self._target
+        tariff, request = self._priced
         self._emit(
             self._meter.report(
-                tariff=target.pricing(),
-                request=target.request,
+                tariff=tariff,
+                request=request,
                 ledger=self._ledger,
                 trace_id=self._trace_id,
                 ts=ts,

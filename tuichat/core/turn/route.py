@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from tuichat.core import errors
 from tuichat.core.conversation import ChatRequest
-from tuichat.core.pricing import Tariff
+from tuichat.core.cost.pricing import Tariff
 from tuichat.core.provider import Provider
 
 

@@ -12,8 +12,8 @@ from tuichat.core.events import (
     TimingsReported,
     UsageReported,
 )
+from tuichat.core.limits.headers import parse_rate_limit_headers
 from tuichat.core.provider import ResponseHead, TimingsPart, UsagePart
-from tuichat.core.ratelimit import parse_rate_limit_headers
 
 MetaPart = ResponseHead | UsagePart | TimingsPart
 

@@ -8,17 +8,15 @@ the rest, at most about ten times a second.
 
 :class:`SessionMetrics` routes a session's events to the current
 :class:`TurnMetrics`, the session aggregate
-(:class:`~tuichat.core.session_stats.SessionStats`) and the turn's
-:class:`~tuichat.core.turn_report.TurnReport`, and builds the HUD's snapshot.
+(:class:`~tuichat.core.metrics.session_stats.SessionStats`) and the turn's
+:class:`~tuichat.core.metrics.turn_report.TurnReport`, and builds the HUD's snapshot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from tuichat.core.breaker import BreakerSnapshot
-from tuichat.core.budget_status import BudgetLine
+from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.events import (
     AttemptStarted,
     CostReported,
@@ -36,47 +34,13 @@ from tuichat.core.events import (
     TurnStarted,
     UsageReported,
 )
-from tuichat.core.hud_view import HudSnapshot, build_hud_snapshot
-from tuichat.core.session_stats import SessionStats
-from tuichat.core.throughput import TokenRate
-from tuichat.core.turn_report import TurnReport
-from tuichat.core.waterfall import AttemptStamps, Waterfall, build_waterfall
-
-
-@dataclass(frozen=True, slots=True)
-class TurnSnapshot:
-    """One turn at one instant: what the HUD and ``ask --json`` show."""
-
-    model: str
-    provider: str
-    status: str
-    """"queued" | "waiting" | "streaming" | "retrying" | "ok" | "cancelled" | "failed" |
-    "truncated"."""
-    ttft_ms: float | None
-    tokens_per_s: float | None
-    """Average generation rate: tokens after the first over first → last token."""
-    input_tokens: int | None
-    output_tokens: int
-    output_estimated: bool
-    """True while ``output_tokens`` counts chunks (no usage reported yet)."""
-    duration_ms: float
-    rate_now: float | None = None
-    """Chunks per second over the last second; None once the turn is over."""
-    sparkline: tuple[float, ...] = ()
-    """Chunks per second per ``sparkline_bucket_s`` bucket since the first token."""
-    sparkline_bucket_s: float = 0.0
-    waterfall: Waterfall | None = None
-    cached_input_tokens: int | None = None
-    cache_write_tokens: int | None = None
-    cost_usd: float | None = None
-    """Sum of this turn's priced attempts (None before any ``CostReported``)."""
-    unpriced_attempts: int = 0
-    cost_estimated: bool = False
-
-    @property
-    def running(self) -> bool:
-        """True until the turn ended."""
-        return self.status in ("queued", "waiting", "streaming", "retrying")
+from tuichat.core.health.breaker import BreakerSnapshot
+from tuichat.core.metrics.hud_view import HudSnapshot, build_hud_snapshot
+from tuichat.core.metrics.session_stats import SessionStats
+from tuichat.core.metrics.throughput import TokenRate
+from tuichat.core.metrics.turn_report import TurnReport
+from tuichat.core.metrics.turn_snapshot import TurnSnapshot
+from tuichat.core.metrics.waterfall import AttemptStamps, build_waterfall
 
 
 class TurnMetrics:

@@ -1,0 +1,1 @@
+"""The one place a chat is built (filled in below)."""
