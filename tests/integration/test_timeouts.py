@@ -37,6 +37,6 @@ async def test_a_stall_mid_stream_keeps_the_partial_and_does_not_retry(
 ) -> None:
     events = await run(sim, "sim?scenario=hang_mid&tokens=40", Timeouts(idle=0.3))
     final = events[-1]
-    assert isinstance(final, TurnFailed) and final.partial_text
+    assert isinstance(final, TurnFailed) and final.text
     assert "no text for 0.3 s" in final.message
     assert len([e for e in events if isinstance(e, AttemptEnded)]) == 1

@@ -92,9 +92,7 @@ async def test_budgets_survive_restarts_because_they_come_from_the_log(tmp_path:
         )
         writer.observe(cost(usd, attempt=attempt))
         writer.observe(AttemptEnded(trace_id="t1", ts=attempt + 0.5, attempt=attempt, status="ok"))
-    writer.observe(
-        TurnFinished(trace_id="t1", ts=3.0, text="x", finish_reason="stop", model="m", summary="")
-    )
+    writer.observe(TurnFinished(trace_id="t1", ts=3.0, text="x", finish_reason="stop", model="m"))
     await writer.close()
     await db.close()
 

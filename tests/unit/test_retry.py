@@ -96,11 +96,6 @@ def test_policy_defaults() -> None:
 
 BASE: list[tuple[errors.ProviderError, str]] = [
     (errors.RateLimited("slow down", status_code=429), "retry"),
-    (errors.RateLimited("no money", status_code=429, code="insufficient_quota"), "fallback"),
-    (
-        errors.RateLimited("no money", status_code=429, code="billing_hard_limit_reached"),
-        "fallback",
-    ),
     (errors.QuotaExceeded("no credit", status_code=429), "fallback"),
     (errors.Overloaded("busy", status_code=529), "retry"),
     (errors.ServerError("boom", status_code=500), "retry"),

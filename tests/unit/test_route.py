@@ -129,7 +129,7 @@ async def test_no_silent_retry_after_text_was_shown() -> None:
     a, b = CutMidStream(clock, [], "a"), Flaky(clock, [], "b")
     events = await run(session(clock, a, b))
     final = events[-1]
-    assert isinstance(final, TurnFailed) and final.partial_text == "Half an ans"
+    assert isinstance(final, TurnFailed) and final.text == "Half an ans"
     assert not any(isinstance(e, RetryScheduled | FallbackTaken) for e in events)
     assert b.requests == []
 

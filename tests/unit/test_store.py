@@ -195,7 +195,7 @@ async def test_a_cancelled_turn_keeps_its_partial_answer(
             FirstToken(trace_id="t1", ts=T0 + 0.75, attempt=1),
             TextDelta(trace_id="t1", ts=T0 + 0.75, attempt=1, text="Hel"),
             AttemptEnded(trace_id="t1", ts=T0 + 1.0, attempt=1, status="cancelled"),
-            TurnCancelled(trace_id="t1", ts=T0 + 1.0, partial_text="Hel"),
+            TurnCancelled(trace_id="t1", ts=T0 + 1.0, text="Hel"),
         ],
     )
     await writer.flush()
@@ -221,9 +221,7 @@ async def test_a_cancelled_turn_keeps_its_partial_answer(
 async def test_a_turn_cancelled_before_any_text_is_still_visible(
     writer: LogWriter, db: aiosqlite.Connection
 ) -> None:
-    observe_all(
-        writer, [started("t1"), TurnCancelled(trace_id="t1", ts=T0 + 0.25, partial_text="")]
-    )
+    observe_all(writer, [started("t1"), TurnCancelled(trace_id="t1", ts=T0 + 0.25, text="")])
     await writer.flush()
 
     assert await session_messages(db, "s1") == [
@@ -262,7 +260,7 @@ async def test_a_failed_turn_after_a_fallback(writer: LogWriter, db: aiosqlite.C
                 ts=T0 + 1.5,
                 error_type="auth",
                 message="invalid key",
-                partial_text="",
+                text="",
             ),
         ],
     )
@@ -316,7 +314,7 @@ async def test_a_failed_turn_with_partial_text_stores_it_with_its_status(
                 ts=T0 + 1.0,
                 error_type="truncated",
                 message="cut",
-                partial_text="Hal",
+                text="Hal",
                 status="truncated",
             ),
         ],

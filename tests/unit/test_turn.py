@@ -148,7 +148,7 @@ async def test_cancel_mid_stream_keeps_the_partial() -> None:
         if isinstance(event, TextDelta):
             turn.cancel()
     assert isinstance(events[-1], TurnCancelled)
-    assert events[-1].partial_text == "Partial answer"
+    assert events[-1].text == "Partial answer"
     ended = [e for e in events if isinstance(e, AttemptEnded)]
     assert ended[0].status == "cancelled"
     assert provider.closed_by_cancel
@@ -160,7 +160,7 @@ async def test_provider_error_ends_in_one_failed_event() -> None:
     events = await run(session.start_turn("hi"))
     final = events[-1]
     assert isinstance(final, TurnFailed)
-    assert final.error_type == "server_error" and final.partial_text == "half"
+    assert final.error_type == "server_error" and final.text == "half"
     assert final.message == "server_error (500): boom"
     attempt = next(e for e in events if isinstance(e, AttemptEnded))
     assert attempt.status == "failed" and attempt.error_type == "server_error"

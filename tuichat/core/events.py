@@ -9,14 +9,24 @@ in seconds (``time.monotonic`` by default, an injected clock in tests).
 Wall-clock time appears once, in :class:`TurnStarted`, so consumers can map
 monotonic stamps to wall time without a second clock read.
 
-Order within a turn::
+Order within a turn (``?`` at most once, ``*`` any number, ``+`` at least once)::
 
     TurnStarted
-      (AttemptStarted HeadersReceived? RateLimitObserved? FirstToken?
-       (TextDelta | TextReleased)* UsageReported? TimingsReported? CostReported?
-       AttemptEnded
-       (RetryScheduled | FallbackTaken)?)+
+      ( Queued*
+        ( AttemptStarted HeadersReceived? RateLimitObserved? FirstToken?
+          (TextDelta | TextReleased)* UsageReported? TimingsReported? CostReported?
+          AttemptEnded
+        )?                                   (none when the limiter refused)
+        BreakerChanged*
+        (RetryScheduled | FallbackTaken)?
+      )+
+    StaleAnswerOffered?                      (only before TurnFailed)
     TurnFinished | TurnFailed | TurnCancelled
+
+Every terminal event is a :class:`TurnEnded`: it carries the answer's text as
+received (complete, or the partial one), its status and a typed
+:class:`~tuichat.core.outcome.RouteOutcome` saying what was tried. Code that
+must keep the answer reads ``event.text`` on ``TurnEnded``, whatever the kind.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tuichat.core.limit_state import RateLimitState
+from tuichat.core.outcome import NO_OUTCOME, RouteOutcome
 
 AttemptStatus = Literal["ok", "cancelled", "failed", "truncated"]
 
@@ -213,31 +224,48 @@ class StaleAnswerOffered(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TurnFinished(Event):
-    """The answer is complete; ``summary`` says what was tried."""
+class TurnEnded(Event):
+    """Base of the terminal events: the text received, how it ended, what was tried."""
 
     text: str
-    finish_reason: str | None
-    model: str
-    summary: str = ""
+    """The answer as received: complete for ``ok``, the partial one otherwise."""
+    status: AttemptStatus
+    outcome: RouteOutcome = NO_OUTCOME
+
+    @property
+    def summary(self) -> str:
+        """What was tried, in one line (derived from ``outcome``)."""
+        return self.outcome.summary()
+
+    @property
+    def answered(self) -> bool:
+        """True when the turn leaves an answer, complete or partial, in the history."""
+        return self.status == "ok" or bool(self.text)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TurnFailed(Event):
-    """The turn ended with an error; ``partial_text`` is what was received."""
+class TurnFinished(TurnEnded):
+    """The answer is complete."""
+
+    finish_reason: str | None
+    model: str
+    status: AttemptStatus = "ok"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnFailed(TurnEnded):
+    """The turn ended with an error; ``text`` is what was received before it."""
 
     error_type: str
     message: str
-    partial_text: str
     status: AttemptStatus = "failed"
-    summary: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TurnCancelled(Event):
-    """The user cancelled; ``partial_text`` is kept everywhere."""
+class TurnCancelled(TurnEnded):
+    """The user cancelled; the partial ``text`` is kept everywhere."""
 
-    partial_text: str
+    status: AttemptStatus = "cancelled"
 
 
 TerminalEvent = TurnFinished | TurnFailed | TurnCancelled

@@ -323,8 +323,6 @@ def _answer(event: TerminalEvent, attempt_model: str | None) -> tuple[str, str, 
     """
     if isinstance(event, TurnFinished):
         return event.text, "ok", event.model
-    if isinstance(event, TurnCancelled):
-        return event.partial_text, "cancelled", attempt_model
-    if event.partial_text:
-        return event.partial_text, event.status, attempt_model
+    if event.answered or isinstance(event, TurnCancelled):
+        return event.text, event.status, attempt_model
     return None

@@ -284,7 +284,7 @@ class TuichatApp(HudApp):
                     note = "cancelled; partial answer kept (ctrl+r continues)"
                     await answer.finish(note, kind="warning")
                 elif isinstance(event, TurnFailed):
-                    hint = " (ctrl+r continues)" if event.partial_text else stale
+                    hint = " (ctrl+r continues)" if event.text else stale
                     await answer.finish(f"⚠ {event.message}{hint}", kind="error")
         except Exception as exc:
             log.exception("rendering turn %s failed", turn.trace_id)

@@ -19,7 +19,7 @@ def finish_note(event: TurnFinished) -> str | None:
     notes = []
     if event.finish_reason == "length":
         notes.append("stopped at max tokens")
-    if event.summary.count(",") or ";" in event.summary:
+    if event.outcome.eventful:
         notes.append(event.summary)
     return "; ".join(notes) or None
 

@@ -15,7 +15,7 @@ from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.conversation import Conversation
 from tuichat.core.cost.attempt_cost import CostMeter
 from tuichat.core.cost.pricing import Tariff
-from tuichat.core.events import Event, TurnCancelled, TurnFailed, TurnFinished
+from tuichat.core.events import Event, TurnEnded
 from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.limits.admission import Admission
 from tuichat.core.provider import Provider
@@ -138,12 +138,11 @@ class ChatSession:
 
     def _record(self, event: Event) -> None:
         """Keep answers, partial ones included, in the history."""
-        if isinstance(event, TurnFinished):
+        if not isinstance(event, TurnEnded):
+            return
+        if event.answered:
             self.conversation.add_assistant(event.text)
-        elif isinstance(event, TurnCancelled | TurnFailed):
-            if event.partial_text:
-                self.conversation.add_assistant(event.partial_text)
-            else:
-                # Nothing came back: drop the prompt from the history so the
-                # next message does not follow an unanswered one.
-                self.conversation.drop_last_user()
+        else:
+            # Nothing came back: drop the prompt from the history so the
+            # next message does not follow an unanswered one.
+            self.conversation.drop_last_user()

@@ -32,9 +32,6 @@ from tuichat.core import errors
 
 Action = Literal["retry", "fallback", "fail"]
 
-QUOTA_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached"})
-"""Error codes meaning the account is out of money, not merely too fast."""
-
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -106,6 +103,7 @@ class _Rule:
 
 _RETRY = ""  # a retry's reason is written when its wait is known
 _RULES: dict[type[errors.ProviderError], _Rule] = {
+    errors.QuotaExceeded: _Rule("fallback", "quota exhausted; waiting will not help"),
     errors.RateLimited: _Rule("retry", _RETRY),
     errors.Overloaded: _Rule("retry", _RETRY),
     errors.ServerError: _Rule("retry", _RETRY),
@@ -122,8 +120,6 @@ _RULES: dict[type[errors.ProviderError], _Rule] = {
 }
 """Error type → rule. Looked up along the MRO, so subclasses inherit their parent's rule
 (``StreamTruncated`` is a ``ProtocolError``; ``ModelNotFound`` overrides ``BadRequest``)."""
-
-_QUOTA_RULE = _Rule("fallback", "quota exhausted; waiting will not help")
 
 
 def decide(
@@ -151,22 +147,12 @@ def decide(
 
 
 def _rule_for(error: errors.ProviderError) -> _Rule:
-    """The table's rule for ``error``: quota first, then the nearest type in the MRO."""
-    if _is_quota(error):
-        return _QUOTA_RULE
+    """The table's rule for ``error``: the nearest type in its MRO."""
     for cls in type(error).__mro__:
         rule = _RULES.get(cls)
         if rule is not None:
             return rule
     return _RULES[errors.ProviderError]  # unreachable: every error is a ProviderError
-
-
-def _is_quota(error: errors.ProviderError) -> bool:
-    """Out of credit: another provider may work, waiting will not.
-
-    ``quota_exceeded`` anticipates a dedicated ``QuotaExceeded`` error class.
-    """
-    return error.code in QUOTA_CODES or error.error_type == "quota_exceeded"
 
 
 def _should_retry(headers: Mapping[str, str] | None) -> bool | None:

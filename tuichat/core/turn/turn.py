@@ -19,7 +19,7 @@ import logging
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from tuichat.core import errors
 from tuichat.core.clock import Clock, SystemClock
@@ -40,14 +40,14 @@ from tuichat.core.events import (
 from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.health.breaker_watch import BreakerWatch
 from tuichat.core.limits.admission import Admission, Gate
+from tuichat.core.outcome import OutcomeBuilder, RouteStep
 from tuichat.core.provider import FinishPart, ResponseHead, TextPart, UsagePart
 from tuichat.core.turn.answer_text import AnswerText
 from tuichat.core.turn.deadline import Deadline, Timeouts
 from tuichat.core.turn.degrade import degrade
 from tuichat.core.turn.part_events import MetaPart, meta_event, rate_limit_event
 from tuichat.core.turn.retry import RetryPolicy, decide
-from tuichat.core.turn.route import Target, TargetLog, summary
-from tuichat.core.turn.route import short_outcome as _short
+from tuichat.core.turn.route import Target
 from tuichat.core.turn.stale import StaleLookup, stale_event
 from tuichat.core.untrusted import one_line
 
@@ -66,6 +66,14 @@ class _Failed(Exception):
 
     def __init__(self, error: errors.ProviderError) -> None:
         self.error = error
+
+
+@dataclass(frozen=True, slots=True)
+class _GaveUp:
+    """Internal: a target gave up with ``error``; ``stop`` ends the route (no fallback)."""
+
+    error: errors.ProviderError
+    stop: bool
 
 
 class Turn:
@@ -108,7 +116,7 @@ class Turn:
         self._task: asyncio.Task[None] | None = None
         self._cancel_requested = False
         self._attempt = 0
-        self._logs: list[TargetLog] = []
+        self._outcome = OutcomeBuilder()
         self._costs = AttemptCosts(meter, self.trace_id, self._emit)
 
     @property
@@ -170,22 +178,26 @@ class Turn:
             if not self._cancel_requested:
                 raise
             now = self._answer.flush(self._attempt)
-            self._emit(TurnCancelled(trace_id=self.trace_id, ts=now, partial_text=self.text))
+            self._emit(
+                TurnCancelled(
+                    trace_id=self.trace_id, ts=now, text=self.text, outcome=self._outcome.build()
+                )
+            )
 
     async def _walk_route(self) -> None:
         """Try targets in order; exactly one terminal event comes out."""
         error: errors.ProviderError | None = None
         for index, target in enumerate(self.route):
-            self._logs.append(TargetLog(target.label))
+            self._outcome.model(target.label)
             if not self._breakers.allows(target.breaker_key):
                 error = errors.ConnectionFailed(f"{target.label}: provider marked down")
-                self._logs[-1].outcomes.append("skipped (circuit open)")
+                self._outcome.step(RouteStep("skipped"))
             else:
-                outcome = await self._try_target(target)
-                if outcome is None:
+                gave_up = await self._try_target(target)
+                if gave_up is None:
                     return
-                error, action = outcome
-                if action == "fail":
+                error = gave_up.error
+                if gave_up.stop:
                     break
             if index + 1 < len(self.route):
                 self._fallback(target, self.route[index + 1], error)
@@ -200,15 +212,15 @@ class Turn:
             if event is not None:
                 self._emit(event)
 
-    async def _try_target(self, target: Target) -> tuple[errors.ProviderError, str] | None:
+    async def _try_target(self, target: Target) -> _GaveUp | None:
         """Attempts (with retries) on one target; None when it answered."""
         retry = 0
         while True:
             try:
                 await self._admit(target)
             except errors.RequestShed as shed:
-                self._logs[-1].outcomes.append("refused by the local rate limiter")
-                return shed, "fail"
+                self._outcome.step(RouteStep("refused", shed.error_type))
+                return _GaveUp(shed, stop=True)
             try:
                 finish = await self._attempt_once(target)
             except _Failed as failed:
@@ -220,15 +232,15 @@ class Turn:
                     headers=failed.error.headers,
                     rng=self._rng,
                 )
-                self._logs[-1].outcomes.append(_short(failed.error))
+                self._outcome.step(_failed_step(failed.error))
                 if decision.action != "retry":
-                    return failed.error, decision.action
+                    return _GaveUp(failed.error, stop=decision.action == "fail")
                 target, note = self._degraded(target, failed.error)
                 reason = f"{decision.reason}; retrying with {note}" if note else decision.reason
                 await self._wait_retry(target, decision.wait, reason)
                 retry += 1
             else:
-                self._logs[-1].outcomes.append("answered")
+                self._outcome.step(RouteStep("answered"))
                 self._end_finished(target, finish)
                 return None
 
@@ -347,11 +359,11 @@ class Turn:
                 reason=reason,
             )
         )
-        self._logs[-1].outcomes.append(f"waited {wait:.1f} s")
+        self._outcome.step(RouteStep("waited", wait_s=wait))
         await self._clock.sleep(wait)
 
     def _fallback(self, target: Target, nxt: Target, error: errors.ProviderError | None) -> None:
-        reason = _short(error) if error is not None else "unavailable"
+        reason = _failed_step(error).describe() if error is not None else "unavailable"
         self._emit(
             FallbackTaken(
                 trace_id=self.trace_id,
@@ -371,23 +383,28 @@ class Turn:
                 text=self.text,
                 finish_reason=finish.reason,
                 model=finish.served_model or target.request.model,
-                summary=summary(self._logs),
+                outcome=self._outcome.build(),
             )
         )
 
     def _end_failed(self, exc: errors.ProviderError) -> None:
         now = self._answer.flush(self._attempt)
         status: AttemptStatus = "truncated" if isinstance(exc, errors.StreamTruncated) else "failed"
-        tried = summary(self._logs)
-        single = len(self._logs) == 1 and len(self._logs[0].outcomes) <= 1
+        outcome = self._outcome.build()
+        tried = "" if self._outcome.single else f" — tried {outcome.summary()}"
         self._emit(
             TurnFailed(
                 trace_id=self.trace_id,
                 ts=now,
                 error_type=exc.error_type,
-                message=exc.one_line() if single else f"{exc.one_line()} — tried {tried}",
-                partial_text=self.text,
+                message=exc.one_line() + tried,
+                text=self.text,
                 status=status,
-                summary=tried,
+                outcome=outcome,
             )
         )
+
+
+def _failed_step(error: errors.ProviderError) -> RouteStep:
+    """An attempt that failed with ``error``, as a step of the outcome."""
+    return RouteStep("failed", error.error_type, error.status_code)
