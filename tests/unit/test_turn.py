@@ -27,6 +27,8 @@ from tuichat.core.events import (
 from tuichat.core.metrics.session_metrics import TurnMetrics
 from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart, UsagePart
 from tuichat.core.turn.chat import ChatSession
+from tuichat.core.turn.deadline import Timeouts
+from tuichat.core.turn.retry import RetryPolicy
 
 Step = StreamPart | float | errors.ProviderError | str
 
@@ -204,7 +206,8 @@ async def test_escape_sequence_split_across_deltas_is_removed() -> None:
 
 async def test_held_text_is_released_by_the_timer() -> None:
     clock = ManualClock()
-    provider = ScriptedProvider(clock, [TextPart("First."), TextPart(" no boundary"), "hang"])
+    script: list[Step] = [TextPart("First."), TextPart(" no boundary"), 0.02, "hang"]
+    provider = ScriptedProvider(clock, script)
     session = ChatSession(provider, "m", clock=clock, max_delay=0.01)
     turn = session.start_turn("hi")
     released: list[str] = []
@@ -214,3 +217,54 @@ async def test_held_text_is_released_by_the_timer() -> None:
             if "".join(released) == "First. no boundary":
                 turn.cancel()
     assert "".join(released) == "First. no boundary"
+
+
+# --- timeouts on the manual clock (no real waiting) ------------------------------------
+
+
+def _timed_session(script: Sequence[Step], timeouts: Timeouts) -> tuple[ChatSession, ManualClock]:
+    clock = ManualClock()
+    provider = ScriptedProvider(clock, script)
+    policy = RetryPolicy(max_retries=0)
+    return ChatSession(provider, "m", clock=clock, timeouts=timeouts, policy=policy), clock
+
+
+async def test_first_token_timeout_fires_when_the_clock_passes_it() -> None:
+    script: list[Step] = [ResponseHead(200), 30.0, 30.0, 30.0, TextPart("late")]
+    session, clock = _timed_session(script, Timeouts(60, 5))
+    start = clock.now()
+    events = [event async for event in session.start_turn("hi")]
+    final = events[-1]
+    assert isinstance(final, TurnFailed) and final.error_type == "timeout"
+    assert "no first token within 60 s" in final.message
+    ended = next(e for e in events if isinstance(e, AttemptEnded))
+    assert ended.ts == start + 60  # noticed in the 30 s step that crossed the limit
+
+
+async def test_idle_timeout_keeps_the_partial() -> None:
+    script: list[Step] = [ResponseHead(200), TextPart("Half"), 4.0, TextPart(" more"), 6.0, "x"]
+    session, _ = _timed_session(script, Timeouts(60, 5))
+    events = [event async for event in session.start_turn("hi")]
+    final = events[-1]
+    assert isinstance(final, TurnFailed) and final.text == "Half more"
+    assert "no text for 5 s" in final.message
+
+
+async def test_a_paced_stream_within_its_limits_finishes() -> None:
+    script: list[Step] = [ResponseHead(200)]
+    for i in range(50):
+        script += [0.2, TextPart(f"w{i} ")]
+    script.append(FinishPart("stop"))
+    session, clock = _timed_session(script, Timeouts(1, 0.5, total=11))
+    start = clock.now()
+    events = [event async for event in session.start_turn("hi")]
+    assert isinstance(events[-1], TurnFinished)
+    assert events[-1].ts == pytest.approx(start + 10.0)
+
+
+async def test_the_total_limit_ends_a_long_stream() -> None:
+    script: list[Step] = [ResponseHead(200)] + [0.2, TextPart("w ")] * 100
+    session, _ = _timed_session(script, Timeouts(1, 0.5, total=5))
+    events = [event async for event in session.start_turn("hi")]
+    final = events[-1]
+    assert isinstance(final, TurnFailed) and "longer than 5 s" in final.message

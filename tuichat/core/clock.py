@@ -1,14 +1,31 @@
-"""Injectable time: a monotonic clock and a sleep.
+"""The one source of time: a monotonic clock, a wall clock, sleeps, timers and timeouts.
 
-Retry, timeout, buffering and TTFT logic take a :class:`Clock` so tests can
-drive time by hand instead of waiting for real.
+Everything that stamps, waits or gives up goes through a :class:`Clock`:
+event stamps, retry waits, the per-attempt deadlines (:class:`ClockTimeout`),
+the sentence buffer's release timer, the log writer's pacing and the HUD's
+countdowns. The real clock is :class:`SystemClock`; tests use
+:class:`ManualClock`, on which time moves only when a test advances it or
+code sleeps, and timers fire as time passes them. So a first-token timeout,
+an idle timeout and a paced stream are tested without any real waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
+from collections.abc import Callable
+from types import TracebackType
 from typing import Protocol
+
+
+class TimerHandle(Protocol):
+    """A scheduled callback that can be called off."""
+
+    def cancel(self) -> None:
+        """Do not run the callback (a no-op once it ran)."""
+        ...
 
 
 class Clock(Protocol):
@@ -26,9 +43,13 @@ class Clock(Protocol):
         """Wait ``seconds``."""
         ...
 
+    def call_at(self, when: float, callback: Callable[[], None]) -> TimerHandle:
+        """Run ``callback`` on the event loop once ``now()`` reaches ``when``."""
+        ...
+
 
 class SystemClock:
-    """The real clock."""
+    """The real clock: ``time.monotonic`` and the running event loop's timers."""
 
     def now(self) -> float:
         return time.monotonic()
@@ -39,13 +60,38 @@ class SystemClock:
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
+    def call_at(self, when: float, callback: Callable[[], None]) -> TimerHandle:
+        loop = asyncio.get_running_loop()
+        return loop.call_later(max(0.0, when - self.now()), callback)
+
+
+class _ManualTimer:
+    """A timer of :class:`ManualClock`."""
+
+    __slots__ = ("callback", "cancelled", "when")
+
+    def __init__(self, when: float, callback: Callable[[], None]) -> None:
+        self.when = when
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
 
 class ManualClock:
-    """A clock for tests: time moves only when told; ``sleep`` advances it."""
+    """A clock for tests: time moves only when told; ``sleep`` advances it.
+
+    Timers fire, in order of their time, as :meth:`advance` or :meth:`sleep`
+    moves time past them; ``now()`` reads the timer's own time while its
+    callback runs.
+    """
 
     def __init__(self, start: float = 1000.0, wall_start: float = 1_700_000_000.0) -> None:
         self._now = start
         self._wall_offset = wall_start - start
+        self._timers: list[tuple[float, int, _ManualTimer]] = []
+        self._order = itertools.count()
         self.sleeps: list[float] = []
 
     def now(self) -> float:
@@ -55,10 +101,72 @@ class ManualClock:
         return self._now + self._wall_offset
 
     def advance(self, seconds: float) -> None:
-        """Move time forward."""
-        self._now += seconds
+        """Move time forward, firing the timers it passes."""
+        target = self._now + max(0.0, seconds)
+        while self._timers and self._timers[0][0] <= target:
+            when, _, timer = heapq.heappop(self._timers)
+            if not timer.cancelled:
+                self._now = max(self._now, when)
+                timer.callback()
+        self._now = target
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
-        self._now += max(0.0, seconds)
+        self.advance(seconds)
         await asyncio.sleep(0)
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> TimerHandle:
+        timer = _ManualTimer(when, callback)
+        heapq.heappush(self._timers, (when, next(self._order), timer))
+        return timer
+
+
+class ClockTimeout:
+    """``async with ClockTimeout(clock, when):`` — like ``asyncio.timeout_at``, on ``clock``.
+
+    The body is cancelled when ``clock.now()`` reaches ``when`` (None: never)
+    and the cancellation leaves the block as :class:`TimeoutError`; a
+    cancellation from outside stays a cancellation. :meth:`reschedule` moves
+    the deadline (e.g. each time text arrives).
+    """
+
+    def __init__(self, clock: Clock, when: float | None) -> None:
+        self._clock = clock
+        self._when = when
+        self._handle: TimerHandle | None = None
+        self._task: asyncio.Task[object] | None = None
+        self.expired = False
+
+    async def __aenter__(self) -> ClockTimeout:
+        self._task = asyncio.current_task()
+        self.reschedule(self._when)
+        return self
+
+    def reschedule(self, when: float | None) -> None:
+        """Give up at ``when`` instead (None: no limit)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._when = when
+        if when is not None and not self.expired:
+            self._handle = self._clock.call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        self._handle = None
+        if self._task is not None and not self._task.done():
+            self.expired = True
+            self._task.cancel()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if self.expired and exc_type is asyncio.CancelledError:
+            assert self._task is not None
+            if self._task.uncancel() == 0:
+                raise TimeoutError from exc

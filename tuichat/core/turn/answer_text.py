@@ -4,15 +4,14 @@ Every piece of text a provider sends passes through here: the terminal
 sanitizer (stateful, so a sequence split across chunks is still removed), then
 ``TextDelta`` for the log and metrics, then the sentence buffer, whose
 releases become ``TextReleased`` for the UI. A timer releases held text when
-it reaches the buffer's max delay.
+it reaches the buffer's max delay (a timer on the turn's clock).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
-from tuichat.core.clock import Clock
+from tuichat.core.clock import Clock, TimerHandle
 from tuichat.core.events import Event, FirstToken, TextDelta, TextReleased
 from tuichat.core.turn.sentence_buffer import SentenceBuffer
 from tuichat.core.untrusted import TerminalSanitizer
@@ -31,7 +30,7 @@ class AnswerText:
         """When this attempt's latest text arrived (the log's last-token time)."""
         self._buffer = SentenceBuffer(max_delay)
         self._sanitizer = TerminalSanitizer()
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: TimerHandle | None = None
         self._chunks: list[str] = []
 
     @property
@@ -66,8 +65,7 @@ class AnswerText:
         self._release(self._buffer.feed(text, now), now)
         if self._buffer.pending and self._timer is None:
             deadline = self._buffer.deadline or now
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(max(0.0, deadline - now), self._release_due)
+            self._timer = self._clock.call_at(deadline, self._release_due)
 
     def flush(self, attempt: int) -> float:
         """Release everything held (before a terminal event); return now."""

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from tuichat.core import errors
-from tuichat.core.clock import Clock, SystemClock
+from tuichat.core.clock import Clock, ClockTimeout, SystemClock
 from tuichat.core.cost.attempt_cost import AttemptCosts, CostMeter
 from tuichat.core.events import (
     TERMINAL_EVENTS,
@@ -283,10 +283,10 @@ class Turn:
 
     async def _stream(self, target: Target) -> FinishPart:
         """Read one attempt's stream under the first-token, idle and total timeouts."""
-        deadline = Deadline(self._timeouts, asyncio.get_running_loop().time())
+        deadline = Deadline(self._timeouts, self._clock)
         finish = FinishPart(None)
         try:
-            async with asyncio.timeout_at(deadline.next(got_text=False)) as scope:
+            async with ClockTimeout(self._clock, deadline.next(got_text=False)) as scope:
                 async for part in target.provider.stream(target.request):
                     if isinstance(part, TextPart):
                         self._answer.feed(part.text, self._attempt)
