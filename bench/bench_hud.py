@@ -134,7 +134,7 @@ class Probe:
             self.cost.refreshes += 1
 
         app.refresh_hud = timed_refresh  # type: ignore[method-assign]
-        app.session.observers.append(self.observe)
+        app.session.tap(self.observe)
         self.sent_at, self.sent_cpu = time.monotonic(), time.thread_time()
 
     def observe(self, event: Event) -> None:

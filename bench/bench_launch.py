@@ -20,7 +20,8 @@ import time
 from tuichat.backends import Backends
 from tuichat.config import CliOverrides, resolve_settings
 from tuichat.startup import start_primary
-from tuichat.ui.app import ChatOptions, TuichatApp
+from tuichat.ui.app import TuichatApp
+from tuichat.ui.chat_options import ChatOptions
 
 class Probe(TuichatApp):
     def on_ready(self) -> None:
@@ -30,7 +31,7 @@ class Probe(TuichatApp):
 settings = resolve_settings(CliOverrides(model="sim"), env={})
 with Backends(env={}) as backends:
     started = start_primary(settings, backends)
-    Probe(started.provider, ChatOptions(model=started.spec)).run(headless=True)
+    Probe(ChatOptions(model=started.spec).chat(started.provider)).run(headless=True)
 """
 
 

@@ -251,11 +251,12 @@ def watch_frames(app: TuichatApp, timeline: Timeline, expected: Callable[[], str
 def tui_app(base_url: str, model: str, home: Path) -> TuichatApp:
     """The real app, talking to the simulator, logging to a throw-away database."""
     from tuichat.config import ModelSpec
-    from tuichat.ui.app import ChatOptions, TuichatApp
+    from tuichat.ui.app import TuichatApp
+    from tuichat.ui.chat_options import ChatOptions
 
     spec = ModelSpec("bench", "openai-compat", model, origin="bench", base_url=base_url)
     options = ChatOptions(model=spec, database=home / "bench.db")
-    return TuichatApp(OpenAICompatProvider(base_url), options)
+    return TuichatApp(options.chat(OpenAICompatProvider(base_url)))
 
 
 async def tui_burst_lag(base_url: str, model: str, hud: bool = True) -> float:
@@ -270,9 +271,7 @@ async def tui_burst_lag(base_url: str, model: str, hud: bool = True) -> float:
         app = tui_app(base_url, model, Path(home))
         finished = asyncio.Event()
         async with app.run_test(size=(120, 40)) as pilot, frozen_heap():
-            app.session.observers.append(
-                lambda e: finished.set() if isinstance(e, TurnFinished) else None
-            )
+            app.session.tap(lambda e: finished.set() if isinstance(e, TurnFinished) else None)
             app.query_one("#prompt").text = "benchmark"  # type: ignore[attr-defined]
             await pilot.press("enter")
             await finished.wait()
@@ -310,7 +309,7 @@ async def tui_timeline(
 
         async with app.run_test(size=(120, 40)) as pilot, frozen_heap():
             watch_frames(app, timeline, lambda: "".join(text) if finished.is_set() else "")
-            app.session.observers.append(observe)
+            app.session.tap(observe)
             if prepare is not None:
                 prepare(app)
             app.query_one("#prompt").text = "benchmark"  # type: ignore[attr-defined]

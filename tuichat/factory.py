@@ -1,1 +1,315 @@
-"""The one place a chat is built (filled in below)."""
+"""The one place a chat is built: settings in, a ready :class:`Chat` out.
+
+Every front end — the TUI, ``ask``, and the coming ``replay``, ``rerun`` and
+``bench`` — gets its chat from here and never opens the database or
+constructs a core service itself. Building happens in two steps because the
+two halves live in different places:
+
+1. :func:`start_chat` / :func:`assemble_chat` (synchronous, before any event
+   loop runs the UI): the providers and their embedded servers, the route and
+   fallbacks, retry policy, timeouts, breakers, limiter, cost meter, budgets
+   and metrics, bundled as the session's immutable
+   :class:`~tuichat.core.turn.services.TurnServices`.
+2. :meth:`Chat.open_log` (on the front end's event loop, since the SQLite
+   connection belongs to it): the log writer, the session row, the
+   stale-answer lookup and the budgets' baselines. A log that cannot be opened
+   leaves a working, unlogged chat and a one-line notice.
+
+The individual builders (``policy_for``, ``limiter_for``, ...) are in
+:mod:`tuichat.startup`; this module is the only caller that assembles them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tuichat import paths
+from tuichat.backends import Backends, route_for
+from tuichat.config import ModelSpec, Settings
+from tuichat.core.clock import Clock, SystemClock
+from tuichat.core.cost.attempt_cost import CostMeter
+from tuichat.core.cost.budget import Budgets
+from tuichat.core.cost.pricing import PriceBook
+from tuichat.core.cost.tokens import TokenCounter
+from tuichat.core.health.breaker import BreakerBoard
+from tuichat.core.limits.admission import Admission
+from tuichat.core.limits.limiter import Priority
+from tuichat.core.metrics.session_metrics import SessionMetrics
+from tuichat.core.provider import Provider
+from tuichat.core.turn.chat import ChatSession, RouteModel
+from tuichat.core.turn.services import TurnServices
+from tuichat.core.untrusted import one_line
+from tuichat.startup import (
+    Started,
+    breakers_for,
+    limiter_for,
+    policy_for,
+    start_primary,
+    timeouts_for,
+)
+
+if TYPE_CHECKING:
+    import aiosqlite
+
+    from tuichat.store import LogWriter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatWishes:
+    """What a front end asks for beyond the settings."""
+
+    system: str | None = None
+    """The system prompt (default: the settings')."""
+    max_tokens: int | None = None
+    """A cap for every model (default: each model's own)."""
+    priority: Priority = "interactive"
+    queue_budget_s: float | None = None
+    """Refuse instead of queueing longer than this (``ask --budget``)."""
+    label: str | None = None
+    """Names the work in limiter refusals (``ask``, ``bench``)."""
+    database: Path | None = None
+    """The log (default: the user's data folder)."""
+    warm: bool = True
+    """Warm token encodings and prices on threads now (the TUI does it after its first paint)."""
+    breakers: bool = True
+    """Circuit breakers across turns; a one-shot ``ask`` has no later turn to protect."""
+
+
+class Chat:
+    """A ready chat: the session, the consumers of its events, its log and providers."""
+
+    def __init__(
+        self,
+        session: ChatSession,
+        *,
+        spec: ModelSpec,
+        settings: Settings | None,
+        backends: Backends | None,
+        metrics: SessionMetrics,
+        budgets: Budgets,
+        meter: CostMeter,
+        wishes: ChatWishes,
+        notice: str | None = None,
+    ) -> None:
+        self.session = session
+        self.spec = spec
+        self.settings = settings
+        self.backends = backends
+        self.metrics = metrics
+        self.budgets = budgets
+        self.meter = meter
+        self.wishes = wishes
+        self.notice = notice
+        self.db: aiosqlite.Connection | None = None
+        self.writer: LogWriter | None = None
+
+    @property
+    def services(self) -> TurnServices:
+        """The bundle every turn of the session uses."""
+        return self.session.services
+
+    @property
+    def clock(self) -> Clock:
+        """The one clock of this chat."""
+        return self.session.services.clock
+
+    @property
+    def counter(self) -> TokenCounter:
+        """Offline token counts (the pre-send estimate and the limiter use them)."""
+        assert self.meter.counter is not None
+        return self.meter.counter
+
+    @property
+    def breakers(self) -> BreakerBoard | None:
+        """The circuit breakers of the session's providers (None: not watched)."""
+        return self.services.breakers
+
+    @property
+    def database_path(self) -> Path:
+        """Where the log lives."""
+        return self.wishes.database or paths.database_path()
+
+    async def open_log(self) -> str | None:
+        """Open the log and attach it; on failure return a one-line notice (chat goes on)."""
+        from tuichat.store import LogWriter, cached_answer, open_database
+
+        path = self.database_path
+        try:
+            self.db = await open_database(path)
+            self.writer = LogWriter(self.db, wall_clock=self.clock.wall)
+            await self.writer.start()
+        except Exception as exc:
+            log.exception("cannot open the log at %s", path)
+            return one_line(f"Not logging: cannot open {path}: {exc}")
+        lookup = partial(cached_answer, self.db)
+        self.session.services = replace(self.services, log=self.writer, stale_lookup=lookup)
+        await self._ensure_session_row()
+        await self.refresh_budgets()
+        return None
+
+    async def _ensure_session_row(self) -> None:
+        assert self.writer is not None
+        settings = self.settings
+        await self.writer.ensure_session(
+            self.session.session_id,
+            model=self.spec.name,
+            system_prompt=self.session.conversation.system,
+            tag=settings.tag if settings else None,
+            profile=settings.profile if settings else None,
+        )
+
+    async def refresh_budgets(self) -> None:
+        """Budget baselines from the log, after flushing what this session wrote."""
+        from tuichat.store.spend import load_budgets
+
+        if self.db is None or self.writer is None:
+            return
+        try:
+            await self.writer.flush()
+            await load_budgets(
+                self.db, self.budgets, session_id=self.session.session_id, now=self.clock.wall()
+            )
+        except Exception:  # a broken log must not stop the chat; budgets go live-only
+            log.exception("cannot read spending from the log")
+
+    def route_for(
+        self, spec: ModelSpec, provider: Provider, fallbacks: Sequence[str] | None = None
+    ) -> list[RouteModel]:
+        """The route starting at ``spec`` (its chain's fallbacks unless given)."""
+        if self.settings is None or self.backends is None:
+            cap = self.wishes.max_tokens or spec.max_tokens
+            return [RouteModel(spec.name, provider, spec.model, cap, spec.temperature)]
+        return route_for(self.settings, self.backends, spec, provider, fallbacks)
+
+    async def aclose(self) -> None:
+        """Write what is queued, close the log and the providers' HTTP clients."""
+        if self.writer is not None:
+            await self.writer.close()
+        if self.db is not None:
+            await self.db.close()
+        if self.backends is not None:
+            await self.backends.aclose_providers()
+        else:
+            await self.session.provider.aclose()
+
+
+def start_chat(
+    settings: Settings,
+    wishes: ChatWishes | None = None,
+    *,
+    backends: Backends,
+    clock: Clock | None = None,
+) -> Chat:
+    """Start the selected model (embedded servers included) and assemble its chat."""
+    started: Started = start_primary(settings, backends)
+    chat = assemble_chat(
+        started.spec,
+        started.provider,
+        wishes,
+        settings=settings,
+        backends=backends,
+        clock=clock,
+    )
+    chat.notice = started.notice
+    return chat
+
+
+def assemble_chat(
+    spec: ModelSpec,
+    provider: Provider,
+    wishes: ChatWishes | None = None,
+    *,
+    settings: Settings | None = None,
+    backends: Backends | None = None,
+    clock: Clock | None = None,
+) -> Chat:
+    """A chat on ``provider`` for ``spec``; ``settings`` add limits, budgets and fallbacks."""
+    wishes = wishes or ChatWishes()
+    clock = clock or SystemClock()
+    meter = CostMeter(PriceBook(), TokenCounter(paths.cache_dir()))
+    if wishes.warm:
+        warm(meter)
+    metrics = SessionMetrics()
+    budgets = _budgets(settings)
+    services = TurnServices(
+        clock=clock,
+        breakers=_breakers(settings, clock) if wishes.breakers else None,
+        meter=meter,
+        metrics=metrics.observe,
+        budgets=budgets.observe,
+    )
+    if settings is not None:
+        services = _with_settings(services, settings, wishes, meter)
+    system = wishes.system if wishes.system is not None else _system(settings)
+    cap = wishes.max_tokens if wishes.max_tokens is not None else spec.max_tokens
+    session = ChatSession(
+        provider,
+        spec.model,
+        services=services,
+        system=system,
+        max_tokens=cap,
+        temperature=spec.temperature,
+    )
+    chat = Chat(
+        session,
+        spec=spec,
+        settings=settings,
+        backends=backends,
+        metrics=metrics,
+        budgets=budgets,
+        meter=meter,
+        wishes=wishes,
+    )
+    if settings is not None and backends is not None:
+        session.set_route(chat.route_for(spec, provider))
+    return chat
+
+
+def warm(meter: CostMeter) -> None:
+    """Load the price database and token encodings on threads (never on the loop)."""
+    meter.prices.warm_in_background()
+    if meter.counter is not None:
+        meter.counter.warm_in_background()
+
+
+def _with_settings(
+    services: TurnServices, settings: Settings, wishes: ChatWishes, meter: CostMeter
+) -> TurnServices:
+    """Retry policy, timeouts and the limiter ``[resilience]`` and the models ask for."""
+    limiter = limiter_for(settings, services.clock)
+    admission = None
+    if limiter is not None:
+        admission = Admission(
+            limiter,
+            profile=settings.profile,
+            priority=wishes.priority,
+            budget=wishes.queue_budget_s,
+            label=wishes.label,
+            counter=meter.counter,
+        )
+        if meter.counter is not None:
+            meter.counter.warm_in_background()  # the limiter counts the first send
+    return replace(
+        services, policy=policy_for(settings), timeouts=timeouts_for(settings), admission=admission
+    )
+
+
+def _breakers(settings: Settings | None, clock: Clock) -> BreakerBoard:
+    return breakers_for(settings, clock) if settings is not None else BreakerBoard(clock)
+
+
+def _budgets(settings: Settings | None) -> Budgets:
+    if settings is None:
+        return Budgets((), profile="default", tag=None)
+    return Budgets(settings.budgets, profile=settings.profile, tag=settings.tag)
+
+
+def _system(settings: Settings | None) -> str | None:
+    return settings.system if settings is not None else None

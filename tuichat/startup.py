@@ -1,9 +1,12 @@
-"""Start the selected model before any UI runs, with progress and a fallback.
+"""Start the selected model before any UI runs; build each service from the settings.
 
 Starting the embedded model takes a second or two; it happens before the
 Textual app (or ``ask``) starts, with a progress line on a terminal's stderr.
 If the embedded model was only the default (nothing configured) and its extra
 is not installed, tuichat falls back to the simulator and says why.
+
+The ``*_for`` builders turn one settings section into one core service; the
+factory (:mod:`tuichat.factory`) is their only caller that assembles a chat.
 """
 
 from __future__ import annotations
@@ -13,15 +16,10 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from tuichat import paths
 from tuichat.backends import Backends
 from tuichat.config import ModelSpec, Settings
 from tuichat.config.model import LOCAL, SIM
 from tuichat.core.clock import Clock, SystemClock
-from tuichat.core.cost.attempt_cost import CostMeter
-from tuichat.core.cost.budget import Budgets
-from tuichat.core.cost.pricing import PriceBook
-from tuichat.core.cost.tokens import TokenCounter
 from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.limits.buckets import LimitSpec
 from tuichat.core.limits.limiter import RateLimiter
@@ -134,28 +132,3 @@ def breakers_for(settings: Settings, clock: Clock | None = None) -> BreakerBoard
     return BreakerBoard(
         clock or SystemClock(), failure_threshold=r.breaker_failures, cooldown=r.breaker_cooldown
     )
-
-
-def token_counter() -> TokenCounter:
-    """Offline tiktoken counts, warmed in a background thread (never on a turn's path)."""
-    counter = TokenCounter(paths.cache_dir())
-    counter.warm_in_background()
-    return counter
-
-
-def cost_meter(counter: TokenCounter | None = None, *, warm: bool = True) -> CostMeter:
-    """Prices every attempt: genai-prices and local token counts.
-
-    The price database loads on a background thread (``warm``), never on the
-    event loop at the end of the first attempt; the app passes ``warm=False``
-    and warms it once its screen is up, so start-up does not compete for CPU.
-    """
-    prices = PriceBook()
-    if warm:
-        prices.warm_in_background()
-    return CostMeter(prices, counter or token_counter())
-
-
-def budgets_for(settings: Settings) -> Budgets:
-    """The budgets that apply to this run's profile and tag."""
-    return Budgets(settings.budgets, profile=settings.profile, tag=settings.tag)

@@ -21,9 +21,11 @@ from pathlib import Path
 import pytest
 
 from tuichat import paths
+from tuichat.core.clock import SystemClock
 from tuichat.core.events import FirstToken
 from tuichat.core.turn.chat import ChatSession, RouteModel
 from tuichat.core.turn.retry import RetryPolicy
+from tuichat.core.turn.services import TurnServices
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.thread import SimServerThread
 from tuichat.store import LogWriter, open_database
@@ -42,14 +44,8 @@ SINGLE_TURNS = (
 )
 
 
-class InstantSleepClock:
+class InstantSleepClock(SystemClock):
     """Real time for TTFT and the log, but retry back-off is recorded, not waited."""
-
-    def now(self) -> float:
-        return time.monotonic()
-
-    def wall(self) -> float:
-        return time.time()
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(0)
@@ -65,9 +61,9 @@ async def drive_faulty_turns(sim: SimServerThread) -> None:
         return ChatSession(
             provider,
             model,
-            clock=InstantSleepClock(),
-            policy=RetryPolicy(max_retries=1),
-            observers=[writer.observe],
+            services=TurnServices(
+                clock=InstantSleepClock(), policy=RetryPolicy(max_retries=1), log=writer
+            ),
             session_id=SESSION,
         )
 

@@ -8,13 +8,16 @@ from tuichat.core.clock import ManualClock
 from tuichat.core.events import AttemptEnded, RateLimitObserved, RetryScheduled, TurnFailed
 from tuichat.core.turn.chat import ChatSession
 from tuichat.core.turn.retry import RetryPolicy
+from tuichat.core.turn.services import TurnServices
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.thread import SimServerThread
 
 
 async def run(sim: SimServerThread, model: str, clock: ManualClock):
     provider = OpenAICompatProvider(sim.base_url)
-    session = ChatSession(provider, model, clock=clock, policy=RetryPolicy(max_retries=1))
+    session = ChatSession(
+        provider, model, services=TurnServices(clock=clock, policy=RetryPolicy(max_retries=1))
+    )
     events = [event async for event in session.start_turn("hi")]
     await provider.aclose()
     return events

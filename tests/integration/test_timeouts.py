@@ -6,6 +6,7 @@ from tuichat.core.events import AttemptEnded, TurnFailed
 from tuichat.core.turn.chat import ChatSession
 from tuichat.core.turn.deadline import Timeouts
 from tuichat.core.turn.retry import RetryPolicy
+from tuichat.core.turn.services import TurnServices
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.thread import SimServerThread
 
@@ -13,7 +14,11 @@ from tuichat.sim.thread import SimServerThread
 async def run(sim: SimServerThread, model: str, timeouts: Timeouts):
     provider = OpenAICompatProvider(sim.base_url)
     session = ChatSession(
-        provider, model, policy=RetryPolicy(max_retries=1, initial_delay=0.01), timeouts=timeouts
+        provider,
+        model,
+        services=TurnServices(
+            policy=RetryPolicy(max_retries=1, initial_delay=0.01), timeouts=timeouts
+        ),
     )
     events = [event async for event in session.start_turn("hi")]
     await provider.aclose()

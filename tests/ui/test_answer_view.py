@@ -21,7 +21,8 @@ from tuichat.config import ModelSpec
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
-from tuichat.ui.app import ChatOptions, TuichatApp
+from tuichat.ui.app import TuichatApp
+from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.widgets.answer_segment import DraftText
 from tuichat.ui.widgets.answer_view import AnswerView
 from tuichat.ui.widgets.markdown_blocks import (
@@ -264,7 +265,7 @@ async def test_drafts_show_untrusted_text_literally() -> None:
 def make_app(sim: SimServerThread, model: str, db: Path) -> TuichatApp:
     spec = ModelSpec("sim-test", "openai-compat", model, origin="test", base_url=sim.base_url)
     provider = OpenAICompatProvider(sim.base_url, None, name="simulator")
-    return TuichatApp(provider, ChatOptions(model=spec, database=db))
+    return TuichatApp(ChatOptions(model=spec, database=db).chat(provider))
 
 
 async def _ask(pilot: Any, app: TuichatApp, text: str) -> None:

@@ -13,7 +13,8 @@ from tuichat.config import ModelSpec, Settings
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
-from tuichat.ui.app import ChatOptions, TuichatApp
+from tuichat.ui.app import TuichatApp
+from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.widgets.hud_panel import HudPanel
 from tuichat.ui.widgets.prompt import PromptArea
 from tuichat.ui.widgets.transcript import AssistantMessage, Notice
@@ -27,7 +28,7 @@ def sim_spec(sim: SimServerThread, model: str, name: str = "sim-test") -> ModelS
 def make_app(sim: SimServerThread, model: str, db: Path) -> TuichatApp:
     provider = OpenAICompatProvider(sim.base_url, None, name="simulator")
     options = ChatOptions(model=sim_spec(sim, model), database=db)
-    return TuichatApp(provider, options)
+    return TuichatApp(options.chat(provider))
 
 
 async def wait_until(pilot, predicate, timeout: float = 10.0) -> None:
@@ -160,7 +161,7 @@ async def test_a_startup_notice_is_shown(sim: SimServerThread, tmp_path: Path):
     options = ChatOptions(
         model=sim_spec(sim, "sim"), database=tmp_path / "t.db", notice="Set OPENAI_API_KEY [b]x"
     )
-    app = TuichatApp(provider, options)
+    app = TuichatApp(options.chat(provider))
     async with app.run_test() as pilot:
         await pilot.pause()
         assert str(app.query_one(Notice).render()) == "Set OPENAI_API_KEY [b]x"
@@ -181,7 +182,7 @@ async def test_switching_models_keeps_the_history(sim: SimServerThread, tmp_path
         options = ChatOptions(
             model=first, settings=settings, backends=backends, database=tmp_path / "t.db"
         )
-        app = TuichatApp(backends.provider_for(first), options)
+        app = TuichatApp(options.chat(backends.provider_for(first)))
         async with app.run_test() as pilot:
             await send(pilot, "one")
             await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
@@ -238,7 +239,7 @@ async def test_a_chain_falls_back_and_the_hud_says_so(sim: SimServerThread, tmp_
         options = ChatOptions(
             model=broken, settings=settings, backends=backends, database=tmp_path / "t.db"
         )
-        app = TuichatApp(backends.provider_for(broken), options)
+        app = TuichatApp(options.chat(backends.provider_for(broken)))
         async with app.run_test(size=(160, 50)) as pilot:
             await send(pilot, "hello")
             await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)

@@ -12,7 +12,8 @@ from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.metrics.hud_view import SpendStatus
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.thread import SimServerThread
-from tuichat.ui.app import ChatOptions, TuichatApp
+from tuichat.ui.app import TuichatApp
+from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.widgets.hud import PANELS
 from tuichat.ui.widgets.hud_panel import HudPanel
 from tuichat.ui.widgets.hud_text import ERROR, WARNING
@@ -131,7 +132,7 @@ async def test_keys_are_remapped_by_binding_id(sim: SimServerThread, tmp_path: P
     )
     provider = OpenAICompatProvider(sim.base_url, None, name="simulator")
     options = ChatOptions(model=sim_spec(sim, "sim"), settings=settings, database=tmp_path / "t.db")
-    app = TuichatApp(provider, options)
+    app = TuichatApp(options.chat(provider))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+b")
         assert app.hud.display  # the old key is gone
@@ -164,7 +165,9 @@ async def test_the_budget_bar_is_amber_at_soft_and_red_at_hard(
     sim: SimServerThread, tmp_path: Path
 ) -> None:
     provider = OpenAICompatProvider(sim.base_url, None, name="simulator")
-    app = BudgetApp(provider, ChatOptions(model=sim_spec(sim, "sim"), database=tmp_path / "t.db"))
+    app = BudgetApp(
+        ChatOptions(model=sim_spec(sim, "sim"), database=tmp_path / "t.db").chat(provider)
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         cost = panel(app, "hud-cost")
         assert "no budget set" in str(cost.render()) and "not available" in str(cost.render())

@@ -45,7 +45,7 @@ async def test_hud_ttft_and_tokens_per_second_match_the_truth_and_the_log(
         # the price database) now: it shares the GIL with the in-process
         # simulator, and the turns below must not race it.
         app.spending.counter.warm()
-        app.spending.meter.prices.warm()
+        app.chat.meter.prices.warm()
         await pilot.pause(0.3)
         await app.workers.wait_for_complete()
         for turn in range(TURNS):

@@ -21,7 +21,8 @@ from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.events import CostReported
 from tuichat.core.metrics.hud_view import SpendStatus
 from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart, UsagePart
-from tuichat.ui.app import ChatOptions, TuichatApp
+from tuichat.ui.app import TuichatApp
+from tuichat.ui.chat_options import ChatOptions
 
 ANSWER = (
     "The first token took a while; the rest streamed at a steady pace. "
@@ -73,7 +74,7 @@ def snapshot_app(tmp_path: Path) -> SnapshotApp:
     clock = ManualClock()
     spec = ModelSpec("example", "openai-compat", "example-model-1", origin="test")
     options = ChatOptions(model=spec, database=tmp_path / "t.db")
-    return SnapshotApp(ScriptedProvider(clock), options, clock=clock)
+    return SnapshotApp(options.chat(ScriptedProvider(clock), clock=clock))
 
 
 async def one_turn(pilot: Pilot[None]) -> None:

@@ -15,7 +15,8 @@ from tuichat.config import ModelSpec, Settings
 from tuichat.config.model import Price
 from tuichat.core.cost.budget import BudgetRule
 from tuichat.sim.thread import SimServerThread
-from tuichat.ui.app import ChatOptions, TuichatApp
+from tuichat.ui.app import TuichatApp
+from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.screens import DebugScreen
 from tuichat.ui.spending import BudgetConfirm
 from tuichat.ui.widgets.prompt import PromptArea
@@ -44,7 +45,7 @@ def priced_app(
         tag="ui-test",
     )
     options = ChatOptions(model=spec, settings=settings, backends=backends, database=db)
-    return TuichatApp(backends.provider_for(spec), options)
+    return TuichatApp(options.chat(backends.provider_for(spec)))
 
 
 def logged_cost(db: Path) -> list[tuple[object, ...]]:

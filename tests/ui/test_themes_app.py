@@ -14,7 +14,8 @@ from textual.command import CommandPalette
 
 from tuichat.config import ModelSpec
 from tuichat.providers.openai_compat import OpenAICompatProvider
-from tuichat.ui.app import ChatOptions, TuichatApp
+from tuichat.ui.app import TuichatApp
+from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.themes import user_themes_dir
 from tuichat.ui.ui_state import load_ui_state, save_theme, ui_state_path
 
@@ -35,7 +36,7 @@ def make_app(tmp_path: Path) -> tuple[TuichatApp, list[Note]]:
     base_url = "http://127.0.0.1:9/v1"
     spec = ModelSpec("sim-test", "openai-compat", "sim", origin="test", base_url=base_url)
     provider = OpenAICompatProvider(base_url, None, name="unused")
-    app = TuichatApp(provider, ChatOptions(model=spec, database=tmp_path / "t.db"))
+    app = TuichatApp(ChatOptions(model=spec, database=tmp_path / "t.db").chat(provider))
     notes: list[Note] = []
     notify = app.notify
 

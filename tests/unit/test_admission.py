@@ -11,6 +11,7 @@ from tuichat.core.limits.buckets import LimitSpec
 from tuichat.core.limits.limiter import RateLimiter
 from tuichat.core.provider import FinishPart, TextPart, UsagePart
 from tuichat.core.turn.chat import ChatSession
+from tuichat.core.turn.services import TurnServices
 
 SCRIPT = [TextPart("Hi."), UsagePart(10, 2), FinishPart("stop")]
 
@@ -18,8 +19,9 @@ SCRIPT = [TextPart("Hi."), UsagePart(10, 2), FinishPart("stop")]
 def limited_session(clock: ManualClock, **admission: object) -> ChatSession:
     limiter = RateLimiter(clock)
     limiter.configure(model="m", spec=LimitSpec(requests_per_minute=1))
-    session = ChatSession(ScriptedProvider(clock, SCRIPT), "m", clock=clock)
-    session.admission = Admission(limiter, **admission)  # type: ignore[arg-type]
+    gate = Admission(limiter, **admission)  # type: ignore[arg-type]
+    services = TurnServices(clock=clock, admission=gate)
+    session = ChatSession(ScriptedProvider(clock, SCRIPT), "m", services=services)
     return session
 
 

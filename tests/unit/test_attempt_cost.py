@@ -18,6 +18,7 @@ from tuichat.core.events import AttemptEnded, CostReported, Event
 from tuichat.core.provider import FinishPart, ResponseHead, TextPart, UsagePart
 from tuichat.core.turn.chat import ChatSession, RouteModel
 from tuichat.core.turn.retry import RetryPolicy
+from tuichat.core.turn.services import TurnServices
 
 RATES = Rates(input=1_000_000.0, output=2_000_000.0, cache_read=100_000.0)
 """$1 per input token, $2 per output token, $0.10 per cached token: easy sums."""
@@ -29,11 +30,15 @@ def priced_session(
     clock = ManualClock()
     provider = ScriptedProvider(clock, script)
     seen: list[Event] = []
-    session = ChatSession(provider, "gpt-4o", observers=[seen.append], clock=clock)
+    services = TurnServices(
+        clock=clock,
+        meter=CostMeter(PriceBook(), TokenCounter(tmp_path)),
+        policy=RetryPolicy(max_retries=1, initial_delay=0.0),
+        taps=(seen.append,),
+    )
+    session = ChatSession(provider, "gpt-4o", services=services)
     tariff = Tariff("openai", "gpt-4o", override=rates) if rates else None
     session.set_route([RouteModel("gpt-4o", provider, "gpt-4o", tariff=tariff)])
-    session.meter = CostMeter(PriceBook(), TokenCounter(tmp_path))
-    session.policy = RetryPolicy(max_retries=1, initial_delay=0.0)
     return session, provider, seen
 
 

@@ -18,6 +18,7 @@ from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.provider import FinishPart, ResponseHead, TextPart
 from tuichat.core.turn.chat import ChatSession, RouteModel
 from tuichat.core.turn.retry import RetryPolicy
+from tuichat.core.turn.services import TurnServices
 
 OK: list[Step] = [ResponseHead(200), TextPart("Hello."), FinishPart("stop")]
 
@@ -41,7 +42,9 @@ class Flaky(ScriptedProvider):
 
 def session(clock: ManualClock, *providers: Flaky, breakers: BreakerBoard | None = None):
     chat = ChatSession(
-        providers[0], "m", clock=clock, policy=RetryPolicy(jitter=0.0), breakers=breakers
+        providers[0],
+        "m",
+        services=TurnServices(clock=clock, policy=RetryPolicy(jitter=0.0), breakers=breakers),
     )
     chat.set_route([RouteModel(p.name, p, f"{p.name}-model") for p in providers])
     return chat

@@ -29,6 +29,7 @@ from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart
 from tuichat.core.turn.chat import ChatSession
 from tuichat.core.turn.deadline import Timeouts
 from tuichat.core.turn.retry import RetryPolicy
+from tuichat.core.turn.services import TurnServices
 
 Step = StreamPart | float | errors.ProviderError | str
 
@@ -83,7 +84,9 @@ def session_for(script: Sequence[Step], clock: ManualClock | None = None):
     clock = clock or ManualClock()
     provider = ScriptedProvider(clock, script)
     seen: list[Event] = []
-    session = ChatSession(provider, "model-x", observers=[seen.append], clock=clock)
+    session = ChatSession(
+        provider, "model-x", services=TurnServices(clock=clock, taps=(seen.append,))
+    )
     return session, provider, seen
 
 
@@ -187,7 +190,7 @@ async def test_unexpected_exception_becomes_a_failed_turn() -> None:
             raise ValueError("bug")
 
     clock = ManualClock()
-    session = ChatSession(Broken(clock, []), "m", clock=clock)
+    session = ChatSession(Broken(clock, []), "m", services=TurnServices(clock=clock))
     events = await run(session.start_turn("hi"))
     assert isinstance(events[-1], TurnFailed) and "bug" in events[-1].message
 
@@ -208,7 +211,7 @@ async def test_held_text_is_released_by_the_timer() -> None:
     clock = ManualClock()
     script: list[Step] = [TextPart("First."), TextPart(" no boundary"), 0.02, "hang"]
     provider = ScriptedProvider(clock, script)
-    session = ChatSession(provider, "m", clock=clock, max_delay=0.01)
+    session = ChatSession(provider, "m", services=TurnServices(clock=clock, max_delay=0.01))
     turn = session.start_turn("hi")
     released: list[str] = []
     async for event in turn:
@@ -226,7 +229,9 @@ def _timed_session(script: Sequence[Step], timeouts: Timeouts) -> tuple[ChatSess
     clock = ManualClock()
     provider = ScriptedProvider(clock, script)
     policy = RetryPolicy(max_retries=0)
-    return ChatSession(provider, "m", clock=clock, timeouts=timeouts, policy=policy), clock
+    return ChatSession(
+        provider, "m", services=TurnServices(clock=clock, timeouts=timeouts, policy=policy)
+    ), clock
 
 
 async def test_first_token_timeout_fires_when_the_clock_passes_it() -> None:

@@ -12,17 +12,13 @@ import asyncio
 import json
 import signal
 import sys
-import time
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, TextIO
 
-from tuichat import paths
-from tuichat.backends import Backends, route_for
+from tuichat.backends import Backends
 from tuichat.config import Settings
 from tuichat.config.model import SIM
-from tuichat.core.cost.attempt_cost import TurnCost
-from tuichat.core.cost.budget import Budgets, describe
+from tuichat.core.cost.budget import describe
 from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.events import (
     Event,
@@ -31,24 +27,9 @@ from tuichat.core.events import (
     TurnCancelled,
     TurnFailed,
 )
-from tuichat.core.limits.admission import Admission
 from tuichat.core.limits.limiter import Priority
-from tuichat.core.metrics.session_metrics import TurnMetrics
-from tuichat.core.metrics.turn_report import TurnReport
-from tuichat.core.turn.chat import ChatSession
-from tuichat.startup import (
-    Started,
-    StderrProgress,
-    budgets_for,
-    cost_meter,
-    limiter_for,
-    policy_for,
-    start_primary,
-    timeouts_for,
-    token_counter,
-)
-from tuichat.store import LogWriter, cached_answer, open_database
-from tuichat.store.spend import load_budgets
+from tuichat.factory import Chat, ChatWishes, start_chat
+from tuichat.startup import StderrProgress
 
 EXIT_OK = 0
 EXIT_PROVIDER_ERROR = 1
@@ -84,60 +65,26 @@ def run_ask(options: AskOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     progress = StderrProgress(err)
     connect = options.settings.resilience.connect_timeout
     shown = None if options.json_output else progress
+    wishes = ChatWishes(
+        priority=options.priority, queue_budget_s=options.budget, label="ask", breakers=False
+    )
     with Backends(progress=shown, connect_timeout=connect) as backends:
-        started = start_primary(options.settings, backends)
+        chat = start_chat(options.settings, wishes, backends=backends)
         progress.done()
-        if started.spec.provider == SIM and started.notice:  # canned answers: say so
-            err.write(f"tuichat: {started.notice}\n")
-        return asyncio.run(_ask(options, started, backends, out, err))
+        if chat.spec.provider == SIM and chat.notice:  # canned answers: say so
+            err.write(f"tuichat: {chat.notice}\n")
+        return asyncio.run(_ask(options, chat, out, err))
 
 
-async def _ask(
-    options: AskOptions, started: Started, backends: Backends, out: TextIO, err: TextIO
-) -> int:
-    db = await open_database(paths.database_path())
-    writer = LogWriter(db)
-    await writer.start()
+async def _ask(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> int:
     try:
-        settings, spec = options.settings, started.spec
-        session = ChatSession(
-            started.provider,
-            spec.model,
-            system=settings.system,
-            observers=[writer.observe],
-        )
-        counter = token_counter()
-        session.meter = cost_meter(counter)
-        session.set_route(route_for(settings, backends, spec, started.provider))
-        session.stale_lookup = partial(cached_answer, db)
-        session.policy, session.timeouts = policy_for(settings), timeouts_for(settings)
-        limiter = limiter_for(settings)
-        if limiter is not None:
-            session.admission = Admission(
-                limiter,
-                profile=settings.profile,
-                priority=options.priority,
-                budget=options.budget,
-                label="ask",
-                counter=counter,
-            )
-        await writer.ensure_session(
-            session.session_id,
-            model=spec.name,
-            system_prompt=settings.system,
-            tag=settings.tag,
-            profile=settings.profile,
-        )
-        budgets = budgets_for(settings)
-        await load_budgets(db, budgets, session_id=session.session_id, now=time.time())
-        if blocking := budgets.blocking():
+        if failure := await chat.open_log():
+            err.write(f"tuichat: {failure}\n")
+        if blocking := chat.budgets.blocking():
             return _refuse(options, blocking, out, err)
-        session.observers.append(budgets.observe)
-        return await _stream(options, session, budgets, out, err)
+        return await _stream(options, chat, out, err)
     finally:
-        await writer.close()
-        await db.close()
-        await backends.aclose_providers()
+        await chat.aclose()
 
 
 def _refuse(options: AskOptions, blocking: list[BudgetLine], out: TextIO, err: TextIO) -> int:
@@ -155,18 +102,13 @@ def _refuse(options: AskOptions, blocking: list[BudgetLine], out: TextIO, err: T
     return EXIT_BUDGET
 
 
-async def _stream(
-    options: AskOptions, session: ChatSession, budgets: Budgets, out: TextIO, err: TextIO
-) -> int:
-    turn = session.start_turn(options.prompt)
-    metrics, outcome, report, cost = TurnMetrics(), AskOutcome(), TurnReport(), TurnCost()
+async def _stream(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> int:
+    turn = chat.session.start_turn(options.prompt)
+    outcome = AskOutcome()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, turn.cancel)
     try:
         async for event in turn:
-            metrics.observe(event)
-            report.observe(event)
-            cost.observe(event)
             _apply(event, outcome, None if options.json_output else out)
     finally:
         loop.remove_signal_handler(signal.SIGINT)
@@ -175,11 +117,11 @@ async def _stream(
     if outcome.error:
         stale = " (a stale answer exists: see --json)" if outcome.stale else ""
         err.write(f"tuichat: {outcome.error}{stale}\n")
-    for line in budgets.new_alerts():
+    for line in chat.budgets.new_alerts():
         err.write(f"tuichat: warning: {describe(line)}\n")
     if options.json_output:
-        summary = _summary(outcome, metrics, report, turn.trace_id, session)
-        summary.update(_cost_json(cost, budgets))
+        summary = _summary(outcome, chat, turn.trace_id)
+        summary.update(_cost_json(chat))
         out.write(json.dumps(summary) + "\n")
     out.flush()
     return _exit_code(outcome.status)
@@ -202,14 +144,10 @@ def _apply(event: Event, outcome: AskOutcome, out: TextIO | None) -> None:
         outcome.error = "interrupted; partial answer kept"
 
 
-def _summary(
-    outcome: AskOutcome,
-    metrics: TurnMetrics,
-    report: TurnReport,
-    trace_id: str,
-    session: ChatSession,
-) -> dict[str, Any]:
-    now = session.clock.now()
+def _summary(outcome: AskOutcome, chat: Chat, trace_id: str) -> dict[str, Any]:
+    now = chat.clock.now()
+    metrics, report = chat.metrics.current, chat.metrics.report
+    assert metrics is not None and report is not None  # the turn started
     snap = metrics.snapshot(now)
     return {
         "text": outcome.text,
@@ -225,7 +163,7 @@ def _summary(
         "output_tokens": snap.output_tokens,
         "output_tokens_estimated": snap.output_estimated,
         "trace_id": trace_id,
-        "session_id": session.session_id,
+        "session_id": chat.session.session_id,
         "summary": report.summary,
         "attempts": [attempt.as_json() for attempt in report.attempts],
         "rate_limit": report.rate_limit_json(now),
@@ -233,8 +171,10 @@ def _summary(
     }
 
 
-def _cost_json(cost: TurnCost, budgets: Budgets) -> dict[str, Any]:
+def _cost_json(chat: Chat) -> dict[str, Any]:
     """What the turn cost, at which price, and where the budgets stand."""
+    cost, budgets = chat.metrics.cost, chat.budgets
+    assert cost is not None  # the turn started
     total = cost.total_usd
     return {
         "cost_usd": None if total is None else round(total, 8),

@@ -1,8 +1,10 @@
-"""The Textual chat app: transcript, prompt and HUD around one chat session.
+"""The Textual chat app: transcript, prompt and HUD around one chat.
 
-The app only renders events. Turns come from :class:`ChatSession`; the store
-and the metrics observe the same events; the HUD is redrawn from metric
-snapshots on a timer, never per token (see :mod:`tuichat.ui.hud_app`).
+The app only renders events. The chat comes ready from the factory
+(:mod:`tuichat.factory`): its session builds turns, and the metrics, budgets,
+log and history consume every event inside the core. The app reads each
+turn's iterator and nothing else; the HUD is redrawn from metric snapshots,
+never per token (see :mod:`tuichat.ui.hud_app`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -23,12 +24,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, TextArea
 
-from tuichat import paths
-from tuichat.backends import Backends, route_for
+from tuichat.backends import Backends
 from tuichat.config import Settings
-from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.events import (
-    Event,
     StaleAnswerOffered,
     TextReleased,
     TurnCancelled,
@@ -36,24 +34,12 @@ from tuichat.core.events import (
     TurnFinished,
 )
 from tuichat.core.health.breaker import BreakerBoard
-from tuichat.core.limits.admission import Admission
 from tuichat.core.metrics.hud_view import SpendStatus
-from tuichat.core.metrics.session_metrics import SessionMetrics
-from tuichat.core.provider import Provider
-from tuichat.core.turn.chat import ChatSession
 from tuichat.core.turn.turn import Turn
 from tuichat.core.untrusted import one_line
-from tuichat.startup import (
-    StderrProgress,
-    breakers_for,
-    limiter_for,
-    policy_for,
-    start_primary,
-    timeouts_for,
-)
-from tuichat.store import LogWriter, cached_answer, open_database
-from tuichat.ui.chat_options import ChatOptions
-from tuichat.ui.chat_text import CONTINUE_PROMPT, age, finish_note, max_tokens, reason, route_notice
+from tuichat.factory import Chat, ChatWishes, start_chat
+from tuichat.startup import StderrProgress
+from tuichat.ui.chat_text import CONTINUE_PROMPT, age, finish_note, reason, route_notice
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_picker import Choice, ModelPicker, choices
@@ -75,17 +61,10 @@ def run_chat(settings: Settings) -> int:
     progress = StderrProgress()
     connect = settings.resilience.connect_timeout
     with Backends(progress=progress, connect_timeout=connect) as backends:
-        started = start_primary(settings, backends)
+        wishes = ChatWishes(max_tokens=settings.max_tokens, warm=False)
+        chat = start_chat(settings, wishes, backends=backends)
         progress.done()
-        options = ChatOptions(
-            model=started.spec,
-            settings=settings,
-            backends=backends,
-            system=settings.system,
-            max_tokens=settings.max_tokens,
-            notice=started.notice,
-        )
-        app = TuichatApp(started.provider, options)
+        app = TuichatApp(chat)
         app.run()
     return app.return_code or 0
 
@@ -105,42 +84,16 @@ class TuichatApp(HudApp):
         *HUD_BINDINGS,
     ]
 
-    def __init__(
-        self, provider: Provider, options: ChatOptions, *, clock: Clock | None = None
-    ) -> None:
+    def __init__(self, chat: Chat) -> None:
         super().__init__()
         self.theme_keeper = ThemeKeeper(self)  # before the first stylesheet parse
-        self.options = options
-        self.metrics = SessionMetrics()
-        spec = options.model
-        self.model_name = spec.name
-        self.breakers = BreakerBoard(clock or SystemClock())
-        self.session = ChatSession(
-            provider,
-            spec.model,
-            system=options.system,
-            max_tokens=max_tokens(options.max_tokens, spec),
-            temperature=spec.temperature,
-            observers=[self.metrics.observe, self._observe_report],
-            clock=clock,
-            breakers=self.breakers,
-        )
-        self.spending = ChatSpending(self.session, options.settings)
-        if options.settings is not None and options.backends is not None:
-            route = route_for(options.settings, options.backends, spec, provider)
-            self.session.set_route(route)
-            limiter = limiter_for(options.settings, clock)
-            profile = options.settings.profile
-            if limiter is not None:
-                admission = Admission(limiter, profile=profile, counter=self.spending.counter)
-                self.spending.counter.warm_in_background()  # the limiter counts the first send
-                self.session.admission = admission
-            self.session.policy = policy_for(options.settings)
-            self.session.timeouts = timeouts_for(options.settings)
-            self.breakers = self.session.breakers = breakers_for(options.settings, clock)
+        self.chat = chat
+        self.session = chat.session
+        self.metrics = chat.metrics
+        self.breakers = chat.breakers or BreakerBoard(chat.clock)
+        self.model_name = chat.spec.name
+        self.spending = ChatSpending(chat)
         self.turn: Turn | None = None
-        self.writer: LogWriter | None = None
-        self._db: aiosqlite.Connection | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -152,11 +105,14 @@ class TuichatApp(HudApp):
     async def on_mount(self) -> None:
         self.theme_keeper.start()
         self.query_one(PromptArea).focus()
-        apply_keymap(self, self.options.settings.keys if self.options.settings else {})
+        apply_keymap(self, self.chat.settings.keys if self.chat.settings else {})
         self.start_hud()
-        if self.options.notice:
-            await self.transcript.add(Notice(self.options.notice, kind="info"))
-        await self._open_log()
+        if self.chat.notice:
+            await self.transcript.add(Notice(self.chat.notice, kind="info"))
+        if failure := await self.chat.open_log():
+            self.notify(failure, severity="error", markup=False)
+        self.refresh_hud()  # today's spend and the budgets, from the log
+        self._budget_alerts()  # already over a limit: say so now, once
 
     def on_ready(self) -> None:
         # Move start-up objects (Textual, widgets, parsers) out of the GC's
@@ -173,44 +129,10 @@ class TuichatApp(HudApp):
         if isinstance(event.text_area, PromptArea) and hasattr(self, "send_hint"):
             self.send_hint.changed()
 
-    async def _open_log(self) -> None:
-        """Open the SQLite log; without it the chat still works, unlogged."""
-        path = self.options.database or paths.database_path()
-        try:
-            self._db = await open_database(path)
-            self.writer = LogWriter(self._db)
-            await self.writer.start()
-        except Exception as exc:
-            log.exception("cannot open the log at %s", path)
-            self.notify(
-                one_line(f"Not logging: cannot open {path}: {exc}"), severity="error", markup=False
-            )
-            return
-        self.session.observers.append(self.writer.observe)
-        self.session.stale_lookup = partial(cached_answer, self._db)
-        model, system = self.session.model, self.options.system
-        await self.writer.ensure_session(
-            self.session.session_id,
-            model=model,
-            system_prompt=system,
-            tag=self.spending.tag,
-            profile=self.spending.profile,
-        )
-        await self.spending.attach(self._db, self.writer)
-        self.refresh_hud()  # today's spend and the budgets, from the log
-        self._budget_alerts()  # already over a limit: say so now, once
-
     async def on_unmount(self) -> None:
         if self.turn is not None:
             self.turn.cancel()
-        if self.writer is not None:
-            await self.writer.close()
-        if self._db is not None:
-            await self._db.close()
-        if self.options.backends is not None:
-            await self.options.backends.aclose_providers()
-        else:
-            await self.session.provider.aclose()
+        await self.chat.aclose()
 
     @property
     def transcript(self) -> Transcript:
@@ -272,6 +194,8 @@ class TuichatApp(HudApp):
         stale = ""
         try:
             async for event in turn:
+                if notice := route_notice(event):  # retries, fallbacks, queueing
+                    self.notify(notice[0], timeout=notice[1], markup=False)
                 if isinstance(event, TextReleased):
                     answer.append(event.text)
                     self.hud_text_shown()
@@ -301,14 +225,8 @@ class TuichatApp(HudApp):
         for line, severity in self.spending.alerts():
             self.notify(line, severity=severity, markup=False, timeout=8)
 
-    def _observe_report(self, event: Event) -> None:
-        """Show retries, fallbacks and queueing as they happen (names are untrusted)."""
-        notice = route_notice(event)
-        if notice is not None:
-            self.notify(notice[0], timeout=notice[1], markup=False)
-
     def hud_now(self) -> float:
-        return self.session.clock.now()
+        return self.chat.clock.now()
 
     def spend_status(self) -> SpendStatus:
         """Today's spend and the budgets' states for the cost panel (no I/O)."""
@@ -318,10 +236,9 @@ class TuichatApp(HudApp):
         """The debug view: the operator's checklist, from the log."""
         from tuichat.ui.screens import DebugScreen  # its queries load on first use
 
-        if self.writer is not None:
-            await self.writer.flush()  # so the last turn is in the log
-        path = self.options.database or paths.database_path()
-        self.push_screen(DebugScreen(path, self.session.session_id))
+        if self.chat.writer is not None:
+            await self.chat.writer.flush()  # so the last turn is in the log
+        self.push_screen(DebugScreen(self.chat.database_path, self.session.session_id))
 
     def action_cancel(self) -> None:
         """Cancel the streaming answer (the partial answer is kept)."""
@@ -342,20 +259,20 @@ class TuichatApp(HudApp):
 
     def action_pick_model(self) -> None:
         """Open the model picker (needs the configuration this app was started with)."""
-        if self.options.settings is None or self.options.backends is None:
+        if self.chat.settings is None or self.chat.backends is None:
             self.notify("Model switching needs a configuration.", severity="warning")
             return
-        picker = ModelPicker(self.options.settings, self.model_name)
+        picker = ModelPicker(self.chat.settings, self.model_name)
         self.push_screen(picker, self._on_model_picked)
 
     def _on_model_picked(self, choice: Choice | None) -> None:
-        if choice is not None and self.options.settings is not None:
+        if choice is not None and self.chat.settings is not None:
             self._switch_model(choice)
 
     @work(group="switch", exclusive=True, exit_on_error=False, description="switch model")
     async def _switch_model(self, choice: Choice) -> None:
         """Start the first model's backend off the event loop, then route the next turns."""
-        settings, backends = self.options.settings, self.options.backends
+        settings, backends = self.chat.settings, self.chat.backends
         assert settings is not None and backends is not None
         spec = settings.models[choice.members[0]]
         if not backends.is_ready(spec):
@@ -367,7 +284,7 @@ class TuichatApp(HudApp):
             self.notify(line, severity="error", markup=False)
             return
         names = choice.members[1:]
-        self.session.set_route(route_for(settings, backends, spec, provider, fallbacks=names))
+        self.session.set_route(self.chat.route_for(spec, provider, fallbacks=names))
         self.model_name = choice.name
         chain = " → ".join(choice.members) if choice.is_chain else f"{spec.provider} · {spec.model}"
         await self.transcript.add(Notice(f"Switched to {choice.name} ({chain})."))
@@ -381,9 +298,9 @@ class TuichatApp(HudApp):
             "Latency, rate limits, cache, errors, streaming and tokens, from the log",
             self.action_debug,
         )
-        if self.options.settings is None:
+        if self.chat.settings is None:
             return
-        for choice in choices(self.options.settings):
+        for choice in choices(self.chat.settings):
             yield SystemCommand(
                 f"Model: {choice.name}",
                 "Use this model for the next turns (the conversation is kept)",

@@ -10,10 +10,8 @@ estimate on the prompt's border, computed off the event loop.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 
-import aiosqlite
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -22,18 +20,11 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tuichat import paths
-from tuichat.config import Settings
-from tuichat.core.cost.attempt_cost import CostMeter
-from tuichat.core.cost.budget import Budgets, describe
+from tuichat.core.cost.budget import describe
 from tuichat.core.cost.budget_status import BudgetLine
-from tuichat.core.cost.pricing import PriceBook
 from tuichat.core.cost.send_estimate import SendEstimator
-from tuichat.core.cost.tokens import TokenCounter
 from tuichat.core.metrics.hud_view import SpendStatus
-from tuichat.core.turn.chat import ChatSession
-from tuichat.store import LogWriter
-from tuichat.store.spend import load_budgets
+from tuichat.factory import Chat, warm
 
 log = logging.getLogger(__name__)
 
@@ -98,46 +89,24 @@ class BudgetConfirm(ModalScreen[bool]):
 
 
 class ChatSpending:
-    """The money side of one chat session: pricing, budgets, the pre-send hint."""
+    """The money side of one chat: budgets before sending, alerts after, the pre-send hint.
 
-    def __init__(self, session: ChatSession, settings: Settings | None) -> None:
-        self.session = session
-        self.counter = TokenCounter(paths.cache_dir())
-        self.meter = CostMeter(PriceBook(), self.counter)
-        self.estimator = SendEstimator(self.counter, self.meter.prices)
-        self.budgets = Budgets(
-            settings.budgets if settings else (),
-            profile=settings.profile if settings else "default",
-            tag=settings.tag if settings else None,
-        )
+    Everything it reads is built by the factory (:class:`tuichat.factory.Chat`);
+    this class only decides when to ask and how to say it.
+    """
+
+    def __init__(self, chat: Chat) -> None:
+        self.chat = chat
+        self.budgets = chat.budgets
+        self.counter = chat.counter
+        self.estimator = SendEstimator(chat.counter, chat.meter.prices)
+        settings = chat.settings
         self.tag = settings.tag if settings else None
         self.profile = settings.profile if settings else None
-        session.meter = self.meter
-        session.observers.append(self.budgets.observe)
-        self.db: aiosqlite.Connection | None = None
-        self.writer: LogWriter | None = None
 
     def warm(self) -> None:
         """Load the price database and token encodings on threads (after start-up)."""
-        self.meter.prices.warm_in_background()
-        self.counter.warm_in_background()
-
-    async def attach(self, db: aiosqlite.Connection, writer: LogWriter) -> None:
-        """The log is open: budgets read their baselines from it from now on."""
-        self.db, self.writer = db, writer
-        await self.refresh()
-
-    async def refresh(self) -> None:
-        """Baselines from the log (after flushing what this session wrote)."""
-        if self.db is None or self.writer is None:
-            return
-        try:
-            await self.writer.flush()
-            await load_budgets(
-                self.db, self.budgets, session_id=self.session.session_id, now=time.time()
-            )
-        except Exception:  # a broken log must not stop the chat; budgets go live-only
-            log.exception("cannot read spending from the log")
+        warm(self.chat.meter)
 
     async def blocking(self) -> list[BudgetLine]:
         """Budgets at their hard limit right now (re-read from the log).
@@ -146,7 +115,7 @@ class ChatSpending:
         """
         if not self.budgets.rules:
             return []
-        await self.refresh()
+        await self.chat.refresh_budgets()
         return self.budgets.blocking()
 
     def alerts(self) -> list[tuple[str, SeverityLevel]]:

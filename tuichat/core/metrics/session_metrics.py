@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from tuichat.core.cost.attempt_cost import TurnCost
 from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.events import (
     AttemptStarted,
@@ -186,6 +187,8 @@ class SessionMetrics:
         self.current: TurnMetrics | None = None
         self.last: TurnMetrics | None = None
         self.report: TurnReport | None = None
+        self.cost: TurnCost | None = None
+        """The current turn's cost over its attempts (``ask --json``)."""
         self.stats = SessionStats()
         self.turns = 0
 
@@ -200,12 +203,14 @@ class SessionMetrics:
         if isinstance(event, TurnStarted):
             if self.current is not None:
                 self.last = self.current
-            self.current, self.report = TurnMetrics(), TurnReport()
+            self.current, self.report, self.cost = TurnMetrics(), TurnReport(), TurnCost()
             self.turns += 1
         if self.current is not None:
             self.current.observe(event)
         if self.report is not None:
             self.report.observe(event)
+        if self.cost is not None:
+            self.cost.observe(event)
         self.stats.observe(event)
 
     def hud_snapshot(

@@ -1,29 +1,24 @@
 """A chat session: the conversation, its provider and its turns.
 
-Both the Textual app and ``tuichat ask`` drive turns through this class, so
-history handling (partial answers kept, failed prompts retried cleanly) is the
-same everywhere.
+Every front end (the Textual app, ``ask``, and later replay and bench) drives
+turns through this class, so history handling (partial answers kept, failed
+prompts dropped from the context) is the same everywhere.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from tuichat.core.clock import Clock, SystemClock
+from tuichat.core.clock import Clock
 from tuichat.core.conversation import Conversation
-from tuichat.core.cost.attempt_cost import CostMeter
 from tuichat.core.cost.pricing import Tariff
 from tuichat.core.events import Event, TurnEnded
-from tuichat.core.health.breaker import BreakerBoard
-from tuichat.core.limits.admission import Admission
 from tuichat.core.provider import Provider
-from tuichat.core.turn.deadline import Timeouts
-from tuichat.core.turn.retry import RetryPolicy
 from tuichat.core.turn.route import Target
-from tuichat.core.turn.stale import StaleLookup
-from tuichat.core.turn.turn import Observer, Turn
+from tuichat.core.turn.services import Observer, TurnServices
+from tuichat.core.turn.turn import Turn
 
 
 def new_session_id() -> str:
@@ -45,39 +40,37 @@ class RouteModel:
 
 
 class ChatSession:
-    """Builds turns from the history and records their outcome in it."""
+    """Builds turns from the history and records their outcome in it.
+
+    ``services`` is the immutable bundle every turn of the session uses; the
+    factory (``tuichat.factory``) builds it from the settings. Replacing it
+    (e.g. once the log is open) affects the next turn, never a running one.
+    """
 
     def __init__(
         self,
         provider: Provider,
         model: str,
         *,
+        services: TurnServices | None = None,
         system: str | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-        observers: Sequence[Observer] = (),
-        clock: Clock | None = None,
         session_id: str | None = None,
-        max_delay: float = 0.12,
-        policy: RetryPolicy | None = None,
-        breakers: BreakerBoard | None = None,
-        timeouts: Timeouts | None = None,
-        admission: Admission | None = None,
-        stale_lookup: StaleLookup | None = None,
-        meter: CostMeter | None = None,
     ) -> None:
         self.route = [RouteModel(model, provider, model, max_tokens, temperature)]
-        self.policy = policy
-        self.timeouts = timeouts
-        self.admission = admission
-        self.stale_lookup = stale_lookup
-        self.meter = meter
-        self.breakers = breakers
+        self.services = services or TurnServices()
         self.conversation = Conversation(system=system)
         self.session_id = session_id or new_session_id()
-        self.observers = list(observers)
-        self.clock = clock or SystemClock()
-        self.max_delay = max_delay
+
+    @property
+    def clock(self) -> Clock:
+        """The session's one clock (stamps, deadlines, pacing)."""
+        return self.services.clock
+
+    def tap(self, observer: Observer) -> None:
+        """Let a benchmark or test see every event of the next turns (after the history)."""
+        self.services = replace(self.services, taps=(*self.services.taps, observer))
 
     @property
     def provider(self) -> Provider:
@@ -125,15 +118,8 @@ class ChatSession:
             route=targets,
             session_id=self.session_id,
             prompt=prompt,
-            observers=[*self.observers, self._record],
-            clock=self.clock,
-            max_delay=self.max_delay,
-            policy=self.policy,
-            breakers=self.breakers,
-            timeouts=self.timeouts,
-            admission=self.admission,
-            stale_lookup=self.stale_lookup,
-            meter=self.meter,
+            services=self.services,
+            observers=[*self.services.consumers(), self._record, *self.services.taps],
         )
 
     def _record(self, event: Event) -> None:

@@ -7,23 +7,30 @@ was shown is never silently retried: the partial is kept and the turn ends.
 
 The provider is read by a pump task so that :meth:`Turn.cancel` can stop it at
 any ``await`` (closing the HTTP response) and still end the stream with a
-:class:`TurnCancelled` that carries the partial answer. Observers (store,
-metrics, history) see every event synchronously, in order, before the
-iterating consumer (the UI) does, so a slow consumer never loses a log row.
+:class:`TurnCancelled` that carries the partial answer. The consumers of
+:class:`~tuichat.core.turn.services.TurnServices` (metrics, budgets, the log,
+then the history) see every event synchronously, in that order, inside the
+pump task, before the iterating front end does, so a slow front end never
+loses a log row. The iterator waits for the log to be durable before it hands
+out an answer's first token, a stale answer or the terminal event.
+
+A turn is one kind of *answer source*: an object with ``trace_id``,
+``running``, ``cancel()`` and an async iterator of the events of
+:mod:`tuichat.core.events`. Front ends consume sources only through that
+shape, so a cache hit or a replayed turn renders like a live one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from tuichat.core import errors
-from tuichat.core.clock import Clock, ClockTimeout, SystemClock
-from tuichat.core.cost.attempt_cost import AttemptCosts, CostMeter
+from tuichat.core.clock import ClockTimeout
+from tuichat.core.cost.attempt_cost import AttemptCosts
 from tuichat.core.events import (
     TERMINAL_EVENTS,
     AttemptEnded,
@@ -31,34 +38,38 @@ from tuichat.core.events import (
     AttemptStatus,
     Event,
     FallbackTaken,
+    FirstToken,
     RetryScheduled,
+    StaleAnswerOffered,
     TurnCancelled,
     TurnFailed,
     TurnFinished,
     TurnStarted,
 )
-from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.health.breaker_watch import BreakerWatch
-from tuichat.core.limits.admission import Admission, Gate
+from tuichat.core.limits.admission import Gate
 from tuichat.core.outcome import OutcomeBuilder, RouteStep
 from tuichat.core.provider import FinishPart, ResponseHead, TextPart, UsagePart
 from tuichat.core.turn.answer_text import AnswerText
-from tuichat.core.turn.deadline import Deadline, Timeouts
+from tuichat.core.turn.deadline import Deadline
 from tuichat.core.turn.degrade import degrade
 from tuichat.core.turn.part_events import MetaPart, meta_event, rate_limit_event
-from tuichat.core.turn.retry import RetryPolicy, decide
+from tuichat.core.turn.retry import decide
 from tuichat.core.turn.route import Target
-from tuichat.core.turn.stale import StaleLookup, stale_event
+from tuichat.core.turn.services import Observer, TurnServices
+from tuichat.core.turn.stale import stale_event
 from tuichat.core.untrusted import one_line
 
 log = logging.getLogger(__name__)
-
-Observer = Callable[[Event], None]
 
 
 def new_trace_id() -> str:
     """A W3C/OpenTelemetry-shaped trace id (32 hex chars)."""
     return uuid.uuid4().hex
+
+
+_DURABLE_BEFORE = (FirstToken, StaleAnswerOffered, *TERMINAL_EVENTS)
+"""Events after which text is shown: the log must hold what came before them."""
 
 
 class _Failed(Exception):
@@ -85,39 +96,30 @@ class Turn:
         route: Sequence[Target],
         session_id: str,
         prompt: str,
-        observers: Sequence[Observer] = (),
-        clock: Clock | None = None,
-        max_delay: float = 0.12,
+        services: TurnServices | None = None,
+        observers: Sequence[Observer] | None = None,
         trace_id: str | None = None,
-        policy: RetryPolicy | None = None,
-        breakers: BreakerBoard | None = None,
-        rng: Callable[[], float] = random.random,
-        timeouts: Timeouts | None = None,
-        admission: Admission | None = None,
-        stale_lookup: StaleLookup | None = None,
-        meter: CostMeter | None = None,
     ) -> None:
         if not route:
             raise ValueError("a turn needs at least one target")
+        services = services or TurnServices()
         self.route = tuple(route)
         self.session_id = session_id
         self.prompt = prompt
         self.trace_id = trace_id or new_trace_id()
-        self._observers = tuple(observers)
-        self._clock = clock or SystemClock()
-        self._policy = policy or RetryPolicy()
-        self._rng = rng
-        self._timeouts = timeouts or Timeouts()
-        self._stale_lookup = stale_lookup
-        self._breakers = BreakerWatch(breakers, self.trace_id, self._clock, self._emit)
+        self._services = services
+        self._observers = tuple(services.consumers() if observers is None else observers)
+        self._clock = services.clock
+        self._breakers = BreakerWatch(services.breakers, self.trace_id, self._clock, self._emit)
+        admission = services.admission
         self._gate = Gate(admission, self.trace_id, self._clock, self._emit) if admission else None
-        self._answer = AnswerText(self.trace_id, self._clock, self._emit, max_delay)
+        self._answer = AnswerText(self.trace_id, self._clock, self._emit, services.max_delay)
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._cancel_requested = False
         self._attempt = 0
         self._outcome = OutcomeBuilder()
-        self._costs = AttemptCosts(meter, self.trace_id, self._emit)
+        self._costs = AttemptCosts(services.meter, self.trace_id, self._emit)
 
     @property
     def text(self) -> str:
@@ -145,6 +147,8 @@ class Turn:
         try:
             while True:
                 event = await self._queue.get()
+                if isinstance(event, _DURABLE_BEFORE):
+                    await self._durable()
                 yield event
                 if isinstance(event, TERMINAL_EVENTS):
                     return
@@ -152,6 +156,16 @@ class Turn:
             # The consumer went away early (app quit, worker cancelled): that is
             # a cancel too, so observers still get TurnCancelled and the partial.
             self.cancel()
+
+    async def _durable(self) -> None:
+        """Wait until the log holds everything so far (a broken log never stops a turn)."""
+        sink = self._services.log
+        if sink is None:
+            return
+        try:
+            await sink.flush()
+        except Exception:
+            log.exception("the log could not be flushed before showing text")
 
     def _emit(self, event: Event) -> None:
         for observer in self._observers:
@@ -207,8 +221,9 @@ class Turn:
 
     async def _offer_stale(self) -> None:
         """Nothing answered: show an earlier answer to the same prompt, marked stale."""
-        if self._stale_lookup is not None and not self._answer.shown:
-            event = await stale_event(self._stale_lookup, self.prompt, self.trace_id, self._clock)
+        lookup = self._services.stale_lookup
+        if lookup is not None and not self._answer.shown:
+            event = await stale_event(lookup, self.prompt, self.trace_id, self._clock)
             if event is not None:
                 self._emit(event)
 
@@ -225,12 +240,12 @@ class Turn:
                 finish = await self._attempt_once(target)
             except _Failed as failed:
                 decision = decide(
-                    self._policy,
+                    self._services.policy,
                     failed.error,
                     retry,
                     text_shown=self._answer.shown,
                     headers=failed.error.headers,
-                    rng=self._rng,
+                    rng=self._services.rng,
                 )
                 self._outcome.step(_failed_step(failed.error))
                 if decision.action != "retry":
@@ -283,7 +298,7 @@ class Turn:
 
     async def _stream(self, target: Target) -> FinishPart:
         """Read one attempt's stream under the first-token, idle and total timeouts."""
-        deadline = Deadline(self._timeouts, self._clock)
+        deadline = Deadline(self._services.timeouts, self._clock)
         finish = FinishPart(None)
         try:
             async with ClockTimeout(self._clock, deadline.next(got_text=False)) as scope:
