@@ -5,19 +5,13 @@ attempt streams from one provider; a failure goes to the retry policy, which
 says retry (after a wait), fall back to the next target, or fail. Text that
 was shown is never silently retried: the partial is kept and the turn ends.
 
-The provider is read by a pump task so that :meth:`Turn.cancel` can stop it at
-any ``await`` (closing the HTTP response) and still end the stream with a
+A turn is one kind of *answer source* (:mod:`tuichat.core.turn.source`): the
+provider is read in the source's task so that :meth:`Turn.cancel` can stop it
+at any ``await`` (closing the HTTP response) and still end the stream with a
 :class:`TurnCancelled` that carries the partial answer. The consumers of
 :class:`~tuichat.core.turn.services.TurnServices` (metrics, budgets, the log,
-then the history) see every event synchronously, in that order, inside the
-pump task, before the iterating front end does, so a slow front end never
-loses a log row. The iterator waits for the log to be durable before it hands
-out an answer's first token, a stale answer or the terminal event.
-
-A turn is one kind of *answer source*: an object with ``trace_id``,
-``running``, ``cancel()`` and an async iterator of the events of
-:mod:`tuichat.core.events`. Front ends consume sources only through that
-shape, so a cache hit or a replayed turn renders like a live one.
+then the history) see every event in that task, in that order, before the
+iterating front end does, so a slow front end never loses a log row.
 """
 
 from __future__ import annotations
@@ -25,22 +19,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from tuichat.core import errors
 from tuichat.core.clock import ClockTimeout
 from tuichat.core.cost.attempt_cost import AttemptCosts
 from tuichat.core.events import (
-    TERMINAL_EVENTS,
     AttemptEnded,
     AttemptStarted,
     AttemptStatus,
-    Event,
     FallbackTaken,
-    FirstToken,
     RetryScheduled,
-    StaleAnswerOffered,
     TurnCancelled,
     TurnFailed,
     TurnFinished,
@@ -57,6 +47,7 @@ from tuichat.core.turn.part_events import MetaPart, meta_event, rate_limit_event
 from tuichat.core.turn.retry import decide
 from tuichat.core.turn.route import Target
 from tuichat.core.turn.services import Observer, TurnServices
+from tuichat.core.turn.source import EventPump
 from tuichat.core.turn.stale import stale_event
 from tuichat.core.untrusted import one_line
 
@@ -66,10 +57,6 @@ log = logging.getLogger(__name__)
 def new_trace_id() -> str:
     """A W3C/OpenTelemetry-shaped trace id (32 hex chars)."""
     return uuid.uuid4().hex
-
-
-_DURABLE_BEFORE = (FirstToken, StaleAnswerOffered, *TERMINAL_EVENTS)
-"""Events after which text is shown: the log must hold what came before them."""
 
 
 class _Failed(Exception):
@@ -87,7 +74,7 @@ class _GaveUp:
     stop: bool
 
 
-class Turn:
+class Turn(EventPump):
     """Run one prompt along a route of targets and emit its events."""
 
     def __init__(
@@ -103,20 +90,17 @@ class Turn:
         if not route:
             raise ValueError("a turn needs at least one target")
         services = services or TurnServices()
+        super().__init__(services.consumers() if observers is None else observers, services.log)
         self.route = tuple(route)
         self.session_id = session_id
         self.prompt = prompt
         self.trace_id = trace_id or new_trace_id()
         self._services = services
-        self._observers = tuple(services.consumers() if observers is None else observers)
         self._clock = services.clock
         self._breakers = BreakerWatch(services.breakers, self.trace_id, self._clock, self._emit)
         admission = services.admission
         self._gate = Gate(admission, self.trace_id, self._clock, self._emit) if admission else None
         self._answer = AnswerText(self.trace_id, self._clock, self._emit, services.max_delay)
-        self._queue: asyncio.Queue[Event] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
-        self._cancel_requested = False
         self._attempt = 0
         self._outcome = OutcomeBuilder()
         self._costs = AttemptCosts(services.meter, self.trace_id, self._emit)
@@ -125,55 +109,6 @@ class Turn:
     def text(self) -> str:
         """The answer received so far."""
         return self._answer.text
-
-    @property
-    def running(self) -> bool:
-        """True until the terminal event has been emitted."""
-        return self._task is not None and not self._task.done()
-
-    def cancel(self) -> None:
-        """Stop the turn now; the stream ends with ``TurnCancelled``."""
-        if self._task is not None and not self._task.done():
-            self._cancel_requested = True
-            self._task.cancel()
-
-    def __aiter__(self) -> AsyncIterator[Event]:
-        return self._events()
-
-    async def _events(self) -> AsyncIterator[Event]:
-        if self._task is not None:
-            raise RuntimeError("a turn can be iterated only once")
-        self._task = asyncio.create_task(self._run(), name=f"turn-{self.trace_id[:8]}")
-        try:
-            while True:
-                event = await self._queue.get()
-                if isinstance(event, _DURABLE_BEFORE):
-                    await self._durable()
-                yield event
-                if isinstance(event, TERMINAL_EVENTS):
-                    return
-        finally:
-            # The consumer went away early (app quit, worker cancelled): that is
-            # a cancel too, so observers still get TurnCancelled and the partial.
-            self.cancel()
-
-    async def _durable(self) -> None:
-        """Wait until the log holds everything so far (a broken log never stops a turn)."""
-        sink = self._services.log
-        if sink is None:
-            return
-        try:
-            await sink.flush()
-        except Exception:
-            log.exception("the log could not be flushed before showing text")
-
-    def _emit(self, event: Event) -> None:
-        for observer in self._observers:
-            try:
-                observer(event)
-            except Exception:  # an observer bug must not break the turn
-                log.exception("turn observer failed on %s", type(event).__name__)
-        self._queue.put_nowait(event)
 
     async def _run(self) -> None:
         self._emit(
