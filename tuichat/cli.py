@@ -2,24 +2,40 @@
 
 Heavy modules (Textual, the store, the simulator) are imported inside the
 command that needs them, so ``tuichat ask`` and ``--help`` start fast.
-Errors reach the user as one line on stderr, never as a traceback.
+Errors reach the user as one line on stderr, never as a traceback; usage
+errors name the subcommand and its ``--help`` (``tuichat.usage``).
+
+Everything tuichat creates is owner-only: :func:`main` runs with umask 077
+(restored on return), on top of the explicit modes of the database, the log
+and ``paths.ensure_private_dir``. Undecodable bytes in the prompt and
+``--system`` become U+FFFD with a note (``tuichat.prompt_input``); in any
+other argument they are a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tuichat import __version__
+from tuichat.log_file import configure_logging
+from tuichat.usage import OneLineParser, parse_command_line, usage_error
 
 if TYPE_CHECKING:
     from tuichat.config import Settings
 
 COMMANDS = ("chat", "ask", "config", "cost", "tokens", "debug", "sim")
+PRIVATE_UMASK = 0o077
+"""Files 0600 and folders 0700 unless code asks for less."""
+DECODED_ARGUMENTS = {"prompt": "the prompt argument", "system": "--system"}
+"""Text arguments whose undecodable bytes become U+FFFD (others are refused)."""
+PATH_ARGUMENTS = ("file", "local_model")
+"""File names: any bytes the file system accepts are fine."""
 
 log = logging.getLogger("tuichat")
 
@@ -27,10 +43,11 @@ log = logging.getLogger("tuichat")
 def build_parser() -> argparse.ArgumentParser:
     """The full command line, with ``--help`` on every command."""
     from tuichat.config import add_config_parser, add_override_options
+    from tuichat.config.bounds import MAX_SECONDS, wait_seconds_flag
     from tuichat.headless.debug import add_debug_parser
     from tuichat.sim.cli import add_sim_parser
 
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = OneLineParser(
         prog="tuichat",
         description="Terminal chat client for LLMs with a live operations HUD.",
     )
@@ -50,9 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument(
         "--budget",
-        type=float,
+        type=wait_seconds_flag,
         metavar="SECONDS",
-        help="refuse (exit 1, load_shed) instead of queueing longer than this",
+        help=f"refuse (exit 1, load_shed) instead of queueing longer than this "
+        f"(0 to {MAX_SECONDS:g}; 0: never queue)",
     )
     _add_cost_parsers(sub)
     add_config_parser(sub)
@@ -92,8 +110,17 @@ def _with_default_command(argv: list[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     raw = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(_with_default_command(raw))
-    _configure_logging()
+    previous_umask = os.umask(PRIVATE_UMASK)
+    try:
+        args = parse_command_line(build_parser(), _with_default_command(raw))
+        _decode_arguments(args)
+        configure_logging()
+        return _run(args)
+    finally:
+        os.umask(previous_umask)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -101,6 +128,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # one line on screen; the trace goes to the log file
         return _report(exc)
+
+
+def _decode_arguments(args: argparse.Namespace) -> None:
+    """Replace undecodable bytes in the prompt and ``--system`` (with a note); refuse others."""
+    from tuichat.config.text_checks import undecodable_count
+    from tuichat.prompt_input import decode_text
+
+    for name, value in list(vars(args).items()):
+        if name in DECODED_ARGUMENTS and isinstance(value, str):
+            decoded = decode_text(value)
+            if notice := decoded.notice(DECODED_ARGUMENTS[name]):
+                print(notice, file=sys.stderr)
+            setattr(args, name, decoded.text)
+            continue
+        texts = [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
+        if name not in PATH_ARGUMENTS and any(undecodable_count(text) for text in texts):
+            usage_error(args, f"argument --{name.replace('_', '-')}: not valid UTF-8 text")
 
 
 def _report(exc: Exception) -> int:
@@ -151,20 +195,32 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    from tuichat.config import check_selected_keys
     from tuichat.headless.ask import AskOptions, run_ask
 
-    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    prompt = _stdin_prompt() if args.prompt == "-" else args.prompt
     if not prompt.strip():
-        print("tuichat: error: the prompt is empty", file=sys.stderr)
-        return 2
+        usage_error(args, "the prompt is empty")
+    settings = _settings(args)
+    check_selected_keys(settings)
     options = AskOptions(
         prompt=prompt,
-        settings=_settings(args),
+        settings=settings,
         json_output=args.json,
         priority=args.priority,
         budget=args.budget,
     )
     return run_ask(options)
+
+
+def _stdin_prompt() -> str:
+    """The prompt from stdin, as bytes decoded with U+FFFD for what is not UTF-8 (noted)."""
+    from tuichat.prompt_input import read_prompt
+
+    decoded = read_prompt(sys.stdin)
+    if notice := decoded.notice("the prompt on stdin"):
+        print(notice, file=sys.stderr)
+    return decoded.text
 
 
 def _cost(args: argparse.Namespace) -> int:
@@ -185,21 +241,9 @@ def _tokens(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
+    from tuichat.config import check_selected_keys
     from tuichat.ui.app import run_chat
 
-    return run_chat(_settings(args))
-
-
-def _configure_logging() -> None:
-    """Log warnings to a file next to the database, never to the terminal."""
-    from tuichat import paths
-
-    try:
-        folder = paths.ensure_private_dir(paths.data_dir())
-        handler: logging.Handler = logging.FileHandler(folder / "tuichat.log", encoding="utf-8")
-    except OSError:
-        handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)
+    settings = _settings(args)
+    check_selected_keys(settings)
+    return run_chat(settings)

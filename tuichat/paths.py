@@ -2,17 +2,23 @@
 
 ``$TUICHAT_HOME`` puts everything (config, database, caches) in one folder;
 otherwise the XDG base directories are used. These helpers only compute paths:
-nothing is created at import time, and callers create what they need.
+nothing is created at import time, and callers create what they need —
+folders through :func:`ensure_private_dir`, so every folder tuichat creates
+(parents included) is owner-only. ``tuichat.cli`` also sets the umask to 077,
+which covers files and folders made by code that sets no mode.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 APP_NAME = "tuichat"
 DATABASE_NAME = "tuichat.db"
 CONFIG_NAME = "config.toml"
+LOG_NAME = "tuichat.log"
+PRIVATE_DIR_MODE = 0o700
 
 
 def _home_override() -> Path | None:
@@ -52,7 +58,20 @@ def config_path() -> Path:
     return config_dir() / CONFIG_NAME
 
 
+def log_path() -> Path:
+    """The warnings log, next to the database."""
+    return data_dir() / LOG_NAME
+
+
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable by its owner only; return it."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create ``path`` and each missing parent readable by its owner only; return it.
+
+    ``mkdir(parents=True)`` would give the parents the umask's mode (often
+    0755); existing folders are left as they are.
+    """
+    for parent in reversed(path.parents):
+        if not parent.exists():
+            with contextlib.suppress(FileExistsError):  # another process was quicker
+                parent.mkdir(mode=PRIVATE_DIR_MODE)
+    path.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
     return path

@@ -140,7 +140,7 @@ def test_budgets_config(tuichat_home: Path) -> None:
     "text,message",
     [
         ("[budgets]\nweek = 5\n", "budgets.week: unknown key"),
-        ("[budgets]\nday = -1\n", "budgets.day: must be a number of at least 0"),
+        ("[budgets]\nday = -1\n", "budgets.day: must be a number from 0 to"),
         ("[budgets]\nday = { soft = 6, hard = 5 }\n", "soft limit 6 is above the hard limit 5"),
         ("[budgets]\nday = { max = 5 }\n", "budgets.day.max: unknown key"),
         ("[budgets]\nday = {}\n", "needs soft and/or hard"),

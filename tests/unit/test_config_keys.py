@@ -103,3 +103,80 @@ def test_a_missing_program_or_empty_output() -> None:
 def test_a_literal_flag_key_comes_first() -> None:
     flagged = ModelSpec("m", "openai", "m", "flag", api_key="sk-flag", api_key_env="MY_KEY")
     assert resolve_api_key(flagged, {"MY_KEY": "env"}) == "sk-flag"
+
+
+# --- keys a header cannot carry: refused before any request, never echoed ------------------
+
+BAD_KEYS = [
+    ("sk-live-0123\r\nX-Injected: 1", "contains a line break (CR or LF)"),
+    ("sk-live-0123456789\n", "contains a line break (CR or LF)"),
+    ("sk-live-01\x0023456789", "contains a control character"),
+    ("sk-live-01\x1b[2J3456789", "contains a control character"),
+    ("sk-live-0123456789\x7f", "contains a control character"),
+    ("sk-live-01234é56789", "contains a character that is not ASCII"),
+    ("sk-live-0123\udce956789", "contains a character that is not ASCII"),  # argv bytes
+    ("sk-live 0123456789", "contains a space"),
+]
+
+
+@pytest.mark.parametrize(("key", "problem"), BAD_KEYS)
+def test_a_bad_key_from_the_env_names_the_variable_not_the_key(key: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        resolve_api_key(spec(api_key_env="MY_KEY"), {"MY_KEY": key})
+    message = caught.value.one_line()
+    assert message == (
+        f"model 'haiku': the API key from env MY_KEY {problem}; "
+        "a key is printable ASCII without spaces"
+    )
+    assert "0123" not in message
+
+
+@pytest.mark.parametrize(("key", "problem"), BAD_KEYS[:3])
+def test_a_bad_flag_key_names_the_flag(key: str, problem: str) -> None:
+    flagged = ModelSpec("m", "openai", "m", "flag", api_key=key)
+    with pytest.raises(ConfigError) as caught:
+        resolve_api_key(flagged, {})
+    assert f"from --api-key {problem}" in caught.value.one_line()
+    assert "0123" not in caught.value.one_line()
+
+
+def test_a_bad_key_from_a_command_names_the_command_source() -> None:
+    command = python("import sys; sys.stdout.write('sk-live-01\\x0123456789')")
+    with pytest.raises(ConfigError) as caught:
+        resolve_api_key(spec(api_key_command=command), {})
+    message = caught.value.one_line()
+    assert "from api_key_command contains a control character" in message
+    assert "0123" not in message
+
+
+def test_good_keys_pass_unchanged() -> None:
+    for key in ("sk-proj-AbC_123-xyz.~+/=", "k", "x" * 300):
+        assert resolve_api_key(spec(api_key_env="K"), {"K": key}) == key
+
+
+def test_start_up_checks_every_env_and_flag_key_of_the_chain(tmp_path: Path) -> None:
+    from tuichat.config import CliOverrides, check_selected_keys, resolve_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[models.backup]\nprovider = "anthropic"\napi_key_env = "BACKUP_KEY"\n'
+        '[models.never]\nprovider = "anthropic"\napi_key_env = "UNUSED_KEY"\n',
+        encoding="utf-8",
+    )
+    env = {"BACKUP_KEY": "sk-ant-\r\n", "UNUSED_KEY": "sk-é", "ANTHROPIC_API_KEY": "sk-ok"}
+    settings = resolve_settings(CliOverrides(model="claude"), env=env, path=config)
+    check_selected_keys(settings, env)  # the unused model's key does not matter
+    with_fallback = CliOverrides(model="claude", fallbacks=["backup"])
+    settings = resolve_settings(with_fallback, env=env, path=config)
+    with pytest.raises(ConfigError) as caught:
+        check_selected_keys(settings, env)
+    assert caught.value.one_line().startswith(
+        "model 'backup': the API key from env BACKUP_KEY contains a line break"
+    )
+
+
+def test_config_show_says_a_key_is_unusable_without_showing_it() -> None:
+    from tuichat.config.show import key_text
+
+    shown = key_text(spec(api_key_env="K"), {"K": "sk-live-0123456789\r\n"})
+    assert shown == "key from env K (set: unusable: contains a line break (CR or LF))"

@@ -131,7 +131,7 @@ def test_quoted_names_and_dotted_keys_are_located(tuichat_home: Path) -> None:
     """
     path = tuichat_home / "config.toml"
     assert error_of(tuichat_home, text) == (
-        f"{path}:7: models.x.context_window: must be a positive integer, got 0"
+        f"{path}:7: models.x.context_window: must be a whole number from 1 to 100000000, got 0"
     )
 
 
@@ -150,7 +150,7 @@ def test_quoted_names_and_dotted_keys_are_located(tuichat_home: Path) -> None:
         ),
         (
             '\n\n[models.big]\nprovider = "openai"\ncontext_window = "big"\n',
-            '5: models.big.context_window: must be a positive integer, got "big"',
+            '5: models.big.context_window: must be a whole number from 1 to 100000000, got "big"',
         ),
         ("a = 1\nb = = 2\n", "2:5: syntax error: invalid value"),
         (
@@ -201,11 +201,11 @@ def test_quoted_names_and_dotted_keys_are_located(tuichat_home: Path) -> None:
         ),
         (
             '[models.x]\nprovider = "openai"\nmax_tokens = true\n',
-            "3: models.x.max_tokens: must be a positive integer, got true",
+            "3: models.x.max_tokens: must be a whole number from 1 to 10000000, got true",
         ),
         (
             '[models.x]\nprovider = "openai"\nprice = { input_per_mtok = -1 }\n',
-            "3: models.x.price.input_per_mtok: must be a number of at least 0, got -1",
+            "3: models.x.price.input_per_mtok: must be a number from 0 to 1000000000, got -1",
         ),
         (
             '[models.x]\nprovider = "openai"\nprice = { input = 1 }\n',
@@ -272,12 +272,14 @@ def test_shown_values_are_redacted(tuichat_home: Path) -> None:
     assert "sk-abcdefghijklmnop" not in message
 
 
-def test_unreadable_and_non_utf8_files_are_one_line(tuichat_home: Path) -> None:
+def test_a_non_utf8_file_names_the_line_column_and_byte(tuichat_home: Path) -> None:
     tuichat_home.mkdir()
-    (tuichat_home / "config.toml").write_bytes(b"system = '\xff'\n")
+    (tuichat_home / "config.toml").write_bytes(b"# caf\xc3\xa9\nsystem = '\xe9t\xe9'\n")
     with pytest.raises(ConfigError) as caught:
         resolve_settings(env={})
-    assert caught.value.one_line() == f"{tuichat_home / 'config.toml'}: not UTF-8 text"
+    assert caught.value.one_line() == (
+        f"{tuichat_home / 'config.toml'}:2:11: not UTF-8 text (byte 0xe9); save it as UTF-8"
+    )
 
 
 def test_locator_skips_multiline_strings_and_comments() -> None:

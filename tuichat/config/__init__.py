@@ -12,6 +12,9 @@ Small private modules, re-exported here::
     flags.py        --model / --base-url / --api-key / --fallback / --local-model
     resolve.py      resolve_settings: the precedence, with reasons
     api_keys.py     resolve_api_key: env var or command (cached), never logged
+    text_checks.py  keys a header can carry; env text that is UTF-8
+    bounds.py       the range of every number; the flag types that enforce it
+    toml_shape.py   nesting and dotted-key limits, checked before parsing
     show.py         config show;  example.py  config init's file
     commands.py     argparse wiring for `tuichat config`
 
@@ -20,7 +23,7 @@ Nothing here imports Textual, and nothing runs at import time.
 
 from __future__ import annotations
 
-from tuichat.config.api_keys import clear_key_cache, resolve_api_key
+from tuichat.config.api_keys import check_selected_keys, clear_key_cache, resolve_api_key
 from tuichat.config.commands import (
     add_config_parser,
     add_override_options,
@@ -40,6 +43,7 @@ __all__ = [
     "Settings",
     "add_config_parser",
     "add_override_options",
+    "check_selected_keys",
     "clear_key_cache",
     "overrides_from_args",
     "resolve_api_key",

@@ -5,6 +5,13 @@ and a timeout; its stripped stdout (first line, as ``pass show`` prints
 metadata after it) is the key. Results are cached per process, so a password
 manager is asked once. A failure names the model, the command and its exit
 status — never its output, which may hold the secret or part of it.
+
+Every key, wherever it comes from, is checked before it is used
+(``text_checks.check_key``): a CR/LF, another control character, a space or
+a non-ASCII character is a ``ConfigError`` naming the source (``--api-key``,
+the variable, ``api_key_command``), never the key. :func:`check_selected_keys`
+runs the checks that need no command for the whole chain at start-up, so a
+bad fallback key is reported before the first request, not mid-turn.
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ import threading
 from collections.abc import Mapping
 
 from tuichat.config.errors import ConfigError
-from tuichat.config.model import ModelSpec
+from tuichat.config.model import ModelSpec, Settings
+from tuichat.config.text_checks import check_key
 from tuichat.core.secrets import redact
 
 KEY_COMMAND_TIMEOUT = 10.0
@@ -29,14 +37,28 @@ _cache_lock = threading.Lock()
 def resolve_api_key(
     spec: ModelSpec, env: Mapping[str, str] | None = None, *, timeout: float = KEY_COMMAND_TIMEOUT
 ) -> str | None:
-    """The key for ``spec``, or None if it has no key source (or the variable is empty)."""
+    """The key for ``spec``, or None if it has no key source (or the variable is empty).
+
+    Raises ``ConfigError`` when the command fails or the key could not be sent.
+    """
+    if spec.api_key or spec.api_key_env or not spec.api_key_command:
+        return _key_without_command(spec, os.environ if env is None else env)
+    key = _command_key(spec, spec.api_key_command, timeout)
+    return check_key(key, "api_key_command", spec.name)
+
+
+def check_selected_keys(settings: Settings, env: Mapping[str, str] | None = None) -> None:
+    """Check the flag and env keys of every model of the selected chain (no command is run)."""
+    env = os.environ if env is None else env
+    for spec in settings.selected_specs():
+        _key_without_command(spec, env)
+
+
+def _key_without_command(spec: ModelSpec, env: Mapping[str, str]) -> str | None:
     if spec.api_key:
-        return spec.api_key
-    if spec.api_key_env:
-        env = os.environ if env is None else env
-        return env.get(spec.api_key_env) or None
-    if spec.api_key_command:
-        return _command_key(spec, spec.api_key_command, timeout)
+        return check_key(spec.api_key, "--api-key", spec.name)
+    if spec.api_key_env and env.get(spec.api_key_env):
+        return check_key(env[spec.api_key_env], f"env {spec.api_key_env}", spec.name)
     return None
 
 

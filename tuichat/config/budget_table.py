@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tuichat.config.bounds import MAX_USD
 from tuichat.config.fields import Where, check_keys, number, shown, table
 from tuichat.core.cost.budget import PERIODS, SOFT_SHARE, BudgetRule, Period
 
@@ -66,4 +67,4 @@ def _limit(period: Period, value: Any, keys: tuple[str, ...], where: Where) -> B
 def _usd(value: Any, keys: tuple[str, ...], where: Where) -> float:
     if isinstance(value, dict | list):
         raise where.error(keys, f"must be an amount in USD or {{ soft, hard }}, got {shown(value)}")
-    return number(value, keys, where, 0.0, None)
+    return number(value, keys, where, 0.0, MAX_USD)

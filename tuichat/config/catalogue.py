@@ -29,6 +29,7 @@ from tuichat.config.model import (
     SIM,
     ModelSpec,
 )
+from tuichat.config.text_checks import env_text
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 DEFAULT_ANTHROPIC_MODEL = "claude-3-5-haiku-latest"
@@ -90,7 +91,7 @@ def merge_env(file_spec: ModelSpec, found: EnvModel) -> ModelSpec | None:
 
 def _openai(env: Mapping[str, str]) -> EnvModel | None:
     key_var = OPENAI_KEY_ENV if env.get(OPENAI_KEY_ENV) else None
-    base_url = env.get("OPENAI_BASE_URL", "").rstrip("/") or None
+    base_url = (env_text(env, "OPENAI_BASE_URL") or "").rstrip("/") or None
     if key_var is None and base_url is None:
         return None
     supplied: dict[str, Any] = {}
@@ -130,7 +131,7 @@ def _anthropic(env: Mapping[str, str]) -> EnvModel | None:
 
 
 def _ollama(env: Mapping[str, str]) -> EnvModel | None:
-    host = env.get("OLLAMA_HOST", "").strip().rstrip("/")
+    host = (env_text(env, "OLLAMA_HOST") or "").strip().rstrip("/")
     if not host:
         return None
     if "://" not in host:

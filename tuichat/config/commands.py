@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from tuichat import paths
+from tuichat.config.bounds import MAX_TOKENS, max_tokens_flag, name_flag
 from tuichat.config.errors import ConfigError
 from tuichat.config.example import EXAMPLE_CONFIG
 from tuichat.config.model import CliOverrides
@@ -34,21 +35,47 @@ EXIT_CONFIG_ERROR = 2
 def add_override_options(parser: argparse.ArgumentParser) -> None:
     """The model-choosing flags (``--model``, ``--fallback``, ...) of chat, ask, config show."""
     add = parser.add_argument
-    add("--model", "-m", help="a model or chain name from config.toml, or a provider model id")
-    add("--base-url", help="an OpenAI-compatible base URL for --model (env OPENAI_BASE_URL)")
-    add("--api-key", help="API key for --model; prefer api_key_env or api_key_command")
+    add(
+        "--model",
+        "-m",
+        type=name_flag,
+        help="a model or chain name from config.toml, or a provider model id",
+    )
+    add(
+        "--base-url",
+        type=name_flag,
+        help="an OpenAI-compatible base URL for --model (env OPENAI_BASE_URL)",
+    )
+    add(
+        "--api-key",
+        type=name_flag,
+        help="API key for --model; prefer api_key_env or api_key_command",
+    )
     add("--system", "-s", help="system prompt (config: system)")
-    add("--max-tokens", type=_positive_int, help="cap on answer tokens, for every model")
+    add(
+        "--max-tokens",
+        type=max_tokens_flag,
+        help=f"cap on answer tokens, for every model (1 to {MAX_TOKENS})",
+    )
     add(
         "--fallback",
         action="append",
         default=[],
+        type=name_flag,
         metavar="NAME",
         help="model or chain to try next if the model fails (repeatable)",
     )
     add("--local-model", type=Path, metavar="PATH.gguf", help="GGUF file for the 'local' model")
-    add("--profile", help="user profile whose limits and budgets apply (env TUICHAT_PROFILE)")
-    add("--tag", help="feature tag spending is booked under, for budgets (env TUICHAT_TAG)")
+    add(
+        "--profile",
+        type=name_flag,
+        help="user profile whose limits and budgets apply (env TUICHAT_PROFILE)",
+    )
+    add(
+        "--tag",
+        type=name_flag,
+        help="feature tag spending is booked under, for budgets (env TUICHAT_TAG)",
+    )
 
 
 def add_config_parser(
@@ -152,13 +179,3 @@ def _write_private(path: Path, text: str) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {value}")
-    return value

@@ -2,7 +2,9 @@
 
 ``Where`` ties a parsed file to its text so any key path can be turned into
 ``file:line: dotted.key: message``. Shown values go through ``redact`` so a key
-pasted into the wrong field does not end up on the screen.
+pasted into the wrong field does not end up on the screen. Numbers are read
+finite and within the caps of ``bounds`` (TOML accepts ``nan`` and ``inf``;
+no setting means them).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tuichat.config.bounds import is_finite_number
 from tuichat.config.errors import ConfigError, did_you_mean
 from tuichat.config.locate import KeyLocator, KeyPath
 from tuichat.core.secrets import redact
@@ -50,6 +53,8 @@ def shown(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(redact(value), ensure_ascii=False)
+    if isinstance(value, int) and abs(value) >= 10**30:
+        return "a huge number"  # a 5,000-digit literal must not flood the line
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, list):
@@ -78,18 +83,29 @@ def string(value: Any, keys: KeyPath, where: Where) -> str:
     return value
 
 
-def positive_int(value: Any, keys: KeyPath, where: Where) -> int:
-    """``value`` if it is a whole number above zero."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise where.error(keys, f"must be a positive integer, got {shown(value)}")
+def positive_int(value: Any, keys: KeyPath, where: Where, high: int) -> int:
+    """``value`` if it is a whole number from 1 to ``high``."""
+    return whole_number(value, keys, where, 1, high)
+
+
+def whole_number(value: Any, keys: KeyPath, where: Where, low: int, high: int) -> int:
+    """``value`` if it is a whole number in ``[low, high]``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise where.error(keys, f"must be a whole number from {low} to {high}, got {shown(value)}")
     return value
 
 
-def number(value: Any, keys: KeyPath, where: Where, low: float, high: float | None) -> float:
-    """``value`` as a float if it is a number in ``[low, high]`` (no upper bound if None)."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or value < low or (high is not None and value > high):
-        bounds = f"from {low:g} to {high:g}" if high is not None else f"of at least {low:g}"
+def number(
+    value: Any, keys: KeyPath, where: Where, low: float, high: float, *, above: bool = False
+) -> float:
+    """``value`` as a float if it is a finite number from ``low`` (or ``above`` it) to ``high``.
+
+    ``nan`` and ``inf`` are refused: TOML allows them, but no setting means them.
+    """
+    ok = is_finite_number(value) and value <= high and (value > low if above else value >= low)
+    if not ok:
+        lowest = f"above {low:.15g} and at most" if above else f"from {low:.15g} to"
+        bounds = f"{lowest} {high:.15g}"
         raise where.error(keys, f"must be a number {bounds}, got {shown(value)}")
     return float(value)
 

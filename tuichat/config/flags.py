@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from tuichat.config.bounds import MAX_TOKENS
 from tuichat.config.catalogue import DEFAULT_OPENAI_MODEL, OPENAI_KEY_ENV, local_model
 from tuichat.config.errors import ConfigError, did_you_mean
 from tuichat.config.fields import quoted
@@ -63,6 +64,22 @@ def apply_flags(
     if flags.fallbacks:
         notes.append(f"fallbacks from flag --fallback: {', '.join(flags.fallbacks)}")
     return _with_fallbacks(models, chains, selected, flags.fallbacks)
+
+
+def check_flags(flags: CliOverrides) -> None:
+    """Refuse empty names and out-of-range numbers, whoever built ``flags``.
+
+    The command line's types refuse them first, as usage errors; this keeps
+    any other front end from sending ``model=""`` or a 10**30 token cap.
+    """
+    named = [("--model", flags.model), ("--base-url", flags.base_url)]
+    named += [("--api-key", flags.api_key), ("--profile", flags.profile), ("--tag", flags.tag)]
+    named += [("--fallback", name) for name in flags.fallbacks]
+    for label, value in named:
+        if value is not None and not value.strip():
+            raise ConfigError("must not be empty", key=label)
+    if flags.max_tokens is not None and not 1 <= flags.max_tokens <= MAX_TOKENS:
+        raise ConfigError(f"must be from 1 to {MAX_TOKENS}", key="--max-tokens")
 
 
 def first_model(name: str, chains: Chains) -> str:

@@ -8,6 +8,11 @@ and the dotted key. Top-level keys::
 
 Chain members and ``default`` may name built-in and env-derived models too, so
 the loader is told which other names exist.
+
+The file is read only if it is a regular file of at most 1 MiB (a FIFO or
+``/dev/zero`` named ``config.toml`` must not hang start-up), must be UTF-8
+(the first bad byte's line and column are named), and may nest at most
+``toml_shape.MAX_NESTING`` levels deep.
 """
 
 from __future__ import annotations
@@ -27,7 +32,12 @@ from tuichat.config.locate import KeyLocator
 from tuichat.config.model import ModelSpec, ProfileLimits, Resilience
 from tuichat.config.model_table import parse_model
 from tuichat.config.resilience_table import parse_profiles, parse_resilience
+from tuichat.config.toml_shape import check_shape
 from tuichat.core.cost.budget import BudgetRule
+from tuichat.small_file import UnsuitableFile, read_small_file
+
+MAX_CONFIG_BYTES = 1024 * 1024
+"""A config file larger than this is refused (a real one is a few KiB)."""
 
 TOP_LEVEL = ("default", "system", "models", "chains", "keys", "budgets", "resilience", "profiles")
 
@@ -66,6 +76,7 @@ def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig |
     text = _read(path)
     if text is None:
         return None
+    check_shape(text, path)
     where = Where(path, KeyLocator(text))
     data = _parse(text, path)
     check_keys(data, TOP_LEVEL, (), where, {})
@@ -92,13 +103,25 @@ def _resilience(data: dict[str, Any], where: Where) -> Resilience:
 
 def _read(path: Path) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
+        data = read_small_file(path, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         return None
-    except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text", path=path) from None
+    except UnsuitableFile as exc:
+        raise ConfigError(f"refused: {exc}", path=path) from None
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    return _decode(data, path)
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """The file as text; the first byte that is not UTF-8 is named with its line and column."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[data.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode()) + 1
+        message = f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8"
+        raise ConfigError(message, path=path, line=line, column=column) from None
 
 
 def _parse(text: str, path: Path) -> dict[str, Any]:
@@ -106,12 +129,22 @@ def _parse(text: str, path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        position = _TOML_POSITION.search(message)
-        line, column = (int(position[1]), int(position[2])) if position else (None, None)
-        detail = _TOML_POSITION.sub("", message).replace(" (at end of document)", "")
-        detail = _TOML_KEY_TUPLE.sub(_dotted_tuple, detail[:1].lower() + detail[1:])
-        raise ConfigError(f"syntax error: {detail}", path=path, line=line, column=column) from None
+        raise _syntax_error(exc, path) from None
+    except RecursionError:  # check_shape refuses this first; kept as a backstop
+        raise ConfigError("syntax error: nested too deeply", path=path) from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        detail = str(exc).split(";")[0]  # not Python's advice to raise the limit
+        raise ConfigError(f"syntax error: {detail}", path=path) from None
+
+
+def _syntax_error(exc: tomllib.TOMLDecodeError, path: Path) -> ConfigError:
+    """The parser's message with its position as ``line:column`` and keys dotted."""
+    message = str(exc)
+    position = _TOML_POSITION.search(message)
+    line, column = (int(position[1]), int(position[2])) if position else (None, None)
+    detail = _TOML_POSITION.sub("", message).replace(" (at end of document)", "")
+    detail = _TOML_KEY_TUPLE.sub(_dotted_tuple, detail[:1].lower() + detail[1:])
+    return ConfigError(f"syntax error: {detail}", path=path, line=line, column=column)
 
 
 def _dotted_tuple(match: re.Match[str]) -> str:

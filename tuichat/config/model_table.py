@@ -7,6 +7,13 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from tuichat.config.bounds import (
+    MAX_CONTEXT_WINDOW,
+    MAX_RATE,
+    MAX_TEMPERATURE,
+    MAX_TOKENS,
+    MAX_USD,
+)
 from tuichat.config.errors import expected_one_of
 from tuichat.config.fields import (
     Where,
@@ -47,6 +54,15 @@ PRICE_FIELDS = ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cac
 _KEY_HINT = 'keys do not belong in this file: use api_key_env = "NAME" or api_key_command'
 _PRICE_HINT = "put it in price = { ... }"
 MODEL_HINTS = {"api_key": _KEY_HINT, "key": _KEY_HINT} | dict.fromkeys(PRICE_FIELDS, _PRICE_HINT)
+
+CAPS = {
+    "context_window": MAX_CONTEXT_WINDOW,
+    "max_tokens": MAX_TOKENS,
+    "requests_per_minute": MAX_RATE,
+    "tokens_per_minute": MAX_RATE,
+    "requests_per_day": MAX_RATE,
+}
+"""Upper bound of each whole-number field (each is at least 1)."""
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -141,19 +157,19 @@ def _key_command(data: dict[str, Any], keys: KeyPath, where: Where) -> str | Non
 
 
 def _optional(data: dict[str, Any], key: str, keys: KeyPath, where: Where) -> int | None:
-    return positive_int(data[key], (*keys, key), where) if key in data else None
+    return positive_int(data[key], (*keys, key), where, CAPS[key]) if key in data else None
 
 
 def _temperature(data: dict[str, Any], keys: KeyPath, where: Where) -> float | None:
     if "temperature" not in data:
         return None
-    return number(data["temperature"], (*keys, "temperature"), where, 0, 2)
+    return number(data["temperature"], (*keys, "temperature"), where, 0, MAX_TEMPERATURE)
 
 
 def _price(value: Any, keys: KeyPath, where: Where) -> Price:
     data = table(value, keys, where)
     check_keys(data, PRICE_FIELDS, keys, where, {})
-    return Price(**{k: number(v, (*keys, k), where, 0, None) for k, v in data.items()})
+    return Price(**{k: number(v, (*keys, k), where, 0, MAX_USD) for k, v in data.items()})
 
 
 def _model_path(data: dict[str, Any], keys: KeyPath, where: Where) -> Path | None:

@@ -28,9 +28,11 @@ from tuichat.config.catalogue import (
     env_models,
     merge_env,
 )
-from tuichat.config.flags import Pick, apply_flags, openai_for_key
+from tuichat.config.errors import ConfigError
+from tuichat.config.flags import Pick, apply_flags, check_flags, openai_for_key
 from tuichat.config.loader import FileConfig, load_file
 from tuichat.config.model import CliOverrides, ModelSpec, Resilience, Settings
+from tuichat.config.text_checks import env_text
 
 MODEL_ENV = "TUICHAT_MODEL"
 """Environment variable that selects a model or chain, like ``--model``."""
@@ -48,6 +50,7 @@ def resolve_settings(
     """
     env = os.environ if env is None else env
     flags = overrides or CliOverrides()
+    check_flags(flags)
     found = env_models(env)
     builtins = builtin_models()
     others = {**builtins, **{name: model.spec for name, model in found.items()}}
@@ -72,10 +75,10 @@ def resolve_settings(
         max_tokens=_max_tokens(flags, notes),
         keys=dict(file.keys) if file else {},
         budgets=file.budgets if file else (),
-        tag=flags.tag or env.get("TUICHAT_TAG") or None,
+        tag=flags.tag or env_text(env, "TUICHAT_TAG"),
         resilience=file.resilience if file else Resilience(),
         profiles=dict(file.profiles) if file else {},
-        profile=flags.profile or env.get("TUICHAT_PROFILE") or "default",
+        profile=flags.profile or env_text(env, "TUICHAT_PROFILE") or "default",
         source_notes=notes,
         config_file=file.path if file else None,
     )
@@ -110,8 +113,10 @@ def _explicit_pick(flags: CliOverrides, env: Mapping[str, str]) -> Pick | None:
     """The selection a flag or ``TUICHAT_MODEL`` makes, if any."""
     if flags.model:
         return Pick(flags.model, "flag --model", "--model", adhoc=True)
-    if env.get(MODEL_ENV):
-        return Pick(env[MODEL_ENV], f"env {MODEL_ENV}", MODEL_ENV, adhoc=True)
+    if named := env_text(env, MODEL_ENV):
+        if not named.strip():
+            raise ConfigError("must name a model or chain, not only spaces", key=f"env {MODEL_ENV}")
+        return Pick(named, f"env {MODEL_ENV}", MODEL_ENV, adhoc=True)
     if flags.base_url:
         source = f"flag --base-url (no --model, so {DEFAULT_OPENAI_MODEL})"
         return Pick(DEFAULT_OPENAI_MODEL, source, "--base-url", adhoc=True)

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tuichat.config.model import EMBEDDED, ModelSpec, Settings
+from tuichat.config.text_checks import key_problem
 from tuichat.core.cost.budget import BudgetRule
 from tuichat.core.secrets import mask, redact
 from tuichat.core.untrusted import one_line, sanitize_text
@@ -23,16 +24,22 @@ def key_status(spec: ModelSpec, env: Mapping[str, str]) -> dict[str, Any]:
     """Where the key comes from and whether it is set — never the key itself.
 
     ``set`` is None for a command: it is not run just to show the configuration.
+    A key no header could carry shows why instead of its masked form.
     """
     if spec.api_key:
-        return {"source": "flag --api-key", "set": True, "masked": mask(spec.api_key)}
+        return {"source": "flag --api-key", "set": True, "masked": _masked(spec.api_key)}
     if spec.api_key_env:
         value = env.get(spec.api_key_env)
-        return {"source": f"env {spec.api_key_env}", "set": bool(value), "masked": mask(value)}
+        return {"source": f"env {spec.api_key_env}", "set": bool(value), "masked": _masked(value)}
     if spec.api_key_command:
         source = f"command: {redact(spec.api_key_command)}"
         return {"source": source, "set": None, "masked": "(not run)"}
     return {"source": None, "set": False, "masked": "(not set)"}
+
+
+def _masked(key: str | None) -> str:
+    problem = key_problem(key) if key else None
+    return f"unusable: {problem}" if problem else mask(key)
 
 
 def key_text(spec: ModelSpec, env: Mapping[str, str]) -> str:
