@@ -4,7 +4,7 @@ The config file, theme files and the UI state file sit in folders users edit
 by hand. The reader opens non-blocking and checks ``fstat``, so a FIFO, a
 device (``/dev/zero``) or a folder with the right name is refused instead of
 hanging start-up, and it never reads more than ``limit`` bytes, so a huge
-file costs nothing. ``tuichat.ui.small_file`` is the same reader.
+file costs nothing. ``tuichat.ui.small_file`` re-exports it.
 """
 
 from __future__ import annotations

@@ -179,12 +179,12 @@ def test_a_fifo_named_like_a_theme_is_refused_without_waiting() -> None:
     started = time.monotonic()
     loaded = load_themes()
     assert time.monotonic() - started < 5
-    assert loaded.problems == ["theme pipe.toml: not a regular file"]
+    assert loaded.problems == ["theme pipe.toml: not a regular file (a FIFO)"]
 
 
 def test_a_folder_named_like_a_theme_is_refused() -> None:
     (user_themes_dir() / "folder.toml").mkdir(parents=True)
-    assert load_themes().problems == ["theme folder.toml: not a regular file"]
+    assert load_themes().problems == ["theme folder.toml: not a regular file (a folder)"]
 
 
 def test_hidden_files_and_other_suffixes_are_ignored() -> None:

@@ -161,5 +161,7 @@ def _install(name: str, target: Path, expected: str) -> None:
         raise TokenDataError(f"the packaged {name} data does not match tiktoken's hash")
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     partial = target.with_suffix(".partial")
-    partial.write_bytes(data)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
     partial.replace(target)
