@@ -18,8 +18,9 @@ from typing import Any
 
 import httpx
 
-from tuichat.config import ModelSpec, Settings, resolve_api_key
+from tuichat.config import ConfigError, ModelSpec, Settings, resolve_api_key
 from tuichat.config.model import ANTHROPIC, LOCAL, SIM
+from tuichat.core import errors
 from tuichat.core.conversation import ChatRequest
 from tuichat.core.cost.pricing import Rates, Tariff
 from tuichat.core.provider import Provider, StreamPart
@@ -133,7 +134,10 @@ class LazyProvider:
         return _host(self._spec.base_url) if self._spec.base_url else "127.0.0.1"
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPart]:
-        provider = await asyncio.to_thread(self._backends.provider_for, self._spec)
+        try:
+            provider = await asyncio.to_thread(self._backends.provider_for, self._spec)
+        except ConfigError as exc:  # e.g. its api_key_command printed an unusable key
+            raise errors.AuthFailed(f"models.{self._spec.name}: {exc}") from None
         async for part in provider.stream(request):
             yield part
 
