@@ -265,6 +265,12 @@ async def test_malformed_json_is_a_protocol_error() -> None:
     assert "malformed" in info.value.message
 
 
+async def test_json_nested_too_deep_is_a_protocol_error_not_a_crash() -> None:
+    body = message_start() + "event: content_block_delta\ndata: " + '{"a":' * 200_000 + "\n\n"
+    with pytest.raises(errors.ProtocolError, match="malformed"):
+        await collect(provider_for(sse_response(body)))
+
+
 def error_event(kind: str, message: str) -> str:
     return event("error", {"type": "error", "error": {"type": kind, "message": message}})
 

@@ -118,6 +118,17 @@ async def test_malformed_json_is_a_protocol_error() -> None:
     assert "malformed" in info.value.message
 
 
+async def test_json_nested_too_deep_is_a_protocol_error_not_a_crash() -> None:
+    body = chunk("a") + "data: " + "[" * 200_000 + "\n\n"
+    with pytest.raises(errors.ProtocolError, match="malformed"):
+        await collect(provider_for(sse_response(body)))
+
+
+async def test_a_bom_before_the_first_event_loses_nothing() -> None:
+    body = "\ufeff" + chunk("Hello ") + chunk("world", "stop") + "data: [DONE]\n\n"
+    assert texts(await collect(provider_for(sse_response(body)))) == "Hello world"
+
+
 async def test_error_object_mid_stream_maps_to_server_error() -> None:
     body = chunk("a") + 'data: {"error": {"message": "boom", "type": "server_error"}}\n\n'
     with pytest.raises(errors.ServerError, match="boom"):

@@ -105,6 +105,8 @@ BASE: list[tuple[errors.ProviderError, str]] = [
     (errors.ConnectionFailed("refused"), "retry"),
     (errors.ProtocolError("malformed event"), "retry"),
     (errors.StreamTruncated("no [DONE]"), "retry"),
+    (errors.ResponseTooLarge("line over 1 MiB"), "retry"),
+    (errors.ResponseHeadersTimeout("headers trickled"), "retry"),
     (errors.AuthFailed("bad key", status_code=401), "fallback"),
     (errors.ModelNotFound("no such model", status_code=404), "fallback"),
     (errors.ContextTooLong("too long", status_code=400), "fallback"),

@@ -8,6 +8,7 @@ Retry and fallback logic branches on these *types*, never on message strings::
      ├── Overloaded             529 / overloaded_error (retryable)
      ├── ServerError            5xx (retryable)
      ├── ProviderTimeout        connect / read / first-token timeout (retryable)
+     │    └── ResponseHeadersTimeout  headers began but did not end in time
      ├── ConnectionFailed       refused, reset, DNS (retryable)
      ├── AuthFailed             401 / 403
      ├── BadRequest             400 / 404 / 422
@@ -16,7 +17,8 @@ Retry and fallback logic branches on these *types*, never on message strings::
      ├── ContentFiltered        the provider refused the content
      ├── RequestShed            refused locally: the queue wait exceeds the budget
      └── ProtocolError          not SSE, malformed event, ...
-          └── StreamTruncated   stream ended without [DONE] or a finish reason
+          ├── StreamTruncated   stream ended without [DONE] or a finish reason
+          └── ResponseTooLarge  a line, event, answer, body or header block over its limit
 
 Messages are one line, already made inert and stripped of secrets, so any
 consumer may show them as they are.
@@ -144,3 +146,19 @@ class StreamTruncated(ProtocolError):
     """The stream ended without ``[DONE]`` or a finish reason."""
 
     error_type = "truncated"
+
+
+class ResponseHeadersTimeout(ProviderTimeout):
+    """The response's headers started arriving but did not end in time.
+
+    An honest server writes its whole header block at once; one that trickles
+    header lines would otherwise hold the request until the read timeout.
+    """
+
+
+class ResponseTooLarge(ProtocolError):
+    """The response went over one of the client's size limits; the message names which.
+
+    Limits keep a hostile or broken server from growing the process without
+    bound (one endless line, an endless answer, endless headers).
+    """

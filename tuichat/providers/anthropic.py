@@ -24,12 +24,11 @@ Stop reasons are mapped to the OpenAI names the rest of tuichat uses
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
 from typing import Any
 
 import httpx
-from httpx_sse import EventSource
 
 from tuichat.core import errors
 from tuichat.core.conversation import ChatMessage, ChatRequest
@@ -39,8 +38,9 @@ from tuichat.providers.http_errors import (
     error_fields,
     stream_error,
 )
-from tuichat.providers.sse_client import DEFAULT_TIMEOUT, SSEClient
+from tuichat.providers.sse_client import DEFAULT_TIMEOUT, Events, SSEClient
 from tuichat.providers.sse_drain import drain
+from tuichat.providers.stream_limits import StreamLimits
 
 ANTHROPIC_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
@@ -201,10 +201,17 @@ class AnthropicProvider(SSEClient):
             transport=transport,
         )
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPart]:
+    def _max_tokens(self, request: ChatRequest) -> int | None:
+        """The cap the request carries: Anthropic requires one (default 4096)."""
+        return request.max_tokens if request.max_tokens is not None else DEFAULT_MAX_TOKENS
+
+    async def _stream(
+        self, request: ChatRequest, limits: StreamLimits
+    ) -> AsyncGenerator[StreamPart, None]:
         """Yield the reply's parts; see the module docstring for the rules."""
         state = _MessageState()
-        parts = self._post_stream(request_body(request), lambda src: self._parts(src, state))
+        body = request_body(request)
+        parts = self._post_stream(body, lambda events: self._parts(events, state), limits)
         async with aclosing(parts):  # an abandoned stream closes its connection now
             async for part in parts:
                 yield part
@@ -216,9 +223,8 @@ class AnthropicProvider(SSEClient):
         reason = STOP_REASONS.get(state.stop_reason or "", state.stop_reason)
         yield FinishPart(reason, state.served_model)
 
-    async def _parts(self, source: EventSource, state: _MessageState) -> AsyncIterator[TextPart]:
+    async def _parts(self, events: Events, state: _MessageState) -> AsyncIterator[TextPart]:
         """Parse SSE events into text until ``message_stop``."""
-        events = source.aiter_sse()
         async for sse in events:
             if not sse.data.strip():
                 continue

@@ -1,8 +1,11 @@
 """Map HTTP failures to the error taxonomy.
 
 Error bodies are hostile input: they may be HTML pages from a proxy, huge, or
-echo secrets. Only a bounded prefix is read, only a JSON ``message`` is ever
-shown, and it is made inert, single-line and redacted.
+echo secrets (whole or in pieces). Only a bounded prefix is read, only a JSON
+``message`` is ever shown, and it is made inert, single-line and redacted by a
+:class:`~tuichat.providers.scrub.Scrubber`. Transport failures are described
+in tuichat's words; an exception's own text (which may quote a request header,
+key included) is shown only for failures we have no words for, and scrubbed.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import httpx
-from httpx_sse import SSEError
 
 from tuichat.core import errors
-from tuichat.core.secrets import redact
 from tuichat.core.untrusted import one_line
+from tuichat.providers.body_bytes import body_chunks
+from tuichat.providers.head_guard import HeadersTimeout, HeadersTooLarge
+from tuichat.providers.scrub import Scrubber
+from tuichat.providers.stream_limits import HEADERS_TIMEOUT, MAX_HEADER_BYTES, size_text
 
 MAX_ERROR_BODY = 64 * 1024
 
@@ -32,14 +37,21 @@ _CONTEXT_HINTS = (
 
 
 async def read_bounded(response: httpx.Response, limit: int = MAX_ERROR_BODY) -> bytes:
-    """Read at most ``limit`` bytes of a streamed response body."""
+    """Read at most ``limit`` bytes of a streamed response body.
+
+    A body we cannot decode (an encoding we do not inflate, corrupt gzip) reads
+    as what came before the failure: the status still says what went wrong.
+    """
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= limit:
-            break
+    try:
+        async for chunk in body_chunks(response):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= limit:
+                break
+    except errors.ProtocolError:
+        pass
     return b"".join(chunks)[:limit]
 
 
@@ -128,10 +140,11 @@ def http_error(
 ) -> errors.ProviderError:
     """Build the typed error for a non-2xx response."""
     message, kind, code = parse_error_body(body)
-    shown = message if message else f"HTTP {status} {reason}".strip()
-    shown = one_line(redact(shown, secrets))
+    scrub = Scrubber(secrets)
+    shown = scrub.text(message if message else f"HTTP {status} {reason}".strip())
     cls = _class_for(status, kind, code, shown)
     retry_after = parse_retry_after(headers)
+    code = scrub.text(code) if code is not None else None
     return cls(shown, status_code=status, retry_after=retry_after, code=code, headers=headers)
 
 
@@ -144,18 +157,20 @@ def stream_error(
     outside a stream, where the adapter knows it; otherwise it is guessed.
     """
     message, kind, code = error_fields(data)
-    shown = one_line(redact(message or "error event in stream", secrets))
+    scrub = Scrubber(secrets)
+    shown = scrub.text(message or "error event in stream")
     if status is None:
         status = 500 if kind in (None, "server_error", "api_error") else 400
     cls = _class_for(status, kind, code, shown)
-    return cls(shown, code=code or kind)
+    shown_code = code or kind
+    return cls(shown, code=scrub.text(shown_code) if shown_code is not None else None)
 
 
 def decode_event(data: str) -> dict[str, Any]:
     """Decode one SSE event's JSON; anything but an object is a protocol error."""
     try:
         event = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep for the parser
         raise errors.ProtocolError("malformed event in the stream (invalid JSON)") from None
     if not isinstance(event, dict):
         raise errors.ProtocolError("malformed event in the stream (not an object)")
@@ -171,21 +186,45 @@ async def check_event_stream(response: httpx.Response, secrets: Iterable[str | N
     content_type = response.headers.get("content-type", "").partition(";")[0].strip()
     if content_type != "text/event-stream":
         shown = content_type or "no content type"
-        raise errors.ProtocolError(f"expected an event stream, got {one_line(shown)}")
+        raise errors.ProtocolError(f"expected an event stream, got {one_line(shown, 80)}")
 
 
-def transport_error(exc: Exception, host: str) -> errors.ProviderError:
-    """Map an httpx/httpx-sse exception to the taxonomy (SSEError first: it is a TransportError)."""
-    if isinstance(exc, SSEError):
-        return errors.ProtocolError(one_line(f"not an event stream: {exc}"))
+def transport_error(
+    exc: Exception, host: str, *, head_received: bool = True
+) -> errors.ProviderError:
+    """Map an httpx exception to the taxonomy, head-guard limits first.
+
+    ``head_received`` says whether the response's headers had arrived: a
+    protocol failure before them is a broken answer, not a cut one.
+    """
+    cause = exc.__cause__
+    if isinstance(cause, HeadersTimeout):
+        return errors.ResponseHeadersTimeout(
+            f"{host} started its response headers but did not finish them "
+            f"within {HEADERS_TIMEOUT:g} s (response headers time limit)"
+        )
+    if isinstance(cause, HeadersTooLarge):
+        return errors.ResponseTooLarge(
+            f"{host} sent more than {size_text(MAX_HEADER_BYTES)} of response headers "
+            "(response headers size limit)"
+        )
     if isinstance(exc, httpx.ConnectTimeout):
         return errors.ProviderTimeout(f"timed out connecting to {host}")
     if isinstance(exc, httpx.TimeoutException):
         return errors.ProviderTimeout(f"{host} stopped responding (read timeout)")
     if isinstance(exc, httpx.ConnectError):
         return errors.ConnectionFailed(f"cannot connect to {host}")
+    if isinstance(exc, httpx.RemoteProtocolError) and not head_received:
+        return errors.ConnectionFailed(
+            f"{host} closed the connection or sent malformed headers before its response began"
+        )
     if isinstance(exc, httpx.RemoteProtocolError):
         return errors.ConnectionFailed(f"connection to {host} was cut mid-response")
+    if isinstance(exc, httpx.LocalProtocolError):
+        return errors.ProtocolError(
+            f"could not send a valid HTTP request to {host} "
+            "(an API key or header value with characters HTTP headers cannot carry?)"
+        )
     if isinstance(exc, httpx.TransportError):
         return errors.ConnectionFailed(one_line(f"connection to {host} failed: {exc}"))
     return errors.ProtocolError(one_line(f"{type(exc).__name__}: {exc}"))

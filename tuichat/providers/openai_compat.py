@@ -1,20 +1,20 @@
 """OpenAI-compatible Chat Completions over SSE (OpenAI, vLLM, llama.cpp, Ollama, ...).
 
-The stream is read with httpx-sse. Comments, keep-alives and empty ``data:``
-lines are skipped; chunks with no ``choices`` (usage, Azure preambles) are not
-text. A stream that ends without ``[DONE]`` and without a finish reason is
-truncated, not finished.
+The stream is read by :mod:`~tuichat.providers.sse_reader` within the limits
+of :class:`~tuichat.providers.sse_client.SSEClient`. Comments, keep-alives
+and empty ``data:`` lines are skipped; chunks with no ``choices`` (usage,
+Azure preambles) are not text. A stream that ends without ``[DONE]`` and
+without a finish reason is truncated, not finished.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import Any
 
 import httpx
-from httpx_sse import EventSource
 
 from tuichat.core import errors
 from tuichat.core.conversation import ChatRequest
@@ -26,8 +26,9 @@ from tuichat.core.provider import (
     UsagePart,
 )
 from tuichat.providers.http_errors import stream_error
-from tuichat.providers.sse_client import DEFAULT_TIMEOUT, SSEClient
+from tuichat.providers.sse_client import DEFAULT_TIMEOUT, Events, SSEClient
 from tuichat.providers.sse_drain import drain
+from tuichat.providers.stream_limits import StreamLimits
 
 
 def request_body(request: ChatRequest) -> dict[str, Any]:
@@ -76,10 +77,13 @@ class OpenAICompatProvider(SSEClient):
             url, base_url, api_key, name=name, headers=headers, timeout=timeout, transport=transport
         )
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPart]:
+    async def _stream(
+        self, request: ChatRequest, limits: StreamLimits
+    ) -> AsyncGenerator[StreamPart, None]:
         """Yield the reply's parts; see the module docstring for the rules."""
         state = _StreamState()
-        parts = self._post_stream(request_body(request), lambda src: self._parts(src, state))
+        body = request_body(request)
+        parts = self._post_stream(body, lambda events: self._parts(events, state), limits)
         async with aclosing(parts):  # an abandoned stream closes its connection now
             async for part in parts:
                 yield part
@@ -87,9 +91,8 @@ class OpenAICompatProvider(SSEClient):
             raise errors.StreamTruncated("the stream ended before the answer was complete")
         yield FinishPart(state.finish_reason, state.served_model)
 
-    async def _parts(self, source: EventSource, state: _StreamState) -> AsyncIterator[StreamPart]:
+    async def _parts(self, events: Events, state: _StreamState) -> AsyncIterator[StreamPart]:
         """Parse SSE events into parts until ``[DONE]``."""
-        events = source.aiter_sse()
         async for sse in events:
             data = sse.data
             if not data.strip():
@@ -127,7 +130,7 @@ def _load(data: str) -> dict[str, Any]:
     """Decode one event's JSON; anything but an object is a protocol error."""
     try:
         chunk = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep for the parser
         raise errors.ProtocolError("malformed event in the stream (invalid JSON)") from None
     if not isinstance(chunk, dict):
         raise errors.ProtocolError("malformed event in the stream (not an object)")

@@ -1,24 +1,47 @@
-"""What every streaming HTTP adapter shares: one pooled client, a name, a host.
+"""What every streaming HTTP adapter shares: one pooled client, a name, a host, its guards.
 
-Subclasses say where to POST and which headers carry the key; the pooled
-client keeps connections alive between turns (no new handshake per turn).
+Subclasses say where to POST, which headers carry the key, and how events
+become parts (:meth:`SSEClient._stream`); the pooled client keeps connections
+alive between turns (no new handshake per turn). :meth:`SSEClient.stream`
+wraps every reply in the guards a hostile server must not get past:
+
+* size and time limits (:mod:`~tuichat.providers.stream_limits`): the header
+  block (:mod:`~tuichat.providers.head_guard`), each SSE line and event and
+  the body (:mod:`~tuichat.providers.sse_reader`), the answer text (here);
+* secrets: every :class:`~tuichat.core.errors.ProviderError` that leaves the
+  adapter, whoever raised it, goes through the provider's
+  :class:`~tuichat.providers.scrub.Scrubber`, so no error text carries a run
+  of six characters of the provider's key; so does the served model name.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from contextlib import aclosing
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from httpx_sse import EventSource, aconnect_sse
 
 from tuichat import __version__
-from tuichat.core.provider import ResponseHead, StreamPart
+from tuichat.core import errors
+from tuichat.core.conversation import ChatRequest
+from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart
+from tuichat.providers.body_bytes import body_chunks
 from tuichat.providers.connect_timing import ConnectTimer
+from tuichat.providers.head_guard import guard_client
 from tuichat.providers.http_errors import check_event_stream, transport_error
+from tuichat.providers.scrub import Scrubber
+from tuichat.providers.sse_reader import ServerEvent, read_events
+from tuichat.providers.stream_limits import StreamLimits
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
+
+STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+"""Sent with every streamed request (as httpx-sse does)."""
+
+Events = AsyncIterator[ServerEvent]
 
 
 def host_of(base_url: str) -> str:
@@ -28,7 +51,7 @@ def host_of(base_url: str) -> str:
 
 
 class SSEClient:
-    """Base of the SSE adapters: client lifecycle and the Provider properties."""
+    """Base of the SSE adapters: client lifecycle, the Provider properties, the guards."""
 
     def __init__(
         self,
@@ -43,10 +66,14 @@ class SSEClient:
     ) -> None:
         self._url = url
         self._api_key = api_key
+        self._scrubber = Scrubber((api_key,))
         self._name = name
         self._host = host_of(base_url)
-        all_headers = {"User-Agent": f"tuichat/{__version__}", **headers}
+        # identity: compressed bodies would be inflated by httpx in unbounded steps
+        defaults = {"User-Agent": f"tuichat/{__version__}", "Accept-Encoding": "identity"}
+        all_headers = {**defaults, **headers}
         self._client = httpx.AsyncClient(headers=all_headers, timeout=timeout, transport=transport)
+        guard_client(self._client)
 
     @property
     def name(self) -> str:
@@ -62,10 +89,39 @@ class SSEClient:
         """Close the pooled connections."""
         await self._client.aclose()
 
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPart]:
+        """Yield the reply's parts within the answer limit; every error leaves scrubbed."""
+        limits = StreamLimits.for_max_tokens(self._max_tokens(request))
+        answered = 0
+        try:
+            parts = self._stream(request, limits)
+            async with aclosing(parts):  # an abandoned stream closes its connection now
+                async for part in parts:
+                    if isinstance(part, TextPart):
+                        answered += len(part.text)
+                        _check_answer(answered, limits)
+                    elif isinstance(part, FinishPart) and part.served_model:
+                        part = replace(part, served_model=self._scrubber.text(part.served_model))
+                    yield part
+        except errors.ProviderError as exc:
+            self._scrubber.error(exc)
+            raise
+
+    def _max_tokens(self, request: ChatRequest) -> int | None:
+        """The answer cap the server applies to ``request`` (None: none)."""
+        return request.max_tokens
+
+    def _stream(
+        self, request: ChatRequest, limits: StreamLimits
+    ) -> AsyncGenerator[StreamPart, None]:
+        """The adapter's own parts for ``request`` (subclasses implement it)."""
+        raise NotImplementedError
+
     async def _post_stream(
         self,
         body: dict[str, Any],
-        parse: Callable[[EventSource], AsyncIterator[StreamPart]],
+        parse: Callable[[Events], AsyncIterator[StreamPart]],
+        limits: StreamLimits,
     ) -> AsyncGenerator[StreamPart, None]:
         """POST ``body``, check the response is a healthy event stream, yield its parts.
 
@@ -75,19 +131,29 @@ class SSEClient:
         """
         timer = ConnectTimer()
         extensions = {"trace": timer}
+        head_received = False
         try:
-            async with aconnect_sse(
-                self._client, "POST", self._url, json=body, extensions=extensions
-            ) as source:
-                await check_event_stream(source.response, (self._api_key,))
-                response = source.response
+            async with self._client.stream(
+                "POST", self._url, json=body, headers=STREAM_HEADERS, extensions=extensions
+            ) as response:
+                head_received = True
+                await check_event_stream(response, (self._api_key,))
                 yield ResponseHead(
                     response.status_code,
                     dict(response.headers),
                     connect_ms=timer.connect_ms,
                     connection_reused=timer.reused,
                 )
-                async for part in parse(source):
+                async for part in parse(read_events(body_chunks(response), limits)):
                     yield part
-        except httpx.HTTPError as exc:  # includes httpx_sse.SSEError
-            raise transport_error(exc, self._host) from exc
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, self._host, head_received=head_received) from exc
+
+
+def _check_answer(answered: int, limits: StreamLimits) -> None:
+    """Raise ``ResponseTooLarge`` once the answer text is over its limit."""
+    if answered > limits.max_answer_chars:
+        raise errors.ResponseTooLarge(
+            f"the answer went over {limits.max_answer_chars:,} characters, the answer limit "
+            f"for {limits.basis()}"
+        )

@@ -64,6 +64,11 @@ def http_error(status: int, retry_after: float | None) -> CannedResponse:
     return CannedResponse(status, error_body(type_, message))
 
 
+def with_message(status: int, message: str) -> CannedResponse:
+    """The error for ``status`` with ``message`` instead of the usual text."""
+    return CannedResponse(status, error_body(error_kind(status)[0], message))
+
+
 def unauthorized(presented: str | None) -> CannedResponse:
     """401 for a missing or wrong ``x-api-key``."""
     message = "x-api-key header is required" if presented is None else "invalid x-api-key"

@@ -189,10 +189,11 @@ class AnthropicWire:
             + event("message_stop", {"type": "message_stop"})
         )
 
-    def error_event(self, status: int) -> bytes:
+    def error_event(self, status: int, message: str | None = None) -> bytes:
         """The ``error`` event Anthropic sends when a stream fails; the stream ends after it."""
-        type_, message = anthropic_errors.error_kind(status)
-        return event("error", {"type": "error", "error": {"type": type_, "message": message}})
+        type_, usual = anthropic_errors.error_kind(status)
+        error = {"type": type_, "message": message or usual}
+        return event("error", {"type": "error", "error": error})
 
     def malformed(self) -> bytes:
         return MALFORMED

@@ -50,6 +50,8 @@ class ResponseWriter:
         self.keep_alive = keep_alive
         self.extra_headers: tuple[tuple[str, str], ...] = ()
         """Sent with the next response head (scenarios add rate-limit headers here)."""
+        self.body_prefix = b""
+        """Sent before the body's first bytes (the ``bom`` scenario puts a BOM here)."""
         self._head = b""
 
     def start(self, status: int, headers: Iterable[tuple[str, str]], length: int | None) -> None:
@@ -91,7 +93,8 @@ class ResponseWriter:
 
     def write_chunk(self, data: bytes, *, tokens: int = 0) -> None:
         """Body bytes as one chunk of a chunked body."""
-        self.write(chunk(data), tokens=tokens)
+        prefix, self.body_prefix = self.body_prefix, b""
+        self.write(chunk(prefix + data), tokens=tokens)
 
     def end_chunks(self, data: bytes = b"", *, final: bool = True) -> None:
         """A last chunk of ``data`` and the terminator: the body ends cleanly here."""
@@ -110,8 +113,9 @@ class ResponseWriter:
     ) -> Outcome:
         """A whole non-streamed response (``final=False``: a failure, not completed)."""
         headers = [("content-type", response.content_type), *response.headers]
-        self.start(response.status, headers, len(response.body))
-        self.write(response.body, final=final, tokens=tokens)
+        body, self.body_prefix = self.body_prefix + response.body, b""
+        self.start(response.status, headers, len(body))
+        self.write(body, final=final, tokens=tokens)
         await self.flush()
         return Outcome.KEEP_ALIVE
 
@@ -154,6 +158,8 @@ class Exchange:
     wire: Wire
     errors: ErrorResponses
     cache: CacheUse = field(default_factory=CacheUse)
+    presented_key: str | None = None
+    """The API key the request carried (hostile scenarios echo pieces of it)."""
     answer: Answer = field(init=False)
 
     def __post_init__(self) -> None:

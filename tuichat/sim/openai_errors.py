@@ -75,6 +75,12 @@ def mask_key(key: str) -> str:
     return f"{prefix}...{key[-4:]}"
 
 
+def with_message(status: int, message: str) -> CannedResponse:
+    """The error for ``status`` with ``message`` instead of the usual text."""
+    type_, code, _ = error_kind(status)
+    return CannedResponse(status, error_body(message, type_, code=code))
+
+
 def unauthorized(presented: str | None) -> CannedResponse:
     """401 for a missing or wrong bearer token."""
     if presented is None:

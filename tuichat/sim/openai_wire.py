@@ -135,10 +135,10 @@ class OpenAIWire:
             out += sse({**self._chunk_base(), "choices": [], "usage": usage(usage_)})
         return out + DONE
 
-    def error_event(self, status: int) -> bytes:
+    def error_event(self, status: int, message: str | None = None) -> bytes:
         """The error event OpenAI sends when generation fails mid-stream, then ``[DONE]``."""
-        type_, _, message = openai_errors.error_kind(status)
-        return sse({"error": {"message": message, "type": type_}}) + DONE
+        type_, _, usual = openai_errors.error_kind(status)
+        return sse({"error": {"message": message or usual, "type": type_}}) + DONE
 
     def malformed(self) -> bytes:
         return MALFORMED

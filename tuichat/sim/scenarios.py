@@ -228,6 +228,48 @@ class FixedScenario:
         return await ex.out.send(self.response)
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+def key_echo(key: str | None) -> str:
+    """Pieces of ``key`` as a careless server echoes them: a prefix, a middle, a tail."""
+    if not key:
+        return "no API key was presented"
+    third = len(key) // 3
+    return f"Incorrect key: prefix {key[:10]} mid {key[third : third + 10]} tail {key[-9:]}"
+
+
+class BomScenario:
+    """``bom``: a normal answer whose body starts with a UTF-8 byte order mark."""
+
+    async def respond(self, ex: Exchange) -> Outcome:
+        ex.out.body_prefix = BOM
+        return await AnswerScenario().respond(ex)
+
+
+class EchoKeyScenario:
+    """``echo_key``: an HTTP error (``status=``, default 500) echoing pieces of the key."""
+
+    async def respond(self, ex: Exchange) -> Outcome:
+        response = ex.errors.with_message(ex.plan.status, key_echo(ex.presented_key))
+        return await ex.out.send(response)
+
+
+class EchoKeyInStream:
+    """``echo_key_mid_stream``: an error event after some tokens, echoing pieces of the key."""
+
+    position = staticmethod(_few)
+
+    async def in_stream(self, ex: Exchange) -> Outcome | None:
+        ex.out.end_chunks(ex.wire.error_event(500, key_echo(ex.presented_key)), final=False)
+        await ex.out.flush()
+        return Outcome.KEEP_ALIVE
+
+    async def in_body(self, ex: Exchange, body: bytes) -> Outcome:
+        response = ex.errors.with_message(500, key_echo(ex.presented_key))
+        return await ex.out.send(response, final=False)
+
+
 class HangScenario:
     """``hang``: read the request, then send nothing at all."""
 
@@ -251,5 +293,8 @@ SCENARIOS: dict[str, Scenario] = {
     "context_too_long": ContextTooLongScenario(),
     "quota": FixedScenario(QUOTA_429),
     "near_limit": NearLimitScenario(),
+    "bom": BomScenario(),
+    "echo_key": EchoKeyScenario(),
+    "echo_key_mid_stream": AnswerScenario(EchoKeyInStream()),
 }
 """Scenario names (for ``sim?scenario=`` and ``--scenario``) and their behaviour."""

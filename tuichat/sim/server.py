@@ -216,7 +216,14 @@ class SimServer:
         record.scenario = plan.scenario
         wire, cache = api.new_wire(record.id), self._prompt_cache.use(chat)
         return Exchange(
-            out=out, record=record, plan=plan, chat=chat, wire=wire, errors=api.errors, cache=cache
+            out=out,
+            record=record,
+            plan=plan,
+            chat=chat,
+            wire=wire,
+            errors=api.errors,
+            cache=cache,
+            presented_key=api.presented_key(request.headers),
         )
 
     async def _models(self, api: ApiFormat, request: HttpRequest, out: ResponseWriter) -> Outcome:

@@ -112,8 +112,10 @@ class Wire(Protocol):
         """What ends a complete stream (``usage`` None: the client did not ask for it)."""
         ...
 
-    def error_event(self, status: int) -> bytes:
-        """An error event mid-stream for the failure HTTP ``status`` stands for."""
+    def error_event(self, status: int, message: str | None = None) -> bytes:
+        """An error event mid-stream for the failure HTTP ``status`` stands for.
+
+        ``message`` replaces the API's usual text (a hostile server's echo)."""
         ...
 
     def malformed(self) -> bytes:
@@ -137,6 +139,8 @@ class ErrorResponses(Protocol):
     def http_error(self, status: int, retry_after: float | None) -> CannedResponse: ...
 
     def context_too_long(self, prompt_tokens: int) -> CannedResponse: ...
+
+    def with_message(self, status: int, message: str) -> CannedResponse: ...
 
 
 @dataclass(frozen=True)
