@@ -17,7 +17,9 @@ Protocol errors (malformed events, a non-SSE body, a truncated stream) before
 any text are treated like a dropped connection, since proxies and load
 balancers cause most of them, but are retried at most once: a server that
 sends the same broken stream twice is broken, and another model is the better
-bet.
+bet. A server that breaks a size limit or trickles its headers is hostile or
+broken, not busy: the next model is tried at once, so such a server costs one
+attempt, seconds, not three.
 """
 
 from __future__ import annotations
@@ -110,6 +112,10 @@ _RULES: dict[type[errors.ProviderError], _Rule] = {
     errors.ProviderTimeout: _Rule("retry", _RETRY),
     errors.ConnectionFailed: _Rule("retry", _RETRY),
     errors.ProtocolError: _Rule("retry", _RETRY, retry_cap=1),
+    errors.ResponseTooLarge: _Rule(
+        "fallback", "the server broke a size limit; it would again", retry_cap=1
+    ),
+    errors.ResponseHeadersTimeout: _Rule("fallback", "the server trickles its headers"),
     errors.AuthFailed: _Rule("fallback", "auth errors do not succeed on retry"),
     errors.ModelNotFound: _Rule("fallback", "this provider does not serve the model"),
     errors.ContextTooLong: _Rule("fallback", "the prompt does not fit this model's window"),
@@ -168,7 +174,7 @@ def _should_retry(headers: Mapping[str, str] | None) -> bool | None:
 def _apply_should_retry(rule: _Rule, verdict: bool | None) -> _Rule:
     """Let the server's explicit verdict override the type rule."""
     if verdict is True and rule.action != "retry":
-        return _Rule("retry", _RETRY)
+        return _Rule("retry", _RETRY, rule.retry_cap)  # retryable, but within the type's cap
     if verdict is False and rule.action == "retry":
         return _Rule("fallback", "server said not to retry")
     return rule
