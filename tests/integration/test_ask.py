@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import signal
 import sqlite3
 import subprocess
@@ -135,21 +136,56 @@ def test_database_is_private(sim: SimServerThread, tuichat_home: Path) -> None:
     assert (tuichat_home / "tuichat.db").stat().st_mode & 0o777 == 0o600
 
 
-def test_hostile_output_never_reaches_the_terminal(
+def ask_on_a_terminal(*args: str, home: Path, timeout: float = 30) -> tuple[int, str]:
+    """Run ``ask`` with stdout on a pseudo-terminal; return its exit code and what it wrote."""
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "TUICHAT_HOME": str(home)}
+    with subprocess.Popen(
+        [sys.executable, "-m", "tuichat", "ask", *args],
+        stdout=terminal,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as child:
+        os.close(terminal)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        code = child.wait(timeout=timeout)
+    os.close(controller)
+    return code, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_hostile_output_is_shown_visibly_on_a_terminal_and_logged_as_sent(
     sim: SimServerThread, tuichat_home: Path
 ) -> None:
-    result = ask(
-        "hi",
-        "--base-url",
-        sim.base_url,
-        "--model",
-        "sim?content=hostile&tokens=120",
-        home=tuichat_home,
+    model = "sim?content=hostile&tokens=120"
+    code, shown = ask_on_a_terminal(
+        "hi", "--base-url", sim.base_url, "--model", model, home=tuichat_home
+    )
+    assert code == 0
+    raw = answer_text("hostile", 120)
+    assert "\x1b" in raw and "\x1b" not in shown  # ESC split across tokens included
+    assert "␛" in shown  # neutralised visibly, not deleted
+    assert not any(0x80 <= ord(c) <= 0x9F for c in shown)
+    assert "[@click=app.quit]" in shown  # markup stays literal text
+    [(content,)] = rows(tuichat_home, "select content from messages where role='assistant'")
+    assert content == raw  # the log keeps the answer byte for byte
+
+
+def test_piped_output_is_exactly_what_the_model_sent(
+    sim: SimServerThread, tuichat_home: Path
+) -> None:
+    model = "sim?content=hostile&tokens=60"
+    args = ["ask", "hi", "--base-url", sim.base_url, "--model", model]
+    env = {**os.environ, "TUICHAT_HOME": str(tuichat_home)}
+    result = subprocess.run(
+        [sys.executable, "-m", "tuichat", *args], capture_output=True, env=env, timeout=30
     )
     assert result.returncode == 0
-    raw = answer_text("hostile", 120)
-    assert "\x1b" in raw and "\x1b" not in result.stdout  # ESC split across tokens included
-    assert not any(0x80 <= ord(c) <= 0x9F for c in result.stdout)
-    assert "[@click=app.quit]" in result.stdout  # markup stays literal text
-    [(content,)] = rows(tuichat_home, "select content from messages where role='assistant'")
-    assert "\x1b" not in content
+    assert result.stdout.decode() == answer_text("hostile", 60) + "\n"  # bytes: \r kept too

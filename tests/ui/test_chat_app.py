@@ -142,7 +142,14 @@ async def test_hostile_output_is_inert(sim: SimServerThread, tmp_path: Path):
         assert app.is_running  # [@click=app.quit] did not quit
         text = app.query_one(AssistantMessage).text
         assert "\x1b" not in text and not any("\x80" <= c <= "\x9f" for c in text)
+        assert "␛" in text  # the escapes are visible, not silently deleted
         assert "[@click=app.quit]" in text  # shown literally, not interpreted
+    [(content,)] = (
+        sqlite3.connect(tmp_path / "t.db")
+        .execute("select content from messages where role = 'assistant'")
+        .fetchall()
+    )
+    assert content == answer_text("hostile", 200)  # logged byte for byte
 
 
 async def test_enter_while_streaming_keeps_the_draft(sim: SimServerThread, tmp_path: Path):

@@ -195,16 +195,19 @@ async def test_unexpected_exception_becomes_a_failed_turn() -> None:
     assert isinstance(events[-1], TurnFailed) and "bug" in events[-1].message
 
 
-async def test_escape_sequence_split_across_deltas_is_removed() -> None:
+async def test_escapes_are_logged_as_sent_and_shown_visibly_even_when_split() -> None:
     script: list[Step] = [
         TextPart("red \x1b"),
         TextPart("[31mtext\x1b]52;c;aGk"),
-        TextPart("=\x07!"),
+        TextPart("=\x07!\x9b\ud800"),
     ]
     session, _, _ = session_for([*script, FinishPart("stop")])
     events = await run(session.start_turn("hi"))
-    text = "".join(e.text for e in events if isinstance(e, TextDelta))
-    assert text == "red text!"
+    logged = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert logged == "red \x1b[31mtext\x1b]52;c;aGk=\x07!\x9b\ufffd"  # as sent (storable)
+    shown = "".join(e.text for e in events if isinstance(e, TextReleased))
+    assert shown == "red ␛[31mtext␛]52;c;aGk=␇!\\x9b\ufffd"
+    assert isinstance(events[-1], TurnFinished) and events[-1].text == logged
 
 
 async def test_held_text_is_released_by_the_timer() -> None:

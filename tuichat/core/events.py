@@ -102,7 +102,11 @@ class FirstToken(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TextDelta(Event):
-    """A chunk of answer text exactly as it arrived (already made inert)."""
+    """A chunk of answer text exactly as it arrived (a lone surrogate becomes U+FFFD).
+
+    Untrusted: it may hold terminal controls. Show it only through
+    :func:`tuichat.core.untrusted.neutralise`.
+    """
 
     attempt: int
     text: str
@@ -110,10 +114,11 @@ class TextDelta(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TextReleased(Event):
-    """Text the sentence buffer releases for display.
+    """Text the sentence buffer releases for display, neutralised visibly.
 
-    The concatenation of all ``TextReleased`` of a turn equals the
-    concatenation of its ``TextDelta``; only the chunking differs.
+    The concatenation of all ``TextReleased`` of a turn is the neutralised
+    concatenation of its ``TextDelta`` (``␛`` for ESC, ...); only the chunking
+    differs. Safe to put on a terminal as it is.
     """
 
     text: str

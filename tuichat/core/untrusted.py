@@ -36,7 +36,7 @@ import enum
 import re
 from collections.abc import Callable
 
-__all__ = ["TerminalSanitizer", "one_line", "sanitize_text"]
+__all__ = ["TerminalSanitizer", "neutralise", "one_line", "sanitize_text", "storable"]
 
 _ESC = "\x1b"
 # BEL and 8-bit ST end a string; CAN and SUB cancel it.
@@ -208,3 +208,43 @@ def one_line(text: str, limit: int = 300) -> str:
     if limit <= 0:
         return ""
     return flat[: limit - 1].rstrip() + "…"
+
+
+def _visible_forms() -> dict[int, str]:
+    """Every character :func:`neutralise` replaces, with what a person sees instead."""
+    table = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}  # ␀ … ␟
+    table[0x7F] = "\u2421"  # ␡
+    table |= {c: f"\\x{c:02x}" for c in range(0x80, 0xA0)}  # C1: \x9b
+    table |= {c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+    table |= {0x2028: "\n", 0x2029: "\n"}
+    table |= {c: "\ufffd" for c in range(0xD800, 0xE000)}
+    return table
+
+
+_VISIBLE = _visible_forms()
+
+
+def neutralise(text: str) -> str:
+    """Show every terminal control in ``text`` as a visible stand-in, deleting nothing.
+
+    For answer text at a display edge (the TUI, ``ask`` on a terminal, replay,
+    export to a terminal): the user sees that the model sent an escape
+    (``␛[2J``, ``\\x9b``, ``\\u202e``) and nothing reaches the terminal as a
+    control. Stateless, so it works on any chunking (``\r\n`` is one line end
+    when it arrives in one piece). Newlines and tabs pass through.
+    """
+    if _SPECIAL.search(text) is None:
+        return text  # fast path: the common chunk has no control at all
+    return text.replace("\r\n", "\n").translate(_VISIBLE)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` with lone surrogates as U+FFFD: all UTF-8 (SQLite, files) can hold.
+
+    A JSON string can carry ``"\\ud800"``; nothing else is changed, so the log
+    keeps what the provider sent.
+    """
+    return text if _SURROGATE.search(text) is None else _SURROGATE.sub("\ufffd", text)

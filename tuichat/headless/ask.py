@@ -25,9 +25,11 @@ from tuichat.core.events import (
     StaleAnswerOffered,
     TextDelta,
     TurnCancelled,
+    TurnEnded,
     TurnFailed,
 )
 from tuichat.core.limits.limiter import Priority
+from tuichat.core.untrusted import neutralise
 from tuichat.factory import Chat, ChatWishes, start_chat
 from tuichat.startup import StderrProgress
 
@@ -128,17 +130,26 @@ async def _stream(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> 
 
 
 def _apply(event: Event, outcome: AskOutcome, out: TextIO | None) -> None:
-    """Stream text as it arrives and remember how the turn ended."""
+    """Stream text as it arrives and remember how the turn ended.
+
+    On a terminal the text is neutralised visibly (``␛[2J``); piped or
+    redirected, it is written exactly as the model sent it.
+    """
     if isinstance(event, TextDelta):
-        outcome.text += event.text
         if out is not None:
-            out.write(event.text)
+            out.write(neutralise(event.text) if out.isatty() else event.text)
             out.flush()
-    elif isinstance(event, TurnFailed):
-        outcome.status, outcome.error_type = event.status, event.error_type
-        outcome.error = event.message
+    elif isinstance(event, TurnEnded):
+        _ended(event, outcome)
     elif isinstance(event, StaleAnswerOffered):
         outcome.stale = {"text": event.text, "age_s": round(event.age_s, 1), "model": event.model}
+
+
+def _ended(event: TurnEnded, outcome: AskOutcome) -> None:
+    outcome.text = event.text
+    if isinstance(event, TurnFailed):
+        outcome.status, outcome.error_type = event.status, event.error_type
+        outcome.error = event.message
     elif isinstance(event, TurnCancelled):
         outcome.status = "cancelled"
         outcome.error = "interrupted; partial answer kept"

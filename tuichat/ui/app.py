@@ -36,7 +36,7 @@ from tuichat.core.events import (
 from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.metrics.hud_view import SpendStatus
 from tuichat.core.turn.turn import Turn
-from tuichat.core.untrusted import one_line
+from tuichat.core.untrusted import neutralise, one_line
 from tuichat.factory import Chat, ChatWishes, start_chat
 from tuichat.startup import StderrProgress
 from tuichat.ui.chat_text import CONTINUE_PROMPT, age, finish_note, reason, route_notice
@@ -200,7 +200,7 @@ class TuichatApp(HudApp):
                     answer.append(event.text)
                     self.hud_text_shown()
                 elif isinstance(event, StaleAnswerOffered):
-                    answer.append(event.text)
+                    answer.append(neutralise(event.text))
                     stale = f"; showing a STALE answer from {age(event.age_s)} ago"
                 elif isinstance(event, TurnFinished):
                     await answer.finish(finish_note(event))

@@ -1,10 +1,13 @@
-"""The answer text of a turn: made inert, counted, buffered for display.
+"""The answer text of a turn: kept as sent, counted, buffered and made inert for display.
 
-Every piece of text a provider sends passes through here: the terminal
-sanitizer (stateful, so a sequence split across chunks is still removed), then
-``TextDelta`` for the log and metrics, then the sentence buffer, whose
-releases become ``TextReleased`` for the UI. A timer releases held text when
-it reaches the buffer's max delay (a timer on the turn's clock).
+Every piece of text a provider sends passes through here. ``TextDelta`` (for
+the log, the metrics, the history and ``ask``) carries it exactly as sent —
+only a lone surrogate, which no UTF-8 store can hold, becomes U+FFFD — so the
+log is lossless and a model that emits escape sequences is on record. The
+sentence buffer then holds it until a boundary, and its releases become
+``TextReleased`` for the screen, neutralised *visibly* (``␛[2J``): nothing
+reaches the terminal as a control, and nothing is silently deleted. A timer
+on the turn's clock releases held text when it reaches the buffer's max delay.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Callable
 from tuichat.core.clock import Clock, TimerHandle
 from tuichat.core.events import Event, FirstToken, TextDelta, TextReleased
 from tuichat.core.turn.sentence_buffer import SentenceBuffer
-from tuichat.core.untrusted import TerminalSanitizer
+from tuichat.core.untrusted import neutralise, storable
 
 
 class AnswerText:
@@ -29,7 +32,6 @@ class AnswerText:
         self.last_text_at: float | None = None
         """When this attempt's latest text arrived (the log's last-token time)."""
         self._buffer = SentenceBuffer(max_delay)
-        self._sanitizer = TerminalSanitizer()
         self._timer: TimerHandle | None = None
         self._chunks: list[str] = []
 
@@ -44,16 +46,12 @@ class AnswerText:
         return bool(self._chunks)
 
     def new_attempt(self) -> None:
-        """A new attempt starts a new byte stream: reset the sanitizer's state."""
-        self._sanitizer = TerminalSanitizer()
+        """A new attempt: its last-token time starts over."""
         self.last_text_at = None
 
     def feed(self, raw: str, attempt: int) -> None:
-        """Untrusted text from the provider."""
-        self.add(self._sanitizer.feed(raw), attempt)
-
-    def add(self, text: str, attempt: int) -> None:
-        """Safe text: emit it and buffer it for display."""
+        """Untrusted text from the provider: logged as sent, shown neutralised."""
+        text = storable(raw)
         if not text:
             return
         now = self._clock.now()
@@ -69,7 +67,6 @@ class AnswerText:
 
     def flush(self, attempt: int) -> float:
         """Release everything held (before a terminal event); return now."""
-        self.add(self._sanitizer.finish(), attempt)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -84,4 +81,5 @@ class AnswerText:
 
     def _release(self, text: str, now: float) -> None:
         if text:
-            self._emit(TextReleased(trace_id=self._trace_id, ts=now, text=text))
+            shown = neutralise(text)
+            self._emit(TextReleased(trace_id=self._trace_id, ts=now, text=shown))

@@ -36,6 +36,7 @@ from tuichat.core.events import (
 )
 from tuichat.core.turn.services import Observer
 from tuichat.core.turn.source import EventPump
+from tuichat.core.untrusted import neutralise
 
 SPEEDS: tuple[float | None, ...] = (1.0, 2.0, 10.0, None)
 """The speeds a replay offers, in the order the speed key cycles them (None: max)."""
@@ -141,4 +142,5 @@ class ReplayedTurn(EventPump):
         self._emit(event)
         if isinstance(event, TextDelta):
             self._text.append(event.text)
-            self._emit(TextReleased(trace_id=event.trace_id, ts=event.ts, text=event.text))
+            shown = neutralise(event.text)
+            self._emit(TextReleased(trace_id=event.trace_id, ts=event.ts, text=shown))
