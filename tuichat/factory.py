@@ -232,44 +232,34 @@ def assemble_chat(
 ) -> Chat:
     """A chat on ``provider`` for ``spec``; ``settings`` add limits, budgets and fallbacks."""
     wishes = wishes or ChatWishes()
-    clock = clock or SystemClock()
     meter = CostMeter(PriceBook(), TokenCounter(paths.cache_dir()))
     if wishes.warm:
         warm(meter)
-    metrics = SessionMetrics()
-    budgets = _budgets(settings)
-    services = TurnServices(
-        clock=clock,
-        breakers=_breakers(settings, clock) if wishes.breakers else None,
-        meter=meter,
-        metrics=metrics.observe,
-        budgets=budgets.observe,
-    )
-    if settings is not None:
-        services = _with_settings(services, settings, wishes, meter)
-    system = wishes.system if wishes.system is not None else _system(settings)
-    cap = wishes.max_tokens if wishes.max_tokens is not None else spec.max_tokens
+    metrics, budgets = SessionMetrics(), _budgets(settings)
+    services = _services(clock or SystemClock(), settings, wishes, meter)
+    services = replace(services, metrics=metrics.observe, budgets=budgets.observe)
     session = ChatSession(
         provider,
         spec.model,
         services=services,
-        system=system,
-        max_tokens=cap,
+        system=wishes.system if wishes.system is not None else _system(settings),
+        max_tokens=wishes.max_tokens if wishes.max_tokens is not None else spec.max_tokens,
         temperature=spec.temperature,
     )
-    chat = Chat(
-        session,
-        spec=spec,
-        settings=settings,
-        backends=backends,
-        metrics=metrics,
-        budgets=budgets,
-        meter=meter,
-        wishes=wishes,
-    )
+    chat = Chat(session, spec=spec, settings=settings, backends=backends, metrics=metrics,
+                budgets=budgets, meter=meter, wishes=wishes)  # fmt: skip
     if settings is not None and backends is not None:
         session.set_route(chat.route_for(spec, provider))
     return chat
+
+
+def _services(
+    clock: Clock, settings: Settings | None, wishes: ChatWishes, meter: CostMeter
+) -> TurnServices:
+    """The bundle before its consumers: clock, breakers, meter, and what the settings add."""
+    breakers = _breakers(settings, clock) if wishes.breakers else None
+    services = TurnServices(clock=clock, breakers=breakers, meter=meter)
+    return services if settings is None else _with_settings(services, settings, wishes, meter)
 
 
 def warm(meter: CostMeter) -> None:

@@ -66,6 +66,12 @@ def add_override_options(parser: argparse.ArgumentParser) -> None:
         help="model or chain to try next if the model fails (repeatable)",
     )
     add("--local-model", type=Path, metavar="PATH.gguf", help="GGUF file for the 'local' model")
+    _add_accounting_options(parser)
+
+
+def _add_accounting_options(parser: argparse.ArgumentParser) -> None:
+    """Whose limits and budgets apply: ``--profile`` and ``--tag``."""
+    add = parser.add_argument
     add(
         "--profile",
         type=name_flag,

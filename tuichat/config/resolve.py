@@ -65,6 +65,20 @@ def resolve_settings(
     pick = pick or implicit
     selected = apply_flags(models, chains, pick, implicit, flags, notes)
     notes.insert(0, f"selected {pick.name!r} ({', '.join(selected)}): {pick.source}")
+    return _settings(models, chains, selected, pick, flags, file, env, notes)
+
+
+def _settings(
+    models: dict[str, ModelSpec],
+    chains: dict[str, tuple[str, ...]],
+    selected: tuple[str, ...],
+    pick: Pick,
+    flags: CliOverrides,
+    file: FileConfig | None,
+    env: Mapping[str, str],
+    notes: list[str],
+) -> Settings:
+    """The settings from what was read and picked (file values where flags say nothing)."""
     return Settings(
         models=models,
         chains=chains,

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import signal
 import sys
+from collections.abc import Callable
 
 from tuichat.sim.answers import CONTENT_KINDS
 from tuichat.sim.scenarios import SCENARIOS
@@ -43,30 +45,42 @@ def add_sim_parser(
 
 
 def _add_serve_options(serve: argparse.ArgumentParser) -> None:
-    defaults = SimSettings()
     add = serve.add_argument
     add("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     add(
         "--port",
-        type=int,
+        type=_number(int, 0, 65535),
         default=DEFAULT_PORT,
         help="port; 0 picks a free one (default: %(default)s)",
     )
     add(
+        "--api-key",
+        default=None,
+        help="require 'Authorization: Bearer KEY' (OpenAI routes) or 'x-api-key: KEY' "
+        "(/v1/messages) (default: no auth)",
+    )
+    _add_answer_options(serve)
+
+
+def _add_answer_options(serve: argparse.ArgumentParser) -> None:
+    """How the simulator answers by default (a model id's query string overrides these)."""
+    defaults = SimSettings()
+    add = serve.add_argument
+    add(
         "--ttft-ms",
-        type=float,
+        type=_number(float, 0, 3_600_000),
         default=defaults.ttft_ms,
         help="delay before the first token in ms (default: %(default)s)",
     )
     add(
         "--tps",
-        type=float,
+        type=_number(float, 0, 1_000_000),
         default=defaults.tps,
         help="tokens per second; 0 sends all at once (default: %(default)s)",
     )
     add(
         "--tokens",
-        type=int,
+        type=_number(int, 0, 10_000_000),
         default=defaults.tokens,
         help="answer length in tokens (default: %(default)s)",
     )
@@ -83,12 +97,21 @@ def _add_serve_options(serve: argparse.ArgumentParser) -> None:
         default=defaults.content,
         help="kind of answer text (default: %(default)s)",
     )
-    add(
-        "--api-key",
-        default=None,
-        help="require 'Authorization: Bearer KEY' (OpenAI routes) or 'x-api-key: KEY' "
-        "(/v1/messages) (default: no auth)",
-    )
+
+
+def _number(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite ``kind`` from ``low`` to ``high`` (nan and inf refused)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text[:40]!r}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g}, got {text[:40]!r}")
+        return value
+
+    return parse
 
 
 def _settings(args: argparse.Namespace) -> SimSettings:

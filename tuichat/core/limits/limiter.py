@@ -32,8 +32,7 @@ import asyncio
 import bisect
 import itertools
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from tuichat.core.clock import Clock
 from tuichat.core.limits.buckets import LimitSpec, TokenBucket
@@ -51,6 +50,17 @@ from tuichat.core.limits.limiter_types import (
     QueueStatus,
     QueueUpdate,
 )
+from tuichat.core.limits.waiters import (
+    EPS,
+    RANK,
+    Forecast,
+    Projection,
+    Ticket,
+    Waiter,
+    lane_start,
+    moved,
+    over_budget,
+)
 
 __all__ = [
     "LimitSpec",
@@ -64,98 +74,6 @@ __all__ = [
     "TokenBucket",
 ]
 
-_RANK: dict[Priority, int] = {"interactive": 0, "normal": 1, "background": 2}
-_EPS = 1e-9
-_MOVE_NOTICE = 1.0  # report a queued request again when its forecast shifts this much (s)
-
-
-class Ticket:
-    """Permission to send one request; :meth:`settle` it with the real usage."""
-
-    def __init__(
-        self,
-        waiter: _Waiter,
-        limits: Sequence[Limit],
-        granted_at: float,
-        on_refill: Callable[[], None],
-    ) -> None:
-        self.ticket_id = waiter.ticket_id
-        self.model = waiter.model
-        self.profile = waiter.profile
-        self.priority = waiter.priority
-        self.est_tokens = waiter.est_tokens
-        self.granted_at = granted_at
-        self.waited = granted_at - waiter.enqueued_at
-        self._limits = tuple(limits)
-        self._on_refill = on_refill
-        self._settled = False
-
-    def settle(self, actual_tokens: int) -> None:
-        """Correct the token buckets by ``actual - estimated`` (once per ticket)."""
-        if self._settled:
-            raise RuntimeError(f"ticket {self.ticket_id} is already settled")
-        self._settled = True
-        delta = actual_tokens - self.est_tokens
-        for limit in self._limits:
-            if limit.unit == "tokens":
-                limit.bucket.adjust(delta)
-        if delta < 0:
-            self._on_refill()
-
-    def refund(self) -> None:
-        """Give everything back: the request was never sent."""
-        if self._settled:
-            return
-        self._settled = True
-        for limit in self._limits:
-            limit.bucket.give_back(limit.need(self.est_tokens))
-        self._on_refill()
-
-
-@dataclass(eq=False)
-class _Waiter:
-    """A request in (or about to enter) the queue."""
-
-    ticket_id: str
-    model: str
-    profile: str
-    priority: Priority
-    est_tokens: int
-    rank: tuple[int, int]
-    enqueued_at: float
-    budget: float | None = None
-    label: str | None = None
-    on_update: QueueListener | None = None
-    future: asyncio.Future[Ticket] | None = None
-    reported: tuple[int, float] | None = None
-    """(position, eta) last reported, so unchanged forecasts are not re-sent."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Forecast:
-    eta: float
-    position: int
-    limited_by: str | None
-
-
-class _Projection:
-    """A bucket's level as the forecast deducts the queue from it."""
-
-    def __init__(self, bucket: TokenBucket, now: float) -> None:
-        self.level, self.at = bucket.level, now
-        self.capacity, self.rate = bucket.capacity, bucket.refill_per_second
-
-    def ready_at(self, need: float, not_before: float) -> float:
-        need = min(need, self.capacity)  # oversized requests wait for a full bucket
-        level = min(self.capacity, self.level + (not_before - self.at) * self.rate)
-        if level + _EPS >= need:
-            return not_before
-        return math.inf if self.rate == 0 else self.at + (need - self.level) / self.rate
-
-    def take(self, n: float, at: float) -> None:
-        self.level = min(self.capacity, self.level + (at - self.at) * self.rate) - n
-        self.at = at
-
 
 class RateLimiter:
     """Buckets per model / profile, and a priority queue in front of them."""
@@ -164,7 +82,7 @@ class RateLimiter:
         self._clock = clock
         self._listener = on_queue_update
         self._limits: dict[Scope, tuple[Limit, ...]] = {}
-        self._waiters: list[_Waiter] = []
+        self._waiters: list[Waiter] = []
         self._seq = itertools.count(1)
         self._wake = asyncio.Event()
         self._pump_task: asyncio.Task[None] | None = None
@@ -221,7 +139,7 @@ class RateLimiter:
             raise ValueError("est_tokens must be >= 0")
         waiter = self._new_waiter(model, profile, est_tokens, priority, ticket_id)
         waiter.budget, waiter.label, waiter.on_update = budget, label, on_update
-        self._refuse_if_over_budget(waiter)
+        self._refuse_ifover_budget(waiter)
         waiter.future = asyncio.get_running_loop().create_future()
         bisect.insort(self._waiters, waiter, key=lambda w: w.rank)
         self._dispatch()
@@ -231,25 +149,25 @@ class RateLimiter:
 
     def _new_waiter(
         self, model: str, profile: str, est_tokens: int, priority: Priority, ticket_id: str | None
-    ) -> _Waiter:
+    ) -> Waiter:
         seq = next(self._seq)
-        rank = (_RANK[priority], seq)
+        rank = (RANK[priority], seq)
         now = self._clock.now()
-        return _Waiter(ticket_id or f"t{seq}", model, profile, priority, est_tokens, rank, now)
+        return Waiter(ticket_id or f"t{seq}", model, profile, priority, est_tokens, rank, now)
 
-    def _refuse_if_over_budget(self, waiter: _Waiter) -> None:
+    def _refuse_ifover_budget(self, waiter: Waiter) -> None:
         forecast = self._forecast_with(waiter)
-        if _over_budget(waiter, forecast.eta):
+        if over_budget(waiter, forecast.eta):
             raise self._shed(waiter, forecast)
 
-    async def _await_grant(self, waiter: _Waiter, future: asyncio.Future[Ticket]) -> Ticket:
+    async def _await_grant(self, waiter: Waiter, future: asyncio.Future[Ticket]) -> Ticket:
         try:
             return await future
         except asyncio.CancelledError:
             self._withdraw(waiter, future)
             raise
 
-    def _withdraw(self, waiter: _Waiter, future: asyncio.Future[Ticket]) -> None:
+    def _withdraw(self, waiter: Waiter, future: asyncio.Future[Ticket]) -> None:
         """Cancellation: leave the queue, or hand back a grant that arrived too late."""
         if waiter in self._waiters:
             self._waiters.remove(waiter)
@@ -265,7 +183,7 @@ class RateLimiter:
         now = self._clock.now()
         for waiter in list(self._waiters):
             forecast = plan[waiter]
-            if forecast.eta <= now + _EPS:
+            if forecast.eta <= now + EPS:
                 self._grant(waiter, now)
             else:
                 self._report(waiter, "queued" if waiter.reported is None else "moved", forecast)
@@ -279,18 +197,18 @@ class RateLimiter:
             self._waiters.remove(waiter)
             self._report(waiter, "cancelled", None)
 
-    def _plan_after_shedding(self) -> dict[_Waiter, _Forecast]:
+    def _plan_after_shedding(self) -> dict[Waiter, Forecast]:
         """Forecast the queue, refusing the first over-budget waiter until none is."""
         while True:
             plan = self._forecast(self._waiters)
-            victim = next((w for w in self._waiters if _over_budget(w, plan[w].eta)), None)
+            victim = next((w for w in self._waiters if over_budget(w, plan[w].eta)), None)
             if victim is None:
                 return plan
             self._waiters.remove(victim)
             assert victim.future is not None
             victim.future.set_exception(self._shed(victim, plan[victim]))
 
-    def _grant(self, waiter: _Waiter, now: float) -> None:
+    def _grant(self, waiter: Waiter, now: float) -> None:
         limits = self._limits_of(waiter)
         for limit in limits:
             limit.bucket.adjust(limit.need(waiter.est_tokens))  # take; may go into debt
@@ -299,7 +217,7 @@ class RateLimiter:
         waiter.future.set_result(Ticket(waiter, limits, now, self._kick))
         self._report(waiter, "granted", None)
 
-    def _shed(self, waiter: _Waiter, forecast: _Forecast) -> LoadShed:
+    def _shed(self, waiter: Waiter, forecast: Forecast) -> LoadShed:
         budget = waiter.budget or 0.0
         wait = forecast.eta - waiter.enqueued_at
         why = f", waiting for {forecast.limited_by}" if forecast.limited_by else ""
@@ -311,11 +229,11 @@ class RateLimiter:
         self._report(waiter, "shed", forecast)
         return LoadShed(message, expected_wait=wait, position=forecast.position, budget=budget)
 
-    def _report(self, waiter: _Waiter, status: QueueStatus, forecast: _Forecast | None) -> None:
+    def _report(self, waiter: Waiter, status: QueueStatus, forecast: Forecast | None) -> None:
         """Tell the request's own listener and the limiter's listener, skipping no-op moves."""
         now = self._clock.now()
         if forecast is not None and status in ("queued", "moved"):
-            if status == "moved" and not _moved(waiter.reported, forecast):
+            if status == "moved" and not moved(waiter.reported, forecast):
                 return
             waiter.reported = (forecast.position, forecast.eta)
         update = QueueUpdate(
@@ -333,34 +251,34 @@ class RateLimiter:
 
     # -- forecasting -----------------------------------------------------------------------
 
-    def _forecast_with(self, waiter: _Waiter) -> _Forecast:
+    def _forecast_with(self, waiter: Waiter) -> Forecast:
         queue = sorted([*self._waiters, waiter], key=lambda w: w.rank)
         return self._forecast(queue)[waiter]
 
-    def _forecast(self, queue: Sequence[_Waiter]) -> dict[_Waiter, _Forecast]:
+    def _forecast(self, queue: Sequence[Waiter]) -> dict[Waiter, Forecast]:
         """When each waiter may go, deducting everyone ahead of it in rank order."""
         now = self._clock.now()
-        projections: dict[int, _Projection] = {}
+        projections: dict[int, Projection] = {}
         lane_free: dict[Scope, tuple[float, str | None]] = {}
-        plan: dict[_Waiter, _Forecast] = {}
+        plan: dict[Waiter, Forecast] = {}
         for index, waiter in enumerate(queue):
             scopes = self._scopes_of(waiter)
-            eta, why = _lane_start(scopes, lane_free, now)
+            eta, why = lane_start(scopes, lane_free, now)
             for limit in self._limits_of(waiter):
-                proj = projections.setdefault(id(limit.bucket), _Projection(limit.bucket, now))
+                proj = projections.setdefault(id(limit.bucket), Projection(limit.bucket, now))
                 ready = proj.ready_at(limit.need(waiter.est_tokens), eta)
                 eta, why = (ready, limit.label) if ready > eta else (eta, why)
             for limit in self._limits_of(waiter):
                 projections[id(limit.bucket)].take(limit.need(waiter.est_tokens), eta)
             lane_free.update(dict.fromkeys(scopes, (eta, why)))
-            plan[waiter] = _Forecast(eta, self._position(waiter, queue[:index]), why)
+            plan[waiter] = Forecast(eta, self._position(waiter, queue[:index]), why)
         return plan
 
-    def _position(self, waiter: _Waiter, ahead: Sequence[_Waiter]) -> int:
+    def _position(self, waiter: Waiter, ahead: Sequence[Waiter]) -> int:
         scopes = self._scopes_of(waiter)
         return 1 + sum(1 for other in ahead if scopes & self._scopes_of(other))
 
-    def _scopes_of(self, waiter: _Waiter) -> frozenset[Scope]:
+    def _scopes_of(self, waiter: Waiter) -> frozenset[Scope]:
         candidates = (
             scope_of(waiter.model, None),
             scope_of(None, waiter.profile),
@@ -368,7 +286,7 @@ class RateLimiter:
         )
         return frozenset(s for s in candidates if s in self._limits)
 
-    def _limits_of(self, waiter: _Waiter) -> tuple[Limit, ...]:
+    def _limits_of(self, waiter: Waiter) -> tuple[Limit, ...]:
         return tuple(lim for s in sorted(self._scopes_of(waiter)) for lim in self._limits[s])
 
     # -- the pump --------------------------------------------------------------------------
@@ -407,26 +325,3 @@ class RateLimiter:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _lane_start(
-    scopes: frozenset[Scope], lane_free: dict[Scope, tuple[float, str | None]], now: float
-) -> tuple[float, str | None]:
-    """The earliest a waiter may go: after everyone ahead of it in any of its scopes."""
-    start: tuple[float, str | None] = (now, None)
-    for scope in scopes:
-        free = lane_free.get(scope)
-        if free is not None and free[0] > start[0]:
-            start = free
-    return start
-
-
-def _over_budget(waiter: _Waiter, eta: float) -> bool:
-    return waiter.budget is not None and eta - waiter.enqueued_at > waiter.budget + _EPS
-
-
-def _moved(reported: tuple[int, float] | None, forecast: _Forecast) -> bool:
-    if reported is None:
-        return True
-    position, eta = reported
-    return position != forecast.position or abs(eta - forecast.eta) >= _MOVE_NOTICE
