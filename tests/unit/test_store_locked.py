@@ -151,3 +151,56 @@ async def test_a_refused_row_is_still_dropped_and_counted(db: aiosqlite.Connecti
 
     assert writer.failed_writes == 1 and writer.late_since is None
     await writer.close()
+
+
+async def test_a_transaction_is_one_trip_to_the_database_thread(
+    db: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trips: list[object] = []
+    run_on_thread = db._execute  # aiosqlite's private entry point (pinned here)
+
+    async def counted(fn: object, *args: object) -> object:
+        trips.append(fn)
+        return await run_on_thread(fn, *args)  # type: ignore[arg-type]
+
+    writer = LogWriter(db, clock=ManualClock())
+    await writer.start()
+    monkeypatch.setattr(db, "_execute", counted)
+    observe_all(writer, [started(), attempt(), delta("Hel", T0 + 1.0)])
+
+    await writer.flush()
+
+    assert len(trips) == 1  # writer row, session, open turn, prompt, attempt, answer
+    assert await answer(db) == ("Hel", "streaming", WALL + 1.0)
+    await writer.close()
+
+
+async def test_a_long_lock_keeps_one_copy_of_the_streamed_text(
+    db: aiosqlite.Connection, blocker: sqlite3.Connection
+) -> None:
+    clock = ManualClock(start=T0, wall_start=WALL)
+    writer = LogWriter(db, clock=clock, busy_slice_ms=5)
+    await writer.start()
+    observe_all(writer, [started(), attempt()])
+    text = ""
+    for i in range(10):  # ten seconds of text, a failing retry every second
+        text += f"w{i} "
+        writer.observe(delta(f"w{i} ", clock.now()))
+        clock.advance(RETRY_BACKOFF_S[1])
+        await settle()
+    statements: list[str] = []
+    await db.set_trace_callback(statements.append)
+
+    blocker.execute("COMMIT")
+    clock.advance(RETRY_BACKOFF_S[1])
+
+    assert await eventually(lambda: answer(db), (text, "streaming", WALL + 9.0)) == (
+        text,
+        "streaming",
+        WALL + 9.0,
+    )
+    # the text taken before the lock was known, and the text since: not a copy per retry
+    assert sum(s.startswith("UPDATE messages SET content") for s in statements) <= 2
+    assert sum(s.startswith("INSERT INTO writers") for s in statements) <= 2
+    assert writer.failed_writes == 0
+    await writer.close()

@@ -5,6 +5,11 @@ its rows become the :class:`Backlog`: kept in order, retried after a backoff
 that doubles up to a second, and reported: ``since`` says from when the log
 is behind, ``on_late`` is called once per episode, :meth:`Backlog.notice` is
 the line a front end shows. All times are read from the writer's clock.
+
+The backlog stays proportional to what was observed: each retry carries one
+fresh heartbeat (:meth:`Backlog.rows` drops the old one), and the writer
+leaves streamed text in memory while it is late rather than queueing a
+growing copy of it on every retry.
 """
 
 from __future__ import annotations
@@ -40,6 +45,10 @@ class Backlog:
 
     def __bool__(self) -> bool:
         return bool(self.statements)
+
+    def rows(self) -> list[Statement]:
+        """What to write again, without the writer's old heartbeat (a new one goes first)."""
+        return [statement for statement in self.statements if statement[0] != WRITER_SQL]
 
     def locked(self, statements: list[Statement], tried_at: float, error: object) -> None:
         """The lock refused ``statements`` (tried at ``tried_at``): keep them, retry later."""

@@ -233,21 +233,26 @@ class LogWriter:
     async def _round(self) -> bool:
         """Map what is queued, commit it with the pending text; True when told to stop."""
         batch, markers = self._map(self._queue.take(self._max_batch))
-        self._mapper.text_rows(batch)
-        self._text_due = None
-        if self._mapper.streamed.pending:  # text of a turn whose start is still queued
-            self._text_due = self._clock.now() + self._text_interval
         stop = any(marker.stop for marker in markers)
-        statements: list[Statement] = [*batch.statements()]
+        if stop or not self._backlog:  # while late, the text waits in memory
+            self._take_text(batch)
+        statements: list[Statement] = [*self._backlog.rows(), *batch.statements()]
         if stop and self._registered:
             statements += self._registration.retire()
         if statements:
             statements.insert(0, self._registration.stamp())
-        await self._commit([*self._backlog.statements, *statements])
+        await self._commit(statements)
         if stop:
             await self._write_backlog_until_deadline()
         self._queue.resolve(markers)
         return stop
+
+    def _take_text(self, batch: LogBatch) -> None:
+        """Add the growing answer rows; the next text is due an interval after it arrives."""
+        self._mapper.text_rows(batch)
+        self._text_due = None
+        if self._mapper.streamed.pending:  # text of a turn whose start is still queued
+            self._text_due = self._clock.now() + self._text_interval
 
     def _map(self, items: list[Item]) -> tuple[LogBatch, list[Marker]]:
         batch, markers = LogBatch(), []
@@ -290,7 +295,7 @@ class LogWriter:
             wait = min(self._backlog.retry_due or now, self._deadline) - now
             if wait > 0:
                 await self._clock.sleep(wait)
-            await self._commit([self._registration.stamp(), *self._backlog.statements])
+            await self._commit([self._registration.stamp(), *self._backlog.rows()])
         if self._backlog:
             self.failed_writes += self._backlog.give_up()
             self._queue.settle()
