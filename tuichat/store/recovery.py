@@ -6,7 +6,7 @@ wall time of its latest commit) in every transaction it commits, and lists
 each turn it has started in ``open_turns`` in the same transaction as the
 turn's first rows. The transaction that writes a turn's final rows deletes
 its ``open_turns`` row; a clean close interrupts the writer's own unfinished
-turns and deletes its ``writers`` row (:func:`interrupt_statements`).
+turns and deletes its ``writers`` row (:meth:`Registration.retire`).
 
 The rule, applied by :func:`recover_interrupted_turns` whenever a tuichat
 command opens the log:

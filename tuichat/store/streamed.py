@@ -79,16 +79,14 @@ class StreamedText:
         """True when some text has arrived that no row holds yet."""
         return bool(self._dirty)
 
-    def add(self, event: TextDelta) -> bool:
-        """Keep ``event``'s text; True when it is the first text pending since a take."""
+    def add(self, event: TextDelta) -> None:
+        """Keep ``event``'s text until a row takes it (O(1))."""
         stream = self._streams.get(event.trace_id)
         if stream is None:
             stream = self._streams[event.trace_id] = _Stream()
         stream.pending.append(event.text)
         stream.last_ts = event.ts
-        first = not self._dirty
         self._dirty.add(event.trace_id)
-        return first
 
     def dirty_traces(self) -> list[str]:
         """Traces with text no row holds yet."""
