@@ -60,6 +60,8 @@ EXPECTED_COLUMNS = {
         "last_token_ms",
     ],
     "route_events": ["id", "trace_id", "session_id", "at", "kind", "attempt", "detail"],
+    "writers": ["id", "pid", "process_start", "host", "opened_at", "seen_at"],
+    "open_turns": ["trace_id", "writer_id", "session_id", "started_at"],
     "_migrations": ["name", "applied_at"],
 }
 
@@ -155,3 +157,23 @@ def test_refuses_to_run_inside_an_open_transaction(conn: sqlite3.Connection) -> 
 
     with pytest.raises(RuntimeError):
         migrate(conn)
+
+
+def test_attempts_an_older_version_left_running_become_interrupted(
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = [fn for fn in MIGRATIONS if fn.__name__ < "m010"]
+    monkeypatch.setattr("tuichat.store.migrations.MIGRATIONS", before)
+    migrate(conn)
+    for n, status in ((1, "failed"), (2, "running")):
+        conn.execute(
+            "INSERT INTO attempts (trace_id, attempt, model, provider, started_at, status)"
+            " VALUES ('t', ?, 'm', 'p', 1.0, ?)",
+            (n, status),
+        )
+    conn.commit()
+    monkeypatch.undo()
+
+    assert migrate(conn) == [fn.__name__ for fn in MIGRATIONS if fn.__name__ >= "m010"]
+    statuses = conn.execute("SELECT status FROM attempts ORDER BY attempt").fetchall()
+    assert statuses == [("failed",), ("interrupted",)]

@@ -16,6 +16,8 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from tests.helpers.log_events import eventually
+from tuichat.core.clock import ManualClock, SystemClock
 from tuichat.core.events import (
     AttemptEnded,
     AttemptStarted,
@@ -46,6 +48,13 @@ WALL = 1_700_000_000.0
 T0 = 100.0
 
 
+class FixedWall(SystemClock):
+    """Real pacing; every wall-clock stamp is ``WALL``."""
+
+    def wall(self) -> float:
+        return WALL
+
+
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
     connection = await open_database(tmp_path / "log.db")
@@ -55,7 +64,7 @@ async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
 
 @pytest.fixture
 async def writer(db: aiosqlite.Connection) -> AsyncIterator[LogWriter]:
-    log = LogWriter(db, batch_window=0.01, wall_clock=lambda: WALL)
+    log = LogWriter(db, batch_window=0.01, clock=FixedWall())
     await log.start()
     yield log
     await log.close()
@@ -409,20 +418,42 @@ async def test_a_burst_is_written_in_one_transaction(db: aiosqlite.Connection) -
     await writer.close()
 
 
-async def test_commits_are_paced_but_flush_cuts_the_wait_short(db: aiosqlite.Connection) -> None:
-    writer = LogWriter(db, batch_window=5.0)
+async def http_status(db: aiosqlite.Connection) -> object:
+    async with db.execute("SELECT http_status FROM attempts") as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else row[0]
+
+
+async def test_details_are_paced_but_flush_cuts_the_wait_short(db: aiosqlite.Connection) -> None:
+    clock = ManualClock()
+    writer = LogWriter(db, batch_window=5.0, clock=clock)
     await writer.start()
-    writer.observe(started("t1"))
-    await writer.flush()  # first commit: nothing to wait for
-
-    writer.observe(attempt("t1", 1, T0 + 0.5))
-    await asyncio.sleep(0.1)
-    assert await count(db, "attempts") == 0  # held back by the batch window
-
-    begin = time.perf_counter()
-    await writer.flush()
-    assert time.perf_counter() - begin < 1.0
+    observe_all(writer, [started("t1"), attempt("t1", 1, T0 + 0.5)])
+    await writer.flush()  # milestones: written at once
     assert await count(db, "attempts") == 1
+
+    writer.observe(HeadersReceived(trace_id="t1", ts=T0 + 0.75, attempt=1, status_code=200))
+    await asyncio.sleep(0.05)
+    clock.advance(4.0)
+    await asyncio.sleep(0.05)
+    assert await http_status(db) is None  # held back by the batch window
+
+    await writer.flush(everything=True)
+    assert await http_status(db) == 200
+    await writer.close()
+
+
+async def test_details_are_written_once_the_window_passes(db: aiosqlite.Connection) -> None:
+    clock = ManualClock()
+    writer = LogWriter(db, batch_window=5.0, clock=clock)
+    await writer.start()
+    observe_all(writer, [started("t1"), attempt("t1", 1, T0 + 0.5)])
+    await writer.flush()
+    writer.observe(HeadersReceived(trace_id="t1", ts=T0 + 0.75, attempt=1, status_code=200))
+
+    clock.advance(5.0)
+
+    assert await eventually(lambda: http_status(db), 200) == 200
     await writer.close()
 
 
@@ -446,7 +477,7 @@ async def test_flush_before_start_is_an_error(db: aiosqlite.Connection) -> None:
 
 async def test_the_loop_keeps_running_while_the_database_is_locked(
     writer: LogWriter, db: aiosqlite.Connection, tmp_path: Path
-) -> None:
+) -> None:  # (more on locks in test_store_locked.py)
     blocker = sqlite3.connect(tmp_path / "log.db", isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # hold the write lock
     try:
@@ -461,9 +492,10 @@ async def test_the_loop_keeps_running_while_the_database_is_locked(
     finally:
         blocker.execute("COMMIT")
         blocker.close()
-    await writer.flush()
+    await writer.close()  # keeps trying until the rows are written
 
     assert await count(db, "messages") == 2
+    assert writer.failed_writes == 0
 
 
 async def test_the_writer_survives_a_failing_write(

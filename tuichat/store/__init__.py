@@ -2,6 +2,8 @@
 
 Everything tuichat does is written here by :class:`LogWriter`, which consumes
 the same turn events as the UI, and read back for replay, stats and export.
+Streamed text is committed while it streams, and opening the log marks the
+turns of a process that died ``interrupted`` (:func:`recover_interrupted_turns`).
 """
 
 from tuichat.store.database import open_database, open_database_sync, prepare_database_file
@@ -15,6 +17,7 @@ from tuichat.store.queries import (
     recent_sessions,
     session_messages,
 )
+from tuichat.store.recovery import recover_interrupted_turns
 from tuichat.store.writer import LogWriter
 
 __all__ = [
@@ -32,5 +35,6 @@ __all__ = [
     "open_database_sync",
     "prepare_database_file",
     "recent_sessions",
+    "recover_interrupted_turns",
     "session_messages",
 ]

@@ -9,6 +9,12 @@ Events carry monotonic ``ts``; :class:`TurnStarted` adds ``wall_time`` for
 its own ``ts``, so every later stamp of that trace maps to epoch seconds as
 ``wall_time + (ts - turn_ts)``. The mapper keeps that anchor (and each
 attempt's start) per trace and drops it on the turn's terminal event.
+
+Streamed text (:mod:`tuichat.store.streamed`) is kept apart from the queued
+events and becomes the turn's growing answer row (:meth:`EventMapper.text_rows`).
+With a ``writer_id``, a turn's first rows also list it in ``open_turns`` and
+its final rows remove it, so a crash in between is found later
+(:mod:`tuichat.store.recovery`).
 """
 
 from __future__ import annotations
@@ -39,90 +45,12 @@ from tuichat.core.events import (
     UsageReported,
 )
 from tuichat.store.route_rows import RouteEvent, route_event_detail
+from tuichat.store.statements import LogBatch
+from tuichat.store.streamed import STREAMING, AnswerRow, StreamedText
 
 logger = logging.getLogger(__name__)
 
-Row = tuple[object, ...]
-
-SESSION_SQL = "INSERT OR IGNORE INTO sessions (id, created_at, model) VALUES (?, ?, ?)"
-MESSAGE_SQL = (
-    "INSERT INTO messages (session_id, trace_id, role, content, status, model, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-ATTEMPT_SQL = (
-    "INSERT INTO attempts"
-    " (trace_id, session_id, attempt, model, provider, base_url_host, started_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-ROUTE_EVENT_SQL = (
-    "INSERT INTO route_events (trace_id, session_id, at, kind, attempt, detail)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
-)
-ATTEMPT_UPDATE_COLUMNS = (
-    "ended_at",
-    "ttft_ms",
-    "ttfb_ms",
-    "duration_ms",
-    "http_status",
-    "input_tokens",
-    "output_tokens",
-    "cached_input_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-    "server_prefill_ms",
-    "server_generation_ms",
-    "server_cached_prompt_tokens",
-    "status",
-    "finish_reason",
-    "served_model",
-    "error_type",
-    "error_message",
-    "cost_usd",
-    "input_cost_usd",
-    "output_cost_usd",
-    "price_source",
-    "cost_estimated",
-    "connect_ms",
-    "connection_reused",
-    "last_token_ms",
-)
-# One statement for every kind of attempt update, so a batch's updates share
-# one executemany; COALESCE keeps what earlier events already set.
-ATTEMPT_UPDATE_SQL = (
-    "UPDATE attempts SET "
-    + ", ".join(f"{column} = COALESCE(?, {column})" for column in ATTEMPT_UPDATE_COLUMNS)
-    + " WHERE trace_id = ? AND attempt = ?"
-)
-
-
-@dataclass
-class LogBatch:
-    """Rows to write in one transaction, grouped by statement."""
-
-    sessions: list[Row] = field(default_factory=list)
-    messages: list[Row] = field(default_factory=list)
-    attempts: list[Row] = field(default_factory=list)
-    attempt_updates: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
-    route_events: list[Row] = field(default_factory=list)
-
-    def update_attempt(self, trace_id: str, attempt: int, **values: object) -> None:
-        """Merge column values for one attempt (several events fold into one row)."""
-        self.attempt_updates.setdefault((trace_id, attempt), {}).update(values)
-
-    def statements(self) -> list[tuple[str, list[Row]]]:
-        """``(sql, rows)`` pairs in a safe order: sessions first, for the foreign key."""
-        updates = [
-            (*(values.get(column) for column in ATTEMPT_UPDATE_COLUMNS), *key)
-            for key, values in self.attempt_updates.items()
-        ]
-        groups = [
-            (SESSION_SQL, self.sessions),
-            (ATTEMPT_SQL, self.attempts),
-            (ATTEMPT_UPDATE_SQL, updates),
-            (MESSAGE_SQL, self.messages),
-            (ROUTE_EVENT_SQL, self.route_events),
-        ]
-        return [(sql, rows) for sql, rows in groups if rows]
+__all__ = ["EventMapper", "LogBatch"]  # LogBatch lives in statements.py
 
 
 @dataclass
@@ -144,16 +72,37 @@ class _Turn:
 
 
 class EventMapper:
-    """Turns events into rows, keeping the per-trace state between batches."""
+    """Turns events into rows, keeping the per-trace state between batches.
 
-    def __init__(self, wall_clock: Callable[[], float] = time.time) -> None:
+    ``writer_id`` names the writer in ``open_turns``; None writes no such rows.
+    """
+
+    def __init__(
+        self, wall_clock: Callable[[], float] = time.time, writer_id: str | None = None
+    ) -> None:
         self._turns: dict[str, _Turn] = {}
         self._wall_clock = wall_clock
+        self._writer_id = writer_id
+        self.streamed = StreamedText()
 
     @property
     def open_traces(self) -> int:
         """Traces started and not yet ended (their state is still held)."""
         return len(self._turns)
+
+    def text_rows(self, batch: LogBatch) -> None:
+        """Add the growing answer row of every turn with text no row holds yet.
+
+        Text of a turn whose start is not mapped yet waits for a later batch.
+        """
+        for trace_id in self.streamed.dirty_traces():
+            turn = self._turns.get(trace_id)
+            if turn is None or turn.session_id is None:
+                continue
+            text, last_ts = self.streamed.take(trace_id)
+            batch.answers[trace_id] = AnswerRow(
+                turn.session_id, trace_id, text, STREAMING, turn.model, turn.wall(last_ts)
+            )
 
     def add(self, batch: LogBatch, event: Event) -> None:
         """Add the rows ``event`` implies to ``batch``; ignore events the log skips."""
@@ -232,6 +181,10 @@ class EventMapper:
             event.session_id, event.wall_time, event.ts, event.model
         )
         batch.sessions.append((event.session_id, event.wall_time, event.model))
+        if self._writer_id is not None:
+            batch.opened.append(
+                (event.trace_id, self._writer_id, event.session_id, event.wall_time)
+            )
         batch.messages.append(
             (
                 event.session_id,
@@ -293,6 +246,9 @@ class EventMapper:
     def _turn_ended(self, batch: LogBatch, event: TerminalEvent) -> None:
         turn = self._turn(event)
         del self._turns[event.trace_id]
+        self.streamed.drop(event.trace_id)  # the event carries the whole text
+        if self._writer_id is not None:
+            batch.closed.append((event.trace_id,))
         answer = _answer(event, turn.model)
         if answer is None:
             return
@@ -302,16 +258,8 @@ class EventMapper:
             )
             return
         content, status, model = answer
-        batch.messages.append(
-            (
-                turn.session_id,
-                event.trace_id,
-                "assistant",
-                content,
-                status,
-                model,
-                turn.wall(event.ts),
-            )
+        batch.answers[event.trace_id] = AnswerRow(
+            turn.session_id, event.trace_id, content, status, model, turn.wall(event.ts)
         )
 
 

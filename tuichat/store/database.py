@@ -1,9 +1,13 @@
-"""Opening the SQLite log: private file, WAL, pragmas, migrations.
+"""Opening the SQLite log: private file, WAL, pragmas, migrations, crash recovery.
 
 The log holds prompts and answers, so the file is created readable by its
 owner only *before* SQLite touches it; SQLite then gives its ``-wal`` and
 ``-shm`` side files the same mode. WAL lets a ``stats`` or ``replay`` reader
 run while a chat session writes.
+
+Every open, by any tuichat command, also marks the turns left running by a
+process that died ``interrupted`` (:mod:`tuichat.store.recovery`): turns of
+a live process, such as a second chat window, are left alone.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import aiosqlite
 
 from tuichat.paths import ensure_private_dir
 from tuichat.store.migrations import migrate
+from tuichat.store.recovery import recover_interrupted_turns
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +57,7 @@ def prepare_database_file(path: Path) -> None:
 
 
 def open_database_sync(path: Path) -> sqlite3.Connection:
-    """Open (creating and migrating if needed) the log for blocking use."""
+    """Open (creating, migrating and recovering if needed) the log for blocking use."""
     prepare_database_file(path)
     conn = sqlite3.connect(path)
     try:
@@ -60,6 +65,7 @@ def open_database_sync(path: Path) -> sqlite3.Connection:
         for pragma in _CONNECTION_PRAGMAS:
             conn.execute(pragma)
         migrate(conn)
+        recover_interrupted_turns(conn)
     except BaseException:
         conn.close()
         raise
@@ -67,10 +73,10 @@ def open_database_sync(path: Path) -> sqlite3.Connection:
 
 
 async def open_database(path: Path) -> aiosqlite.Connection:
-    """Open (creating and migrating if needed) the log for the event loop.
+    """Open (creating, migrating and recovering if needed) the log for the event loop.
 
-    File creation and migrations run in a worker thread on a short-lived
-    blocking connection, so start-up never blocks the loop on disk I/O.
+    File creation, migrations and recovery run in a worker thread on a
+    short-lived blocking connection, so start-up never blocks the loop on disk I/O.
     """
     await asyncio.to_thread(_prepare_and_migrate, path)
     db = await aiosqlite.connect(path)

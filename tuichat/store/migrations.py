@@ -190,10 +190,49 @@ def m009_attempt_timing(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE attempts ADD COLUMN {column}")
 
 
+@migration
+def m010_durable_turns(conn: sqlite3.Connection) -> None:
+    """Who is writing which turn, so a turn left running by a dead process is found.
+
+    ``writers`` holds one row per live :class:`~tuichat.store.writer.LogWriter`:
+    the process (pid, its start identity, host) and ``seen_at``, the wall time
+    of its latest commit. ``open_turns`` lists the turns a writer has started
+    and not yet ended. See :mod:`tuichat.store.recovery` for the rule that
+    marks a dead writer's turns ``interrupted``.
+
+    Attempts a previous version left ``running`` were cut by a dead process
+    (no end time was ever written): they become ``interrupted`` here, once.
+    """
+    conn.execute(
+        """
+        CREATE TABLE writers (
+            id TEXT PRIMARY KEY,
+            pid INTEGER NOT NULL,
+            process_start TEXT,
+            host TEXT NOT NULL,
+            opened_at REAL NOT NULL,
+            seen_at REAL NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE open_turns (
+            trace_id TEXT PRIMARY KEY,
+            writer_id TEXT NOT NULL,
+            session_id TEXT,
+            started_at REAL NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX idx_open_turns_writer ON open_turns (writer_id)")
+    conn.execute("UPDATE attempts SET status = 'interrupted' WHERE status = 'running'")
+
+
 # Append new migrations above this line, e.g.:
 #
 #     @migration
-#     def m009_attempts_region(conn: sqlite3.Connection) -> None:
+#     def m011_attempts_region(conn: sqlite3.Connection) -> None:
 #         """Why the column exists."""
 #         conn.execute("ALTER TABLE attempts ADD COLUMN region TEXT")
 

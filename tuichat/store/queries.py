@@ -27,7 +27,13 @@ class SessionRow:
 
 @dataclass(frozen=True, slots=True)
 class MessageRow:
-    """A row of ``messages``: a prompt or an answer (``status`` ok/cancelled/failed/truncated)."""
+    """A row of ``messages``: a prompt or an answer.
+
+    An answer's ``status`` is ok, cancelled, failed or truncated once its turn
+    ended; ``streaming`` while the turn runs (the text so far, at most about
+    a second behind); ``interrupted`` when the process died mid-turn (the text
+    it had). Only ``ok`` is a complete answer.
+    """
 
     id: int
     session_id: str
@@ -41,7 +47,11 @@ class MessageRow:
 
 @dataclass(frozen=True, slots=True)
 class AttemptRow:
-    """A row of ``attempts``: one request to one provider/model; times in epoch seconds."""
+    """A row of ``attempts``: one request to one provider/model; times in epoch seconds.
+
+    ``status`` is ``running`` until the attempt ends, ``interrupted`` when its
+    process died before that (``ended_at`` is then the last time it was seen).
+    """
 
     id: int
     trace_id: str
@@ -111,7 +121,10 @@ LIMIT 1
 async def cached_answer(
     db: aiosqlite.Connection, prompt: str
 ) -> tuple[str, float, str | None] | None:
-    """The latest complete answer to exactly ``prompt``: ``(text, created_at, model)``."""
+    """The latest complete answer to exactly ``prompt``: ``(text, created_at, model)``.
+
+    Only ``ok`` answers count: a ``streaming`` or ``interrupted`` row is partial.
+    """
     async with db.execute(_CACHED_ANSWER_SQL, (prompt,)) as cursor:
         row = await cursor.fetchone()
     return None if row is None else (str(row[0]), float(row[1]), row[2])

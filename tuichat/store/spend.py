@@ -86,7 +86,7 @@ async def spend_by(
     expression = GROUPS[group]
     sql = (
         f"SELECT {expression} AS k, COALESCE(SUM(a.cost_usd), 0), COUNT(*),"
-        " SUM(a.cost_usd IS NULL AND a.status != 'running'),"
+        " SUM(a.cost_usd IS NULL AND a.status NOT IN ('running', 'interrupted')),"
         " COALESCE(SUM(a.cost_estimated), 0),"
         " COALESCE(SUM(a.input_tokens), 0), COALESCE(SUM(a.output_tokens), 0)"
         " FROM attempts a LEFT JOIN sessions s ON s.id = a.session_id"

@@ -1,57 +1,70 @@
 """The log writer: turn events in, committed rows out, the UI never waits.
 
 ``observe`` is called from the event loop for every event of every turn, so it
-only puts the event on a queue. A background task drains the queue in
-batches, maps each batch to rows (:mod:`tuichat.store.batch`) and writes them
-in one transaction through aiosqlite's thread. Under load, commits are spaced
-by ``batch_window`` so each carries many rows; ``flush``/``close`` cut the
-wait short.
+only appends the event to a queue, or, for ``TextDelta``, the text to its
+turn's pending text (:mod:`tuichat.store.streamed`). A background task maps
+what is queued to rows (:mod:`tuichat.store.batch`) and commits them in one
+transaction through aiosqlite's thread. All waiting goes through the injected
+:class:`~tuichat.core.clock.Clock`.
 
-A failing write never stops logging: the batch is retried row by row, the
-rows that still fail are counted in ``failed_writes`` and logged, and the
-writer carries on with the next batch. The writer owns the transactions on
-its connection; other users of the connection should only read.
+When rows are committed:
+
+* **milestones** (a turn's start, each attempt's start, a turn's end, and
+  ``ensure_session``) at once: a turn's rows are on disk long before its
+  first token, and its final rows as soon as it ends;
+* other events (headers, usage, rate limits...) within ``batch_window`` of
+  the previous commit, so a burst shares one transaction;
+* streamed text within ``text_interval`` of its arrival, as one growing
+  answer row per turn; any earlier commit takes the pending text along.
+
+``flush()`` returns once every milestone observed so far is committed (with
+everything queued before it): at once, with no thread hop, when they already
+are. ``flush(everything=True)`` also waits for the detail and the text.
+
+**Locks.** A write that finds the database locked by another process is not
+dropped: the rows stay queued in order and are retried with a backoff, and
+``late_since`` says since when the log is behind (``on_late`` is called once
+when that starts). While late, ``flush`` and ``ensure_session`` return at
+once instead of blocking the chat on someone else's lock. ``close`` keeps
+trying until its deadline; rows still unwritten then are counted in
+``failed_writes``. A refused row (a constraint, a trigger) is dropped and
+counted, never stopping the log. The writer owns the transactions on its
+connection and sets its busy timeout to a short slice; others should only read.
+
+**Crashes.** Each transaction also stamps the writer's row in ``writers`` and
+keeps ``open_turns`` current; :mod:`tuichat.store.recovery` uses them to mark
+the turns of a process that died ``interrupted``. ``close`` does the same for
+turns it never saw end.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import aiosqlite
 
+from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.events import Event, TextDelta, TextReleased
-from tuichat.store.batch import EventMapper, LogBatch, Row
+from tuichat.store.backlog import Backlog
+from tuichat.store.batch import EventMapper
+from tuichat.store.commit import Statement, Transaction
+from tuichat.store.recovery import Registration
+from tuichat.store.statements import LogBatch
+from tuichat.store.write_queue import Item, Marker, SessionUpsert, WriteQueue
 
 logger = logging.getLogger(__name__)
 
-# The high-frequency events carry nothing the log keeps (final text arrives with
-# the terminal event), so they are dropped before they reach the queue.
-_STREAM_EVENTS = (TextDelta, TextReleased)
-
-_ENSURE_SESSION_SQL = """
-INSERT INTO sessions (id, created_at, title, model, system_prompt, tag, profile)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET
-    title = COALESCE(excluded.title, title),
-    model = COALESCE(excluded.model, model),
-    system_prompt = COALESCE(excluded.system_prompt, system_prompt),
-    tag = COALESCE(excluded.tag, tag),
-    profile = COALESCE(excluded.profile, profile)
-"""
-
-
-@dataclass(frozen=True)
-class _Marker:
-    """Queued by ``flush``/``close``: resolved once everything before it is committed."""
-
-    done: asyncio.Future[None]
-    stop: bool
+BATCH_WINDOW_S = 0.05
+"""Detail events are committed at most this long after the previous commit."""
+TEXT_FLUSH_INTERVAL_S = 0.8
+"""Streamed text reaches the disk at most this long after it arrived."""
+BUSY_SLICE_MS = 250
+"""How long one write waits for another process's lock before the writer backs off."""
+CLOSE_DEADLINE_S = 30.0
+"""How long ``close`` keeps trying to write what is left while the database is locked."""
 
 
 class LogWriter:
@@ -61,40 +74,62 @@ class LogWriter:
         self,
         db: aiosqlite.Connection,
         *,
-        batch_window: float = 0.05,
+        clock: Clock | None = None,
+        batch_window: float = BATCH_WINDOW_S,
+        text_interval: float = TEXT_FLUSH_INTERVAL_S,
         max_batch: int = 500,
-        wall_clock: Callable[[], float] = time.time,
+        busy_slice_ms: int = BUSY_SLICE_MS,
+        on_late: Callable[[], None] | None = None,
     ) -> None:
         self._db = db
+        self._clock: Clock = clock or SystemClock()
         self._batch_window = batch_window
+        self._text_interval = text_interval
         self._max_batch = max_batch  # bounds the mapping work done per loop turn
-        self._wall_clock = wall_clock
-        self._mapper = EventMapper(wall_clock)
-        self._queue: asyncio.Queue[Event | _Marker] = asyncio.Queue()
-        self._lock = asyncio.Lock()  # one transaction at a time on the connection
-        self._hurry = asyncio.Event()
-        self._waiting = 0
+        self._busy_slice_ms = busy_slice_ms
+        self._registration = Registration(self._clock)
+        self._mapper = EventMapper(self._clock.wall, writer_id=self._registration.id)
+        self._tx = Transaction(db)
+        self._queue = WriteQueue()
+        self._wake = asyncio.Event()
+        self._backlog = Backlog(self._clock, on_late)
+        self._text_due: float | None = None
+        self._last_commit = -math.inf
+        self._writing = False
+        self._registered = False  # the writers row may exist: close must remove it
         self._task: asyncio.Task[None] | None = None
         self._closed = False
-        self._last_commit = -math.inf
+        self._deadline = math.inf
         # The most recent database error and the count of rows (or session
         # upserts) that could not be written, for a HUD or a test to show.
         self.last_error: BaseException | None = None
         self.failed_writes = 0
 
     async def start(self) -> None:
-        """Start the background task that drains the queue."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="tuichat-log-writer")
+        """Start the background task that writes what is observed."""
+        if self._task is not None:
+            return
+        try:
+            await self._db.execute(f"PRAGMA busy_timeout={int(self._busy_slice_ms)}")
+        except Exception as exc:
+            self._record_failure(exc)
+        self._task = asyncio.create_task(self._run(), name="tuichat-log-writer")
 
     def observe(self, event: Event) -> None:
         """Queue ``event`` for writing; never blocks. Call it from the event loop.
 
         Events observed after ``close`` are dropped.
         """
-        if self._closed or isinstance(event, _STREAM_EVENTS):
+        if self._closed:
             return
-        self._queue.put_nowait(event)
+        if isinstance(event, TextDelta):
+            self._mapper.streamed.add(event)
+            if self._text_due is None:
+                self._text_due = self._clock.now() + self._text_interval
+                self._wake.set()
+        elif not isinstance(event, TextReleased):  # the same text as the deltas
+            self._queue.put(event)
+            self._wake.set()
 
     async def ensure_session(
         self,
@@ -108,34 +143,66 @@ class LogWriter:
     ) -> None:
         """Create the session row, or fill in the fields given (None keeps a value).
 
-        Written at once, not queued. A database error is recorded like any
-        failed write rather than raised: a broken log never breaks a chat.
+        Returns once it is committed, or at once while the log is late (it is
+        written, in order, when the lock is free). A refused write is counted
+        in ``failed_writes`` rather than raised: a broken log never breaks a chat.
         """
-        row = (session_id, self._wall_clock(), title, model, system_prompt, tag, profile)
-        async with self._lock:
-            try:
-                await self._db.execute(_ENSURE_SESSION_SQL, row)
-                await self._db.commit()
-            except Exception as exc:
-                await self._rollback()
-                self._record_failure(exc)
+        if self._closed:
+            logger.warning("ensure_session after close: session %s not logged", session_id)
+            return
+        row = (session_id, self._clock.wall(), title, model, system_prompt, tag, profile)
+        await self.start()
+        self._queue.put(SessionUpsert(row))
+        self._wake.set()
+        await self.flush()
 
-    async def flush(self) -> None:
-        """Return once everything observed so far is committed (or failed)."""
+    async def flush(self, *, everything: bool = False) -> None:
+        """Return once every milestone observed so far is committed (see the module doc).
+
+        ``everything`` also waits for detail events and streamed text. While
+        the log is late (``late_since``), returns at once: the rows stay queued.
+        """
         if self._task is None:
             raise RuntimeError("LogWriter.flush() before start()")
         if self._closed:
             await self._wait_for_task()
-        else:
+        elif self.late_since is None and not self._settled(everything):
             await self._mark(stop=False)
 
-    async def close(self) -> None:
-        """Write everything observed, then stop the task. Does not close the db."""
+    async def close(self, deadline: float = CLOSE_DEADLINE_S) -> None:
+        """Write everything observed, then stop the task. Does not close the db.
+
+        While another process holds the database, keeps trying for at most
+        ``deadline`` seconds; rows still unwritten are counted in ``failed_writes``.
+        Turns that never ended are marked ``interrupted``.
+        """
         if not self._closed:
             await self.start()
             self._closed = True
+            self._deadline = self._clock.now() + deadline
             await self._mark(stop=True)
         await self._wait_for_task()
+
+    @property
+    def late_since(self) -> float | None:
+        """Clock time since when rows wait for another process's lock; None: up to date."""
+        return self._backlog.since
+
+    def behind_s(self) -> float:
+        """Seconds the log has been waiting for another process's lock (0: up to date)."""
+        return self._backlog.behind_s()
+
+    def late_notice(self) -> str | None:
+        """The one line a front end shows while the log is late, else None."""
+        return self._backlog.notice()
+
+    def _settled(self, everything: bool) -> bool:
+        """True when a flush has nothing to wait for (no thread hop needed)."""
+        if not self._queue.settled:
+            return False
+        if not everything:
+            return True
+        return not (self._queue or self._backlog or self._writing or self._mapper.streamed.pending)
 
     async def _wait_for_task(self) -> None:
         if self._task is not None and not self._task.done():
@@ -146,111 +213,131 @@ class LogWriter:
         if self._task is None or self._task.done():
             logger.warning("the log writer is not running; nothing to wait for")
             return
-        marker = _Marker(asyncio.get_running_loop().create_future(), stop)
-        self._waiting += 1
-        self._hurry.set()
-        self._queue.put_nowait(marker)
+        marker = Marker(asyncio.get_running_loop().create_future(), stop)
+        self._queue.put(marker)
+        self._wake.set()
         await asyncio.shield(marker.done)
+
+    # --- the background task ----------------------------------------------
 
     async def _run(self) -> None:
         try:
-            while True:
-                events, markers = _split(await self._next_items())
-                if events:
-                    await self._write(events)
-                self._resolve(markers)
-                if any(marker.stop for marker in markers):
-                    return
+            stop = False
+            while not stop:
+                await self._wait_for_work()
+                await self._hold()
+                stop = await self._round()
         finally:
-            self._release_waiters()
+            self._queue.release()
 
-    async def _next_items(self) -> list[Event | _Marker]:
-        """Wait for one item, let a burst gather (see ``_pace``), take what is there."""
-        items = [await self._queue.get()]
-        await self._pace()
-        while len(items) < self._max_batch and not self._queue.empty():
-            items.append(self._queue.get_nowait())
-        return items
+    async def _round(self) -> bool:
+        """Map what is queued, commit it with the pending text; True when told to stop."""
+        batch, markers = self._map(self._queue.take(self._max_batch))
+        stop = any(marker.stop for marker in markers)
+        if stop or not self._backlog:  # while late, the text waits in memory
+            self._take_text(batch)
+        statements: list[Statement] = [*self._backlog.rows(), *batch.statements()]
+        if stop and self._registered:
+            statements += self._registration.retire()
+        if statements:
+            statements.insert(0, self._registration.stamp())
+        await self._commit(statements)
+        if stop:
+            await self._write_backlog_until_deadline()
+        self._queue.resolve(markers)
+        return stop
 
-    async def _pace(self) -> None:
-        """Hold the next commit until ``batch_window`` after the last, unless hurried."""
-        if self._waiting or self._queue.qsize() >= self._max_batch:
-            return
-        remaining = self._last_commit + self._batch_window - time.monotonic()
-        if remaining <= 0:
-            return
-        self._hurry.clear()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(remaining):
-                await self._hurry.wait()
+    def _take_text(self, batch: LogBatch) -> None:
+        """Add the growing answer rows; the next text is due an interval after it arrives."""
+        self._mapper.text_rows(batch)
+        self._text_due = None
+        if self._mapper.streamed.pending:  # text of a turn whose start is still queued
+            self._text_due = self._clock.now() + self._text_interval
 
-    async def _write(self, events: list[Event]) -> None:
-        batch = LogBatch()
-        for event in events:
-            try:
-                self._mapper.add(batch, event)
-            except Exception as exc:  # a bug here must not stop the log
-                self._record_failure(exc)
-        statements = batch.statements()
-        if not statements:
-            return
-        async with self._lock:
-            try:
-                await self._write_statements(statements)
-            except Exception as exc:
-                logger.warning("log batch failed (%s); retrying row by row", exc)
-                self.last_error = exc
-                await self._rollback()
-                await self._write_rows(statements)
-        self._last_commit = time.monotonic()
-
-    async def _write_statements(self, statements: list[tuple[str, list[Row]]]) -> None:
-        for sql, rows in statements:
-            await self._db.executemany(sql, rows)
-        await self._db.commit()
-
-    async def _write_rows(self, statements: list[tuple[str, list[Row]]]) -> None:
-        """Write each row in its own transaction, so one bad row costs only itself."""
-        for sql, rows in statements:
-            for row in rows:
+    def _map(self, items: list[Item]) -> tuple[LogBatch, list[Marker]]:
+        batch, markers = LogBatch(), []
+        for item in items:
+            if isinstance(item, Marker):
+                markers.append(item)
+            elif isinstance(item, SessionUpsert):
+                batch.session_upserts.append(item.row)
+            else:
                 try:
-                    await self._db.execute(sql, row)
-                    await self._db.commit()
-                except Exception as exc:
-                    await self._rollback()
+                    self._mapper.add(batch, item)
+                except Exception as exc:  # a bug here must not stop the log
                     self._record_failure(exc)
+        return batch, markers
 
-    async def _rollback(self) -> None:
+    async def _commit(self, statements: list[Statement]) -> None:
+        if not statements:
+            self._queue.settle()
+            return
+        started = self._clock.now()
+        self._writing = self._registered = True
         try:
-            await self._db.rollback()
-        except Exception:
-            logger.debug("rollback of the log failed", exc_info=True)
+            outcome = await self._tx.run(statements)
+        finally:
+            self._writing = False
+        for error in outcome.failures:
+            self._record_failure(error)
+        if outcome.locked:
+            self.last_error = outcome.lock_error
+            self._backlog.locked(outcome.backlog, started, outcome.lock_error)
+        else:
+            self._queue.settle()
+            self._backlog.written()
+            self._last_commit = self._clock.now()
+
+    async def _write_backlog_until_deadline(self) -> None:
+        """Closing: retry a locked backlog until it is written or the deadline passes."""
+        while self._backlog and self._clock.now() < self._deadline:
+            now = self._clock.now()
+            wait = min(self._backlog.retry_due or now, self._deadline) - now
+            if wait > 0:
+                await self._clock.sleep(wait)
+            await self._commit([self._registration.stamp(), *self._backlog.rows()])
+        if self._backlog:
+            self.failed_writes += self._backlog.give_up()
+            self._queue.settle()
+
+    async def _wait_for_work(self) -> None:
+        """Until something is queued, the pending text is due or a locked retry is."""
+        while not self._queue:
+            due = self._backlog.retry_due if self._backlog else self._text_due
+            now = self._clock.now()
+            if due is not None and due <= now:
+                return
+            self._wake.clear()
+            await self._wait(None if due is None else due - now)
+
+    async def _hold(self) -> None:
+        """Pace the next commit (see the module doc); milestones and flushes skip the wait."""
+        while (until := self._hold_until()) > (now := self._clock.now()):
+            self._wake.clear()
+            await self._wait(until - now)
+
+    def _hold_until(self) -> float:
+        if self._queue.markers or self._closed:
+            return -math.inf
+        if self._backlog:
+            return self._backlog.retry_due or -math.inf
+        due = self._text_due is not None and self._text_due <= self._clock.now()
+        if due or self._queue.milestone_queued or len(self._queue) >= self._max_batch:
+            return -math.inf
+        return self._last_commit + self._batch_window
+
+    async def _wait(self, seconds: float | None) -> None:
+        """Until ``observe``/``flush`` wakes the task or ``seconds`` pass on the clock."""
+        if seconds is None:
+            await self._wake.wait()
+            return
+        timer = self._clock.call_at(self._clock.now() + seconds, self._wake.set)
+        try:
+            await self._wake.wait()
+        finally:
+            timer.cancel()
 
     def _record_failure(self, exc: BaseException) -> None:
         self.failed_writes += 1
         self.last_error = exc
         logger.warning("could not write to the log: %s", exc, exc_info=exc)
-
-    def _resolve(self, markers: list[_Marker]) -> None:
-        for marker in markers:
-            self._waiting -= 1
-            if not marker.done.done():
-                marker.done.set_result(None)
-
-    def _release_waiters(self) -> None:
-        """If the task ends early (cancelled), do not leave flush() callers hanging."""
-        while not self._queue.empty():
-            item = self._queue.get_nowait()
-            if isinstance(item, _Marker):
-                self._resolve([item])
-
-
-def _split(items: list[Event | _Marker]) -> tuple[list[Event], list[_Marker]]:
-    events: list[Event] = []
-    markers: list[_Marker] = []
-    for item in items:
-        if isinstance(item, _Marker):
-            markers.append(item)
-        else:
-            events.append(item)
-    return events, markers
