@@ -22,7 +22,7 @@ The individual builders (``policy_for``, ``limiter_for``, ...) are in
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -136,14 +136,18 @@ class Chat:
         """Where the log lives."""
         return self.wishes.database or paths.database_path()
 
-    async def open_log(self) -> str | None:
-        """Open the log and attach it; on failure return a one-line notice (chat goes on)."""
+    async def open_log(self, on_late: Callable[[str], None] | None = None) -> str | None:
+        """Open the log and attach it; on failure return a one-line notice (chat goes on).
+
+        ``on_late`` gets one line when the log falls behind because another
+        process holds the database (nothing is lost; rows wait in memory).
+        """
         from tuichat.store import LogWriter, cached_answer, open_database
 
         path = self.database_path
         try:
             self.db = await open_database(path)
-            self.writer = LogWriter(self.db, wall_clock=self.clock.wall)
+            self.writer = LogWriter(self.db, clock=self.clock, on_late=self._late(on_late))
             await self.writer.start()
         except Exception as exc:
             log.exception("cannot open the log at %s", path)
@@ -153,6 +157,18 @@ class Chat:
         await self._ensure_session_row()
         await self.refresh_budgets()
         return None
+
+    def _late(self, say: Callable[[str], None] | None) -> Callable[[], None] | None:
+        """The writer's "late" callback, turned into the line the front end shows."""
+        if say is None:
+            return None
+
+        def late() -> None:
+            notice = self.writer.late_notice() if self.writer is not None else None
+            if notice:
+                say(notice)
+
+        return late
 
     async def _ensure_session_row(self) -> None:
         assert self.writer is not None
@@ -172,7 +188,7 @@ class Chat:
         if self.db is None or self.writer is None:
             return
         try:
-            await self.writer.flush()
+            await self.writer.flush(everything=True)
             await load_budgets(
                 self.db, self.budgets, session_id=self.session.session_id, now=self.clock.wall()
             )
@@ -188,10 +204,22 @@ class Chat:
             return [RouteModel(spec.name, provider, spec.model, cap, spec.temperature)]
         return route_for(self.settings, self.backends, spec, provider, fallbacks)
 
-    async def aclose(self) -> None:
-        """Write what is queued, close the log and the providers' HTTP clients."""
+    async def aclose(self) -> str | None:
+        """Write what is queued, close the log and the providers' HTTP clients.
+
+        Returns one line when rows could not be written (the database stayed
+        locked past the writer's deadline), else None.
+        """
+        unwritten = 0
         if self.writer is not None:
             await self.writer.close()
+            unwritten = self.writer.failed_writes
+        await self._close_connections()
+        if unwritten:
+            return f"{unwritten} log rows could not be written (see tuichat.log)"
+        return None
+
+    async def _close_connections(self) -> None:
         if self.db is not None:
             await self.db.close()
         if self.backends is not None:

@@ -79,14 +79,18 @@ def run_ask(options: AskOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
 
 
 async def _ask(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> int:
+    def say(line: str) -> None:
+        err.write(f"tuichat: {line}\n")
+
     try:
-        if failure := await chat.open_log():
-            err.write(f"tuichat: {failure}\n")
+        if failure := await chat.open_log(on_late=say):
+            say(failure)
         if blocking := chat.budgets.blocking():
             return _refuse(options, blocking, out, err)
         return await _stream(options, chat, out, err)
     finally:
-        await chat.aclose()
+        if unwritten := await chat.aclose():
+            say(unwritten)
 
 
 def _refuse(options: AskOptions, blocking: list[BudgetLine], out: TextIO, err: TextIO) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -66,6 +67,8 @@ def run_chat(settings: Settings) -> int:
         progress.done()
         app = TuichatApp(chat)
         app.run()
+    if app.exit_notice:
+        print(f"tuichat: {app.exit_notice}", file=sys.stderr)
     return app.return_code or 0
 
 
@@ -94,6 +97,8 @@ class TuichatApp(HudApp):
         self.model_name = chat.spec.name
         self.spending = ChatSpending(chat)
         self.turn: Turn | None = None
+        self.exit_notice: str | None = None
+        """A line to print after the screen is gone (e.g. log rows left unwritten)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -109,7 +114,7 @@ class TuichatApp(HudApp):
         self.start_hud()
         if self.chat.notice:
             await self.transcript.add(Notice(self.chat.notice, kind="info"))
-        if failure := await self.chat.open_log():
+        if failure := await self.chat.open_log(on_late=self._log_is_late):
             self.notify(failure, severity="error", markup=False)
         self.refresh_hud()  # today's spend and the budgets, from the log
         self._budget_alerts()  # already over a limit: say so now, once
@@ -129,10 +134,16 @@ class TuichatApp(HudApp):
         if isinstance(event.text_area, PromptArea) and hasattr(self, "send_hint"):
             self.send_hint.changed()
 
+    def _log_is_late(self, line: str) -> None:
+        """Another process holds the database: say so once (nothing is lost)."""
+        self.notify(line, severity="warning", markup=False, timeout=8)
+
     async def on_unmount(self) -> None:
         if self.turn is not None:
             self.turn.cancel()
-        await self.chat.aclose()
+        if unwritten := await self.chat.aclose():
+            log.error("%s", unwritten)
+            self.exit_notice = unwritten  # the screen is gone: run_chat prints it
 
     @property
     def transcript(self) -> Transcript:
@@ -237,7 +248,7 @@ class TuichatApp(HudApp):
         from tuichat.ui.screens import DebugScreen  # its queries load on first use
 
         if self.chat.writer is not None:
-            await self.chat.writer.flush()  # so the last turn is in the log
+            await self.chat.writer.flush(everything=True)  # so the last turn is in the log
         self.push_screen(DebugScreen(self.chat.database_path, self.session.session_id))
 
     def action_cancel(self) -> None:
