@@ -1,7 +1,7 @@
 """A hostile server on loopback costs bounded memory and time, and never gets a key shown.
 
 Each test runs a small asyncio server on 127.0.0.1 that misbehaves on purpose
-(one endless line, an endless answer, headers trickled forever, a BOM, key
+(one endless line or event, an endless answer, headers trickled forever, a BOM, key
 pieces echoed in errors) against both adapters. Memory is checked by sampling
 this process's RSS while the stream runs; time only through a generous outer
 timeout and the error's type (never by measuring it).
@@ -237,6 +237,22 @@ async def test_an_endless_line_is_a_protocol_error_in_bounded_memory(dialect: Di
         error = await failure(dialect, url)
     assert isinstance(error, errors.ResponseTooLarge)
     assert "line" in error.message and "1 MiB" in error.message
+    assert memory.growth < MAX_GROWTH, f"grew {memory.growth / MB:.0f} MB"
+
+
+@DIALECTS
+async def test_an_endless_event_is_a_protocol_error_in_bounded_memory(dialect: Dialect) -> None:
+    line = b"data: " + b"x" * 1000 + b"\r\n"  # short lines, never a blank one
+
+    async def respond(headers: dict[str, str], writer: asyncio.StreamWriter) -> None:
+        await send(writer, SSE_HEAD)
+        for _ in range(64 * MB // (64 * len(line))):
+            await send(writer, line * 64)
+
+    async with loopback(respond) as url, MemoryWatch() as memory:
+        error = await failure(dialect, url)
+    assert isinstance(error, errors.ResponseTooLarge)
+    assert "event limit" in error.message and "1 MiB" in error.message
     assert memory.growth < MAX_GROWTH, f"grew {memory.growth / MB:.0f} MB"
 
 

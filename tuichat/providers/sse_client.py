@@ -7,7 +7,8 @@ wraps every reply in the guards a hostile server must not get past:
 
 * size and time limits (:mod:`~tuichat.providers.stream_limits`): the header
   block (:mod:`~tuichat.providers.head_guard`), each SSE line and event and
-  the body (:mod:`~tuichat.providers.sse_reader`), the answer text (here);
+  the body (:mod:`~tuichat.providers.sse_reader`, in front of httpx-sse), the
+  answer text (here);
 * secrets: every :class:`~tuichat.core.errors.ProviderError` that leaves the
   adapter, whoever raised it, goes through the provider's
   :class:`~tuichat.providers.scrub.Scrubber`, so no error text carries a run
@@ -23,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from httpx_sse import ServerSentEvent
 
 from tuichat import __version__
 from tuichat.core import errors
@@ -33,7 +35,7 @@ from tuichat.providers.connect_timing import ConnectTimer
 from tuichat.providers.head_guard import guard_client
 from tuichat.providers.http_errors import check_event_stream, transport_error
 from tuichat.providers.scrub import Scrubber
-from tuichat.providers.sse_reader import ServerEvent, read_events
+from tuichat.providers.sse_reader import read_events
 from tuichat.providers.stream_limits import StreamLimits
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
@@ -41,7 +43,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
 STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 """Sent with every streamed request (as httpx-sse does)."""
 
-Events = AsyncIterator[ServerEvent]
+Events = AsyncIterator[ServerSentEvent]
+"""What an adapter parses: httpx-sse's events, read within the stream limits."""
 
 
 def host_of(base_url: str) -> str:
@@ -92,14 +95,15 @@ class SSEClient:
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPart]:
         """Yield the reply's parts within the answer limit; every error leaves scrubbed."""
         limits = StreamLimits.for_max_tokens(self._max_tokens(request))
-        answered = 0
+        answered, max_answer = 0, limits.max_answer_chars
         try:
             parts = self._stream(request, limits)
             async with aclosing(parts):  # an abandoned stream closes its connection now
                 async for part in parts:
                     if isinstance(part, TextPart):
                         answered += len(part.text)
-                        _check_answer(answered, limits)
+                        if answered > max_answer:  # inline: this runs once per token
+                            raise _answer_too_large(limits)
                     elif isinstance(part, FinishPart) and part.served_model:
                         part = replace(part, served_model=self._scrubber.text(part.served_model))
                     yield part
@@ -150,10 +154,9 @@ class SSEClient:
             raise transport_error(exc, self._host, head_received=head_received) from exc
 
 
-def _check_answer(answered: int, limits: StreamLimits) -> None:
-    """Raise ``ResponseTooLarge`` once the answer text is over its limit."""
-    if answered > limits.max_answer_chars:
-        raise errors.ResponseTooLarge(
-            f"the answer went over {limits.max_answer_chars:,} characters, the answer limit "
-            f"for {limits.basis()}"
-        )
+def _answer_too_large(limits: StreamLimits) -> errors.ResponseTooLarge:
+    """The error for an answer text over its limit."""
+    return errors.ResponseTooLarge(
+        f"the answer went over {limits.max_answer_chars:,} characters, the answer limit "
+        f"for {limits.basis()}"
+    )

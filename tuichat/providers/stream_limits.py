@@ -21,12 +21,16 @@ KIB = 1024
 MIB = 1024 * KIB
 
 MAX_LINE_BYTES = 1 * MIB
-"""Longest SSE line, and the largest data one event may carry.
+"""Longest SSE line (the bytes between two line ends).
 
 The biggest event a chat stream sends legitimately (a usage chunk, Anthropic's
 ``message_start``, a thinking signature) is a few KiB: 1 MiB is hundreds of
 times that, and is all a server that never sends a newline can make us hold.
 """
+
+MAX_EVENT_BYTES = 1 * MIB
+"""Largest SSE event (the bytes between two blank lines), for the same reason:
+without it, a server could send ``data:`` lines forever and never end the event."""
 
 CHARS_PER_TOKEN = 32
 """Answer characters allowed per token of ``max_tokens``.
@@ -79,7 +83,9 @@ class StreamLimits:
     """The size limits of one streamed reply (see the module constants for why)."""
 
     max_line_bytes: int = MAX_LINE_BYTES
-    """Longest SSE line and largest event data."""
+    """Longest SSE line."""
+    max_event_bytes: int = MAX_EVENT_BYTES
+    """Largest SSE event."""
     max_body_bytes: int = MIN_BODY_BYTES
     """Largest (decoded) body."""
     max_answer_chars: int = MIN_ANSWER_CHARS
