@@ -199,6 +199,8 @@ def check_log(case: Case, home: Path, killed: Killed) -> None:
         return
     [(content, status)] = answers
     assert status in ("interrupted", "ok", "failed", "truncated"), status
+    if case.moment in ("exit", "error"):  # shown, so committed before it was shown
+        assert status != "interrupted" and content == killed.printed.rstrip("\n"), status
     assert (leftovers, writers) == ((0,), (0,))
     printed = killed.printed
     assert printed.startswith(content), (content, printed)
