@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from tuichat.core.conversation import ChatRequest
 from tuichat.core.limit_state import RateLimitState
 from tuichat.core.outcome import NO_OUTCOME, RouteOutcome
 
@@ -70,12 +71,18 @@ class Queued(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AttemptStarted(Event):
-    """One request to one provider/model is about to be sent."""
+    """One request to one provider/model is about to be sent; ``request`` is it, as sent.
+
+    The request holds the messages (system prompt included) and the sampling
+    parameters, never a key: keys live in the provider's HTTP client only.
+    The log keeps it so a turn can be replayed and re-sent.
+    """
 
     attempt: int
     model: str
     provider: str
     base_url_host: str
+    request: ChatRequest | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -212,6 +212,7 @@ class Turn(EventPump):
                 model=target.request.model,
                 provider=target.provider.name,
                 base_url_host=target.provider.base_url_host,
+                request=target.request,
             )
         )
         try:
