@@ -23,20 +23,59 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from tuichat.core.clock import Clock
+from tuichat.core.conversation import ChatRequest
 from tuichat.core.events import (
     TERMINAL_EVENTS,
+    AttemptStarted,
     Event,
     TextDelta,
     TextReleased,
     TurnCancelled,
+    TurnEnded,
     TurnStarted,
 )
 from tuichat.core.turn.services import Observer
 from tuichat.core.turn.source import EventPump
 from tuichat.core.untrusted import neutralise
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedTurn:
+    """One turn read back from the log: its events, with their original stamps, in order.
+
+    ``timed`` is False for turns logged before chunk timelines existed (or
+    with timeline sampling off): their text arrives as one delta and they
+    replay without pacing.
+    """
+
+    events: tuple[Event, ...]
+    timed: bool = True
+
+    @property
+    def started(self) -> TurnStarted:
+        """The turn's first event (the prompt, the model, the wall time)."""
+        first = self.events[0]
+        assert isinstance(first, TurnStarted)
+        return first
+
+    @property
+    def ended(self) -> TurnEnded:
+        """The turn's terminal event (the answer as received, its status)."""
+        last = self.events[-1]
+        assert isinstance(last, TurnEnded)
+        return last
+
+    @property
+    def request(self) -> ChatRequest | None:
+        """The first request sent for the turn (history, system prompt, parameters)."""
+        for event in self.events:
+            if isinstance(event, AttemptStarted) and event.request is not None:
+                return event.request
+        return None
+
 
 SPEEDS: tuple[float | None, ...] = (1.0, 2.0, 10.0, None)
 """The speeds a replay offers, in the order the speed key cycles them (None: max)."""
