@@ -47,6 +47,11 @@ class EventPump:
         """True until the terminal event has been emitted."""
         return self._task is not None and not self._task.done()
 
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` stopped the source (or its consumer went away)."""
+        return self._cancel_requested
+
     def cancel(self) -> None:
         """Stop now; the stream ends with ``TurnCancelled``."""
         if self._task is not None and not self._task.done():

@@ -1,0 +1,105 @@
+"""The log read back, for front ends: find sessions, load their turns, resume and fork them.
+
+Like :mod:`tuichat.factory` for live chats, this is the one place a front end
+(``sessions``, ``replay``, ``rerun``, ``--resume``, the TUI's picker) gets at
+logged sessions: it never opens the database itself. Opening goes through the
+store's ``open_database``, so turns left running by a dead process are marked
+interrupted first. Reading never writes anything else: a replay is not new
+spending and creates no rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tuichat import paths
+from tuichat.core.conversation import Conversation
+from tuichat.core.turn.replay import LoggedTurn
+
+if TYPE_CHECKING:
+    import aiosqlite
+
+    from tuichat.store.sessions import SessionSummary
+
+
+class LogbookError(Exception):
+    """A session cannot be read (unknown or ambiguous id, corrupt timeline, newer log)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedSession:
+    """A session read back: its id, its system prompt and its turns, in order."""
+
+    session_id: str
+    system: str | None
+    turns: tuple[LoggedTurn, ...]
+
+    def history(self, upto: int | None = None) -> Conversation:
+        """The conversation as the model saw it, through turn ``upto`` (1-based; all if None).
+
+        Answered turns (complete or partial) keep their prompt and answer; a
+        turn that brought nothing back is left out, as it was live.
+        """
+        conversation = Conversation(system=self.system)
+        for turn in self.turns[: upto if upto is not None else len(self.turns)]:
+            if turn.ended.answered:
+                conversation.add_user(turn.started.prompt)
+                conversation.add_assistant(turn.ended.text)
+        return conversation
+
+
+class Logbook:
+    """An open log, read-only for front ends (see the module doc)."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def resolve(self, ref: str) -> str:
+        """``last``, a full id or a unique prefix → the session id (LogbookError if not one)."""
+        from tuichat.store.sessions import SessionRefError, resolve_session
+
+        try:
+            return await resolve_session(self.db, ref)
+        except SessionRefError as exc:
+            raise LogbookError(str(exc)) from None
+
+    async def sessions(self, **filters: object) -> Sequence[SessionSummary]:
+        """Sessions newest first (``search``, ``since``, ``model``, ``tag``, ``limit``)."""
+        from tuichat.store.sessions import list_sessions
+
+        return await list_sessions(self.db, **filters)  # type: ignore[arg-type]
+
+    async def session(self, ref: str) -> LoggedSession:
+        """A whole session, its turns rebuilt as events (LogbookError if unreadable)."""
+        from tuichat.store.replay_rows import ReplayRowsError, logged_turns, session_system
+
+        session_id = await self.resolve(ref)
+        try:
+            turns = await logged_turns(self.db, session_id)
+            system = await session_system(self.db, session_id)
+        except ReplayRowsError as exc:
+            raise LogbookError(f"session {session_id}: {exc}") from None
+        return LoggedSession(session_id, system, tuple(turns))
+
+
+@asynccontextmanager
+async def open_logbook(database: Path | None = None) -> AsyncIterator[Logbook]:
+    """The log at ``database`` (default: the user's), opened for reading."""
+    from tuichat.store import open_database
+    from tuichat.store.database import NewerLogError
+
+    path = database or paths.database_path()
+    if not path.exists():
+        raise LogbookError(f"no log at {path} yet: nothing has been logged")
+    try:
+        db = await open_database(path)
+    except NewerLogError as exc:
+        raise LogbookError(str(exc)) from None
+    try:
+        yield Logbook(db)
+    finally:
+        await db.close()
