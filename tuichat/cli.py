@@ -29,7 +29,18 @@ from tuichat.usage import OneLineParser, parse_command_line, usage_error
 if TYPE_CHECKING:
     from tuichat.config import Settings
 
-COMMANDS = ("chat", "ask", "config", "cost", "tokens", "debug", "sim")
+COMMANDS = (
+    "chat",
+    "ask",
+    "config",
+    "cost",
+    "tokens",
+    "debug",
+    "sim",
+    "sessions",
+    "replay",
+    "rerun",
+)
 PRIVATE_UMASK = 0o077
 """Files 0600 and folders 0700 unless code asks for less."""
 DECODED_ARGUMENTS = {"prompt": "the prompt argument", "system": "--system"}
@@ -45,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tuichat.config import add_config_parser, add_override_options
     from tuichat.config.bounds import MAX_SECONDS, wait_seconds_flag
     from tuichat.headless.debug import add_debug_parser
+    from tuichat.headless.log_parsers import add_log_parsers
     from tuichat.sim.cli import add_sim_parser
 
     parser: argparse.ArgumentParser = OneLineParser(
@@ -55,6 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chat = sub.add_parser("chat", help="interactive chat (the default)")
     add_override_options(chat)
+    resume = chat.add_mutually_exclusive_group()
+    resume.add_argument(
+        "--resume",
+        metavar="ID|last",
+        help="continue a logged session (history on screen and in context)",
+    )
+    resume.add_argument(
+        "--fork",
+        metavar="ID[:TURN]",
+        help="start a new session with a logged session's history (through TURN, default all)",
+    )
     ask = sub.add_parser("ask", help="ask once, stream the answer to stdout")
     ask.add_argument("prompt", help="the prompt; '-' reads it from stdin")
     add_override_options(ask)
@@ -76,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_parser(sub)
     add_sim_parser(sub)
     add_debug_parser(sub)
+    add_log_parsers(sub)
     return parser
 
 
@@ -181,6 +205,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _cost(args)
     if args.command == "tokens":
         return _tokens(args)
+    if args.command in ("sessions", "replay", "rerun"):
+        return _log_command(args)
     if args.command == "debug":
         from tuichat.headless.debug import run_debug
 
@@ -246,4 +272,23 @@ def _chat(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     check_selected_keys(settings)
-    return run_chat(settings)
+    return run_chat(settings, resume=args.resume, fork=args.fork)
+
+
+def _log_command(args: argparse.Namespace) -> int:
+    """``sessions``, ``replay`` and ``rerun``: the log read back."""
+    if args.command == "sessions":
+        from tuichat.headless.sessions import run_sessions
+
+        return run_sessions(args)
+    if args.command == "rerun":
+        from tuichat.headless.rerun import run_rerun
+
+        return run_rerun(args)
+    if args.plain or args.json:
+        from tuichat.headless.replay import run_replay
+
+        return run_replay(args)
+    from tuichat.ui.replay_app import run_replay_app
+
+    return run_replay_app(args)

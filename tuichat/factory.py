@@ -44,6 +44,7 @@ from tuichat.core.provider import Provider
 from tuichat.core.turn.chat import ChatSession, RouteModel
 from tuichat.core.turn.services import TurnServices
 from tuichat.core.untrusted import one_line
+from tuichat.logbook import LoggedSession
 from tuichat.startup import (
     Started,
     breakers_for,
@@ -80,6 +81,12 @@ class ChatWishes:
     """Warm token encodings and prices on threads now (the TUI does it after its first paint)."""
     breakers: bool = True
     """Circuit breakers across turns; a one-shot ``ask`` has no later turn to protect."""
+    resume: LoggedSession | None = None
+    """Continue this logged session: its history in context, its session row."""
+    fork_at: int | None = None
+    """With ``resume``: start a new session sharing the history through this turn (1-based)."""
+    rerun_of: str | None = None
+    """The session this chat re-asks (``rerun``), recorded on the new session row."""
 
 
 class Chat:
@@ -274,11 +281,20 @@ def assemble_chat(
         max_tokens=wishes.max_tokens if wishes.max_tokens is not None else spec.max_tokens,
         temperature=spec.temperature,
     )
+    if wishes.resume is not None:
+        _continue(session, wishes.resume, wishes.fork_at)
     chat = Chat(session, spec=spec, settings=settings, backends=backends, metrics=metrics,
                 budgets=budgets, meter=meter, wishes=wishes)  # fmt: skip
     if settings is not None and backends is not None:
         session.set_route(chat.route_for(spec, provider))
     return chat
+
+
+def _continue(session: ChatSession, logged: LoggedSession, fork_at: int | None) -> None:
+    """Resume ``logged`` in its own row, or fork it into a new one through ``fork_at``."""
+    session.conversation = logged.history(fork_at)
+    if fork_at is None:
+        session.session_id = logged.session_id
 
 
 def _services(

@@ -10,6 +10,7 @@ spending and creates no rows.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -103,3 +104,27 @@ async def open_logbook(database: Path | None = None) -> AsyncIterator[Logbook]:
         yield Logbook(db)
     finally:
         await db.close()
+
+
+def continued_session(
+    resume: str | None, fork: str | None, database: Path | None = None
+) -> tuple[LoggedSession | None, int | None]:
+    """``--resume ID`` or ``--fork ID[:TURN]`` → the session and the fork turn (or None, None)."""
+    ref = resume or fork
+    if ref is None:
+        return None, None
+    upto = None
+    if fork is not None and ":" in fork:
+        ref, _, turn = fork.rpartition(":")
+        if not turn.isdigit() or int(turn) < 1:
+            raise LogbookError(f"--fork {fork!r}: TURN must be a turn number from 1")
+        upto = int(turn)
+    logged = asyncio.run(_read(ref, database))
+    if upto is not None and upto > len(logged.turns):
+        raise LogbookError(f"session {logged.session_id} has {len(logged.turns)} turns, not {upto}")
+    return logged, (upto or len(logged.turns)) if fork is not None else None
+
+
+async def _read(ref: str, database: Path | None) -> LoggedSession:
+    async with open_logbook(database) as book:
+        return await book.session(ref)

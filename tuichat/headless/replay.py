@@ -28,27 +28,10 @@ from tuichat.core.events import (
 )
 from tuichat.core.turn.replay import LoggedTurn, ReplayControl, ReplayedTurn
 from tuichat.core.untrusted import neutralise, one_line
+from tuichat.headless.log_parsers import SPEED_CHOICES
 from tuichat.logbook import LogbookError, LoggedSession, open_logbook
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
-SPEED_CHOICES = {"1": 1.0, "2": 2.0, "10": 10.0, "max": None}
-
-
-def add_replay_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``replay``: its options and help."""
-    replay = sub.add_parser(
-        "replay",
-        help="play a logged session back (the chat screen, or --plain / --json)",
-        description="Play a logged session back with its original pacing; nothing is sent.",
-        epilog="examples: tuichat replay last | tuichat replay s-3f2a --plain --speed max",
-    )
-    replay.add_argument("session", help="a session id, a unique prefix of one, or 'last'")
-    replay.add_argument(
-        "--speed", choices=list(SPEED_CHOICES), default="1", help="pacing (default: 1, as logged)"
-    )
-    mode = replay.add_mutually_exclusive_group()
-    mode.add_argument("--plain", action="store_true", help="write the transcript to stdout")
-    mode.add_argument("--json", action="store_true", help="write the events as JSON lines")
 
 
 def run_replay(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
@@ -145,4 +128,3 @@ def _status_line(event: TurnEnded) -> str:
 
 def _exact(text: str) -> str:
     return text
-

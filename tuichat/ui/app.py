@@ -27,26 +27,21 @@ from textual.widgets import Footer, TextArea
 
 from tuichat.backends import Backends
 from tuichat.config import Settings
-from tuichat.core.events import (
-    StaleAnswerOffered,
-    TextReleased,
-    TurnCancelled,
-    TurnFailed,
-    TurnFinished,
-)
 from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.metrics.hud_view import SpendStatus
 from tuichat.core.turn.turn import Turn
-from tuichat.core.untrusted import neutralise, one_line
+from tuichat.core.untrusted import one_line
 from tuichat.factory import Chat, ChatWishes, start_chat
+from tuichat.logbook import LogbookError, continued_session
 from tuichat.startup import StderrProgress
-from tuichat.ui.chat_text import CONTINUE_PROMPT, age, finish_note, reason, route_notice
+from tuichat.ui.chat_text import CONTINUE_PROMPT, reason
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_picker import Choice, ModelPicker, choices
 from tuichat.ui.send_hint import SendHint
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
 from tuichat.ui.theming import ThemeKeeper
+from tuichat.ui.turn_view import show_answer, show_logged
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.prompt import PromptArea
 from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript, UserMessage
@@ -57,12 +52,23 @@ WARM_AFTER_S = 1.0
 """Load prices and token encodings this long after the screen is up (off the loop)."""
 
 
-def run_chat(settings: Settings) -> int:
-    """Start the selected model (with progress), run the app until the user quits."""
+def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None = None) -> int:
+    """Start the selected model (with progress), run the app until the user quits.
+
+    ``resume`` continues a logged session; ``fork`` (``ID[:TURN]``) starts a
+    new one with its history. A bad reference is one line and exit 2.
+    """
+    try:
+        logged, fork_at = continued_session(resume, fork)
+    except LogbookError as exc:
+        print(f"tuichat: {one_line(str(exc))}", file=sys.stderr)
+        return 2
     progress = StderrProgress()
     connect = settings.resilience.connect_timeout
     with Backends(progress=progress, connect_timeout=connect) as backends:
-        wishes = ChatWishes(max_tokens=settings.max_tokens, warm=False)
+        wishes = ChatWishes(
+            max_tokens=settings.max_tokens, warm=False, resume=logged, fork_at=fork_at
+        )
         chat = start_chat(settings, wishes, backends=backends)
         progress.done()
         app = TuichatApp(chat)
@@ -114,10 +120,22 @@ class TuichatApp(HudApp):
         self.start_hud()
         if self.chat.notice:
             await self.transcript.add(Notice(self.chat.notice, kind="info"))
+        await self._show_history()
         if failure := await self.chat.open_log(on_late=self._log_is_late):
             self.notify(failure, severity="error", markup=False)
         self.refresh_hud()  # today's spend and the budgets, from the log
         self._budget_alerts()  # already over a limit: say so now, once
+
+    async def _show_history(self) -> None:
+        """A resumed or forked session: its turns on screen, as logged (they are in context)."""
+        logged, upto = self.chat.wishes.resume, self.chat.wishes.fork_at
+        if logged is None:
+            return
+        turns = logged.turns[: upto if upto is not None else len(logged.turns)]
+        for turn in turns:
+            await show_logged(self.transcript, turn)
+        said = "Resumed" if upto is None else f"Forked at turn {upto} of"
+        await self.transcript.add(Notice(f"{said} session {logged.session_id}."))
 
     def on_ready(self) -> None:
         # Move start-up objects (Textual, widgets, parsers) out of the GC's
@@ -202,25 +220,8 @@ class TuichatApp(HudApp):
     @work(group="turn", exit_on_error=False, description="stream the answer")
     async def _stream_turn(self, turn: Turn, answer: AssistantMessage) -> None:
         """Render one turn's events; any UI failure ends in a one-line notice."""
-        stale = ""
         try:
-            async for event in turn:
-                if notice := route_notice(event):  # retries, fallbacks, queueing
-                    self.notify(notice[0], timeout=notice[1], markup=False)
-                if isinstance(event, TextReleased):
-                    answer.append(event.text)
-                    self.hud_text_shown()
-                elif isinstance(event, StaleAnswerOffered):
-                    answer.append(neutralise(event.text))
-                    stale = f"; showing a STALE answer from {age(event.age_s)} ago"
-                elif isinstance(event, TurnFinished):
-                    await answer.finish(finish_note(event))
-                elif isinstance(event, TurnCancelled):
-                    note = "cancelled; partial answer kept (ctrl+r continues)"
-                    await answer.finish(note, kind="warning")
-                elif isinstance(event, TurnFailed):
-                    hint = " (ctrl+r continues)" if event.text else stale
-                    await answer.finish(f"⚠ {event.message}{hint}", kind="error")
+            await show_answer(self, turn, answer)
         except Exception as exc:
             log.exception("rendering turn %s failed", turn.trace_id)
             turn.cancel()

@@ -1,0 +1,86 @@
+"""Where an answer source's events become widgets: the one renderer for live, cached and replayed.
+
+The chat screen and the replay screen both hand an answer source (a live
+turn, a replayed one) and an :class:`AssistantMessage` to :func:`show_answer`.
+It appends released text, raises the toasts for retries, fallbacks and
+queueing, and writes the one status line under the answer when the source
+ends. A logged turn shown at once (a resumed session's history) goes through
+:func:`show_logged` with the same status lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable
+from dataclasses import dataclass
+
+from tuichat.core.events import (
+    Event,
+    StaleAnswerOffered,
+    TextReleased,
+    TurnCancelled,
+    TurnEnded,
+    TurnFailed,
+    TurnFinished,
+)
+from tuichat.core.turn.replay import LoggedTurn
+from tuichat.core.untrusted import neutralise
+from tuichat.ui.chat_text import age, finish_note, route_notice
+from tuichat.ui.hud_app import HudApp
+from tuichat.ui.widgets.transcript import AssistantMessage, Transcript, UserMessage
+
+
+@dataclass(frozen=True, slots=True)
+class EndNotes:
+    """The words under an answer that did not simply finish."""
+
+    cancelled: str = "cancelled; partial answer kept (ctrl+r continues)"
+    partial_hint: str = " (ctrl+r continues)"
+
+
+LIVE = EndNotes()
+LOGGED = EndNotes(cancelled="cancelled; partial answer", partial_hint="")
+REPLAY = EndNotes(cancelled="replay stopped", partial_hint="")
+
+
+async def show_answer(
+    app: HudApp,
+    source: AsyncIterable[Event],
+    answer: AssistantMessage,
+    notes: EndNotes = LIVE,
+) -> None:
+    """Render ``source``'s events into ``answer`` until its terminal event."""
+    stale = ""
+    async for event in source:
+        if notice := route_notice(event):  # retries, fallbacks, queueing
+            app.notify(notice[0], timeout=notice[1], markup=False)
+        if isinstance(event, TextReleased):
+            answer.append(event.text)
+            app.hud_text_shown()
+        elif isinstance(event, StaleAnswerOffered):
+            answer.append(neutralise(event.text))
+            stale = f"; showing a STALE answer from {age(event.age_s)} ago"
+        elif isinstance(event, TurnEnded):
+            note, kind = end_note(event, stale, notes)
+            await answer.finish(note, kind=kind)
+
+
+def end_note(event: TurnEnded, stale: str, notes: EndNotes) -> tuple[str | None, str]:
+    """The status line under an ended answer, and its kind (info, warning, error)."""
+    if isinstance(event, TurnFinished):
+        return finish_note(event), "info"
+    if isinstance(event, TurnCancelled):
+        return notes.cancelled, "warning"
+    assert isinstance(event, TurnFailed)
+    hint = notes.partial_hint if event.text else stale
+    return f"⚠ {event.message}{hint}", "error"
+
+
+async def show_logged(transcript: Transcript, logged: LoggedTurn) -> None:
+    """A logged turn, at once: its prompt, its answer as received, its status line."""
+    start, end = logged.started, logged.ended
+    await transcript.add(UserMessage(start.prompt))
+    answer = AssistantMessage(start.model)
+    await transcript.add(answer)
+    answer.append(neutralise(end.text))
+    note, kind = end_note(end, "", LOGGED)
+    await answer.finish(note, kind=kind)
