@@ -22,7 +22,7 @@ from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.app import ChatOptions, TuichatApp
-from tuichat.ui.widgets.answer_pacing import FRAME, IDLE_DELAY
+from tuichat.ui.widgets.answer_pacing import FRAME, IDLE_DELAY, AnswerPacing
 from tuichat.ui.widgets.answer_segment import DraftText
 from tuichat.ui.widgets.answer_view import AnswerView
 from tuichat.ui.widgets.markdown_blocks import (
@@ -32,7 +32,7 @@ from tuichat.ui.widgets.markdown_blocks import (
     render_parser,
     split_blocks,
 )
-from tuichat.ui.widgets.transcript import AssistantMessage
+from tuichat.ui.widgets.transcript import AssistantMessage, Transcript
 
 # -- markdown documents for property tests ----------------------------------
 
@@ -300,6 +300,27 @@ async def test_drafts_show_untrusted_text_literally() -> None:
         assert drafts, "the segments out of view are drafts until idle time"
         assert all("[@click=app.quit]" in str(draft.render()) for draft in drafts)
         assert app.is_running
+
+
+class TranscriptApp(App[None]):
+    """Just a transcript."""
+
+    def compose(self) -> ComposeResult:
+        yield Transcript(id="transcript")
+
+
+async def test_a_transcript_knows_which_of_its_answers_stream() -> None:
+    app = TranscriptApp()
+    async with app.run_test():
+        transcript = app.query_one(Transcript)
+        answer = AssistantMessage("m")
+        await transcript.add(answer)
+        probe = AnswerPacing()  # stands for another answer, whose idle rendering would yield
+        assert not transcript.answers.others_than(probe)
+        answer.append("hello")
+        assert transcript.answers.others_than(probe)
+        await answer.finish()
+        assert not transcript.answers.others_than(probe)
 
 
 # -- the real app against the simulator --------------------------------------

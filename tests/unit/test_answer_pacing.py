@@ -318,6 +318,15 @@ async def test_a_wait_sleeps_on_the_clock_until_its_deadline() -> None:
     assert len(clock.sleeps) == 1
 
 
+async def test_a_wait_ends_at_its_deadline_however_late_its_timer_starts() -> None:
+    clock, poke = ManualClock(T0), asyncio.Event()
+    waiting = asyncio.create_task(wait_for_poke(clock, poke, T0 + 0.25))
+    await asyncio.sleep(0)  # the wait has begun; its timer has not had a turn yet
+    clock.advance(0.1)  # (a frame painted in between)
+    await asyncio.wait_for(waiting, 1)
+    assert clock.sleeps == [pytest.approx(0.15)]
+
+
 async def test_a_poke_ends_a_wait_at_once() -> None:
     clock, poke = ManualClock(T0), asyncio.Event()
     waiting = asyncio.create_task(wait_for_poke(clock, poke, None))

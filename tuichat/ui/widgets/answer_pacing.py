@@ -309,13 +309,21 @@ async def wait_for_poke(clock: Clock, poke: asyncio.Event, until: float | None) 
     if until is None:
         await poke.wait()
         return
-    delay = until - clock.now()
-    if delay <= 0:
+    if until <= clock.now():
         return
     poked = asyncio.ensure_future(poke.wait())
-    timer = asyncio.ensure_future(clock.sleep(delay))
+    timer = asyncio.ensure_future(_sleep_until(clock, until))
     try:
         await asyncio.wait((poked, timer), return_when=asyncio.FIRST_COMPLETED)
     finally:
         poked.cancel()
         timer.cancel()
+
+
+async def _sleep_until(clock: Clock, until: float) -> None:
+    """Sleep until ``until``, however late this task gets its first turn.
+
+    A step's frame is painted right after the step, before this task starts:
+    a delay taken before that would push every later step back by the paint.
+    """
+    await clock.sleep(until - clock.now())
