@@ -23,6 +23,7 @@ from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.app import TuichatApp
 from tuichat.ui.chat_options import ChatOptions
+from tuichat.ui.widgets.answer_pacing import FRAME, IDLE_DELAY, AnswerPacing
 from tuichat.ui.widgets.answer_segment import DraftText
 from tuichat.ui.widgets.answer_view import AnswerView
 from tuichat.ui.widgets.markdown_blocks import (
@@ -32,7 +33,7 @@ from tuichat.ui.widgets.markdown_blocks import (
     render_parser,
     split_blocks,
 )
-from tuichat.ui.widgets.transcript import AssistantMessage
+from tuichat.ui.widgets.transcript import AssistantMessage, Transcript
 
 # -- markdown documents for property tests ----------------------------------
 
@@ -172,12 +173,44 @@ def test_group_blocks_tops_up_the_open_segment_and_never_splits_a_block() -> Non
 # -- the view in a small app ------------------------------------------------
 
 
+class HeldClock:
+    """Time moves only when the test says; a sleeper wakes once time passes its deadline.
+
+    The view's rests, deferrals and idle delay wait on it, so a test decides
+    when idle rendering may start instead of racing it.
+    """
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self._now = start
+        self._moved = asyncio.Event()
+
+    def now(self) -> float:
+        return self._now
+
+    def wall(self) -> float:
+        return self._now + 1_700_000_000.0
+
+    def advance(self, seconds: float) -> None:
+        self._now += seconds
+        self._moved.set()
+        self._moved = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        until = self._now + seconds
+        while self._now < until:
+            await self._moved.wait()
+
+
 class AnswerApp(App[None]):
-    """A scrolling transcript holding one answer view."""
+    """A scrolling transcript holding one answer view (paced by ``clock``, if given)."""
+
+    def __init__(self, clock: HeldClock | None = None) -> None:
+        super().__init__()
+        self.clock = clock
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="transcript"):
-            yield AnswerView()
+            yield AnswerView(clock=self.clock)
 
 
 def _block_types(view: AnswerView) -> list[str]:
@@ -197,16 +230,22 @@ async def _stream(view: AnswerView, text: str, chunk: int = 37) -> None:
     await view.finish()
 
 
-async def _wait(pilot: Any, predicate: Any, timeout: float = 10.0) -> None:
+async def _wait(
+    pilot: Any, predicate: Any, timeout: float = 10.0, clock: HeldClock | None = None
+) -> None:
+    """Poll ``predicate`` (a guard against hanging, not a timing); move ``clock`` a frame a poll."""
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "condition not reached"
+        if clock is not None:
+            clock.advance(FRAME)
         await pilot.pause(0.02)
 
 
 async def test_a_burst_renders_only_the_bottom_then_everything_in_idle_time() -> None:
     text = answer_text("markdown", 3000)
-    app = AnswerApp()
+    clock = HeldClock()
+    app = AnswerApp(clock)
     async with app.run_test(size=(100, 30)) as pilot:
         view = app.query_one(AnswerView)
         app.query_one("#transcript").anchor()
@@ -216,7 +255,8 @@ async def test_a_burst_renders_only_the_bottom_then_everything_in_idle_time() ->
         assert [b for s in view.segments for b in s.blocks] == split_blocks(text)
         rendered = [s.rendered for s in view.segments]
         assert rendered[-1] and not all(rendered)  # the top waits: drafts
-        await _wait(pilot, lambda: all(s.rendered for s in view.segments))
+        clock.advance(IDLE_DELAY)
+        await _wait(pilot, lambda: all(s.rendered for s in view.segments), clock=clock)
 
 
 async def test_the_whole_answer_looks_like_one_markdown_widget() -> None:
@@ -248,15 +288,40 @@ async def test_a_line_that_joins_the_block_above_is_shown_right_at_the_end() -> 
 
 
 async def test_drafts_show_untrusted_text_literally() -> None:
-    app = AnswerApp()
+    # Idle rendering turns every draft into markdown IDLE_DELAY after the end;
+    # on a real clock a slow pause() could outlast that (NoMatches: DraftText).
+    # Here time stands still, so the drafts out of view stay drafts.
+    app = AnswerApp(HeldClock())
     async with app.run_test() as pilot:
         view = app.query_one(AnswerView)
         view.append("[b]bold?[/b] [@click=app.quit]x[/]\n\n" * 200)
         await view.finish()
         await pilot.pause()
-        draft = view.query(DraftText).first()
-        assert "[@click=app.quit]" in str(draft.render())
+        drafts = view.query(DraftText)
+        assert drafts, "the segments out of view are drafts until idle time"
+        assert all("[@click=app.quit]" in str(draft.render()) for draft in drafts)
         assert app.is_running
+
+
+class TranscriptApp(App[None]):
+    """Just a transcript."""
+
+    def compose(self) -> ComposeResult:
+        yield Transcript(id="transcript")
+
+
+async def test_a_transcript_knows_which_of_its_answers_stream() -> None:
+    app = TranscriptApp()
+    async with app.run_test():
+        transcript = app.query_one(Transcript)
+        answer = AssistantMessage("m")
+        await transcript.add(answer)
+        probe = AnswerPacing()  # stands for another answer, whose idle rendering would yield
+        assert not transcript.answers.others_than(probe)
+        answer.append("hello")
+        assert transcript.answers.others_than(probe)
+        await answer.finish()
+        assert not transcript.answers.others_than(probe)
 
 
 # -- the real app against the simulator --------------------------------------

@@ -1,23 +1,12 @@
 """The HUD's side of the app: when it refreshes, its keys, its width and folding.
 
-Kept out of ``app.py`` so the chat flow stays readable. Refreshing is cheap,
-bounded, and never costs the answer a frame of its own:
-
-- while text flows, the HUD is refreshed together with the answer (when new
-  text arrives and the HUD is at least RIDE_AFTER old), so both land in the
-  frame the answer needs anyway; extra frames would cost layout time the
-  streamed text needs;
-- while no text flows (queued, waiting for the first token) a 0.1 s timer
-  refreshes it on its own; the timer runs only while a turn runs;
-- one refresh follows the frame that completes the answer, and a 1 s tick
-  runs while idle only to move countdowns (rate-limit resets, an open
-  breaker, a queue wait);
-- a hidden HUD is not refreshed at all, and its timers are paused.
+Kept out of ``app.py`` so the chat flow stays readable. *When* the HUD
+refreshes is decided by :class:`~tuichat.ui.hud_refresh.HudRefresh` (its
+docstring has the rules) on the session's clock; here are its timers, the
+drawing, and the keys.
 """
 
 from __future__ import annotations
-
-import time
 
 from textual import events
 from textual.app import App
@@ -25,18 +14,11 @@ from textual.binding import Binding
 from textual.geometry import Size
 
 from tuichat.core.health.breaker import BreakerBoard
-from tuichat.core.metrics.hud_view import HudSnapshot, SpendStatus
+from tuichat.core.metrics.hud_view import SpendStatus
 from tuichat.core.metrics.session_metrics import SessionMetrics
+from tuichat.ui.hud_refresh import HUD_INTERVAL, IDLE_INTERVAL, HudRefresh
 from tuichat.ui.widgets.hud import Hud
 
-HUD_INTERVAL = 0.1
-RIDE_AFTER = 0.08
-"""Text arrived and the HUD is this old (s): refresh it into the answer's frame."""
-TEXT_QUIET = 0.15
-"""No text for this long (s): the timer refreshes the HUD on its own."""
-STALE_AFTER = 0.3
-"""However text flows, the HUD is never older than this (s) while a turn runs."""
-IDLE_INTERVAL = 1.0
 MIN_WIDTH = 22
 WIDTH_STEP = 4
 TRANSCRIPT_MIN = 30
@@ -73,9 +55,7 @@ class HudApp(App[None]):
         """Create the timers (paused) and lay the HUD out for the terminal."""
         self._hud_timer = self.set_interval(HUD_INTERVAL, self._hud_tick, pause=True)
         self._idle_timer = self.set_interval(IDLE_INTERVAL, self._idle_tick)
-        self._countdowns = False
-        self._hud_live = False
-        self._refreshed_at = self._text_at = 0.0
+        self.hud_refresh = HudRefresh()
         self._fit_hud()
         self.refresh_hud()
 
@@ -86,8 +66,13 @@ class HudApp(App[None]):
             self._hud = self.query_one(Hud)
         return self._hud
 
+    @property
+    def _countdowns(self) -> bool:
+        """Whether the HUD shows countdowns (read by tests; see ``hud_refresh``)."""
+        return self.hud_refresh.countdowns
+
     def hud_now(self) -> float:
-        """The clock the events are stamped with (the session's)."""
+        """The clock the events are stamped with (the session's): the HUD's only clock."""
         raise NotImplementedError
 
     def spend_status(self) -> SpendStatus:
@@ -96,33 +81,32 @@ class HudApp(App[None]):
 
     def hud_streaming(self, streaming: bool) -> None:
         """A turn started (keep the HUD live) or ended (one last refresh)."""
-        self._hud_live = streaming
+        self.hud_refresh.streaming(streaming)
         if not streaming:
             self.call_after_refresh(self.refresh_hud)  # after the answer's last frame
         self._run_timers()
 
     def hud_text_shown(self) -> None:
         """The answer just got text (a frame follows): bring the HUD along if it is due."""
-        now = time.monotonic()
-        self._text_at = now
-        if self._hud_live and now - self._refreshed_at >= RIDE_AFTER:
+        if self.hud_refresh.text_shown(self.hud_now()):
             self.refresh_hud()
 
     def _hud_tick(self) -> None:
-        now = time.monotonic()
-        quiet = now - self._text_at >= TEXT_QUIET
-        if quiet or now - self._refreshed_at >= STALE_AFTER:
+        if self.hud_refresh.tick_due(self.hud_now()):
             self.refresh_hud()  # looked up per call, so a benchmark can wrap it
 
     def _idle_tick(self) -> None:
-        if self._countdowns and not self._hud_live:
+        if self.hud_refresh.idle_tick_due():
             self.refresh_hud()
 
     def _run_timers(self) -> None:
         """Timers run only while there is something to show."""
-        shown = self.hud.display
-        for timer, wanted in ((self._hud_timer, self._hud_live), (self._idle_timer, True)):
-            if shown and wanted:
+        plan = self.hud_refresh.timers(self.hud.display)
+        for timer, wanted in (
+            (self._hud_timer, plan.streaming_timer),
+            (self._idle_timer, plan.idle_timer),
+        ):
+            if wanted:
                 timer.resume()
             else:
                 timer.pause()
@@ -132,16 +116,16 @@ class HudApp(App[None]):
         hud = self.hud
         if not hud.display:
             return
-        self._refreshed_at = time.monotonic()
+        now = self.hud_now()
         spend = self.spend_status()
         snapshot = self.metrics.hud_snapshot(
-            self.hud_now(),
+            now,
             self.breakers.snapshot(),
             today_usd=spend.today_usd,
             budgets=spend.budgets,
         )
         hud.show(snapshot)
-        self._countdowns = _has_countdowns(snapshot)
+        self.hud_refresh.refreshed(now, snapshot)
 
     def action_toggle_hud(self) -> None:
         """Hide or show the HUD (one key); shown again, it is up to date at once."""
@@ -183,13 +167,3 @@ class HudApp(App[None]):
         widest = max(MIN_WIDTH, size.width - TRANSCRIPT_MIN)
         hud.styles.width = min(width, widest)
         hud.fold_for_height(size.height)
-
-
-def _has_countdowns(snapshot: HudSnapshot) -> bool:
-    """Whether anything on screen counts down by itself (worth a 1 s tick)."""
-    limits = snapshot.limits
-    return (
-        limits.queue is not None
-        or any(w.reset_in_s for w in limits.windows)
-        or any(p.retry_in_s for p in limits.providers)
-    )

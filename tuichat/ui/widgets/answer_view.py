@@ -22,6 +22,9 @@ block is several widgets, and every frame lays out every widget. Here:
 
 All mutations run in one worker, one step at a time; the rest of the app only
 calls :meth:`AnswerView.append` (sync) and awaits :meth:`AnswerView.finish`.
+*When* to step, rest, serve a request or render in idle time is decided by
+:class:`~tuichat.ui.widgets.answer_pacing.AnswerPacing` (no Textual, its
+states drawn in its docstring); the worker here only applies its decisions.
 """
 
 from __future__ import annotations
@@ -30,18 +33,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterator
-from weakref import WeakSet
 
 from textual.app import ComposeResult
 from textual.widget import Widget
 
+from tuichat.core.clock import Clock, SystemClock
 from tuichat.ui.widgets import answer_geometry as geometry
-from tuichat.ui.widgets.answer_segment import (
-    AnswerSegment,
-    DraftText,
-    SegmentPlace,
-    set_stacked,
-)
+from tuichat.ui.widgets import answer_pacing as pacing
+from tuichat.ui.widgets.answer_segment import AnswerSegment, DraftText, SegmentPlace, set_stacked
 from tuichat.ui.widgets.markdown_blocks import (
     BlockSplitter,
     group_blocks,
@@ -53,23 +52,21 @@ from tuichat.ui.widgets.render_cache import trim_render_cache
 
 log = logging.getLogger(__name__)
 
-FRAME = 1 / 30  # at most one layout-changing step per frame-ish interval
-BURST_CHARS = 1_000  # more new text than this in one step: a burst, not reading speed
 RENDER_SLACK = 2  # rows rendered beyond the screen, for rounding and scrollbars
 PARK_SCREENS = 1.5  # while streaming, rendered segments this far up are parked
-IDLE_DELAY = 0.5  # after the stream ends, idle rendering starts this much later
-IDLE_BUDGET = 0.012  # seconds of idle rendering per frame
-
-# Answers still streaming: idle rendering of other answers yields to them.
-_STREAMING: WeakSet[AnswerView] = WeakSet()
 
 
 class AnswerView(Widget):
     """A streamed markdown answer: drafts out of view, markdown in view."""
 
-    def __init__(self, *, classes: str | None = None) -> None:
+    def __init__(self, *, classes: str | None = None, clock: Clock | None = None) -> None:
         super().__init__(classes=classes)
         set_stacked(self)
+        self._clock: Clock = clock or SystemClock()
+        self._pacing = pacing.AnswerPacing()
+        self._poke = asyncio.Event()  # wakes the worker from a Wait
+        self._ended = asyncio.Event()  # the whole text is mounted
+        self._working = False
         self._text = ""
         self._unsent: list[str] = []
         self._splitter = BlockSplitter()
@@ -79,15 +76,6 @@ class AnswerView(Widget):
         self._tail_closed = False  # the live segment became the last settled one
         self._folded: list[SegmentPlace] | None = None
         self._wanted: dict[AnswerSegment, None] = {}  # exposed drafts, in order
-        self._wake = asyncio.Event()  # something to do
-        self._hurry = asyncio.Event()  # don't wait out the frame: finish, exposure
-        self._ending = False  # finish() was called
-        self._ended = asyncio.Event()  # the whole text is mounted
-        self._park_requested = False
-        self._unfold_requested = False
-        self._checked = False  # the final blocks were checked against the whole text
-        self._swept = False  # idle rendering is done (or given up)
-        self._working = False
 
     @property
     def source(self) -> str:
@@ -102,7 +90,13 @@ class AnswerView(Widget):
     @property
     def streaming(self) -> bool:
         """True from the first text until the final text is mounted."""
-        return bool(self._text) and not self._ended.is_set()
+        return self._pacing.streaming
+
+    def join(self, answers: pacing.StreamingAnswers, clock: Clock | None = None) -> None:
+        """Pace with the other answers of a transcript (and its ``clock``, if given)."""
+        self._pacing.join(answers)
+        if clock is not None:
+            self._clock = clock
 
     def compose(self) -> ComposeResult:
         yield self._live
@@ -113,28 +107,24 @@ class AnswerView(Widget):
 
     def append(self, text: str) -> None:
         """Queue ``text``; it reaches the screen within a step or two."""
-        if not text or self._ending:
+        if not text or not self._pacing.open:
             return
         self._text += text
         self._unsent.append(text)
-        _STREAMING.add(self)
-        self._wake.set()
-        self._ensure_worker()
+        self._nudge(self._pacing.text_added(len(text)))
 
     async def finish(self) -> None:
         """End the stream; return once the whole text is in the view.
 
         (An unmounted view returns at once and renders when it is mounted.)
         """
-        self._ending = True
-        if not self._text:
+        urgent = self._pacing.finish()
+        if self._pacing.ended:  # no text at all, or a second call
             self._ended.set()
             return
         if not self.is_attached:
             return
-        self._hurry.set()
-        self._wake.set()
-        self._ensure_worker()
+        self._nudge(urgent)
         await self._ended.wait()
 
     def park_hidden(self) -> None:
@@ -143,30 +133,26 @@ class AnswerView(Widget):
         Measured after the next refresh: the other answer's latest growth must
         be laid out before "out of view" means anything.
         """
-        if self._ended.is_set():
+        if self._pacing.ended:
             self.call_after_refresh(self._request_park)
 
     def _request_park(self) -> None:
-        self._park_requested = True
-        self._hurry.set()
-        self._ensure_worker()
+        self._nudge(self._pacing.park_requested())
 
     def on_answer_segment_exposed(self, message: AnswerSegment.Exposed) -> None:
         """A draft was painted: render it in the next step."""
         message.stop()
         segment = message.draft.parent
         if segment is self:
-            self._unfold_requested = True  # the folded answer scrolled into view
+            urgent = self._pacing.unfold_requested()  # the folded answer scrolled into view
         elif isinstance(segment, AnswerSegment) and not segment.rendered:
             self._wanted[segment] = None
+            urgent = self._pacing.draft_exposed()
         else:
             return
-        if self._ended.is_set():
-            self._hurry.set()  # while streaming, the next step comes soon anyway
-        self._wake.set()
-        self._ensure_worker()
+        self._nudge(urgent)
 
-    # -- the worker ---------------------------------------------------------
+    # -- the worker: applies the pacing's decisions ----------------------------
 
     @contextlib.contextmanager
     def _one_frame(self) -> Iterator[None]:
@@ -179,6 +165,12 @@ class AnswerView(Widget):
         with self.app.batch_update():
             yield
         self.screen.check_idle()
+
+    def _nudge(self, urgent: bool) -> None:
+        """An input arrived: wake a sleeping worker if it must know now; start one."""
+        if urgent:
+            self._poke.set()
+        self._ensure_worker()
 
     def _ensure_worker(self) -> None:
         if not self._working and self.is_attached:
@@ -193,61 +185,50 @@ class AnswerView(Widget):
 
     async def _work(self) -> None:
         try:
-            if not self._ended.is_set():
-                await self._stream()
-            await self._tidy()
+            while not isinstance(decision := self._next(), pacing.Stop):
+                await self._apply(decision)
+                if self._pacing.ended:
+                    self._ended.set()
         except Exception:
             if self.is_attached and self.app.is_running:
                 log.exception("rendering the answer failed; showing it as plain text")
                 await self._show_plain()
         finally:
-            if self._ending:
+            self._pacing.stopped()
+            if self._pacing.ended:
                 self._ended.set()  # finish() never hangs, even on failure
-                _STREAMING.discard(self)
             self._working = False
 
-    async def _stream(self) -> None:
-        """Apply text in steps until the stream ends."""
-        loop = asyncio.get_running_loop()
-        deferred = False
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            self._hurry.clear()
-            closing = self._ending  # text appended before finish() is unsent now
-            if not (closing or deferred) and sum(map(len, self._unsent)) >= BURST_CHARS:
-                deferred = True  # a burst: what we would show now is gone a frame later
-                self._wake.set()
-                await self._nap(FRAME)
-                continue
-            deferred = False
-            started = loop.time()
-            await self._step(closing)
-            if closing:
-                self._ended.set()
-                _STREAMING.discard(self)
-                return
-            spent = loop.time() - started
-            await self._nap(max(FRAME, 2 * spent) - spent)
+    def _next(self) -> pacing.Decision:
+        self._poke.clear()  # inputs from here on are in what the pacing sees
+        return self._pacing.next(self._clock.now())
 
-    async def _nap(self, seconds: float) -> None:
-        """Sleep ``seconds``, or less if something is urgent."""
-        if seconds > 0 and not self._hurry.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._hurry.wait(), seconds)
+    async def _apply(self, decision: pacing.Decision) -> None:
+        match decision:
+            case pacing.Wait(until=until):
+                await pacing.wait_for_poke(self._clock, self._poke, until)
+            case pacing.Step():
+                started = self._clock.now()
+                await self._step(decision)
+                self._pacing.stepped(decision, started, self._clock.now())
+            case pacing.Serve():
+                await self._serve(decision)
+            case pacing.IdleRender():
+                more = await self._idle_step(decision)
+                self._pacing.idle_rendered(more, self._clock.now())
 
-    async def _step(self, closing: bool) -> None:
+    async def _step(self, step: pacing.Step) -> None:
         text = "".join(self._unsent)
         self._unsent.clear()
         settled = self._splitter.feed(text) if text else []
         with self._one_frame():
             if settled:
                 await self._settle(settled)
-            if closing:
+            if step.closing:
                 await self._close_live(self._splitter.close())
             else:
                 await self._live.show(self._splitter.tail)
-            await self._triage(render=closing or len(text) < BURST_CHARS)  # a burst goes on
+            await self._triage(render=step.render)  # a burst goes on: no render
             await self._render_wanted()
         trim_render_cache()
 
@@ -313,53 +294,27 @@ class AnswerView(Widget):
             grown = segment.rows(width, screen) - before
             scroller.scroll_to(y=scroller.scroll_y + grown, animate=False, immediate=True)
 
-    async def _tidy(self) -> None:
-        """After the stream: requests at once, idle rendering once things settle."""
-        loop = asyncio.get_running_loop()
-        idle_from = loop.time() + IDLE_DELAY
-        while True:
-            self._hurry.clear()
-            if await self._serve_requests():
-                continue
-            if self._swept:
-                return
-            if loop.time() < idle_from:
-                await self._nap(idle_from - loop.time())
-            elif any(view is not self for view in _STREAMING):
-                return  # another answer streams: it needs the frames
-            elif await self._idle_step(loop.time() + IDLE_BUDGET):
-                await self._nap(FRAME / 2)
-            else:
-                self._swept = True
-
-    async def _serve_requests(self) -> bool:
-        """Park, unfold or render what was asked for; True if there was anything.
+    async def _serve(self, serve: pacing.Serve) -> None:
+        """Park, unfold and render what was asked for.
 
         Parking is not left for idle time: it is asked for when another
         answer starts, whose every frame would lay these widgets out again.
         """
-        if not (self._park_requested or self._unfold_requested or self._wanted):
-            return False
         with self._one_frame():
-            if self._park_requested:
-                self._park_requested, self._swept = False, True
+            if serve.park:
                 await self._park_hidden()
-            if self._unfold_requested:
-                self._unfold_requested = False
+            if serve.unfold:
                 await self._unfold()
             await self._render_wanted()
-        return True
 
-    async def _idle_step(self, deadline: float) -> bool:
-        """Render drafts nearest the viewport until ``deadline``; False if none."""
-        if not self._checked:
-            self._checked = True
+    async def _idle_step(self, idle: pacing.IdleRender) -> bool:
+        """Render drafts nearest the viewport until the deadline; False if none are left."""
+        if idle.check:
             await self._check_blocks()
-        loop = asyncio.get_running_loop()
         while (segment := self._nearest_draft()) is not None:
             with self._one_frame():
                 await self._render_in_place(segment)
-            if loop.time() >= deadline:
+            if self._clock.now() >= idle.deadline:
                 return True
         return False
 

@@ -14,7 +14,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from tuichat.core.clock import Clock
 from tuichat.core.untrusted import sanitize_text
+from tuichat.ui.widgets.answer_pacing import StreamingAnswers
 from tuichat.ui.widgets.answer_view import AnswerView
 
 
@@ -64,7 +66,17 @@ class AssistantMessage(Vertical):
 
 
 class Transcript(VerticalScroll):
-    """The scrolling list of messages; sticks to the bottom while streaming."""
+    """The scrolling list of messages; sticks to the bottom while streaming.
+
+    Its answers share one :class:`StreamingAnswers`, so the idle rendering
+    of a finished answer yields to one that streams, and (if given) one
+    ``clock`` to pace them by.
+    """
+
+    def __init__(self, *, clock: Clock | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.answers = StreamingAnswers()
+        self._clock = clock
 
     async def add(self, widget: Static | AssistantMessage) -> None:
         """Append a message and keep the newest in view.
@@ -73,6 +85,7 @@ class Transcript(VerticalScroll):
         of view, so a long conversation does not slow down the next stream.
         """
         if isinstance(widget, AssistantMessage):
+            widget.markdown.join(self.answers, self._clock)
             self.park_older(widget.markdown)
         await self.mount(widget)
         self.anchor()
