@@ -51,8 +51,9 @@ def logged_turn(
         events.append(TurnFinished(trace_id=trace, ts=end, text=text, finish_reason="stop",
                                    model="m"))  # fmt: skip
     else:
+        message = "interrupted: the process ended"
         events.append(TurnFailed(trace_id=trace, ts=end, text=text, error_type="interrupted",
-                                 message="interrupted: the process ended", status="failed"))  # fmt: skip
+                                 message=message, status="failed"))  # fmt: skip
     return LoggedTurn(tuple(events))
 
 
