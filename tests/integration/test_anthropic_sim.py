@@ -125,7 +125,7 @@ async def test_overload_mid_stream_after_partial_text(provider: AnthropicProvide
         async for part in provider.stream(chat("sim?scenario=overloaded_mid_stream")):
             seen.append(part)
     assert texts(seen) == answer_text("prose", 3)
-    assert info.value.message == "Overloaded" and info.value.retryable
+    assert info.value.message == "Overloaded" and isinstance(info.value, errors.Overloaded)
 
 
 async def test_openai_route_overload_mid_stream_too(sim: SimServerThread) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.local_extra import env_without_local_extra, needs_local_extra
 from tuichat.sim.settings import SimSettings
 from tuichat.sim.thread import SimServerThread
 
@@ -52,12 +53,24 @@ def test_a_missing_gguf_file(tuichat_home: Path) -> None:
     assert "model.gguf" in one_error_line(result)
 
 
+@needs_local_extra
 def test_a_corrupt_gguf_file(tuichat_home: Path, tmp_path: Path) -> None:
     bad = tmp_path / "broken.gguf"
     bad.write_bytes(b"not a gguf at all" * 100)
     result = run("ask", "hi", "--local-model", str(bad), home=tuichat_home)
     assert result.returncode == 2
     assert "broken.gguf" in one_error_line(result)
+
+
+def test_a_gguf_without_the_local_extra_says_how_to_install_it(
+    tuichat_home: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF" + bytes(64))
+    env = env_without_local_extra()
+    result = run("ask", "hi", "--local-model", str(model), home=tuichat_home, env=env)
+    assert result.returncode == 2
+    assert "pip install 'tuichat[local]'" in one_error_line(result)
 
 
 def test_an_unreachable_base_url(tuichat_home: Path) -> None:

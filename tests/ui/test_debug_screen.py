@@ -9,7 +9,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Label, Static
 
-from tests.seeded_log import T0, LogSeeder, seed_showcase
+from tests.helpers.seeded_log import T0, LogSeeder, seed_showcase
 from tuichat.ui.screens import DebugScreen
 
 SESSION = "s-showcase"

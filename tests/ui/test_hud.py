@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.binding import Binding
 
-from tests.ui.test_chat_app import make_app, send, sim_spec, wait_until
+from tests.helpers.chat_pilot import make_app, send, sim_spec, wait_until
 from tuichat.config import Settings
 from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.metrics.hud_view import SpendStatus
@@ -203,7 +203,7 @@ async def test_names_in_the_hud_are_never_markup(sim: SimServerThread, tmp_path:
 
 
 async def test_reset_countdowns_move_while_idle(tmp_path: Path) -> None:
-    from tests.ui.test_hud_snapshots import one_turn, snapshot_app
+    from tests.helpers.hud_snapshot import one_turn, snapshot_app
 
     app = snapshot_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -218,7 +218,7 @@ async def test_reset_countdowns_move_while_idle(tmp_path: Path) -> None:
 
 
 async def test_control_characters_in_names_never_reach_the_terminal(tmp_path: Path) -> None:
-    from tests.ui.test_hud_snapshots import snapshot_app
+    from tests.helpers.hud_snapshot import snapshot_app
 
     app = snapshot_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:

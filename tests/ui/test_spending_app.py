@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.ui.test_chat_app import send, wait_until
+from tests.helpers.chat_pilot import send, wait_until
 from tuichat.backends import Backends
 from tuichat.config import ModelSpec, Settings
 from tuichat.config.model import Price

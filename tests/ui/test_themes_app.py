@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 from textual.color import Color
 from textual.command import CommandPalette
 
+from tests.helpers.chat_pilot import wait_until
 from tuichat.config import ModelSpec
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.ui.app import TuichatApp
@@ -47,14 +47,6 @@ def make_app(tmp_path: Path) -> tuple[TuichatApp, list[Note]]:
 
     app.notify = record  # type: ignore[method-assign]
     return app, notes
-
-
-async def wait_until(pilot: Any, predicate: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not reached")
-        await pilot.pause(0.01)
 
 
 def saved_theme() -> str | None:

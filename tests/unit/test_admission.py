@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.test_turn import ScriptedProvider
+from tests.helpers.scripted_provider import ScriptedProvider
 from tuichat.core.clock import ManualClock
 from tuichat.core.conversation import ChatMessage, ChatRequest
 from tuichat.core.events import AttemptStarted, Event, Queued, TurnFailed, TurnFinished

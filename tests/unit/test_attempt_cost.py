@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit import hud_events
-from tests.unit.test_turn import OK_SCRIPT, ScriptedProvider, Step, run
+from tests.helpers import hud_events
+from tests.helpers.scripted_provider import OK_SCRIPT, ScriptedProvider, Step, run
 from tuichat.core import errors
 from tuichat.core.clock import ManualClock
 from tuichat.core.cost.attempt_cost import CostMeter, TurnCost

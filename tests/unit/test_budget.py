@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit import hud_events
+from tests.helpers import hud_events
 from tuichat.config import ConfigError, resolve_settings
 from tuichat.core.cost.budget import BudgetRule, Budgets, describe, window_start
 from tuichat.core.events import CostReported, TurnStarted

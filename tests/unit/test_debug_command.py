@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.seeded_log import LogSeeder
+from tests.helpers.seeded_log import LogSeeder
 from tuichat import paths
 from tuichat.cli import main
 from tuichat.headless.debug import parse_age

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.seeded_log import T0, LogSeeder
+from tests.helpers.seeded_log import T0, LogSeeder
 from tuichat.store.diagnostics import DAY_S, Diagnosis, Scope, diagnose_file, report_lines
 
 NOW = T0 + DAY_S / 2

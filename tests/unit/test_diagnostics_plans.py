@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.seeded_log import T0, LogSeeder
+from tests.helpers.seeded_log import T0, LogSeeder
 from tuichat.store.diagnostics import DAY_S, Scope, diagnose, open_read_only
 
 # "SCAN a" or "SCAN a USING INDEX ..." walks a whole table or index; "SEARCH" does not.

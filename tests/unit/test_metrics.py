@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.hud_events import at, attempt, cost, limits, streamed_turn, turn_started
+from tests.helpers.hud_events import at, attempt, cost, limits, streamed_turn, turn_started
 from tuichat.core import events as ev
 from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.health.breaker import BreakerSnapshot

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.test_turn import ScriptedProvider, Step
+from tests.helpers.scripted_provider import ScriptedProvider, Step
 from tuichat.core import errors
 from tuichat.core.clock import ManualClock
 from tuichat.core.events import (

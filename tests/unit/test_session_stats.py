@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.hud_events import at, attempt, cost, limits
+from tests.helpers.hud_events import at, attempt, cost, limits
 from tuichat.core import events as ev
 from tuichat.core.metrics.session_stats import TTFT_SAMPLES, SessionStats, percentile
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -176,9 +175,7 @@ def test_a_fifo_named_like_a_theme_is_refused_without_waiting() -> None:
     folder = user_themes_dir()
     folder.mkdir(parents=True)
     os.mkfifo(folder / "pipe.toml")
-    started = time.monotonic()
-    loaded = load_themes()
-    assert time.monotonic() - started < 5
+    loaded = load_themes()  # must not block on the FIFO (a hang fails by the test timeout)
     assert loaded.problems == ["theme pipe.toml: not a regular file (a FIFO)"]
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
+from tests.helpers.scripted_provider import OK_SCRIPT, ScriptedProvider, Step, run
 from tuichat.core import errors
 from tuichat.core.clock import ManualClock
 from tuichat.core.conversation import ChatRequest
@@ -25,59 +25,11 @@ from tuichat.core.events import (
     UsageReported,
 )
 from tuichat.core.metrics.session_metrics import TurnMetrics
-from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart, UsagePart
+from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart
 from tuichat.core.turn.chat import ChatSession
 from tuichat.core.turn.deadline import Timeouts
 from tuichat.core.turn.retry import RetryPolicy
 from tuichat.core.turn.services import TurnServices
-
-Step = StreamPart | float | errors.ProviderError | str
-
-
-class ScriptedProvider:
-    """Yields a script: parts, float = advance the clock, error = raise, 'hang' = wait forever."""
-
-    name = "scripted"
-    base_url_host = "fake:1"
-
-    def __init__(self, clock: ManualClock, script: Sequence[Step]) -> None:
-        self.clock = clock
-        self.script = list(script)
-        self.requests: list[ChatRequest] = []
-        self.closed_by_cancel = False
-
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPart]:
-        self.requests.append(request)
-        try:
-            for step in self.script:
-                if isinstance(step, float):
-                    self.clock.advance(step)
-                elif isinstance(step, errors.ProviderError):
-                    raise step
-                elif step == "hang":
-                    await asyncio.Event().wait()
-                elif not isinstance(step, str):
-                    yield step
-                await asyncio.sleep(0)
-        except asyncio.CancelledError:
-            self.closed_by_cancel = True
-            raise
-
-    async def aclose(self) -> None:
-        pass
-
-
-OK_SCRIPT: list[Step] = [
-    ResponseHead(200),
-    0.25,
-    TextPart("Hello"),
-    0.1,
-    TextPart(" there. How"),
-    0.1,
-    TextPart(" are you?"),
-    UsagePart(12, 3),
-    FinishPart("stop", "served"),
-]
 
 
 def session_for(script: Sequence[Step], clock: ManualClock | None = None):
@@ -88,10 +40,6 @@ def session_for(script: Sequence[Step], clock: ManualClock | None = None):
         provider, "model-x", services=TurnServices(clock=clock, taps=(seen.append,))
     )
     return session, provider, seen
-
-
-async def run(turn) -> list[Event]:
-    return [event async for event in turn]
 
 
 async def test_a_finished_turn_emits_the_documented_sequence() -> None:

@@ -3,13 +3,13 @@
 Retry and fallback logic branches on these *types*, never on message strings::
 
     ProviderError
-     ├── RateLimited            429 (retryable)
-     │    └── QuotaExceeded     429 insufficient_quota (not retryable)
-     ├── Overloaded             529 / overloaded_error (retryable)
-     ├── ServerError            5xx (retryable)
-     ├── ProviderTimeout        connect / read / first-token timeout (retryable)
+     ├── RateLimited            429
+     │    └── QuotaExceeded     429 insufficient_quota
+     ├── Overloaded             529 / overloaded_error
+     ├── ServerError            5xx
+     ├── ProviderTimeout        connect / read / first-token timeout
      │    └── ResponseHeadersTimeout  headers began but did not end in time
-     ├── ConnectionFailed       refused, reset, DNS (retryable)
+     ├── ConnectionFailed       refused, reset, DNS
      ├── AuthFailed             401 / 403
      ├── BadRequest             400 / 404 / 422
      │    ├── ModelNotFound     the server does not have the model
@@ -21,7 +21,8 @@ Retry and fallback logic branches on these *types*, never on message strings::
           └── ResponseTooLarge  a line, event, answer, body or header block over its limit
 
 Messages are one line, already made inert and stripped of secrets, so any
-consumer may show them as they are.
+consumer may show them as they are. Whether a type is retried, falls back or
+fails is decided in one place, :mod:`tuichat.core.turn.retry`, not here.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ class ProviderError(Exception):
     """Base of all provider failures; ``error_type`` is what the log stores."""
 
     error_type: ClassVar[str] = "provider_error"
-    retryable: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -62,42 +62,36 @@ class RateLimited(ProviderError):
     """The provider asked us to slow down (HTTP 429)."""
 
     error_type = "rate_limited"
-    retryable = True
 
 
 class QuotaExceeded(RateLimited):
     """The account is out of credit or quota (HTTP 429 insufficient_quota); waiting won't help."""
 
     error_type = "quota_exceeded"
-    retryable = False
 
 
 class Overloaded(ProviderError):
     """The provider is temporarily overloaded (HTTP 529, overloaded_error)."""
 
     error_type = "overloaded"
-    retryable = True
 
 
 class ServerError(ProviderError):
     """The provider failed (HTTP 5xx)."""
 
     error_type = "server_error"
-    retryable = True
 
 
 class ProviderTimeout(ProviderError):
     """A connect, read, first-token or total timeout expired."""
 
     error_type = "timeout"
-    retryable = True
 
 
 class ConnectionFailed(ProviderError):
     """The connection could not be made or was lost."""
 
     error_type = "connection"
-    retryable = True
 
 
 class AuthFailed(ProviderError):

@@ -1,4 +1,4 @@
-"""Synthetic turn events with explicit timestamps, for the metrics tests."""
+"""Synthetic turn events with explicit timestamps, for the metrics and cost tests."""
 
 from __future__ import annotations
 
