@@ -51,6 +51,9 @@ def _probe(argv: list[str], first: str = "") -> dict[str, object]:
         ["cost", "--help"],
         ["tokens", "--help"],
         ["debug", "--help"],
+        ["sessions", "--help"],
+        ["replay", "--help"],
+        ["rerun", "--help"],
     ],
     ids=" ".join,
 )
