@@ -267,6 +267,9 @@ class SessionPicker(ModalScreen[PickerResult | None]):
         if self._compare is None:
             self.notify("Comparing needs a configuration with models to rerun on.", markup=False)
             return
+        if not row.turns:
+            self.notify(f"Session {row.session_id} has no turns to compare.", markup=False)
+            return
         setup = CompareSetup(row.session_id, row.turns, self._models)
         self.app.push_screen(setup, partial(self._compare_chosen, row.session_id))
 
