@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.helpers.logged import logged_session, logged_turn
 from tuichat.core.turn.replay import ReplayControl
 from tuichat.ui.replay_app import ReplayApp
+from tuichat.ui.screens.replay import ReplayScreen
 from tuichat.ui.widgets.transcript import AssistantMessage, UserMessage
 
 
@@ -20,7 +21,9 @@ async def test_a_replay_shows_each_turn_marks_itself_and_reanimates_the_hud() ->
         prompts = [str(m.render()) for m in app.query(UserMessage)]
         answers = [m.text for m in app.query(AssistantMessage)]
         bar = str(app.query_one("#replay-bar").render())
-        snap = app.metrics.hud_snapshot(app.hud_now(), {})
+        replay = app.screen
+        assert isinstance(replay, ReplayScreen)
+        snap = replay.metrics.hud_snapshot(replay.hud_now(), {})
     assert len(prompts) == 2 and "question" in prompts[0] and "\x1b" not in prompts[0]
     assert answers == ["Hello there ␛[2Jfriend.", "Short."]
     assert "REPLAY" in bar and "turn 2/2" in bar and "nothing is sent" in bar

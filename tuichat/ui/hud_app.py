@@ -3,14 +3,19 @@
 Kept out of ``app.py`` so the chat flow stays readable. *When* the HUD
 refreshes is decided by :class:`~tuichat.ui.hud_refresh.HudRefresh` (its
 docstring has the rules) on the session's clock; here are its timers, the
-drawing, and the keys.
+drawing, and the keys. :class:`HudHost` holds all of it for any owner of a
+HUD: the chat app (:class:`HudApp`) and the replay screen, which animates a
+HUD of its own from logged events.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.geometry import Size
 
 from tuichat.core.health.breaker import BreakerBoard
@@ -42,14 +47,32 @@ def default_width(columns: int) -> int:
     return 30 if columns < 140 else 36
 
 
-class HudApp(App[None]):
-    """Base of the chat app: owns the HUD's refresh, keys, width and folding."""
+if TYPE_CHECKING:
+    _Node = DOMNode
+else:
+    # Not a DOMNode at run time: Textual inherits CSS along the first DOMNode
+    # base, which must stay the App or the Screen this is mixed into.
+    _Node = object
+
+
+class HudHost(_Node):
+    """What owns a HUD (the chat app, the replay screen): its refresh, keys, width and folding.
+
+    A mixin before an App or a Screen (both are DOM nodes with timers and a
+    size); the host supplies ``metrics``, ``breakers``, :meth:`hud_now` and
+    :meth:`spend_status`, and a :class:`Hud` among its widgets.
+    """
 
     metrics: SessionMetrics
     breakers: BreakerBoard
     _hud: Hud | None = None
     hud_width: int | None = None
     """The width the user chose with the keys, kept for the session; None: by terminal size."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def size(self) -> Size: ...
 
     def start_hud(self) -> None:
         """Create the timers (paused) and lay the HUD out for the terminal."""
@@ -167,3 +190,7 @@ class HudApp(App[None]):
         widest = max(MIN_WIDTH, size.width - TRANSCRIPT_MIN)
         hud.styles.width = min(width, widest)
         hud.fold_for_height(size.height)
+
+
+class HudApp(HudHost, App[None]):
+    """Base of the chat app: an App that owns a HUD (see :class:`HudHost`)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from tuichat.core.events import (
     Event,
@@ -25,8 +26,17 @@ from tuichat.core.events import (
 from tuichat.core.turn.replay import LoggedTurn
 from tuichat.core.untrusted import neutralise
 from tuichat.ui.chat_text import age, finish_note, route_notice
-from tuichat.ui.hud_app import HudApp
 from tuichat.ui.widgets.transcript import AssistantMessage, Transcript, UserMessage
+
+
+class AnswerHost(Protocol):
+    """Where an answer is shown: the chat app or the replay screen (toasts, a HUD)."""
+
+    def notify(self, message: str, *, timeout: float | None = None, markup: bool = True) -> None:
+        """Raise a toast."""
+
+    def hud_text_shown(self) -> None:
+        """The answer just got text: the HUD may ride along in the same frame."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +53,7 @@ REPLAY = EndNotes(cancelled="replay stopped", partial_hint="")
 
 
 async def show_answer(
-    app: HudApp,
+    app: AnswerHost,
     source: AsyncIterable[Event],
     answer: AssistantMessage,
     notes: EndNotes = LIVE,
@@ -75,10 +85,20 @@ def end_note(event: TurnEnded, stale: str, notes: EndNotes) -> tuple[str | None,
     return f"⚠ {event.message}{hint}", "error"
 
 
-async def show_logged(transcript: Transcript, logged: LoggedTurn) -> None:
-    """A logged turn, at once: its prompt, its answer as received, its status line."""
+async def show_logged(
+    transcript: Transcript,
+    logged: LoggedTurn,
+    *,
+    turn: int | None = None,
+    context: int | None = None,
+) -> None:
+    """A logged turn, at once: its prompt, its answer as received, its status line.
+
+    ``turn`` and ``context`` number the prompt so it can be forked from
+    (see :class:`~tuichat.ui.widgets.transcript.UserMessage`).
+    """
     start, end = logged.started, logged.ended
-    await transcript.add(UserMessage(start.prompt))
+    await transcript.add(UserMessage(start.prompt, turn=turn, context=context))
     answer = AssistantMessage(start.model)
     await transcript.add(answer)
     answer.append(neutralise(end.text))

@@ -10,8 +10,10 @@ markup. Terminal control sequences were removed in the core.
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 
 from tuichat.core.clock import Clock
@@ -26,10 +28,36 @@ def plain(text: str) -> Content:
 
 
 class UserMessage(Static):
-    """A prompt the user sent."""
+    """A prompt the user sent; numbered, it can be focused (click, tab) and forked from.
 
-    def __init__(self, text: str) -> None:
+    ``turn`` is its turn number as shown (1-based); ``context`` is how many
+    messages the conversation held before this prompt was sent, so a fork of a
+    live chat at this turn keeps exactly what the model saw after it. A logged
+    session forks through its turns instead and needs only ``turn``.
+    """
+
+    BINDINGS = [Binding("f", "fork_here", "Fork here", id="fork-here")]
+    DEFAULT_CSS = """
+    UserMessage:focus { background: $boost; }
+    """
+
+    class ForkRequested(Message):
+        """The user asked for a new session sharing the history through ``prompt``'s turn."""
+
+        def __init__(self, prompt: UserMessage) -> None:
+            super().__init__()
+            self.prompt = prompt
+
+    def __init__(self, text: str, *, turn: int | None = None, context: int | None = None) -> None:
         super().__init__(plain(text), classes="message user")
+        self.turn = turn
+        self.context = context
+        self.can_focus = turn is not None
+
+    def action_fork_here(self) -> None:
+        """Ask the screen to fork the session at this turn."""
+        if self.turn is not None:
+            self.post_message(self.ForkRequested(self))
 
 
 class Notice(Static):
