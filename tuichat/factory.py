@@ -161,7 +161,36 @@ class Chat:
             return one_line(f"Not logging: cannot open {path}: {exc}")
         lookup = partial(cached_answer, self.db)
         self.session.services = replace(self.services, log=self.writer, stale_lookup=lookup)
-        await self._ensure_session_row()
+        resumed = self.wishes.resume
+        if resumed is not None and self.wishes.fork_at is not None:
+            return await self.open_session_row(
+                forked_from=resumed.session_id, fork_at=self.wishes.fork_at
+            )
+        return await self.open_session_row()
+
+    async def open_session_row(
+        self, *, forked_from: str | None = None, fork_at: int | None = None
+    ) -> str | None:
+        """Record the row of ``session.session_id``; a fork copies its history's rows.
+
+        A fork of ``forked_from`` through turn ``fork_at`` shares that
+        session's logged turns (``forked_from`` recorded on the new row).
+        Then the budgets' baselines are re-read. Returns a one-line notice on
+        failure (the chat goes on).
+        """
+        from tuichat.store.sessions import fork_session
+
+        if self.writer is None or self.db is None:
+            return None
+        try:
+            if forked_from is not None and fork_at is not None:
+                await self.writer.flush(everything=True)  # a live fork copies its own rows
+                await fork_session(self.db, forked_from, fork_at, self.session.session_id)
+            else:
+                await self._ensure_session_row()
+        except Exception as exc:
+            log.exception("cannot record session %s", self.session.session_id)
+            return one_line(f"Not recorded as a session of its own: {exc}")
         await self.refresh_budgets()
         return None
 
@@ -186,6 +215,7 @@ class Chat:
             system_prompt=self.session.conversation.system,
             tag=settings.tag if settings else None,
             profile=settings.profile if settings else None,
+            rerun_of=self.wishes.rerun_of,
         )
 
     async def refresh_budgets(self) -> None:

@@ -35,13 +35,21 @@ from tuichat.factory import Chat, ChatWishes, start_chat
 from tuichat.logbook import LogbookError, continued_session
 from tuichat.startup import StderrProgress
 from tuichat.ui.chat_text import CONTINUE_PROMPT, reason
+from tuichat.ui.continue_session import (
+    act_on_pick,
+    fork_here,
+    numbered_prompt,
+    session_picker_for,
+    show_history,
+)
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_picker import Choice, ModelPicker, choices
 from tuichat.ui.send_hint import SendHint
+from tuichat.ui.session_picker import PickerResult
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
 from tuichat.ui.theming import ThemeKeeper
-from tuichat.ui.turn_view import show_answer, show_logged
+from tuichat.ui.turn_view import show_answer
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.prompt import PromptArea
 from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript, UserMessage
@@ -89,6 +97,7 @@ class TuichatApp(HudApp):
         Binding("ctrl+o", "pick_model", "Model", id="pick-model"),
         Binding("ctrl+r", "continue", "Continue", id="continue"),
         Binding("f2", "debug", "Debug", id="debug"),
+        Binding("ctrl+l", "sessions", "Sessions", id="sessions"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         *HUD_BINDINGS,
     ]
@@ -131,9 +140,7 @@ class TuichatApp(HudApp):
         logged, upto = self.chat.wishes.resume, self.chat.wishes.fork_at
         if logged is None:
             return
-        turns = logged.turns[: upto if upto is not None else len(logged.turns)]
-        for turn in turns:
-            await show_logged(self.transcript, turn)
+        await show_history(self.transcript, logged, upto)
         said = "Resumed" if upto is None else f"Forked at turn {upto} of"
         await self.transcript.add(Notice(f"{said} session {logged.session_id}."))
 
@@ -202,7 +209,7 @@ class TuichatApp(HudApp):
     async def _send(self, prompt: str, *, shown: str) -> None:
         """Show the prompt, start the turn and stream its answer."""
         answer = AssistantMessage(self.session.model)
-        await self.transcript.add(UserMessage(shown))
+        await self.transcript.add(numbered_prompt(self.transcript, self.session, shown))
         await self.transcript.add(answer)
         self.turn = self.session.start_turn(prompt)
         self.hud_streaming(True)
@@ -243,6 +250,25 @@ class TuichatApp(HudApp):
     def spend_status(self) -> SpendStatus:
         """Today's spend and the budgets' states for the cost panel (no I/O)."""
         return self.spending.status()
+
+    async def action_sessions(self) -> None:
+        """The session picker: find a logged session; resume, replay, fork or compare it."""
+        if self.chat.writer is not None:
+            await self.chat.writer.flush(everything=True)  # this chat's last turn is listed
+        self.push_screen(session_picker_for(self.chat), self._on_session_picked)
+
+    async def _on_session_picked(self, picked: PickerResult | None) -> None:
+        await act_on_pick(self, picked)
+
+    async def on_user_message_fork_requested(self, message: UserMessage.ForkRequested) -> None:
+        """``f`` on a focused prompt: a new session with the history through its turn."""
+        await fork_here(self, message.prompt)
+        self.query_one(PromptArea).focus()
+
+    def context_changed(self) -> None:
+        """Resumed or forked: the pre-send estimate follows the new context."""
+        if hasattr(self, "send_hint"):
+            self.send_hint.changed()
 
     async def action_debug(self) -> None:
         """The debug view: the operator's checklist, from the log."""
@@ -309,6 +335,11 @@ class TuichatApp(HudApp):
             "Debug view",
             "Latency, rate limits, cache, errors, streaming and tokens, from the log",
             self.action_debug,
+        )
+        yield SystemCommand(
+            "Sessions",
+            "Find a logged session: resume, replay or fork it, or compare it on other models",
+            self.action_sessions,
         )
         if self.chat.settings is None:
             return

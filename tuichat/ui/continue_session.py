@@ -47,7 +47,9 @@ class ContinuableChat(Protocol):
     @property
     def session(self) -> ChatSession: ...
 
-    async def open_session_row(self, *, forked_from: str | None = None) -> str | None:
+    async def open_session_row(
+        self, *, forked_from: str | None = None, fork_at: int | None = None
+    ) -> str | None:
         """Record the session row of ``session.session_id`` (a fork: with ``forked_from``).
 
         Returns a one-line notice when the log cannot take it (the chat goes on).
@@ -112,7 +114,9 @@ async def resume_in_app(
         session_id = await _adopt(app, history, session_id=parent, forked_from=None)
         said = f"Resumed session {session_id}: its history is in context."
     else:
-        session_id = await _adopt(app, history, session_id=new_session_id(), forked_from=parent)
+        session_id = await _adopt(
+            app, history, session_id=new_session_id(), forked_from=parent, fork_at=fork_at
+        )
         said = f"Forked session {parent} at turn {fork_at}: this is {session_id}."
     await transcript.add(Notice(said))
     return session_id
@@ -137,7 +141,9 @@ async def fork_here(app: ChatScreenHost, prompt: UserMessage) -> str | None:
         await transcript.remove_children(_from(transcript, later[0]))
     history = Conversation(system=conversation.system, messages=conversation.messages[:keep])
     parent = app.chat.session.session_id
-    session_id = await _adopt(app, history, session_id=new_session_id(), forked_from=parent)
+    session_id = await _adopt(
+        app, history, session_id=new_session_id(), forked_from=parent, fork_at=prompt.turn
+    )
     said = f"Forked session {parent} at turn {prompt.turn}: this is {session_id}."
     await transcript.add(Notice(said))
     return session_id
@@ -155,14 +161,19 @@ def _from(transcript: Transcript, first: UserMessage) -> list[Any]:
 
 
 async def _adopt(
-    app: ChatScreenHost, history: Conversation, *, session_id: str, forked_from: str | None
+    app: ChatScreenHost,
+    history: Conversation,
+    *,
+    session_id: str,
+    forked_from: str | None,
+    fork_at: int | None = None,
 ) -> str:
     """Make ``history`` the chat's context in session ``session_id``, and record its row."""
     session = app.chat.session
     session.conversation = history
     session.session_id = session_id
     app.context_changed()
-    if failure := await app.chat.open_session_row(forked_from=forked_from):
+    if failure := await app.chat.open_session_row(forked_from=forked_from, fork_at=fork_at):
         app.notify(failure, severity="error", markup=False)
     return session.session_id
 
