@@ -12,7 +12,18 @@ import pytest
 from tuichat.store.migrations import MIGRATIONS, applied_migrations, migrate
 
 EXPECTED_COLUMNS = {
-    "sessions": ["id", "created_at", "title", "model", "system_prompt", "tag", "profile"],
+    "sessions": [
+        "id",
+        "created_at",
+        "title",
+        "model",
+        "system_prompt",
+        "tag",
+        "profile",
+        "forked_from",
+        "forked_at",
+        "rerun_of",
+    ],
     "messages": [
         "id",
         "session_id",
@@ -22,6 +33,8 @@ EXPECTED_COLUMNS = {
         "status",
         "model",
         "created_at",
+        "content_kept",
+        "source_id",
     ],
     "attempts": [
         "id",
@@ -58,6 +71,8 @@ EXPECTED_COLUMNS = {
         "connect_ms",
         "connection_reused",
         "last_token_ms",
+        "timeline",
+        "request_json",
     ],
     "route_events": ["id", "trace_id", "session_id", "at", "kind", "attempt", "detail"],
     "writers": ["id", "pid", "process_start", "host", "opened_at", "seen_at"],
