@@ -9,10 +9,22 @@ from pathlib import Path
 
 import pytest
 
+from tuichat.store.errors import NewerLogError
 from tuichat.store.migrations import MIGRATIONS, applied_migrations, migrate
 
 EXPECTED_COLUMNS = {
-    "sessions": ["id", "created_at", "title", "model", "system_prompt", "tag", "profile"],
+    "sessions": [
+        "id",
+        "created_at",
+        "title",
+        "model",
+        "system_prompt",
+        "tag",
+        "profile",
+        "forked_from",
+        "forked_at",
+        "rerun_of",
+    ],
     "messages": [
         "id",
         "session_id",
@@ -22,6 +34,8 @@ EXPECTED_COLUMNS = {
         "status",
         "model",
         "created_at",
+        "content_kept",
+        "source_id",
     ],
     "attempts": [
         "id",
@@ -58,6 +72,8 @@ EXPECTED_COLUMNS = {
         "connect_ms",
         "connection_reused",
         "last_token_ms",
+        "timeline",
+        "request_json",
     ],
     "route_events": ["id", "trace_id", "session_id", "at", "kind", "attempt", "detail"],
     "writers": ["id", "pid", "process_start", "host", "opened_at", "seen_at"],
@@ -177,3 +193,39 @@ def test_attempts_an_older_version_left_running_become_interrupted(
     assert migrate(conn) == [fn.__name__ for fn in MIGRATIONS if fn.__name__ >= "m010"]
     statuses = conn.execute("SELECT status FROM attempts ORDER BY attempt").fetchall()
     assert statuses == [("failed",), ("interrupted",)]
+
+
+def test_an_m010_log_gets_replay_columns_and_its_messages_indexed(
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = [fn for fn in MIGRATIONS if fn.__name__ < "m011"]
+    monkeypatch.setattr("tuichat.store.migrations.MIGRATIONS", before)
+    migrate(conn)
+    conn.execute("INSERT INTO sessions (id, created_at) VALUES ('s', 1.0)")
+    for content, status in (("finished words", "ok"), ("streaming words", "streaming")):
+        conn.execute(
+            "INSERT INTO messages (session_id, role, content, status, created_at)"
+            " VALUES ('s', 'assistant', ?, ?, 1.0)",
+            (content, status),
+        )
+    conn.commit()
+    monkeypatch.undo()
+
+    assert migrate(conn) == [fn.__name__ for fn in MIGRATIONS if fn.__name__ >= "m011"]
+    found = conn.execute(
+        "SELECT content FROM messages WHERE id IN"
+        " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'words')"
+    ).fetchall()
+    assert found == [("finished words",)]  # a streaming row is indexed when its turn ends
+    conn.execute("UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'")
+    matching = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'words'"
+    assert conn.execute(matching).fetchone() == (2,)
+
+
+def test_migrate_refuses_a_log_a_newer_version_migrated(conn: sqlite3.Connection) -> None:
+    migrate(conn)
+    conn.execute("INSERT INTO _migrations (name, applied_at) VALUES ('m999_future', 1.0)")
+    conn.commit()
+
+    with pytest.raises(NewerLogError, match="m999_future"):
+        migrate(conn)

@@ -540,7 +540,9 @@ def test_a_trace_seen_mid_way_is_anchored_at_the_wall_clock_now() -> None:
 
     assert batch.sessions == []
     assert batch.messages == []  # no session to attach the answer to
-    assert batch.attempts == [("t1", None, 1, "gpt-x", "openai", "api.example.com", WALL + 60.0)]
+    assert batch.attempts == [
+        ("t1", None, 1, "gpt-x", "openai", "api.example.com", WALL + 60.0, None)
+    ]
     assert batch.attempt_updates["t1", 1]["duration_ms"] == 1750.0
     assert mapper.open_traces == 0
 

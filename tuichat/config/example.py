@@ -97,4 +97,14 @@ fast = ["gpt-4o-mini", "haiku", "local"]
 # day = 1.0
 # [budgets.tags.summarizer]      # sessions started with --tag summarizer
 # month = { soft = 20, hard = 30 }
+
+# What the local log keeps (these are the defaults). API keys and bearer
+# tokens are always replaced by [redacted] before anything is written.
+[log]
+# content = "full"              # "metrics": timings, tokens and costs; no prompt or answer text
+# timeline_sample_rate = 1.0    # share of turns (0-1) whose chunk timing is kept for paced replay
+# redact = [                    # regexes replaced by [redacted] before anything is written
+#   '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}',   # email addresses
+#   '\\b(?:\\d[ -]?){12,18}\\d\\b',                  # card-like numbers
+# ]
 """

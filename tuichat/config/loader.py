@@ -4,7 +4,7 @@ Validation stops at the first problem and reports it as one
 :class:`ConfigError` naming the file, the line (and column for syntax errors)
 and the dotted key. Top-level keys::
 
-    default  system  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets]
+    default  system  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets]  [log]
 
 Chain members and ``default`` may name built-in and env-derived models too, so
 the loader is told which other names exist.
@@ -29,7 +29,8 @@ from tuichat.config.catalogue import ENV_MODEL_SOURCES
 from tuichat.config.errors import ConfigError, did_you_mean
 from tuichat.config.fields import Where, check_keys, dotted, quoted, shown, string, table
 from tuichat.config.locate import KeyLocator
-from tuichat.config.model import ModelSpec, ProfileLimits, Resilience
+from tuichat.config.log_table import parse_log
+from tuichat.config.model import LogSettings, ModelSpec, ProfileLimits, Resilience
 from tuichat.config.model_table import parse_model
 from tuichat.config.resilience_table import parse_profiles, parse_resilience
 from tuichat.config.toml_shape import check_shape
@@ -39,7 +40,17 @@ from tuichat.small_file import UnsuitableFile, read_small_file
 MAX_CONFIG_BYTES = 1024 * 1024
 """A config file larger than this is refused (a real one is a few KiB)."""
 
-TOP_LEVEL = ("default", "system", "models", "chains", "keys", "budgets", "resilience", "profiles")
+TOP_LEVEL = (
+    "default",
+    "system",
+    "models",
+    "chains",
+    "keys",
+    "budgets",
+    "resilience",
+    "profiles",
+    "log",
+)
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TOML_KEY_TUPLE = re.compile(r"\((?:'[^']*'(?:, )?)+\)")  # ('models', 'a') in messages
@@ -69,6 +80,8 @@ class FileConfig:
     """``[resilience]``: retries, timeouts, breakers."""
     profiles: dict[str, ProfileLimits] = field(default_factory=dict)
     """``[profiles.*]``: per-user limits."""
+    log: LogSettings = field(default_factory=LogSettings)
+    """``[log]``: what the local log keeps."""
 
 
 def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig | None:
@@ -94,6 +107,7 @@ def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig |
         budgets=parse_budgets(data["budgets"], where) if "budgets" in data else (),
         resilience=_resilience(data, where),
         profiles=parse_profiles(data["profiles"], where) if "profiles" in data else {},
+        log=parse_log(data["log"], where) if "log" in data else LogSettings(),
     )
 
 

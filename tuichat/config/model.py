@@ -7,6 +7,7 @@ of its values came from; :class:`CliOverrides` is what the command line said.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,6 +127,24 @@ class Resilience:
     """Seconds an open breaker waits before letting a probe through."""
 
 
+CONTENT_MODES = ("full", "metrics")
+"""What ``[log] content`` may say."""
+MAX_REDACT_PATTERNS = 100
+"""``[log] redact`` patterns: each costs a pass over every text written."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    """``[log]``: what the local log keeps (the factory makes a ``LogPolicy`` of it)."""
+
+    content: str = "full"
+    """``full`` keeps prompts and answers; ``metrics`` keeps timings, tokens and costs only."""
+    timeline_sample_rate: float = 1.0
+    """Share (0–1) of turns whose chunk timeline (paced replay) is kept."""
+    redact: tuple[re.Pattern[str], ...] = ()
+    """Regexes replaced by ``[redacted]`` before anything is written (keys always are)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The effective configuration: flags over env vars over the file over built-ins."""
@@ -156,6 +175,8 @@ class Settings:
     """``[profiles.*]``: per-user limits across models."""
     profile: str = "default"
     """The user profile requests count against (``--profile``, ``TUICHAT_PROFILE``)."""
+    log: LogSettings = field(default_factory=LogSettings)
+    """``[log]``: redaction patterns, metrics-only content, timeline sampling."""
     source_notes: list[str] = field(default_factory=list)
     """Why each choice was made, in words, for ``config show`` and the UI."""
     config_file: Path | None = None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from tuichat.config.model import EMBEDDED, ModelSpec, Settings
+from tuichat.config.model import EMBEDDED, LogSettings, ModelSpec, Settings
 from tuichat.config.text_checks import key_problem
 from tuichat.core.cost.budget import BudgetRule
 from tuichat.core.secrets import mask, redact
@@ -67,6 +67,7 @@ def settings_json(settings: Settings, path: Path, env: Mapping[str, str]) -> dic
         "budgets": [_budget_json(rule) for rule in settings.budgets],
         "profile": settings.profile,
         "tag": settings.tag,
+        "log": _log_json(settings.log),
         "notes": settings.source_notes,
     }
 
@@ -81,6 +82,7 @@ def settings_text(settings: Settings, path: Path, env: Mapping[str, str]) -> str
         f"system:      {_system(settings.system)}",
         f"max_tokens:  {settings.max_tokens or 'per model'}",
         f"profile:     {settings.profile}" + (f"; tag {settings.tag}" if settings.tag else ""),
+        f"log:         {_log_text(settings.log)}",
         "",
         "models (* selected):",
     ]
@@ -169,3 +171,19 @@ def _budget_text(rule: BudgetRule) -> str:
     soft = "–" if rule.soft_usd is None else f"{rule.soft_usd:g}"
     hard = "–" if rule.hard_usd is None else f"{rule.hard_usd:g}"
     return f"{rule.scope}: soft {soft}, hard {hard}"
+
+
+def _log_json(log: LogSettings) -> dict[str, object]:
+    return {
+        "content": log.content,
+        "timeline_sample_rate": log.timeline_sample_rate,
+        "redact": [pattern.pattern for pattern in log.redact],
+    }
+
+
+def _log_text(log: LogSettings) -> str:
+    """``prompts and answers kept; timelines of 100% of turns; keys + 2 patterns redacted``."""
+    kept = "prompts and answers kept" if log.content == "full" else "metrics only (no text)"
+    patterns = f" + {len(log.redact)} pattern(s)" if log.redact else ""
+    rate = f"{log.timeline_sample_rate:.0%}"
+    return f"{kept}; chunk timelines of {rate} of turns; keys{patterns} redacted"

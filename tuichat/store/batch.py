@@ -11,7 +11,11 @@ its own ``ts``, so every later stamp of that trace maps to epoch seconds as
 attempt's start) per trace and drops it on the turn's terminal event.
 
 Streamed text (:mod:`tuichat.store.streamed`) is kept apart from the queued
-events and becomes the turn's growing answer row (:meth:`EventMapper.text_rows`).
+events and becomes the turn's growing answer row (:meth:`EventMapper.text_rows`),
+with the chunk timelines of its attempts. Every text passes through the
+:class:`~tuichat.store.policy.LogPolicy` first (redaction, metrics-only), and
+each attempt's request is stored against the session's previous one
+(:mod:`tuichat.store.request_rows`).
 With a ``writer_id``, a turn's first rows also list it in ``open_turns`` and
 its final rows remove it, so a crash in between is found later
 (:mod:`tuichat.store.recovery`).
@@ -44,6 +48,8 @@ from tuichat.core.events import (
     TurnStarted,
     UsageReported,
 )
+from tuichat.store.policy import KEPT_NONE, KEPT_REDACTED, LogPolicy, Redactor
+from tuichat.store.request_rows import RequestLog
 from tuichat.store.route_rows import RouteEvent, route_event_detail
 from tuichat.store.statements import LogBatch
 from tuichat.store.streamed import STREAMING, AnswerRow, StreamedText
@@ -75,15 +81,30 @@ class EventMapper:
     """Turns events into rows, keeping the per-trace state between batches.
 
     ``writer_id`` names the writer in ``open_turns``; None writes no such rows.
+    ``policy`` says what is redacted and kept (default: keys redacted, text kept).
     """
 
     def __init__(
-        self, wall_clock: Callable[[], float] = time.time, writer_id: str | None = None
+        self,
+        wall_clock: Callable[[], float] = time.time,
+        writer_id: str | None = None,
+        policy: LogPolicy | None = None,
     ) -> None:
+        policy = policy or LogPolicy()
         self._turns: dict[str, _Turn] = {}
         self._wall_clock = wall_clock
         self._writer_id = writer_id
-        self.streamed = StreamedText()
+        self._keep_text = policy.keeps_text
+        self.redact = Redactor(policy)
+        self.streamed = StreamedText(keep_text=policy.keeps_text, sample=policy.samples)
+        self._requests = RequestLog(self.redact, keep_text=policy.keeps_text)
+
+    def stored_text(self, raw: str) -> tuple[str, str | None]:
+        """``(text to store, content_kept)`` for a prompt or an answer under the policy."""
+        if not self._keep_text:
+            return "", KEPT_NONE
+        text = self.redact(raw)
+        return text, (None if text is raw else KEPT_REDACTED)
 
     @property
     def open_traces(self) -> int:
@@ -100,9 +121,12 @@ class EventMapper:
             if turn is None or turn.session_id is None:
                 continue
             text, last_ts = self.streamed.take(trace_id)
+            content, kept = self.stored_text(text)
             batch.answers[trace_id] = AnswerRow(
-                turn.session_id, trace_id, text, STREAMING, turn.model, turn.wall(last_ts)
+                turn.session_id, trace_id, content, STREAMING, turn.model, turn.wall(last_ts), kept
             )
+            for attempt, timeline in self.streamed.timelines(trace_id):
+                batch.update_attempt(trace_id, attempt, timeline=timeline)
 
     def add(self, batch: LogBatch, event: Event) -> None:
         """Add the rows ``event`` implies to ``batch``; ignore events the log skips."""
@@ -171,7 +195,7 @@ class EventMapper:
 
     def _route_event(self, batch: LogBatch, event: RouteEvent) -> None:
         turn = self._turn(event)
-        kind, attempt, detail = route_event_detail(event)
+        kind, attempt, detail = route_event_detail(event, self.redact)
         batch.route_events.append(
             (event.trace_id, turn.session_id, turn.wall(event.ts), kind, attempt, detail)
         )
@@ -185,15 +209,17 @@ class EventMapper:
             batch.opened.append(
                 (event.trace_id, self._writer_id, event.session_id, event.wall_time)
             )
+        prompt, kept = self.stored_text(event.prompt)
         batch.messages.append(
             (
                 event.session_id,
                 event.trace_id,
                 "user",
-                event.prompt,
+                prompt,
                 "ok",
                 event.model,
                 event.wall_time,
+                kept,
             )
         )
 
@@ -201,6 +227,7 @@ class EventMapper:
         turn = self._turn(event)
         turn.attempt_starts[event.attempt] = event.ts
         turn.model = event.model  # a partial answer belongs to the latest attempt's model
+        key = (event.trace_id, event.attempt)
         batch.attempts.append(
             (
                 event.trace_id,
@@ -210,6 +237,7 @@ class EventMapper:
                 event.provider,
                 event.base_url_host,
                 turn.wall(event.ts),
+                self._requests.encode(turn.session_id, key, event.request),
             )
         )
 
@@ -240,7 +268,8 @@ class EventMapper:
             finish_reason=event.finish_reason,
             served_model=event.served_model,
             error_type=event.error_type,
-            error_message=event.error_message,
+            error_message=None if event.error_message is None else self.redact(event.error_message),
+            timeline=self.streamed.end_attempt(event.trace_id, event.attempt),
         )
 
     def _turn_ended(self, batch: LogBatch, event: TerminalEvent) -> None:
@@ -257,9 +286,10 @@ class EventMapper:
                 "answer of trace %s not logged: its TurnStarted was not seen", event.trace_id
             )
             return
-        content, status, model = answer
+        raw, status, model = answer
+        content, kept = self.stored_text(raw)
         batch.answers[event.trace_id] = AnswerRow(
-            turn.session_id, event.trace_id, content, status, model, turn.wall(event.ts)
+            turn.session_id, event.trace_id, content, status, model, turn.wall(event.ts), kept
         )
 
 

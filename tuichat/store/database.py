@@ -21,7 +21,7 @@ from pathlib import Path
 import aiosqlite
 
 from tuichat.paths import ensure_private_dir
-from tuichat.store.migrations import migrate
+from tuichat.store.migrations import check_not_newer, migrate
 from tuichat.store.recovery import recover_interrupted_turns
 
 logger = logging.getLogger(__name__)
@@ -57,10 +57,15 @@ def prepare_database_file(path: Path) -> None:
 
 
 def open_database_sync(path: Path) -> sqlite3.Connection:
-    """Open (creating, migrating and recovering if needed) the log for blocking use."""
+    """Open (creating, migrating and recovering if needed) the log for blocking use.
+
+    A log written by a newer tuichat raises :class:`~tuichat.store.errors.NewerLogError`
+    before anything is written to it.
+    """
     prepare_database_file(path)
     conn = sqlite3.connect(path)
     try:
+        check_not_newer(conn, f"the log at {path}")  # before anything is written
         _enable_wal(conn, path)
         for pragma in _CONNECTION_PRAGMAS:
             conn.execute(pragma)

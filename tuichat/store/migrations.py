@@ -18,6 +18,9 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable
+from functools import cache
+
+from tuichat.store.errors import NewerLogError
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -229,10 +232,85 @@ def m010_durable_turns(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE attempts SET status = 'interrupted' WHERE status = 'running'")
 
 
+@migration
+def m011_replay_log(conn: sqlite3.Connection) -> None:
+    """What replay, resume, fork, rerun and ``sessions --search`` read.
+
+    * ``attempts.timeline``: the chunk timeline (:mod:`tuichat.store.timeline`);
+      NULL for attempts logged before it (they replay without timing) or
+      left out by sampling. ``attempts.request_json``: the request as sent
+      (:mod:`tuichat.store.request_rows`).
+    * ``messages.content_kept``: ``full`` (NULL in older rows), ``redacted``
+      or ``none`` (metrics-only: no text stored); see :mod:`tuichat.store.policy`.
+      ``messages.source_id``: for a row copied into a fork, the row it copies
+      (its ``trace_id`` stays NULL, so nothing keyed by trace counts it twice).
+    * ``sessions.forked_from`` / ``forked_at`` (the trace id of the last turn
+      shared) and ``sessions.rerun_of``.
+    * ``messages_fts``: an FTS5 index over prompts and answers (an
+      external-content table kept in sync by triggers). A growing answer is
+      indexed once its turn ends (``streaming`` rows are left out), so a long
+      stream is not re-indexed every second. Where this Python's SQLite lacks
+      FTS5 the index is skipped and search falls back to LIKE.
+    """
+    for statement in (
+        "ALTER TABLE attempts ADD COLUMN timeline BLOB",
+        "ALTER TABLE attempts ADD COLUMN request_json TEXT",
+        "ALTER TABLE messages ADD COLUMN content_kept TEXT",
+        "ALTER TABLE messages ADD COLUMN source_id INTEGER",
+        "ALTER TABLE sessions ADD COLUMN forked_from TEXT",
+        "ALTER TABLE sessions ADD COLUMN forked_at TEXT",
+        "ALTER TABLE sessions ADD COLUMN rerun_of TEXT",
+        "CREATE INDEX idx_messages_session_role ON messages (session_id, role, id)",
+        "CREATE INDEX idx_sessions_tag_created_at ON sessions (tag, created_at)",
+    ):
+        conn.execute(statement)
+    if has_fts5(conn):
+        for statement in FTS_STATEMENTS:
+            conn.execute(statement)
+
+
+FTS_TABLE = "messages_fts"
+_INDEXED = "status != 'streaming'"
+FTS_STATEMENTS: tuple[str, ...] = (
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(content, content='messages',"
+    " content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    f"CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.{_INDEXED} BEGIN"
+    f" INSERT INTO {FTS_TABLE} (rowid, content) VALUES (new.id, new.content); END",
+    f"CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.{_INDEXED} BEGIN"
+    f" INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, content)"
+    " VALUES ('delete', old.id, old.content); END",
+    "CREATE TRIGGER messages_fts_update_old AFTER UPDATE OF content, status ON messages"
+    f" WHEN old.{_INDEXED} BEGIN INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, content)"
+    " VALUES ('delete', old.id, old.content); END",
+    "CREATE TRIGGER messages_fts_update_new AFTER UPDATE OF content, status ON messages"
+    f" WHEN new.{_INDEXED} BEGIN"
+    f" INSERT INTO {FTS_TABLE} (rowid, content) VALUES (new.id, new.content); END",
+    f"INSERT INTO {FTS_TABLE} (rowid, content) SELECT id, content FROM messages WHERE {_INDEXED}",
+)
+"""The full-text index and the triggers that keep it equal to the indexed rows."""
+
+
+def has_fts5(conn: sqlite3.Connection | None = None) -> bool:
+    """True when this Python's SQLite can build FTS5 tables (probed once, in memory)."""
+    return _fts5_available()
+
+
+@cache
+def _fts5_available() -> bool:
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute("CREATE VIRTUAL TABLE probe USING fts5(x)")
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        probe.close()
+    return True
+
+
 # Append new migrations above this line, e.g.:
 #
 #     @migration
-#     def m011_attempts_region(conn: sqlite3.Connection) -> None:
+#     def m012_attempts_region(conn: sqlite3.Connection) -> None:
 #         """Why the column exists."""
 #         conn.execute("ALTER TABLE attempts ADD COLUMN region TEXT")
 
@@ -243,14 +321,39 @@ def applied_migrations(conn: sqlite3.Connection) -> set[str]:
     return {name for (name,) in conn.execute("SELECT name FROM _migrations")}
 
 
+def unknown_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Migrations recorded in ``conn``'s log that this version does not know (read only)."""
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
+    if found is None:
+        return []
+    known = {fn.__name__ for fn in MIGRATIONS}
+    recorded = [name for (name,) in conn.execute("SELECT name FROM _migrations")]
+    return sorted(name for name in recorded if name not in known)
+
+
+def check_not_newer(conn: sqlite3.Connection, where: str = "the log") -> None:
+    """Raise :class:`NewerLogError` when a newer tuichat migrated this log (nothing is written)."""
+    unknown = unknown_migrations(conn)
+    if unknown:
+        names = ", ".join(unknown[:3]) + (", ..." if len(unknown) > 3 else "")
+        raise NewerLogError(
+            f"{where} was written by a newer tuichat (it has migration {names});"
+            " upgrade tuichat to open it"
+        )
+
+
 def migrate(conn: sqlite3.Connection) -> list[str]:
     """Apply every pending migration in order; return the names applied now.
 
     Idempotent, and safe when two processes start at once: each migration
     re-checks its record inside a write-locked transaction before running.
+    A log a newer version migrated raises :class:`NewerLogError` untouched.
     """
     if conn.in_transaction:
         raise RuntimeError("migrate() needs a connection with no open transaction")
+    check_not_newer(conn)
     done = applied_migrations(conn)
     return [fn.__name__ for fn in MIGRATIONS if fn.__name__ not in done and _apply(conn, fn)]
 

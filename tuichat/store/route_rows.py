@@ -7,6 +7,7 @@ so the stats and debug views can ask "what did the fallback chain do".
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from tuichat.core.events import (
     BreakerChanged,
@@ -21,24 +22,26 @@ RouteEvent = (
 )
 
 
-def route_event_detail(event: RouteEvent) -> tuple[str, int | None, str]:
-    """``(kind, attempt, detail JSON)`` for one routing event."""
+def route_event_detail(
+    event: RouteEvent, clean: Callable[[str], str] = str
+) -> tuple[str, int | None, str]:
+    """``(kind, attempt, detail JSON)`` for one routing event; ``clean`` redacts reasons."""
     if isinstance(event, RetryScheduled):
         info: dict[str, object] = {
             "model": event.model,
             "wait_s": event.wait_s,
-            "reason": event.reason,
+            "reason": clean(event.reason),
         }
         return "retry", event.attempt, json.dumps(info)
     if isinstance(event, FallbackTaken):
-        info = {"from": event.from_model, "to": event.to_model, "reason": event.reason}
+        info = {"from": event.from_model, "to": event.to_model, "reason": clean(event.reason)}
         return "fallback", None, json.dumps(info)
     if isinstance(event, BreakerChanged):
         info = {
             "provider": event.provider,
             "from": event.from_state,
             "to": event.to_state,
-            "reason": event.reason,
+            "reason": clean(event.reason),
         }
         return "breaker", None, json.dumps(info)
     if isinstance(event, StaleAnswerOffered):

@@ -18,10 +18,11 @@ WRITER_SQL = (
     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at"
 )
 ENSURE_SESSION_SQL = """
-INSERT INTO sessions (id, created_at, title, model, system_prompt, tag, profile)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+INSERT INTO sessions (id, created_at, title, model, system_prompt, tag, profile, rerun_of)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
     title = COALESCE(excluded.title, title),
+    rerun_of = COALESCE(excluded.rerun_of, rerun_of),
     model = COALESCE(excluded.model, model),
     system_prompt = COALESCE(excluded.system_prompt, system_prompt),
     tag = COALESCE(excluded.tag, tag),
@@ -34,13 +35,14 @@ OPEN_TURN_SQL = (
 )
 CLOSE_TURN_SQL = "DELETE FROM open_turns WHERE trace_id = ?"
 MESSAGE_SQL = (
-    "INSERT INTO messages (session_id, trace_id, role, content, status, model, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO messages"
+    " (session_id, trace_id, role, content, status, model, created_at, content_kept)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 ATTEMPT_SQL = (
     "INSERT INTO attempts"
-    " (trace_id, session_id, attempt, model, provider, base_url_host, started_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " (trace_id, session_id, attempt, model, provider, base_url_host, started_at, request_json)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 ROUTE_EVENT_SQL = (
     "INSERT INTO route_events (trace_id, session_id, at, kind, attempt, detail)"
@@ -73,6 +75,7 @@ ATTEMPT_UPDATE_COLUMNS = (
     "connect_ms",
     "connection_reused",
     "last_token_ms",
+    "timeline",
 )
 # One statement for every kind of attempt update, so a batch's updates share
 # one executemany; COALESCE keeps what earlier events already set.

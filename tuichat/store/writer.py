@@ -31,6 +31,13 @@ trying until its deadline; rows still unwritten then are counted in
 counted, never stopping the log. The writer owns the transactions on its
 connection and sets its busy timeout to a short slice; others should only read.
 
+**Policy.** A :class:`~tuichat.store.policy.LogPolicy` says what reaches the
+file: every text is redacted before it is queued for writing (keys, bearer
+tokens, configured patterns), metrics-only mode keeps no prompt or answer
+text, and the chunk timelines of a sampled share of turns are kept
+(:mod:`tuichat.store.timeline`: a few bytes appended per delta in
+``observe``, the blob written with the growing row and at the attempt's end).
+
 **Crashes.** Each transaction also stamps the writer's row in ``writers`` and
 keeps ``open_turns`` current; :mod:`tuichat.store.recovery` uses them to mark
 the turns of a process that died ``interrupted``. ``close`` does the same for
@@ -47,10 +54,11 @@ from collections.abc import Callable
 import aiosqlite
 
 from tuichat.core.clock import Clock, SystemClock
-from tuichat.core.events import Event, TextDelta, TextReleased
+from tuichat.core.events import AttemptStarted, Event, TextDelta, TextReleased
 from tuichat.store.backlog import Backlog
 from tuichat.store.batch import EventMapper
 from tuichat.store.commit import Statement, Transaction
+from tuichat.store.policy import LogPolicy
 from tuichat.store.recovery import Registration
 from tuichat.store.statements import LogBatch
 from tuichat.store.write_queue import Item, Marker, SessionUpsert, WriteQueue
@@ -80,15 +88,19 @@ class LogWriter:
         max_batch: int = 500,
         busy_slice_ms: int = BUSY_SLICE_MS,
         on_late: Callable[[], None] | None = None,
+        policy: LogPolicy | None = None,
     ) -> None:
         self._db = db
+        self.policy = policy or LogPolicy()
         self._clock: Clock = clock or SystemClock()
         self._batch_window = batch_window
         self._text_interval = text_interval
         self._max_batch = max_batch  # bounds the mapping work done per loop turn
         self._busy_slice_ms = busy_slice_ms
         self._registration = Registration(self._clock)
-        self._mapper = EventMapper(self._clock.wall, writer_id=self._registration.id)
+        self._mapper = EventMapper(
+            self._clock.wall, writer_id=self._registration.id, policy=self.policy
+        )
         self._tx = Transaction(db)
         self._queue = WriteQueue()
         self._wake = asyncio.Event()
@@ -128,6 +140,8 @@ class LogWriter:
                 self._text_due = self._clock.now() + self._text_interval
                 self._wake.set()
         elif not isinstance(event, TextReleased):  # the same text as the deltas
+            if isinstance(event, AttemptStarted):  # the timeline counts from here
+                self._mapper.streamed.attempt_started(event)
             self._queue.put(event)
             self._wake.set()
 
@@ -140,9 +154,12 @@ class LogWriter:
         title: str | None = None,
         tag: str | None = None,
         profile: str | None = None,
+        rerun_of: str | None = None,
     ) -> None:
         """Create the session row, or fill in the fields given (None keeps a value).
 
+        ``rerun_of`` links a rerun to the session it re-sends. The title and
+        the system prompt are redacted (not kept at all in metrics-only mode).
         Returns once it is committed, or at once while the log is late (it is
         written, in order, when the lock is free). A refused write is counted
         in ``failed_writes`` rather than raised: a broken log never breaks a chat.
@@ -150,11 +167,17 @@ class LogWriter:
         if self._closed:
             logger.warning("ensure_session after close: session %s not logged", session_id)
             return
-        row = (session_id, self._clock.wall(), title, model, system_prompt, tag, profile)
+        title, system_prompt = self._session_text(title), self._session_text(system_prompt)
+        row = (session_id, self._clock.wall(), title, model, system_prompt, tag, profile, rerun_of)
         await self.start()
         self._queue.put(SessionUpsert(row))
         self._wake.set()
         await self.flush()
+
+    def _session_text(self, text: str | None) -> str | None:
+        if text is None or not self.policy.keeps_text:
+            return None
+        return self._mapper.redact(text)
 
     async def flush(self, *, everything: bool = False) -> None:
         """Return once every milestone observed so far is committed (see the module doc).
