@@ -150,6 +150,9 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("tuichat: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `tuichat replay last --plain | head`: the reader is done
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # one line on screen; the trace goes to the log file
         return _report(exc)
 

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     import aiosqlite
 
     from tuichat.store import LogWriter
+    from tuichat.store.policy import LogPolicy
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,9 @@ class Chat:
         path = self.database_path
         try:
             self.db = await open_database(path)
-            self.writer = LogWriter(self.db, clock=self.clock, on_late=self._late(on_late))
+            self.writer = LogWriter(
+                self.db, clock=self.clock, on_late=self._late(on_late), policy=self._policy()
+            )
             await self.writer.start()
         except Exception as exc:
             log.exception("cannot open the log at %s", path)
@@ -193,6 +196,21 @@ class Chat:
             return one_line(f"Not recorded as a session of its own: {exc}")
         await self.refresh_budgets()
         return None
+
+    def _policy(self) -> LogPolicy:
+        """What the log redacts and keeps: keys always, then ``[log]`` of the settings."""
+        from tuichat.config.api_keys import known_keys
+        from tuichat.store.policy import LogPolicy
+
+        if self.settings is None:
+            return LogPolicy()
+        log_settings = self.settings.log
+        return LogPolicy(
+            secrets=known_keys(self.settings),
+            patterns=log_settings.redact,
+            content=log_settings.content,  # type: ignore[arg-type]
+            timeline_sample_rate=log_settings.timeline_sample_rate,
+        )
 
     def _late(self, say: Callable[[str], None] | None) -> Callable[[], None] | None:
         """The writer's "late" callback, turned into the line the front end shows."""

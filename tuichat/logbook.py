@@ -61,7 +61,8 @@ class Logbook:
 
     async def resolve(self, ref: str) -> str:
         """``last``, a full id or a unique prefix → the session id (LogbookError if not one)."""
-        from tuichat.store.sessions import SessionRefError, resolve_session
+        from tuichat.store.errors import SessionRefError
+        from tuichat.store.sessions import resolve_session
 
         try:
             return await resolve_session(self.db, ref)
@@ -76,22 +77,32 @@ class Logbook:
 
     async def session(self, ref: str) -> LoggedSession:
         """A whole session, its turns rebuilt as events (LogbookError if unreadable)."""
-        from tuichat.store.replay_rows import ReplayRowsError, logged_turns, session_system
+        from tuichat.store.errors import StoreError
+        from tuichat.store.replay_rows import logged_turns
 
         session_id = await self.resolve(ref)
         try:
             turns = await logged_turns(self.db, session_id)
-            system = await session_system(self.db, session_id)
-        except ReplayRowsError as exc:
+        except StoreError as exc:
             raise LogbookError(f"session {session_id}: {exc}") from None
-        return LoggedSession(session_id, system, tuple(turns))
+        return LoggedSession(session_id, _system(turns), tuple(turns))
+
+
+def _system(turns: Sequence[LoggedTurn]) -> str | None:
+    """The system prompt the session's first logged request carried (None if none, or older log)."""
+    for turn in turns:
+        request = turn.request
+        if request is not None:
+            first = request.messages[0] if request.messages else None
+            return first.content if first is not None and first.role == "system" else None
+    return None
 
 
 @asynccontextmanager
 async def open_logbook(database: Path | None = None) -> AsyncIterator[Logbook]:
     """The log at ``database`` (default: the user's), opened for reading."""
     from tuichat.store import open_database
-    from tuichat.store.database import NewerLogError
+    from tuichat.store.errors import NewerLogError
 
     path = database or paths.database_path()
     if not path.exists():

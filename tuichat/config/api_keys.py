@@ -62,6 +62,26 @@ def _key_without_command(spec: ModelSpec, env: Mapping[str, str]) -> str | None:
     return None
 
 
+def known_keys(settings: Settings, env: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Every key available without running a command: flags, env vars, commands already run.
+
+    For redaction before writing the log: a key never reaches the database.
+    Unusable keys are skipped here (they are refused when used).
+    """
+    env = os.environ if env is None else env
+    found: list[str] = []
+    for spec in settings.models.values():
+        try:
+            key = _key_without_command(spec, env)
+        except ConfigError:
+            continue
+        if key:
+            found.append(key)
+    with _cache_lock:
+        found.extend(key for key in _cache.values() if key)
+    return tuple(dict.fromkeys(found))
+
+
 def clear_key_cache() -> None:
     """Forget every key a command printed (tests; a key rotated mid-session)."""
     with _cache_lock:

@@ -181,13 +181,13 @@ class Comparison:
         return "\n".join(blocks)
 
     def _block(self, index: int, logged: LoggedTurn, show: Any) -> str:
-        prompt = show(one_line(logged.started.prompt, 70))
+        prompt = one_line(neutralise(logged.started.prompt), 70)
         lines = [f"turn {index + 1}: {prompt}", _HEADER]
         lines.append(_row("original", self.original[index], "—"))
         for name, diff in self.diffs(index).items():
             lines.append(_row(show(name), self.runs[name][index], diff.summary()))
             if diff.added or diff.removed:
-                lines.append("    " + show(one_line(diff.marked(), 200)))
+                lines.append("    " + one_line(neutralise(diff.marked()), 200))
         return "\n".join(lines) + "\n"
 
 

@@ -72,6 +72,11 @@ class SessionSummary:
     forked_from: str | None = None
     rerun_of: str | None = None
 
+    @property
+    def session_id(self) -> str:
+        """The session's id (``id``, under the name front ends use)."""
+        return self.id
+
 
 # --- resolve ---------------------------------------------------------------
 
