@@ -45,8 +45,11 @@ class FakeChat:
         self.session = ChatSession(NoProvider(), "m", system="Be nice.")
         self.rows: list[tuple[str, str | None]] = []
 
-    async def open_session_row(self, *, forked_from: str | None = None) -> str | None:
+    async def open_session_row(
+        self, *, forked_from: str | None = None, fork_at: int | None = None
+    ) -> str | None:
         self.rows.append((self.session.session_id, forked_from))
+        self.fork_at = fork_at
         return None
 
 

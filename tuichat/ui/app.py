@@ -97,9 +97,9 @@ class TuichatApp(HudApp):
         Binding("ctrl+o", "pick_model", "Model", id="pick-model"),
         Binding("ctrl+r", "continue", "Continue", id="continue"),
         Binding("f2", "debug", "Debug", id="debug"),
-        Binding("ctrl+l", "sessions", "Sessions", id="sessions"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         *HUD_BINDINGS,
+        Binding("ctrl+l", "sessions", "Sessions", id="sessions"),  # last: first to go when narrow
     ]
 
     def __init__(self, chat: Chat) -> None:
