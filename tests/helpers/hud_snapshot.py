@@ -81,7 +81,9 @@ async def one_turn(pilot: Pilot[None]) -> None:
     """Send one prompt, wait for the answer and its cost, and settle the HUD."""
     app = pilot.app
     assert isinstance(app, SnapshotApp)
-    app.query_one("#prompt").text = "How did this answer go?"  # type: ignore[attr-defined]
+    prompt = app.query_one("#prompt")
+    prompt.cursor_blink = False  # type: ignore[attr-defined]  # a blink phase is not a look
+    prompt.text = "How did this answer go?"  # type: ignore[attr-defined]
     await pilot.press("enter")
     while app.turn is None or app.turn.running:
         await pilot.pause(0.01)
