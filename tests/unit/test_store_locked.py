@@ -14,7 +14,6 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from tests.helpers.sql_trace import executed
 from tests.helpers.log_events import (
     T0,
     WALL,
@@ -28,6 +27,7 @@ from tests.helpers.log_events import (
     settle,
     started,
 )
+from tests.helpers.sql_trace import executed
 from tuichat.core.clock import ManualClock
 from tuichat.store import LogWriter, open_database
 from tuichat.store.backlog import RETRY_BACKOFF_S

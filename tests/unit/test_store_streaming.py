@@ -13,7 +13,6 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from tests.helpers.sql_trace import executed
 from tests.helpers.log_events import (
     T0,
     WALL,
@@ -27,6 +26,7 @@ from tests.helpers.log_events import (
     settle,
     started,
 )
+from tests.helpers.sql_trace import executed
 from tuichat.core.clock import ManualClock
 from tuichat.core.events import HeadersReceived, TextReleased, TurnCancelled
 from tuichat.store import LogWriter, cached_answer, open_database
