@@ -29,14 +29,24 @@ Two runs: ``burst`` (``--turns`` turns, text as fast as the loop allows) and
 ``paced`` (one turn at ``--tps`` tokens per second for ``--seconds``, the
 growing answer row written every ``TEXT_FLUSH_INTERVAL_S``).
 
+Each turn's ``AttemptStarted`` carries the request as a chat would send it:
+the system prompt and the whole history so far (stored against the previous
+request, so only the new messages are encoded). Every delta goes into the
+attempt's chunk timeline (sample rate 1). ``--policy redact`` adds what a
+user with keys and ``[log] redact`` patterns pays: two API keys (whole and
+fragments) and two patterns (emails, card numbers) checked on every text.
+The chunk timelines' size is printed from the database.
+
 Run: ``python bench/bench_log.py [--turns 20] [--tokens 500] [--tps 200] [--seconds 3]
-[--ttft-ms 20] [--runs 3]``.
+[--ttft-ms 20] [--runs 3] [--policy plain|redact]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -45,9 +55,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tuichat.core import events as ev
-from tuichat.store import LogWriter, open_database
+from tuichat.core.conversation import ChatMessage, ChatRequest
+from tuichat.store import LogPolicy, LogWriter, open_database
 from tuichat.store.writer import TEXT_FLUSH_INTERVAL_S
 
+POLICIES = {
+    "plain": LogPolicy(),
+    "redact": LogPolicy(
+        secrets=("sk-proj-4f3e2d1c0b9a8f7e6d5c4b3a29180706f5e4d3c2b1a09f8e", "sk-ant-api03-x9Y8z7"),
+        patterns=(
+            re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
+            re.compile(r"\b(?:\d[ -]?){12,18}\d\b"),
+        ),
+    ),
+}
 STALL_LIMIT_MS = 5.0
 MIN_TURNS_FOR_CPU = 10
 TICK_S = 0.001
@@ -71,12 +92,23 @@ Emit = Callable[[ev.Event], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Shape:
-    """How the synthetic turns stream."""
+    """How the synthetic turns stream, and what the log keeps."""
 
     turns: int
     tokens: int
     pace: float
     ttft: float
+    policy: LogPolicy = POLICIES["plain"]
+
+
+def history(n: int, tokens: int) -> ChatRequest:
+    """The request of turn ``n``: the system prompt and every earlier prompt and answer."""
+    answer = "".join(f" word{i}" for i in range(tokens))
+    messages = [ChatMessage("system", "You are concise.")]
+    for turn in range(n):
+        messages += [ChatMessage("user", f"question {turn}"), ChatMessage("assistant", answer)]
+    messages.append(ChatMessage("user", f"question {n}"))
+    return ChatRequest(model="m", messages=tuple(messages), temperature=0.7)
 
 
 async def one_turn(
@@ -87,7 +119,8 @@ async def one_turn(
     await emit(ev.TurnStarted(trace_id=trace, ts=clock(), session_id="s", prompt="p",
                               model="m", wall_time=time.time()))  # fmt: skip
     await emit(ev.AttemptStarted(trace_id=trace, ts=clock(), attempt=1, model="m",
-                                 provider="sim", base_url_host="h"))  # fmt: skip
+                                 provider="sim", base_url_host="h",
+                                 request=history(n, shape.tokens)))  # fmt: skip
     await emit(ev.HeadersReceived(trace_id=trace, ts=clock(), attempt=1, status_code=200))
     await asyncio.sleep(shape.ttft)
     await emit(ev.FirstToken(trace_id=trace, ts=clock(), attempt=1))
@@ -132,7 +165,7 @@ async def run(path: Path | None, shape: Shape) -> Figures:
     writer = None
     if path is not None:
         db = await open_database(path)
-        writer = LogWriter(db)
+        writer = LogWriter(db, policy=shape.policy)
         await writer.start()
         statements: list[str] = []
         await db.set_trace_callback(statements.append)
@@ -161,6 +194,16 @@ async def run(path: Path | None, shape: Shape) -> Figures:
         figures.commits = sum(s.upper().startswith("COMMIT") for s in statements)
         await db.close()
     return figures
+
+
+def timeline_bytes(path: Path) -> str:
+    """Average chunk timeline and request sizes of the attempts logged at ``path``."""
+    conn = sqlite3.connect(path)
+    timeline, request = conn.execute(
+        "SELECT avg(length(timeline)), avg(length(request_json)) FROM attempts"
+    ).fetchone()
+    conn.close()
+    return f"timeline {timeline or 0:.0f} B, request_json {request or 0:.0f} B per attempt"
 
 
 def report(name: str, runs: list[tuple[Figures, Figures]], deltas: int) -> None:
@@ -201,13 +244,16 @@ async def measure(folder: Path, shape: Shape, runs: int) -> list[tuple[Figures, 
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    ttft = args.ttft_ms / 1000.0
+    ttft, policy = args.ttft_ms / 1000.0, POLICIES[args.policy]
+    print(f"policy: {args.policy}")
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        burst = Shape(args.turns, args.tokens, 0.0, ttft)
+        burst = Shape(args.turns, args.tokens, 0.0, ttft, policy)
         report("burst", await measure(folder, burst, args.runs), args.turns * args.tokens)
-        paced = Shape(1, int(args.tps * args.seconds), 1.0 / args.tps, ttft)
+        print(f"  {timeline_bytes(folder / f'log-0-{burst.pace}.db')}")
+        paced = Shape(1, int(args.tps * args.seconds), 1.0 / args.tps, ttft, policy)
         report(f"paced ({args.tps:g} tok/s)", await measure(folder, paced, args.runs), paced.tokens)
+        print(f"  {timeline_bytes(folder / f'log-0-{paced.pace}.db')}")
         print(f"  (the growing answer row is written every {TEXT_FLUSH_INTERVAL_S} s)")
 
 
@@ -219,6 +265,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--ttft-ms", type=float, default=20.0)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--policy", choices=sorted(POLICIES), default="plain")
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -151,3 +151,11 @@ async def test_the_request_is_redacted_before_it_is_stored(tmp_path: Path) -> No
     assert started.request.messages[-1].content == f"use {REDACTED}"
     assert KEY.encode() not in file_bytes(path)
     assert sqlite3.connect(path).execute("SELECT count(*) FROM attempts").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("start", range(0, len(KEY) - 5))
+def test_every_six_character_run_of_a_key_is_found(start: int) -> None:
+    redact = Redactor(LogPolicy(secrets=(KEY,)))
+    piece = KEY[start : start + 6]
+
+    assert redact(f"body said [{piece}] here") == f"body said [{REDACTED}] here"

@@ -338,3 +338,26 @@ async def test_a_log_from_a_newer_version_is_refused_untouched(tmp_path: Path) -
     assert "newer tuichat" in message and "m999_from_the_future" in message
     assert str(path) in message and "\n" not in message
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("budget", [1, 3, 400])
+def test_both_search_plans_find_the_same_newest_sessions(
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch, budget: int
+) -> None:
+    for n in range(12):
+        words = ["common"] + (["even"] if n % 2 == 0 else []) + (["rare"] if n == 3 else [])
+        add_session(conn, f"s-{n:02}", WALL + n, [(" ".join(words), "answer", "ok")],
+                    tag="t" if n % 3 else None)  # fmt: skip
+    cases = [("common", 5), ("even", 4), ("rare", 3), ("common", None), ("even", 50)]
+
+    def found(dense: int) -> list[list[str]]:
+        monkeypatch.setattr("tuichat.store.search.DENSE_MATCHES", dense)
+        monkeypatch.setattr("tuichat.store.search.SCAN_BUDGET", budget)
+        return [
+            [s.id for s in list_sessions_sync(conn, search=text, limit=limit, tag=tag)]
+            for text, limit in cases
+            for tag in (None, "t")
+        ]
+
+    assert found(dense=1) == found(dense=10**9)
+    assert found(dense=1)[0] == ["s-11", "s-10", "s-09", "s-08", "s-07"]

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from tuichat.config.fields import Where, check_keys, number, quoted, shown, table
-from tuichat.config.model import CONTENT_MODES, MAX_REDACT_PATTERNS, LogSettings
+from tuichat.config.model import CONTENT_MODES, MAX_REDACT_PATTERNS, ContentMode, LogSettings
 
 LOG_FIELDS = ("content", "timeline_sample_rate", "redact")
 
@@ -38,11 +38,12 @@ def parse_log(value: Any, where: Where) -> LogSettings:
     return LogSettings(**settings)
 
 
-def _content(value: Any, where: Where) -> str:
-    if value not in CONTENT_MODES:
-        choices = " or ".join(f'"{mode}"' for mode in CONTENT_MODES)
-        raise where.error(("log", "content"), f"must be {choices}, got {shown(value)}")
-    return str(value)
+def _content(value: Any, where: Where) -> ContentMode:
+    for mode in CONTENT_MODES:
+        if value == mode:
+            return mode
+    choices = " or ".join(f'"{mode}"' for mode in CONTENT_MODES)
+    raise where.error(("log", "content"), f"must be {choices}, got {shown(value)}")
 
 
 def _patterns(value: Any, where: Where) -> tuple[re.Pattern[str], ...]:

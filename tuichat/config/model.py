@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from tuichat.core.cost.budget import BudgetRule
 
@@ -127,7 +128,8 @@ class Resilience:
     """Seconds an open breaker waits before letting a probe through."""
 
 
-CONTENT_MODES = ("full", "metrics")
+ContentMode = Literal["full", "metrics"]
+CONTENT_MODES: tuple[ContentMode, ...] = ("full", "metrics")
 """What ``[log] content`` may say."""
 MAX_REDACT_PATTERNS = 100
 """``[log] redact`` patterns: each costs a pass over every text written."""
@@ -137,7 +139,7 @@ MAX_REDACT_PATTERNS = 100
 class LogSettings:
     """``[log]``: what the local log keeps (the factory makes a ``LogPolicy`` of it)."""
 
-    content: str = "full"
+    content: ContentMode = "full"
     """``full`` keeps prompts and answers; ``metrics`` keeps timings, tokens and costs only."""
     timeline_sample_rate: float = 1.0
     """Share (0–1) of turns whose chunk timeline (paced replay) is kept."""

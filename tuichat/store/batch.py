@@ -275,6 +275,8 @@ class EventMapper:
     def _turn_ended(self, batch: LogBatch, event: TerminalEvent) -> None:
         turn = self._turn(event)
         del self._turns[event.trace_id]
+        for attempt, timeline in self.streamed.timelines(event.trace_id):  # never ended
+            batch.update_attempt(event.trace_id, attempt, timeline=timeline)
         self.streamed.drop(event.trace_id)  # the event carries the whole text
         if self._writer_id is not None:
             batch.closed.append((event.trace_id,))

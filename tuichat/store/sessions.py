@@ -191,7 +191,8 @@ def list_sessions_sync(
         )
         params += [model, model, model]
     if search is not None and search.strip():
-        clause, values = session_filter(conn, search)
+        where = " AND ".join(clauses)
+        clause, values = session_filter(conn, search, where=where, params=params, limit=limit)
         clauses.append(clause)
         params += values
     params.append(-1 if limit is None else max(0, limit))
@@ -300,19 +301,7 @@ def fork_session_sync(
         raise SessionNotFound(f"no session {quoted(session_id)}")
     if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (new_session_id,)).fetchone():
         raise ValueError(f"session {new_session_id!r} already exists")
-    prompts = conn.execute(
-        "SELECT m.id, COALESCE(m.trace_id, src.trace_id) FROM messages AS m"
-        " LEFT JOIN messages AS src ON src.id = m.source_id"
-        " WHERE m.session_id = ? AND m.role = 'user' ORDER BY m.id",
-        (session_id,),
-    ).fetchall()
-    if not 1 <= upto_turn <= len(prompts):
-        raise TurnNotFound(
-            f"session {session_id} has {len(prompts)} turn(s); cannot fork at turn {upto_turn}"
-        )
-    end = prompts[upto_turn][0] if upto_turn < len(prompts) else 2**62
-    trace = prompts[upto_turn - 1][1]
-    _check_not_running(conn, session_id, end, trace, upto_turn)
+    end, trace = _fork_point(conn, session_id, upto_turn)
     stamp = time.time() if created_at is None else created_at
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -336,6 +325,24 @@ async def fork_session(
     await on_thread(
         db, fork_session_sync, session_id, upto_turn, new_session_id, created_at=created_at
     )
+
+
+def _fork_point(conn: sqlite3.Connection, session_id: str, turn: int) -> tuple[int, str | None]:
+    """``(first message id not shared, trace of the last turn shared)``; refuses a bad turn."""
+    prompts = conn.execute(
+        "SELECT m.id, COALESCE(m.trace_id, src.trace_id) FROM messages AS m"
+        " LEFT JOIN messages AS src ON src.id = m.source_id"
+        " WHERE m.session_id = ? AND m.role = 'user' ORDER BY m.id",
+        (session_id,),
+    ).fetchall()
+    if not 1 <= turn <= len(prompts):
+        raise TurnNotFound(
+            f"session {session_id} has {len(prompts)} turn(s); cannot fork at turn {turn}"
+        )
+    end = prompts[turn][0] if turn < len(prompts) else 2**62
+    trace = prompts[turn - 1][1]
+    _check_not_running(conn, session_id, end, trace, turn)
+    return end, trace
 
 
 def _check_not_running(

@@ -38,6 +38,7 @@ VERSION = 1
 """The format :class:`TimelineRecorder` writes."""
 UNIT_S = 0.0001
 """One gap unit: 100 µs."""
+_PER_SECOND = 10_000
 _MAX_VARINT_BYTES = 6
 """42 bits: a gap of 5 days, a chunk of 4 trillion characters. Anything longer is corrupt."""
 
@@ -64,14 +65,19 @@ class TimelineRecorder:
 
     def add(self, ts: float, length: int) -> None:
         """Record a delta of ``length`` characters that arrived at monotonic ``ts``."""
-        units = round((ts - self._start) / UNIT_S)
+        units = round((ts - self._start) * _PER_SECOND)
         gap = units - self._last
         if gap < 0:  # a clock that stepped back: keep the order, lose nothing else
             gap = 0
         else:
             self._last = units
-        _put(self._buf, gap)
-        _put(self._buf, length)
+        buf = self._buf
+        if gap < 0x80 and length < 0x80:  # the common case: one byte each
+            buf.append(gap)
+            buf.append(length)
+        else:
+            _put(buf, gap)
+            _put(buf, length)
         self.count += 1
 
     def blob(self) -> bytes:
