@@ -208,7 +208,7 @@ class Chat:
         return LogPolicy(
             secrets=known_keys(self.settings),
             patterns=log_settings.redact,
-            content=log_settings.content,  # type: ignore[arg-type]
+            content=log_settings.content,
             timeline_sample_rate=log_settings.timeline_sample_rate,
         )
 
