@@ -92,6 +92,11 @@ class AnswerView(Widget):
         """True from the first text until the final text is mounted."""
         return self._pacing.streaming
 
+    @property
+    def busy(self) -> bool:
+        """True while the view has work in hand (a step, a rest, idle rendering, a request)."""
+        return self._working
+
     def join(self, answers: pacing.StreamingAnswers, clock: Clock | None = None) -> None:
         """Pace with the other answers of a transcript (and its ``clock``, if given)."""
         self._pacing.join(answers)
