@@ -23,9 +23,10 @@ from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.app import TuichatApp
 from tuichat.ui.chat_options import ChatOptions
+from tuichat.ui.widgets.answer_geometry import distance
 from tuichat.ui.widgets.answer_pacing import FRAME, IDLE_DELAY, AnswerPacing
 from tuichat.ui.widgets.answer_segment import DraftText
-from tuichat.ui.widgets.answer_view import AnswerView
+from tuichat.ui.widgets.answer_view import IDLE_SCREENS, AnswerView
 from tuichat.ui.widgets.markdown_blocks import (
     BlockSplitter,
     group_blocks,
@@ -242,13 +243,14 @@ async def _wait(
         await pilot.pause(0.02)
 
 
-async def test_a_burst_renders_only_the_bottom_then_everything_in_idle_time() -> None:
+async def test_a_burst_renders_the_bottom_then_what_is_near_it_in_idle_time() -> None:
     text = answer_text("markdown", 3000)
     clock = HeldClock()
     app = AnswerApp(clock)
     async with app.run_test(size=(100, 30)) as pilot:
         view = app.query_one(AnswerView)
-        app.query_one("#transcript").anchor()
+        scroller = app.query_one("#transcript", VerticalScroll)
+        scroller.anchor()
         await _stream(view, text)
         assert view.source == text
         assert "".join(s.source for s in view.segments) == text
@@ -256,7 +258,15 @@ async def test_a_burst_renders_only_the_bottom_then_everything_in_idle_time() ->
         rendered = [s.rendered for s in view.segments]
         assert rendered[-1] and not all(rendered)  # the top waits: drafts
         clock.advance(IDLE_DELAY)
-        await _wait(pilot, lambda: all(s.rendered for s in view.segments), clock=clock)
+        await _wait(pilot, lambda: not view.busy, clock=clock)  # idle rendering is done
+        reach = scroller.region.height * IDLE_SCREENS
+        near = [s for s in view.segments if distance(s.region, scroller.region) <= reach]
+        assert all(s.rendered for s in near)
+        assert not view.segments[0].rendered  # screens away: a draft until scrolled to
+        scroller.scroll_home(animate=False)
+        await _wait(pilot, lambda: view.segments[0].rendered, clock=clock)
+        await _wait(pilot, lambda: not view.segments[-1].rendered, clock=clock)  # parked again
+        assert [b for s in view.segments for b in s.blocks] == split_blocks(text)
 
 
 async def test_the_whole_answer_looks_like_one_markdown_widget() -> None:

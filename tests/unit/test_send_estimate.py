@@ -9,7 +9,7 @@ import pytest
 from tuichat.core.conversation import ChatMessage
 from tuichat.core.cost.pricing import PriceBook, Rates, Tariff, TokenUsage
 from tuichat.core.cost.send_estimate import SendEstimate, SendEstimator
-from tuichat.core.cost.tokens import TokenCounter
+from tuichat.core.cost.tokens import Count, TokenCounter
 
 HISTORY = (
     ChatMessage("system", "You are concise."),
@@ -40,24 +40,61 @@ def test_cost_bounds_are_no_answer_and_a_full_answer(tmp_path: Path) -> None:
     assert got.context_share == pytest.approx((got.prompt_tokens + 1000) / 128_000)
 
 
-def test_the_history_is_counted_once_per_change(tmp_path: Path) -> None:
+def _counting(counter: TokenCounter) -> list[str]:
+    """Record every text ``counter`` tokenises (the estimator's only tokenising call)."""
+    texts: list[str] = []
+    original = counter.count
+
+    def count(text: str, model: str) -> Count:
+        texts.append(text)
+        return original(text, model)
+
+    counter.count = count  # type: ignore[method-assign]
+    return texts
+
+
+def test_each_keystroke_tokenises_only_the_draft(tmp_path: Path) -> None:
     counter = TokenCounter(tmp_path)
-    calls = 0
-    original = counter.count_messages
-
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        nonlocal calls
-        calls += 1
-        return original(*args, **kwargs)
-
-    counter.count_messages = counting  # type: ignore[method-assign]
+    texts = _counting(counter)
     estimator = SendEstimator(counter, PriceBook())
     tariff = Tariff("local", "gemma")
+    estimator.estimate(HISTORY, "", tariff, max_tokens=None, context_window=None)
+    texts.clear()
     for draft in ("W", "Wh", "Wha", "What"):
         estimator.estimate(HISTORY, draft, tariff, max_tokens=None, context_window=None)
-    assert calls == 1
-    estimator.estimate(HISTORY[:2], "What", tariff, max_tokens=None, context_window=None)
-    assert calls == 2
+    assert texts == ["userW", "userWh", "userWha", "userWhat"]
+
+
+def test_a_new_turn_counts_only_its_new_messages(tmp_path: Path) -> None:
+    counter = TokenCounter(tmp_path)
+    texts = _counting(counter)
+    estimator = SendEstimator(counter, PriceBook())
+    tariff = Tariff("openai", "gpt-4o")
+    history = list(HISTORY)
+    estimator.estimate(tuple(history), "", tariff, max_tokens=None, context_window=None)
+    for turn in range(50):
+        history += [ChatMessage("user", f"q{turn}"), ChatMessage("assistant", f"a{turn} " * 500)]
+        texts.clear()
+        got = estimator.estimate(tuple(history), "x", tariff, max_tokens=None, context_window=None)
+        assert texts == [f"userq{turn}", "assistant" + f"a{turn} " * 500, "userx"]
+    whole = [(m.role, m.content) for m in history] + [("user", "x")]
+    assert got.prompt_tokens == counter.count_messages(whole, "gpt-4o").tokens
+    texts.clear()  # a prompt dropped (the turn produced nothing): nothing to count again
+    shorter = estimator.estimate(HISTORY, "x", tariff, max_tokens=None, context_window=None)
+    assert texts == ["userx"]
+    again = [(m.role, m.content) for m in HISTORY] + [("user", "x")]
+    assert shorter.prompt_tokens == counter.count_messages(again, "gpt-4o").tokens
+
+
+def test_another_model_counts_again(tmp_path: Path) -> None:
+    counter = TokenCounter(tmp_path)
+    estimator = SendEstimator(counter, PriceBook())
+    for model in ("gpt-4o", "gpt-4", "gpt-4o"):
+        got = estimator.estimate(
+            HISTORY, "hi", Tariff("openai", model), max_tokens=None, context_window=None
+        )
+        whole = [(m.role, m.content) for m in HISTORY] + [("user", "hi")]
+        assert got.prompt_tokens == counter.count_messages(whole, model).tokens
 
 
 def test_describe() -> None:

@@ -29,7 +29,7 @@ from tuichat.core.conversation import Conversation
 from tuichat.core.turn.chat import ChatSession, new_session_id
 from tuichat.logbook import LoggedSession
 from tuichat.ui.turn_view import show_logged
-from tuichat.ui.widgets.transcript import Notice, Transcript, UserMessage
+from tuichat.ui.widgets.transcript import Notice, Transcript, UserMessage, prompt_count
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -84,7 +84,7 @@ class PickerHost(ChatScreenHost, Protocol):
 
 def numbered_prompt(transcript: Transcript, session: ChatSession, shown: str) -> UserMessage:
     """The prompt widget for the next live turn: its number and the context before it."""
-    turn = len(transcript.query(UserMessage)) + 1
+    turn = prompt_count(transcript) + 1
     return UserMessage(shown, turn=turn, context=len(session.conversation.messages))
 
 

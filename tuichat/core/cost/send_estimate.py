@@ -3,8 +3,9 @@
 The prompt area shows this while the user types: history + system + draft in
 tokens (tiktoken, offline; ≈ for models tiktoken does not know), the cost
 range from "no answer" to "an answer of max_tokens", and how much of the
-model's context window the request can fill. The history is counted once
-per change of the conversation; each keystroke only counts the draft.
+model's context window the request can fill. Each message of the history is
+counted once (:class:`HistoryCount`): a keystroke counts only the draft, and a
+new turn only its new messages, however long the conversation.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from tuichat.core.conversation import ChatMessage
 from tuichat.core.cost.pricing import PriceBook, Tariff, TokenUsage
-from tuichat.core.cost.tokens import TOKENS_PER_MESSAGE, TokenCounter
+from tuichat.core.cost.tokens import REPLY_PRIMING, TOKENS_PER_MESSAGE, TokenCounter
 
 DEFAULT_ANSWER_CAP = 4096
 """Answer tokens assumed for the upper cost bound when no max_tokens is set."""
@@ -53,14 +54,54 @@ class SendEstimate:
         return " · ".join(parts)
 
 
+class HistoryCount:
+    """Token counts of a growing history, one message at a time.
+
+    Keeps the messages counted so far and the running sums of their tokens
+    (as :meth:`TokenCounter.count_messages` counts them, less the reply
+    priming); a history that shares a prefix with them is counted from where
+    they part. Conversations only grow at the end (or lose their last
+    prompt), so that is at most the newest messages.
+    """
+
+    def __init__(self, counter: TokenCounter) -> None:
+        self.counter = counter
+        self._model: str | None = None
+        self._exact = True
+        self._messages: list[ChatMessage] = []
+        self._sums: list[int] = [0]  # tokens of the first i messages
+
+    def count(self, history: Sequence[ChatMessage], model: str) -> tuple[int, bool]:
+        """Tokens ``history`` sends to ``model`` (reply priming included), and if exact."""
+        if model != self._model:
+            self._model, self._messages, self._sums = model, [], [0]
+            self._exact = self.counter.encoding_for(model)[1]
+        same = self._shared_prefix(history)
+        del self._messages[same:], self._sums[same + 1 :]
+        for message in history[same:]:
+            tokens = self.counter.count(message.role + message.content, model).tokens
+            self._messages.append(message)
+            self._sums.append(self._sums[-1] + TOKENS_PER_MESSAGE + tokens)
+        return REPLY_PRIMING + self._sums[-1], self._exact
+
+    def _shared_prefix(self, history: Sequence[ChatMessage]) -> int:
+        """How many leading messages ``history`` shares with those counted."""
+        same = 0
+        for counted, message in zip(self._messages, history, strict=False):
+            if counted != message:  # identical objects compare in no time
+                break
+            same += 1
+        return same
+
+
 class SendEstimator:
-    """Estimates the next request; caches the history's count between keystrokes."""
+    """Estimates the next request; the history's count carries over between keystrokes."""
 
     def __init__(self, counter: TokenCounter, prices: PriceBook) -> None:
         self.counter = counter
         self.prices = prices
         self._lock = threading.Lock()  # estimates run on worker threads
-        self._cached: tuple[tuple[str, int, ChatMessage | None], tuple[int, bool]] | None = None
+        self._history = HistoryCount(counter)
 
     def estimate(
         self,
@@ -81,14 +122,8 @@ class SendEstimator:
         return SendEstimate(prompt, exact and draft_count.exact, cap, low, high, context_window)
 
     def _count_history(self, history: Sequence[ChatMessage], model: str) -> tuple[int, bool]:
-        key = (model, len(history), history[-1] if history else None)
         with self._lock:
-            if self._cached is not None and self._cached[0] == key:
-                return self._cached[1]
-        count = self.counter.count_messages(((m.role, m.content) for m in history), model)
-        with self._lock:
-            self._cached = (key, (count.tokens, count.exact))
-        return count.tokens, count.exact
+            return self._history.count(history, model)
 
 
 def _usd(value: float) -> str:

@@ -81,14 +81,27 @@ def hoist_margins(holder: Widget, markdown: Markdown) -> None:
         holder.styles.margin = outer
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SegmentPlace:
-    """A segment's blocks and the room it took: enough to put it back."""
+    """How many blocks a segment held and the room it took: enough to put it back.
 
-    blocks: list[str]
+    The blocks themselves are not kept (they are the answer's text, cut
+    again on unfolding), so a folded answer holds its text once.
+    """
+
+    blocks: int
     height: int
     width: int
     margin: Spacing
+
+
+@dataclass(frozen=True, slots=True)
+class Fold:
+    """A folded answer's shape: its segments' places and the one draft's size."""
+
+    places: tuple[SegmentPlace, ...]
+    height: int | None
+    width: int
 
 
 class DraftText(Static):
@@ -97,16 +110,27 @@ class DraftText(Static):
     Only widgets in view get ``render_lines`` calls (layout measures height
     without it), so this is the cheapest "scrolled into view" signal there is.
     A parked draft keeps its rendered height while the width stays the same.
+
+    The source is kept as given and made into ``Content`` only when painted
+    or measured: a folded answer far out of view never copies its text.
     """
 
     def __init__(self, source: str, height: int | None = None, width: int = 0) -> None:
-        # "para\n\n" shows as the paragraph and one blank line, like its margin.
-        text = source[:-1] if source.endswith("\n") else source
-        super().__init__(Content(text), classes="answer-draft")
+        super().__init__(classes="answer-draft")
+        self._source = source
         self._width = width
         if height is not None:
             self.styles.height = height
             self.styles.overflow_y = "hidden"
+        self._asked = False
+
+    def render(self) -> Content:
+        # "para\n\n" shows as the paragraph and one blank line, like its margin.
+        source = self._source
+        return Content(source[:-1] if source.endswith("\n") else source)
+
+    def ask_again(self) -> None:
+        """Post another exposure when next painted (the last one was not acted on)."""
         self._asked = False
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -145,16 +169,18 @@ class AnswerSegment(Widget):
         self._exact = True  # the markdown's blocks are exactly those of _shown
 
     @classmethod
-    def parked(cls, place: SegmentPlace, *, parser: ParserFactory) -> AnswerSegment:
-        """A draft that takes the place a segment had (unfolding)."""
-        segment = cls(place.blocks, parser=parser)
+    def parked(
+        cls, blocks: list[str], place: SegmentPlace, *, parser: ParserFactory
+    ) -> AnswerSegment:
+        """A draft of ``blocks`` that takes the place a segment had (unfolding)."""
+        segment = cls(blocks, parser=parser)
         segment._parked = place
         segment.styles.margin = place.margin
         return segment
 
     def place(self) -> SegmentPlace:
         """What it takes to put this segment back where it is (folding)."""
-        return SegmentPlace(self.blocks, self.size.height, self.size.width, self.styles.margin)
+        return SegmentPlace(len(self.blocks), self.size.height, self.size.width, self.styles.margin)
 
     @property
     def source(self) -> str:
@@ -230,6 +256,11 @@ class AnswerSegment(Widget):
         """Drop the markdown widgets, keeping the same height at this width."""
         if self._markdown is not None:
             await self._draft(height=self.size.height or None)
+
+    def ask_again(self) -> None:
+        """A draft that was painted but not rendered: let it ask again when painted."""
+        for draft in self.query_children(DraftText):
+            draft.ask_again()
 
     def rows(self, width: int, screen: int) -> int:
         """Height with margins at ``width``, measured once per change."""

@@ -17,30 +17,38 @@ block is several widgets, and every frame lays out every widget. Here:
   more, and then renders nothing new: the next step will have moved on. The
   end of the stream skips the wait, so the final text shows at once.
 * A draft that gets painted (scrolled into view) is rendered in the next step;
-  after the stream the rest are rendered in idle time, nearest to the viewport
-  first, a frame's budget at a time, so input never waits long.
+  after the stream, the drafts near the viewport (IDLE_SCREENS) are rendered in
+  idle time, nearest first, a frame's budget at a time, so input never waits
+  long. The rest stay drafts until they are scrolled to, and rendered segments
+  far from a reader who scrolls through the answer are parked again
+  (KEEP_SCREENS): a long answer never holds more markdown widgets than a few
+  screens show, whatever its length.
+* Once all of it is well out of view, the answer folds into one draft of the
+  same height (its text, not copied) and says so (:class:`AnswerView.Folded`),
+  so the transcript can park it as text (:meth:`AnswerView.restored` builds it
+  again, still folded); it unfolds when painted.
 
 All mutations run in one worker, one step at a time; the rest of the app only
 calls :meth:`AnswerView.append` (sync) and awaits :meth:`AnswerView.finish`.
 *When* to step, rest, serve a request or render in idle time is decided by
 :class:`~tuichat.ui.widgets.answer_pacing.AnswerPacing` (no Textual, its
-states drawn in its docstring); the worker here only applies its decisions.
+states drawn in its docstring); the worker
+(:class:`~tuichat.ui.widgets.paced_view.PacedView`) only applies its
+decisions, through the steps defined here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
 
 from textual.app import ComposeResult
-from textual.widget import Widget
+from textual.message import Message
 
-from tuichat.core.clock import Clock, SystemClock
+from tuichat.core.clock import Clock
 from tuichat.ui.widgets import answer_geometry as geometry
 from tuichat.ui.widgets import answer_pacing as pacing
-from tuichat.ui.widgets.answer_segment import AnswerSegment, DraftText, SegmentPlace, set_stacked
+from tuichat.ui.widgets.answer_segment import AnswerSegment, DraftText, Fold, set_stacked
 from tuichat.ui.widgets.markdown_blocks import (
     BlockSplitter,
     group_blocks,
@@ -48,25 +56,26 @@ from tuichat.ui.widgets.markdown_blocks import (
     render_parser,
     split_blocks,
 )
+from tuichat.ui.widgets.paced_view import PacedView
 from tuichat.ui.widgets.render_cache import trim_render_cache
 
 log = logging.getLogger(__name__)
 
 RENDER_SLACK = 2  # rows rendered beyond the screen, for rounding and scrollbars
 PARK_SCREENS = 1.5  # while streaming, rendered segments this far up are parked
+IDLE_SCREENS = 1.0  # after the stream, drafts this close to the viewport render in idle time
+KEEP_SCREENS = 3.0  # rendered segments farther than this from view are parked when idle
 
 
-class AnswerView(Widget):
+class AnswerView(PacedView):
     """A streamed markdown answer: drafts out of view, markdown in view."""
 
+    class Folded(Message):
+        """The answer folded into one draft: all of it is well out of view."""
+
     def __init__(self, *, classes: str | None = None, clock: Clock | None = None) -> None:
-        super().__init__(classes=classes)
+        super().__init__(classes=classes, clock=clock)
         set_stacked(self)
-        self._clock: Clock = clock or SystemClock()
-        self._pacing = pacing.AnswerPacing()
-        self._poke = asyncio.Event()  # wakes the worker from a Wait
-        self._ended = asyncio.Event()  # the whole text is mounted
-        self._working = False
         self._text = ""
         self._unsent: list[str] = []
         self._splitter = BlockSplitter()
@@ -74,7 +83,7 @@ class AnswerView(Widget):
         self._segments: list[AnswerSegment] = []  # settled, top to bottom
         self._live = AnswerSegment([], parser=self._parser, draft=False)
         self._tail_closed = False  # the live segment became the last settled one
-        self._folded: list[SegmentPlace] | None = None
+        self._folded: Fold | None = None
         self._wanted: dict[AnswerSegment, None] = {}  # exposed drafts, in order
 
     @property
@@ -88,21 +97,40 @@ class AnswerView(Widget):
         return self._segments if self._tail_closed else [*self._segments, self._live]
 
     @property
-    def streaming(self) -> bool:
-        """True from the first text until the final text is mounted."""
-        return self._pacing.streaming
+    def folded(self) -> bool:
+        """True while the answer is one draft standing in for all its segments."""
+        return self._folded is not None
 
-    def join(self, answers: pacing.StreamingAnswers, clock: Clock | None = None) -> None:
-        """Pace with the other answers of a transcript (and its ``clock``, if given)."""
-        self._pacing.join(answers)
-        if clock is not None:
-            self._clock = clock
+    @property
+    def at_rest(self) -> bool:
+        """Ended, idle and holding no markdown widgets: safe to park as text."""
+        return self._pacing.ended and not self._working and (self.folded or not self._text)
+
+    @property
+    def fold(self) -> Fold | None:
+        """What it takes to show this answer again as it is now: folded (None: not folded)."""
+        return self._folded
+
+    @classmethod
+    def restored(cls, text: str, fold: Fold | None, *, classes: str | None = None) -> AnswerView:
+        """A finished answer of ``text``, folded as ``fold`` (brought back from text)."""
+        view = cls(classes=classes)
+        view._text = text
+        view._pacing.finish()  # no text was appended: over at once
+        view._tail_closed = True
+        view._folded = fold
+        return view
 
     def compose(self) -> ComposeResult:
-        yield self._live
+        if self._folded is not None:
+            yield DraftText(self._text, self._folded.height, self._folded.width)
+        elif not self._tail_closed:
+            yield self._live
+        elif self._text:  # restored without a fold: plain text, nothing lost
+            yield DraftText(self._text)
 
     def on_mount(self) -> None:
-        if self._text:
+        if self._text and not self._pacing.ended:
             self._ensure_worker()  # text that came before the view was mounted
 
     def append(self, text: str) -> None:
@@ -131,9 +159,10 @@ class AnswerView(Widget):
         """Park rendered segments well out of view (another answer started or ended).
 
         Measured after the next refresh: the other answer's latest growth must
-        be laid out before "out of view" means anything.
+        be laid out before "out of view" means anything. A folded answer has
+        nothing to park.
         """
-        if self._pacing.ended:
+        if self._pacing.ended and self._folded is None:
             self.call_after_refresh(self._request_park)
 
     def _request_park(self) -> None:
@@ -151,71 +180,6 @@ class AnswerView(Widget):
         else:
             return
         self._nudge(urgent)
-
-    # -- the worker: applies the pacing's decisions ----------------------------
-
-    @contextlib.contextmanager
-    def _one_frame(self) -> Iterator[None]:
-        """Show these DOM changes together, in the next frame.
-
-        ``batch_update`` holds repaints back; a screen that went idle during
-        the batch would wait for its next event (a step, a HUD tick) to paint,
-        so the screen is prompted to check again once the batch ends.
-        """
-        with self.app.batch_update():
-            yield
-        self.screen.check_idle()
-
-    def _nudge(self, urgent: bool) -> None:
-        """An input arrived: wake a sleeping worker if it must know now; start one."""
-        if urgent:
-            self._poke.set()
-        self._ensure_worker()
-
-    def _ensure_worker(self) -> None:
-        if not self._working and self.is_attached:
-            self._working = True
-            self.run_worker(
-                self._work(),
-                name="answer-view",
-                group="answer-view",
-                description="render the streamed answer",
-                exit_on_error=False,
-            )
-
-    async def _work(self) -> None:
-        try:
-            while not isinstance(decision := self._next(), pacing.Stop):
-                await self._apply(decision)
-                if self._pacing.ended:
-                    self._ended.set()
-        except Exception:
-            if self.is_attached and self.app.is_running:
-                log.exception("rendering the answer failed; showing it as plain text")
-                await self._show_plain()
-        finally:
-            self._pacing.stopped()
-            if self._pacing.ended:
-                self._ended.set()  # finish() never hangs, even on failure
-            self._working = False
-
-    def _next(self) -> pacing.Decision:
-        self._poke.clear()  # inputs from here on are in what the pacing sees
-        return self._pacing.next(self._clock.now())
-
-    async def _apply(self, decision: pacing.Decision) -> None:
-        match decision:
-            case pacing.Wait(until=until):
-                await pacing.wait_for_poke(self._clock, self._poke, until)
-            case pacing.Step():
-                started = self._clock.now()
-                await self._step(decision)
-                self._pacing.stepped(decision, started, self._clock.now())
-            case pacing.Serve():
-                await self._serve(decision)
-            case pacing.IdleRender():
-                more = await self._idle_step(decision)
-                self._pacing.idle_rendered(more, self._clock.now())
 
     async def _step(self, step: pacing.Step) -> None:
         text = "".join(self._unsent)
@@ -271,7 +235,7 @@ class AnswerView(Widget):
             below += segment.rows(width, screen)
 
     async def _render_wanted(self) -> None:
-        """Render exposed drafts that are still in view."""
+        """Render exposed drafts that are still in view (the others ask again when painted)."""
         scroller = geometry.scroller_of(self)
         view = scroller.region if scroller is not None else None
         while self._wanted:
@@ -279,6 +243,8 @@ class AnswerView(Widget):
             del self._wanted[segment]
             if view is None or geometry.distance(segment.region, view) == 0:
                 await self._render_in_place(segment)
+            else:
+                segment.ask_again()
 
     async def _render_in_place(self, segment: AnswerSegment) -> None:
         """Render ``segment``; if it is above the viewport, keep the view still."""
@@ -306,6 +272,8 @@ class AnswerView(Widget):
             if serve.unfold:
                 await self._unfold()
             await self._render_wanted()
+            await self._park_far(KEEP_SCREENS)  # a reader scrolling through a long answer
+        trim_render_cache()
 
     async def _idle_step(self, idle: pacing.IdleRender) -> bool:
         """Render drafts nearest the viewport until the deadline; False if none are left."""
@@ -319,23 +287,35 @@ class AnswerView(Widget):
         return False
 
     def _nearest_draft(self) -> AnswerSegment | None:
+        """The draft nearest the viewport, if one is within IDLE_SCREENS of it."""
         drafts = [segment for segment in reversed(self._segments) if not segment.rendered]
         scroller = geometry.scroller_of(self)
         if not drafts or scroller is None:
             return drafts[0] if drafts else None
         view = scroller.region
-        return min(drafts, key=lambda segment: geometry.distance(segment.region, view))
+        distance, nearest = min(
+            ((geometry.distance(segment.region, view), segment) for segment in drafts),
+            key=lambda pair: pair[0],
+        )
+        return nearest if distance <= view.height * IDLE_SCREENS else None
+
+    async def _park_far(self, screens: float) -> None:
+        """Park rendered segments more than ``screens`` screens from the viewport."""
+        scroller = geometry.scroller_of(self)
+        if scroller is None or self._folded is not None:
+            return
+        view = scroller.region
+        for segment in self._segments:
+            if segment.rendered and geometry.distance(segment.region, view) > view.height * screens:
+                await segment.park()
 
     async def _park_hidden(self) -> None:
         """Park what is over a screen from view; fold the answer if all of it is."""
         scroller = geometry.scroller_of(self)
         if scroller is None or self._folded is not None:
             return
-        view = scroller.region
-        for segment in self._segments:
-            if segment.rendered and geometry.distance(segment.region, view) > view.height:
-                await segment.park()
-        if geometry.distance(self.region, view) > view.height:
+        await self._park_far(1.0)
+        if self._text and geometry.distance(self.region, scroller.region) > scroller.region.height:
             await self._fold()
 
     async def _fold(self) -> None:
@@ -344,20 +324,33 @@ class AnswerView(Widget):
         Every widget costs layout time on every frame, so a long conversation
         keeps one widget per answer out of view, not one per segment.
         """
-        self._folded = [segment.place() for segment in self._segments]
-        height, width = self.size.height, self.size.width
+        places = tuple(segment.place() for segment in self._segments)
+        self._folded = Fold(places, self.size.height or None, self.size.width)
         await self.remove_children()
         self._segments = []
-        await self.mount(DraftText(self._text, height or None, width))
+        self._live.blocks = []  # gone from the DOM; its text is in _text
+        await self.mount(DraftText(self._text, self._folded.height, self._folded.width))
+        trim_render_cache()
+        self.post_message(self.Folded())
 
     async def _unfold(self) -> None:
-        """Bring the segments back as drafts in their old places (exposures render them)."""
+        """Bring the segments back as drafts in their old places (exposures render them).
+
+        The blocks are cut again from the text; should they not match the
+        places (the splitter and the whole text disagreed), fresh drafts.
+        """
         if self._folded is None:
             return
-        self._segments = [
-            AnswerSegment.parked(place, parser=self._parser) for place in self._folded
-        ]
-        self._folded = None
+        places, self._folded = self._folded.places, None
+        blocks = split_blocks(self._text)
+        if sum(place.blocks for place in places) == len(blocks):
+            self._segments = []
+            for place in places:
+                group, blocks = blocks[: place.blocks], blocks[place.blocks :]
+                self._segments.append(AnswerSegment.parked(group, place, parser=self._parser))
+        else:
+            groups = [group for group in group_blocks(blocks, 0) if group]
+            self._segments = [AnswerSegment(group, parser=self._parser) for group in groups]
         await self.remove_children()
         await self.mount_all(self._segments)
 

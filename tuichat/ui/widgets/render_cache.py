@@ -9,11 +9,18 @@ and every full garbage collection walks them: a 30 ms pause becomes 200 ms,
 mid-stream. Trimming the cache costs one ``Style`` per widget on its next
 paint. The attribute lookups are guarded, so a Textual that fixes the leak
 (or renames the method) just makes this a no-op.
+
+The same cache keeps a set of dirty row numbers per widget as long as the
+widget is tall (:func:`forget_painted_lines` lets a tall, mostly unseen
+widget drop it).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
 
 TRIM_ABOVE = 256  # entries; live widgets re-add theirs on their next paint
 
@@ -34,3 +41,17 @@ def trim_render_cache(limit: int = TRIM_ABOVE) -> bool:
         return False
     method.cache_clear()
     return True
+
+
+def forget_painted_lines(widget: Widget) -> None:
+    """Drop what ``widget`` keeps of its painted lines, and its dirty-line marks.
+
+    Textual marks every row of a widget dirty when it is refreshed (a set of
+    row numbers) and unmarks only the rows it paints. A tall widget that is
+    mostly out of view, such as the spacer for a long hidden history, keeps a
+    set as long as its height; cleared, its rows are simply painted afresh
+    when they come into view. A no-op where Textual keeps no such cache.
+    """
+    clear = getattr(getattr(widget, "_styles_cache", None), "clear", None)
+    if callable(clear):
+        clear()

@@ -9,17 +9,32 @@ markup. Terminal control sequences were removed in the core.
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tuichat.core.clock import Clock
 from tuichat.core.untrusted import sanitize_text
+from tuichat.ui.widgets.answer_geometry import screen_rows
 from tuichat.ui.widgets.answer_pacing import StreamingAnswers
+from tuichat.ui.widgets.answer_segment import Fold
 from tuichat.ui.widgets.answer_view import AnswerView
+from tuichat.ui.widgets.hidden_history import (
+    HIDE_SCREENS,
+    KEEP_MESSAGES,
+    REVEAL_SCREENS,
+    HiddenHistory,
+    HistorySpacer,
+    Parked,
+    Shelved,
+)
 
 
 def plain(text: str) -> Content:
@@ -50,6 +65,7 @@ class UserMessage(Static):
 
     def __init__(self, text: str, *, turn: int | None = None, context: int | None = None) -> None:
         super().__init__(plain(text), classes="message user")
+        self.source = text
         self.turn = turn
         self.context = context
         self.can_focus = turn is not None
@@ -59,38 +75,109 @@ class UserMessage(Static):
         if self.turn is not None:
             self.post_message(self.ForkRequested(self))
 
+    def park(self) -> Parked:
+        """This prompt as text (see :mod:`~tuichat.ui.widgets.hidden_history`)."""
+        return ParkedPrompt(self.source, self.turn, self.context)
+
 
 class Notice(Static):
     """A one-line system notice or error under a message."""
 
     def __init__(self, text: str, *, kind: str = "info") -> None:
         super().__init__(plain(text), classes=f"notice {kind}")
+        self.source, self.kind = text, kind
+
+    def park(self) -> Parked:
+        """This notice as text."""
+        return ParkedNotice(self.source, self.kind)
 
 
 class AssistantMessage(Vertical):
     """An answer: streamed markdown, then a status line when it ends."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, view: AnswerView | None = None) -> None:
         super().__init__(classes="message assistant")
         self.model = model
-        self.markdown = AnswerView(classes="answer")
-        self.text = ""
+        self.markdown = view if view is not None else AnswerView(classes="answer")
+        self.status: tuple[str, str] | None = None
+        """The line under the answer and its kind, once it ended with one."""
+
+    @classmethod
+    def restored(cls, parked: ParkedAnswer) -> AssistantMessage:
+        """The finished answer ``parked`` held, folded as it was."""
+        view = AnswerView.restored(parked.text, parked.fold, classes="answer")
+        message = cls(parked.model, view)
+        message.status = parked.status
+        return message
+
+    @property
+    def text(self) -> str:
+        """The answer's text so far (held once, by the view)."""
+        return self.markdown.source
 
     def compose(self) -> ComposeResult:
         yield self.markdown
+        if self.status is not None:  # restored: the line it ended with
+            yield Notice(self.status[0], kind=self.status[1])
 
     def append(self, text: str) -> None:
         """Add released text to the answer; it is rendered in coalesced steps."""
-        self.text += text
         self.markdown.append(text)
 
     async def finish(self, status: str | None = None, *, kind: str = "info") -> None:
         """Stop streaming; show ``status`` (e.g. cancelled, an error) under it."""
         await self.markdown.finish()
         if status:
+            self.status = (status, kind)
             await self.mount(Notice(status, kind=kind))
         if isinstance(self.parent, Transcript):
             self.parent.park_older(self.markdown)
+
+    def park(self) -> Parked | None:
+        """This answer as text, once it is over, idle and folded (None: not yet)."""
+        if not self.markdown.at_rest:
+            return None
+        return ParkedAnswer(self.model, self.text, self.markdown.fold, self.status)
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedPrompt:
+    """A parked :class:`UserMessage`."""
+
+    text: str
+    turn: int | None = None
+    context: int | None = None
+
+    def revive(self) -> Widget:
+        return UserMessage(self.text, turn=self.turn, context=self.context)
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedNotice:
+    """A parked :class:`Notice`."""
+
+    text: str
+    kind: str
+
+    def revive(self) -> Widget:
+        return Notice(self.text, kind=self.kind)
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedAnswer:
+    """A parked :class:`AssistantMessage`: its text, fold and status line."""
+
+    model: str
+    text: str
+    fold: Fold | None
+    status: tuple[str, str] | None
+
+    def revive(self) -> Widget:
+        return AssistantMessage.restored(self)
+
+
+_PARKABLE = (UserMessage, Notice, AssistantMessage)
+"""Messages that can be kept as text; anything else stays (and so do those after it)."""
 
 
 class Transcript(VerticalScroll):
@@ -99,12 +186,30 @@ class Transcript(VerticalScroll):
     Its answers share one :class:`StreamingAnswers`, so the idle rendering
     of a finished answer yields to one that streams, and (if given) one
     ``clock`` to pace them by.
+
+    A long conversation costs a turn what a short one does: older answers
+    park and fold (:mod:`~tuichat.ui.widgets.answer_view`), and messages far
+    above the viewport are parked as text behind one spacer
+    (:mod:`~tuichat.ui.widgets.hidden_history`), so layout and the garbage
+    collector only ever handle the last few screens' widgets.
     """
 
     def __init__(self, *, clock: Clock | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.answers = StreamingAnswers()
         self._clock = clock
+        self._spacer = HistorySpacer()
+        self.history = HiddenHistory()
+        self._parking = asyncio.Lock()  # parking and reviving take turns
+        self._park_pending = self._reveal_pending = False
+
+    def compose(self) -> ComposeResult:
+        yield self._spacer
+
+    @property
+    def shown_messages(self) -> list[Widget]:
+        """The messages in the DOM (not parked), oldest first."""
+        return [child for child in self.children if child is not self._spacer]
 
     async def add(self, widget: Static | AssistantMessage) -> None:
         """Append a message and keep the newest in view.
@@ -117,9 +222,88 @@ class Transcript(VerticalScroll):
             self.park_older(widget.markdown)
         await self.mount(widget)
         self.anchor()
+        self._schedule_parking()
 
     def park_older(self, newest: AnswerView) -> None:
-        """Ask the other answers to park (or fold) what is out of view, when idle."""
-        for view in self.query(AnswerView):
-            if view is not newest:
-                view.park_hidden()
+        """Ask the other shown answers to park (or fold) what is out of view, when idle."""
+        for message in self.shown_messages:
+            if isinstance(message, AssistantMessage) and message.markdown is not newest:
+                message.markdown.park_hidden()
+
+    def on_answer_view_folded(self, message: AnswerView.Folded) -> None:
+        """An answer folded: it may now be parked as text."""
+        message.stop()
+        self._schedule_parking()
+
+    def _schedule_parking(self) -> None:
+        """Park what is far above, once the latest changes are laid out."""
+        if not self._park_pending:
+            self._park_pending = True
+            self.call_after_refresh(self._park_far)
+
+    async def _park_far(self) -> None:
+        """Park the leading messages whose bottom is HIDE_SCREENS above the view."""
+        self._park_pending = False
+        async with self._parking:
+            if not self.is_attached:
+                return
+            shown = self.shown_messages
+            shelved = self._far_above(shown[: max(0, len(shown) - KEEP_MESSAGES)])
+            if not shelved:
+                return
+            following = shown[len(shelved)]
+            rows = following.virtual_region.y - following.styles.margin.top
+            self.history.hide(shelved, rows)
+            with self.app.batch_update():
+                self._spacer.set_rows(rows)
+                await self.remove_children(shown[: len(shelved)])
+
+    def _far_above(self, candidates: list[Widget]) -> list[Shelved]:
+        """The leading ``candidates`` that are far above the view and can be parked."""
+        above = self.scroll_y - HIDE_SCREENS * screen_rows(self)
+        shelved: list[Shelved] = []
+        for message in candidates:
+            region = message.virtual_region
+            parked = message.park() if isinstance(message, _PARKABLE) else None
+            if parked is None or not region or region.bottom >= above:
+                break
+            shelved.append(Shelved(region.y, message.styles.margin.top, parked))
+        return shelved
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        near = new_value - REVEAL_SCREENS * screen_rows(self)
+        if self.history.count and self.history.rows > near:
+            self._schedule_reveal()
+
+    def on_history_spacer_exposed(self, message: HistorySpacer.Exposed) -> None:
+        """The spacer was painted (a jump to the top): bring back what it stands for."""
+        message.stop()
+        self._schedule_reveal()
+
+    def _schedule_reveal(self) -> None:
+        if not self._reveal_pending:
+            self._reveal_pending = True
+            self.call_later(self._reveal)
+
+    async def _reveal(self) -> None:
+        """Rebuild parked messages down to REVEAL_SCREENS above the viewport."""
+        self._reveal_pending = False
+        async with self._parking:
+            wanted = self.scroll_y - REVEAL_SCREENS * screen_rows(self)
+            messages = [parked.revive() for parked in self.history.reveal_above(wanted)]
+            if not messages:
+                return
+            for message in messages:
+                if isinstance(message, AssistantMessage):
+                    message.markdown.join(self.answers, self._clock)
+            with self.app.batch_update():
+                await self.mount_all(messages, after=self._spacer)
+                self._spacer.set_rows(self.history.rows)
+
+
+def prompt_count(transcript: Transcript) -> int:
+    """Prompts in the transcript, shown or shelved out of view (turn numbers count both)."""
+    shown = len(transcript.query(UserMessage))
+    shelved = sum(isinstance(s.parked, ParkedPrompt) for s in transcript.history.shelved)
+    return shown + shelved

@@ -1,0 +1,134 @@
+"""The worker behind a streamed answer: one task applies the pacing's decisions.
+
+:class:`~tuichat.ui.widgets.answer_pacing.AnswerPacing` decides *when* to
+step, rest, serve a request or render in idle time; :class:`PacedView` runs
+one worker at a time that asks it, applies each decision through the hooks a
+subclass fills in (:class:`~tuichat.ui.widgets.answer_view.AnswerView` does
+the DOM work), and reports back. Inputs only nudge: they never mutate the DOM
+themselves, so all mutations happen in that one worker, one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+
+from textual.widget import Widget
+
+from tuichat.core.clock import Clock, SystemClock
+from tuichat.ui.widgets import answer_pacing as pacing
+
+log = logging.getLogger(__name__)
+
+
+class PacedView(Widget):
+    """A widget whose DOM work runs in one worker, paced by :class:`AnswerPacing`."""
+
+    def __init__(self, *, classes: str | None = None, clock: Clock | None = None) -> None:
+        super().__init__(classes=classes)
+        self._clock: Clock = clock or SystemClock()
+        self._pacing = pacing.AnswerPacing()
+        self._poke = asyncio.Event()  # wakes the worker from a Wait
+        self._ended = asyncio.Event()  # the whole text is mounted
+        self._working = False
+
+    @property
+    def streaming(self) -> bool:
+        """True from the first text until the final text is mounted."""
+        return self._pacing.streaming
+
+    @property
+    def busy(self) -> bool:
+        """True while the view has work in hand (a step, a rest, idle rendering, a request)."""
+        return self._working
+
+    def join(self, answers: pacing.StreamingAnswers, clock: Clock | None = None) -> None:
+        """Pace with the other answers of a transcript (and its ``clock``, if given)."""
+        self._pacing.join(answers)
+        if clock is not None:
+            self._clock = clock
+
+    # -- what a subclass does ----------------------------------------------------
+
+    async def _step(self, step: pacing.Step) -> None:
+        """Apply the unsent text (and render the bottom, if ``step.render``)."""
+        raise NotImplementedError
+
+    async def _serve(self, serve: pacing.Serve) -> None:
+        """Park, unfold and render what was asked for."""
+        raise NotImplementedError
+
+    async def _idle_step(self, idle: pacing.IdleRender) -> bool:
+        """Render in idle time until ``idle.deadline``; False when nothing is left."""
+        raise NotImplementedError
+
+    async def _show_plain(self) -> None:
+        """Last resort after a failure: show the text without markdown."""
+        raise NotImplementedError
+
+    # -- the worker: applies the pacing's decisions ------------------------------
+
+    @contextlib.contextmanager
+    def _one_frame(self) -> Iterator[None]:
+        """Show these DOM changes together, in the next frame.
+
+        ``batch_update`` holds repaints back; a screen that went idle during
+        the batch would wait for its next event (a step, a HUD tick) to paint,
+        so the screen is prompted to check again once the batch ends.
+        """
+        with self.app.batch_update():
+            yield
+        self.screen.check_idle()
+
+    def _nudge(self, urgent: bool) -> None:
+        """An input arrived: wake a sleeping worker if it must know now; start one."""
+        if urgent:
+            self._poke.set()
+        self._ensure_worker()
+
+    def _ensure_worker(self) -> None:
+        if not self._working and self.is_attached:
+            self._working = True
+            self.run_worker(
+                self._work(),
+                name="answer-view",
+                group="answer-view",
+                description="render the streamed answer",
+                exit_on_error=False,
+            )
+
+    async def _work(self) -> None:
+        try:
+            while not isinstance(decision := self._next(), pacing.Stop):
+                await self._apply(decision)
+                if self._pacing.ended:
+                    self._ended.set()
+        except Exception:
+            if self.is_attached and self.app.is_running:
+                log.exception("rendering the answer failed; showing it as plain text")
+                await self._show_plain()
+        finally:
+            self._pacing.stopped()
+            if self._pacing.ended:
+                self._ended.set()  # finish() never hangs, even on failure
+            self._working = False
+
+    def _next(self) -> pacing.Decision:
+        self._poke.clear()  # inputs from here on are in what the pacing sees
+        return self._pacing.next(self._clock.now())
+
+    async def _apply(self, decision: pacing.Decision) -> None:
+        match decision:
+            case pacing.Wait(until=until):
+                await pacing.wait_for_poke(self._clock, self._poke, until)
+            case pacing.Step():
+                started = self._clock.now()
+                await self._step(decision)
+                self._pacing.stepped(decision, started, self._clock.now())
+            case pacing.Serve():
+                await self._serve(decision)
+            case pacing.IdleRender():
+                more = await self._idle_step(decision)
+                self._pacing.idle_rendered(more, self._clock.now())
