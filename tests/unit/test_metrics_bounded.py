@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from types import FunctionType, ModuleType
 
-from tests.unit.hud_events import cost, limits, streamed_turn
+from tests.helpers.hud_events import cost, limits, streamed_turn
 from tuichat.core.clock import ManualClock
 from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.metrics.session_metrics import SessionMetrics
