@@ -237,7 +237,8 @@ async def _wait(
     """Poll ``predicate`` (a guard against hanging, not a timing); move ``clock`` a frame a poll."""
     deadline = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
+        if time.monotonic() > deadline:  # a hang guard, not a timing assertion
+            raise TimeoutError("condition not reached")
         if clock is not None:
             clock.advance(FRAME)
         await pilot.pause(0.02)
