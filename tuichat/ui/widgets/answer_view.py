@@ -76,7 +76,7 @@ class AnswerView(PacedView):
     def __init__(self, *, classes: str | None = None, clock: Clock | None = None) -> None:
         super().__init__(classes=classes, clock=clock)
         set_stacked(self)
-        self._text = ""
+        self._chunks: list[str] = []  # the text as appended; joined when read
         self._unsent: list[str] = []
         self._splitter = BlockSplitter()
         self._parser = render_parser()
@@ -90,6 +90,14 @@ class AnswerView(PacedView):
     def source(self) -> str:
         """Everything appended so far (what one ``Markdown`` would be given)."""
         return self._text
+
+    @property
+    def _text(self) -> str:
+        # Joined on demand: ``text += chunk`` on an attribute copies the whole
+        # answer per chunk, which is quadratic in a long answer.
+        if len(self._chunks) > 1:
+            self._chunks[:] = ["".join(self._chunks)]
+        return self._chunks[0] if self._chunks else ""
 
     @property
     def segments(self) -> list[AnswerSegment]:
@@ -115,7 +123,7 @@ class AnswerView(PacedView):
     def restored(cls, text: str, fold: Fold | None, *, classes: str | None = None) -> AnswerView:
         """A finished answer of ``text``, folded as ``fold`` (brought back from text)."""
         view = cls(classes=classes)
-        view._text = text
+        view._chunks = [text] if text else []
         view._pacing.finish()  # no text was appended: over at once
         view._tail_closed = True
         view._folded = fold
@@ -137,7 +145,7 @@ class AnswerView(PacedView):
         """Queue ``text``; it reaches the screen within a step or two."""
         if not text or not self._pacing.open:
             return
-        self._text += text
+        self._chunks.append(text)
         self._unsent.append(text)
         self._nudge(self._pacing.text_added(len(text)))
 
