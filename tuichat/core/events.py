@@ -12,6 +12,7 @@ monotonic stamps to wall time without a second clock read.
 Order within a turn (``?`` at most once, ``*`` any number, ``+`` at least once)::
 
     TurnStarted
+    CacheLookedUp?                           (when a response cache is configured)
       ( Queued*
         ( AttemptStarted HeadersReceived? RateLimitObserved? FirstToken?
           (TextDelta | TextReleased)* UsageReported? TimingsReported? CostReported?
@@ -22,6 +23,11 @@ Order within a turn (``?`` at most once, ``*`` any number, ``+`` at least once):
       )+
     StaleAnswerOffered?                      (only before TurnFailed)
     TurnFinished | TurnFailed | TurnCancelled
+
+A cache hit is one more source of the same events: after ``CacheLookedUp``
+(verdict ``exact`` or ``semantic``) it plays one attempt from ``provider``
+``"cache"`` (FirstToken, the deltas, a zero ``CostReported``, AttemptEnded)
+and a ``TurnFinished``; nothing reaches a provider.
 
 Every terminal event is a :class:`TurnEnded`: it carries the answer's text as
 received (complete, or the partial one), its status and a typed
@@ -224,6 +230,38 @@ class BreakerChanged(Event):
     from_state: str
     to_state: str
     reason: str
+
+
+CacheVerdict = Literal["exact", "semantic", "miss", "bypass", "unavailable"]
+"""What the response cache said: a hit of either kind, a miss, bypassed by
+the user (``--no-cache``, "freshness critical", a rejected hit), or not usable
+(a corrupt row, an embedding model that failed to load: ``reason`` says)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CacheLookedUp(Event):
+    """The response cache was asked for this turn's request, before any attempt."""
+
+    verdict: CacheVerdict
+    entry_key: str | None = None
+    """The hit's cache key (what "not what I asked" marks as a false hit)."""
+    similarity: float | None = None
+    """Semantic hits: cosine similarity of the two questions."""
+    matched_question: str | None = None
+    """Semantic hits: the cached question that matched (untrusted text)."""
+    age_s: float | None = None
+    saved_ms: float | None = None
+    """The original answer's duration (request to last token), not paid again."""
+    saved_usd: float | None = None
+    """The original answer's cost, not paid again (None: it was not priced)."""
+    original_ttft_ms: float | None = None
+    reason: str | None = None
+    """Misses and skips: one line on why (e.g. "numbers differ: 5 vs 7")."""
+
+    @property
+    def hit(self) -> bool:
+        """True when the answer comes from the cache."""
+        return self.verdict in ("exact", "semantic")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
