@@ -257,6 +257,9 @@ class CacheLookedUp(Event):
     original_ttft_ms: float | None = None
     reason: str | None = None
     """Misses and skips: one line on why (e.g. "numbers differ: 5 vs 7")."""
+    rejects: str | None = None
+    """A re-sent question: the key of the hit the user rejected ("not what I
+    asked"), now marked a false hit (the verdict is then ``bypass``)."""
 
     @property
     def hit(self) -> bool:
