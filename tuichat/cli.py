@@ -40,6 +40,7 @@ COMMANDS = (
     "sessions",
     "replay",
     "rerun",
+    "cache",
 )
 PRIVATE_UMASK = 0o077
 """Files 0600 and folders 0700 unless code asks for less."""
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The full command line, with ``--help`` on every command."""
     from tuichat.config import add_config_parser, add_override_options
     from tuichat.config.bounds import MAX_SECONDS, wait_seconds_flag
+    from tuichat.headless.cache_cmd import add_cache_parser
     from tuichat.headless.debug import add_debug_parser
     from tuichat.headless.log_parsers import add_log_parsers
     from tuichat.sim.cli import add_sim_parser
@@ -100,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sim_parser(sub)
     add_debug_parser(sub)
     add_log_parsers(sub)
+    add_cache_parser(sub)
     return parser
 
 
@@ -208,7 +211,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _cost(args)
     if args.command == "tokens":
         return _tokens(args)
-    if args.command in ("sessions", "replay", "rerun"):
+    if args.command in ("sessions", "replay", "rerun", "cache"):
         return _log_command(args)
     if args.command == "debug":
         from tuichat.headless.debug import run_debug
@@ -279,7 +282,11 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _log_command(args: argparse.Namespace) -> int:
-    """``sessions``, ``replay`` and ``rerun``: the log read back."""
+    """``sessions``, ``replay``, ``rerun`` and ``cache``: the log (and its cache) read back."""
+    if args.command == "cache":
+        from tuichat.headless.cache_cmd import run_cache
+
+        return run_cache(args)
     if args.command == "sessions":
         from tuichat.headless.sessions import run_sessions
 

@@ -54,6 +54,8 @@ def _probe(argv: list[str], first: str = "") -> dict[str, object]:
         ["sessions", "--help"],
         ["replay", "--help"],
         ["rerun", "--help"],
+        ["cache", "--help"],
+        ["cache", "stats", "--help"],
     ],
     ids=" ".join,
 )

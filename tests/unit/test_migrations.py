@@ -78,6 +78,19 @@ EXPECTED_COLUMNS = {
     "route_events": ["id", "trace_id", "session_id", "at", "kind", "attempt", "detail"],
     "writers": ["id", "pid", "process_start", "host", "opened_at", "seen_at"],
     "open_turns": ["trace_id", "writer_id", "session_id", "started_at"],
+    "cache_lookups": [
+        "trace_id",
+        "session_id",
+        "ts_wall",
+        "verdict",
+        "entry_key",
+        "similarity",
+        "age_s",
+        "saved_ms",
+        "saved_usd",
+        "reason",
+        "rejects",
+    ],
     "_migrations": ["name", "applied_at"],
 }
 
@@ -220,6 +233,25 @@ def test_an_m010_log_gets_replay_columns_and_its_messages_indexed(
     conn.execute("UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'")
     matching = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'words'"
     assert conn.execute(matching).fetchone() == (2,)
+
+
+def test_an_m011_log_gains_cache_lookups_and_keeps_its_rows(
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = [fn for fn in MIGRATIONS if fn.__name__ < "m012"]
+    monkeypatch.setattr("tuichat.store.migrations.MIGRATIONS", before)
+    migrate(conn)
+    conn.execute("INSERT INTO sessions (id, created_at) VALUES ('s', 1.0)")
+    conn.commit()
+    monkeypatch.undo()
+
+    assert migrate(conn) == [fn.__name__ for fn in MIGRATIONS if fn.__name__ >= "m012"]
+    assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (1,)
+    assert conn.execute("SELECT count(*) FROM cache_lookups").fetchone() == (0,)
+    plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT count(*) FROM cache_lookups WHERE ts_wall >= ?", (0.0,)
+    ).fetchall()
+    assert any("idx_cache_lookups_ts_wall" in row[-1] for row in plan)
 
 
 def test_migrate_refuses_a_log_a_newer_version_migrated(conn: sqlite3.Connection) -> None:

@@ -11,10 +11,16 @@ Reading back: :func:`resolve_session` and :func:`list_sessions` find sessions
 (:mod:`tuichat.store.sessions`, search in :mod:`tuichat.store.search`),
 :func:`logged_turns` rebuilds a session's turns as events for replay, resume
 and rerun (:mod:`tuichat.store.replay_rows`), :func:`fork_session` starts a
-session from another's first turns. Errors a front end prints as one line are
+session from another's first turns.
+
+The response cache keeps its entries in a sibling file (:func:`open_cache_store`,
+:mod:`tuichat.store.cache_db`); the log records each turn's cache verdict in
+``cache_lookups``, summed by :func:`cache_summary`. Errors a front end prints as one line are
 :class:`StoreError`s (:mod:`tuichat.store.errors`).
 """
 
+from tuichat.store.cache_db import SqliteCacheStore, cache_path_beside, open_cache_store
+from tuichat.store.cache_lookups import CacheSummary, cache_summary, cache_summary_sync
 from tuichat.store.database import open_database, open_database_sync, prepare_database_file
 from tuichat.store.errors import (
     AmbiguousSession,
@@ -55,6 +61,7 @@ __all__ = [
     "MIGRATIONS",
     "AmbiguousSession",
     "AttemptRow",
+    "CacheSummary",
     "CorruptLogError",
     "CorruptTimeline",
     "LogPolicy",
@@ -65,10 +72,14 @@ __all__ = [
     "SessionRefError",
     "SessionRow",
     "SessionSummary",
+    "SqliteCacheStore",
     "StoreError",
     "TurnNotFound",
     "applied_migrations",
     "attempts_for_trace",
+    "cache_path_beside",
+    "cache_summary",
+    "cache_summary_sync",
     "cached_answer",
     "fork_session",
     "fork_session_sync",
@@ -78,6 +89,7 @@ __all__ = [
     "logged_turns_sync",
     "migrate",
     "migration",
+    "open_cache_store",
     "open_database",
     "open_database_sync",
     "prepare_database_file",

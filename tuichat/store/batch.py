@@ -32,6 +32,7 @@ from tuichat.core.events import (
     AttemptEnded,
     AttemptStarted,
     BreakerChanged,
+    CacheLookedUp,
     CostReported,
     Event,
     FallbackTaken,
@@ -48,6 +49,7 @@ from tuichat.core.events import (
     TurnStarted,
     UsageReported,
 )
+from tuichat.store.cache_lookups import cache_lookup_row
 from tuichat.store.policy import KEPT_NONE, KEPT_REDACTED, LogPolicy, Redactor
 from tuichat.store.request_rows import RequestLog
 from tuichat.store.route_rows import RouteEvent, route_event_detail
@@ -171,6 +173,8 @@ class EventMapper:
                 )
             case AttemptEnded():
                 self._attempt_ended(batch, event)
+            case CacheLookedUp():
+                self._cache_looked_up(batch, event)
             case (
                 RetryScheduled()
                 | FallbackTaken()
@@ -198,6 +202,16 @@ class EventMapper:
         kind, attempt, detail = route_event_detail(event, self.redact)
         batch.route_events.append(
             (event.trace_id, turn.session_id, turn.wall(event.ts), kind, attempt, detail)
+        )
+
+    def _cache_looked_up(self, batch: LogBatch, event: CacheLookedUp) -> None:
+        """The cache's verdict; its reason may quote the question, so it obeys the policy."""
+        turn = self._turn(event)
+        reason = event.reason
+        if reason is not None:
+            reason = self.redact(reason) if self._keep_text else None
+        batch.cache_lookups.append(
+            cache_lookup_row(event, turn.session_id, turn.wall(event.ts), reason)
         )
 
     def _turn_started(self, batch: LogBatch, event: TurnStarted) -> None:

@@ -18,9 +18,21 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable
-from functools import cache
 
 from tuichat.store.errors import NewerLogError
+from tuichat.store.fts_schema import FTS_STATEMENTS, FTS_TABLE, has_fts5
+
+__all__ = [
+    "FTS_STATEMENTS",
+    "FTS_TABLE",
+    "MIGRATIONS",
+    "applied_migrations",
+    "check_not_newer",
+    "has_fts5",
+    "migrate",
+    "migration",
+    "unknown_migrations",
+]
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -269,48 +281,41 @@ def m011_replay_log(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
-FTS_TABLE = "messages_fts"
-_INDEXED = "status != 'streaming'"
-FTS_STATEMENTS: tuple[str, ...] = (
-    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(content, content='messages',"
-    " content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-    f"CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.{_INDEXED} BEGIN"
-    f" INSERT INTO {FTS_TABLE} (rowid, content) VALUES (new.id, new.content); END",
-    f"CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.{_INDEXED} BEGIN"
-    f" INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, content)"
-    " VALUES ('delete', old.id, old.content); END",
-    "CREATE TRIGGER messages_fts_update_old AFTER UPDATE OF content, status ON messages"
-    f" WHEN old.{_INDEXED} BEGIN INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, content)"
-    " VALUES ('delete', old.id, old.content); END",
-    "CREATE TRIGGER messages_fts_update_new AFTER UPDATE OF content, status ON messages"
-    f" WHEN new.{_INDEXED} BEGIN"
-    f" INSERT INTO {FTS_TABLE} (rowid, content) VALUES (new.id, new.content); END",
-    f"INSERT INTO {FTS_TABLE} (rowid, content) SELECT id, content FROM messages WHERE {_INDEXED}",
-)
-"""The full-text index and the triggers that keep it equal to the indexed rows."""
+@migration
+def m012_cache_lookups(conn: sqlite3.Connection) -> None:
+    """The response cache's verdict for each turn that asked it (one row per trace).
 
-
-def has_fts5(conn: sqlite3.Connection | None = None) -> bool:
-    """True when this Python's SQLite can build FTS5 tables (probed once, in memory)."""
-    return _fts5_available()
-
-
-@cache
-def _fts5_available() -> bool:
-    probe = sqlite3.connect(":memory:")
-    try:
-        probe.execute("CREATE VIRTUAL TABLE probe USING fts5(x)")
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        probe.close()
-    return True
+    ``verdict`` is exact, semantic, miss, bypass or unavailable; a hit keeps
+    the entry's key, its age, the similarity (semantic) and what it saved
+    (the original duration and cost). ``rejects`` is the key of the hit the
+    user rejected ("not what I asked") when this turn re-sent the question:
+    the false hits. ``cache_summary`` (:mod:`tuichat.store.cache_lookups`)
+    sums them over a time window with the ``ts_wall`` index.
+    """
+    conn.execute(
+        """
+        CREATE TABLE cache_lookups (
+            trace_id TEXT PRIMARY KEY,
+            session_id TEXT,
+            ts_wall REAL NOT NULL,
+            verdict TEXT NOT NULL,
+            entry_key TEXT,
+            similarity REAL,
+            age_s REAL,
+            saved_ms REAL,
+            saved_usd REAL,
+            reason TEXT,
+            rejects TEXT
+        )
+        """
+    )
+    conn.execute("CREATE INDEX idx_cache_lookups_ts_wall ON cache_lookups (ts_wall)")
 
 
 # Append new migrations above this line, e.g.:
 #
 #     @migration
-#     def m012_attempts_region(conn: sqlite3.Connection) -> None:
+#     def m013_attempts_region(conn: sqlite3.Connection) -> None:
 #         """Why the column exists."""
 #         conn.execute("ALTER TABLE attempts ADD COLUMN region TEXT")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tuichat.store.cache_lookups import CACHE_LOOKUP_SQL
 from tuichat.store.streamed import ANSWER_INSERT_SQL, ANSWER_UPDATE_SQL, AnswerRow
 
 Row = tuple[object, ...]
@@ -98,6 +99,7 @@ class LogBatch:
     attempt_updates: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
     answers: dict[str, AnswerRow] = field(default_factory=dict)
     route_events: list[Row] = field(default_factory=list)
+    cache_lookups: list[Row] = field(default_factory=list)
     closed: list[Row] = field(default_factory=list)
 
     def update_attempt(self, trace_id: str, attempt: int, **values: object) -> None:
@@ -126,6 +128,7 @@ class LogBatch:
             (ANSWER_INSERT_SQL, [answer.insert() for answer in answers]),
             (ANSWER_UPDATE_SQL, [answer.update() for answer in answers]),
             (ROUTE_EVENT_SQL, self.route_events),
+            (CACHE_LOOKUP_SQL, self.cache_lookups),
             (CLOSE_TURN_SQL, self.closed),
         ]
         return [(sql, rows) for sql, rows in groups if rows]
