@@ -1,0 +1,326 @@
+"""What the user sees: tuichat in a pseudo-terminal, against a raw client's floor in the same run.
+
+The real ``tuichat chat`` runs in a 120x40 pty against the simulator (its own
+process, ``tuichat sim serve``); a reader thread stamps every chunk of the
+app's output as it is read and a small screen model (``pty_screen.Screen``)
+says when text was on screen. The simulator stamps when it received each
+request, sent the first token and sent the last byte (``time.monotonic`` is
+one clock for every process of the machine). A raw stdlib client (http.client,
+each token written to the pty as it arrives) runs the same streams in the
+same pty size, interleaved with tuichat, for the floor.
+
+Rows (medians of ``--runs`` interleaved runs):
+
+* launch → ready: spawn → the footer is painted;
+* Enter → request on the wire: the first message typed as soon as the screen
+  is ready; Enter written to the pty → the simulator received the request;
+* first paint of a 50-token answer that arrives at once, 1st and 2nd message:
+  first token sent → its word on screen;
+* first token on screen, paced stream (200 tok/s, 5 ms between tokens);
+* 3,000-token burst, plain and markdown: last byte sent → the answer's last
+  words on screen;
+* 200 tok/s × 2,000 tokens, plain and markdown: lag at the end, the longest
+  gap between updates of the transcript while it streams, the CPU of the
+  process from Enter to the end, and its peak memory (VmHWM).
+
+Run: ``python bench/bench_pty.py [--runs 3] [--only tuichat|raw]``.
+Nothing is headless here: these are the figures to report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from bench_stream import simulator
+from pty_screen import PtyChild, Screen, Watcher
+
+from tuichat.sim.answers import answer_tokens
+
+WIDTH, HEIGHT = 120, 40
+TRANSCRIPT = (0, HEIGHT - 4, 0, 89)  # rows/cols left of the HUD, above the prompt
+PROMPT = "ping"
+
+RAW_CLIENT = r"""
+import http.client, json, sys
+host, port, model = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+body = json.dumps({"model": model, "stream": True,
+                   "messages": [{"role": "user", "content": "ping"}]})
+out = sys.stdout
+out.write("READY\n"); out.flush()
+for _ in range(int(sys.argv[4])):
+    sys.stdin.readline()
+    conn = http.client.HTTPConnection(host, port)
+    conn.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
+    for line in conn.getresponse():
+        if line.startswith(b"data: [DONE]"):
+            break
+        if line.startswith(b"data: {"):
+            delta = json.loads(line[6:])["choices"][0]["delta"].get("content")
+            if delta:
+                out.write(delta); out.flush()
+    out.write("\nDONE\n"); out.flush()
+    conn.close()
+"""
+
+
+def words(text: str) -> str:
+    """Letters and digits only: how text is compared with a screen that wraps and styles it."""
+    return re.sub(r"[^A-Za-z0-9]", "", text)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the simulator will send for a model string, and how to spot it on screen."""
+
+    model: str
+    first: str
+    last: str
+
+    @classmethod
+    def of(cls, tokens: int, tps: float, content: str = "prose") -> Answer:
+        parts = answer_tokens(content, tokens)
+        whole = words("".join(parts))
+        first = next(words(p) for p in parts if words(p))
+        for n in range(4, len(parts) + 1):  # the shortest suffix found once in the answer
+            last = words("".join(parts[-n:]))
+            if whole.count(last) == 1 and len(last) >= 12:
+                break
+        model = f"sim?tokens={tokens}&tps={tps:g}&ttft_ms=0&content={content}"
+        return cls(model, first, last)
+
+    def started(self, screen: Screen, region: Region, anchors: tuple[str, ...]) -> bool:
+        return self.first in below(screen, region, anchors)
+
+    def ended(self, screen: Screen, region: Region, anchors: tuple[str, ...]) -> bool:
+        return self.last in words(below(screen, region, anchors))
+
+
+Region = tuple[int, int, int, int]
+
+
+def below(screen: Screen, region: Region, anchors: tuple[str, ...]) -> str:
+    """The region's text under the last row holding an anchor (the message just sent).
+
+    An earlier answer with the same words may be repainted when the transcript
+    scrolls; only what is under the newest prompt can be the new answer.
+    Nothing counts until the anchor is on screen.
+    """
+    rows = screen.text(*region).split("\n")
+    last = max((i for i, row in enumerate(rows) if any(a in row for a in anchors)), default=None)
+    if last is None:
+        return ""
+    return "\n".join(rows[last + 1 :])
+
+
+class Simulator:
+    """The simulator's records of the requests it served (its stamps)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.root = base_url.removesuffix("/v1")
+
+    def served_after(self, stamp: float) -> dict[str, float]:
+        """The first request received after ``stamp``, once its last byte is sent."""
+        for _ in range(500):
+            with urllib.request.urlopen(self.root + "/_sim/requests") as response:
+                records: list[dict[str, float]] = json.loads(response.read())
+            for record in records:
+                if record["received_at"] > stamp and record.get("last_byte_at"):
+                    return record
+            time.sleep(0.01)
+        raise TimeoutError("the simulator never served the request")
+
+
+def tuichat_child(sim: Simulator, answer: Answer, home: Path) -> PtyChild:
+    env = {**os.environ, "HOME": str(home), "TERM": "xterm-256color", "COLUMNS": "", "LINES": ""}
+    env.pop("COLUMNS"), env.pop("LINES")
+    env["XDG_CONFIG_HOME"], env["XDG_DATA_HOME"] = str(home / "config"), str(home / "data")
+    argv = [sys.executable, "-m", "tuichat", "chat", "--model", answer.model,
+            "--base-url", sim.base_url]  # fmt: skip
+    return PtyChild(argv, env, (WIDTH, HEIGHT))
+
+
+def raw_child(sim: Simulator, answer: Answer, messages: int) -> PtyChild:
+    host, port = sim.root.removeprefix("http://").split(":")
+    argv = [sys.executable, "-c", RAW_CLIENT, host, port, answer.model, str(messages)]
+    return PtyChild(argv, {**os.environ, "TERM": "xterm-256color"}, (WIDTH, HEIGHT))
+
+
+@dataclass
+class Turn:
+    """One message's figures (seconds; None where not measured)."""
+
+    enter_to_wire: float
+    first_paint: float
+    end_lag: float
+    longest_gap: float
+    cpu_s: float
+
+
+class Client:
+    """One kind of client in the pty: how it shows ready, takes a message, shows text."""
+
+    def __init__(self, kind: str, sim: Simulator, answer: Answer, messages: int, home: Path):
+        self.kind, self.sim, self.answer = kind, sim, answer
+        if kind == "tuichat":
+            self.child = tuichat_child(sim, answer, home)
+            self.region, self.ready_text, self.enter = TRANSCRIPT, "Quit", b"\r"
+        else:
+            self.child = raw_child(sim, answer, messages)
+            self.region, self.ready_text, self.enter = (0, HEIGHT, 0, WIDTH), "READY", b"\n"
+        self.watch = Watcher(self.child)
+        self.sent = 0
+        self.anchors: tuple[str, ...] = ()
+
+    def launch(self) -> float:
+        self.child.start()
+        top = HEIGHT - 2 if self.kind == "tuichat" else 0  # the footer; the raw client's line
+        ready = self.watch.until(lambda s: self.ready_text in s.text(top, HEIGHT), 30)
+        return ready - self.child.started_at
+
+    def send(self, settle_s: float = 0.0) -> Turn:
+        time.sleep(settle_s)
+        self.sent += 1
+        if self.kind == "raw":  # its answer starts under READY, then under the last DONE
+            self.anchors = ("READY",) if self.sent == 1 else ("DONE",)
+        else:  # a prompt of its own: it marks where this answer starts
+            prompt = f"{PROMPT}{self.sent}"
+            self.anchors = (prompt,)
+            self.child.write(prompt.encode())
+            self.watch.until(lambda s: prompt in s.text(HEIGHT - 4, HEIGHT - 1), 10)
+        cpu = self.child.cpu_seconds()
+        entered = self.child.write(self.enter)
+        self.watch.changes.clear()
+        shown = self.watch.until(lambda s: self.answer.started(s, self.region, self.anchors), 60, self.region)
+        ended = self.watch.until(lambda s: self.answer.ended(s, self.region, self.anchors), 120, self.region)
+        cpu = self.child.cpu_seconds() - cpu
+        record = self.sim.served_after(entered)
+        if self.kind == "raw":
+            self.watch.until(lambda s: "DONE" in s.text(), 30)
+        gaps = [b - a for a, b in zip(self.watch.changes, self.watch.changes[1:], strict=False)]
+        gaps = [g for a, g in zip(self.watch.changes, gaps, strict=False) if a >= shown]
+        return Turn(
+            record["received_at"] - entered,
+            shown - record["first_token_at"],
+            ended - record["last_byte_at"],
+            max(gaps, default=0.0),
+            cpu,
+        )
+
+    def stop(self) -> float:
+        peak = self.child.peak_rss_mb()
+        self.child.stop()
+        return peak
+
+
+Row = tuple[str, Callable[[dict[str, float]], float], str]
+
+
+def first_second(sim: Simulator, kind: str, home: Path) -> dict[str, float]:
+    """Launch, Enter → wire and first paint of the 1st and 2nd message (50 tokens at once)."""
+    client = Client(kind, sim, Answer.of(50, 0), 2, home)
+    try:
+        launch = client.launch()
+        one = client.send()
+        two = client.send(settle_s=0.5)
+    finally:
+        client.stop()
+    return {"launch": launch, "wire": one.enter_to_wire, "paint1": one.first_paint,
+            "paint2": two.first_paint}  # fmt: skip
+
+
+def stream(sim: Simulator, kind: str, home: Path, answer: Answer, key: str) -> dict[str, float]:
+    """One long answer: first token on screen, end lag, longest gap, CPU, peak memory."""
+    client = Client(kind, sim, answer, 1, home)
+    try:
+        client.launch()
+        turn = client.send(settle_s=1.5)  # start-up's warm-ups are over
+    finally:
+        peak = client.stop()
+    return {f"{key}_first": turn.first_paint, f"{key}_lag": turn.end_lag,
+            f"{key}_gap": turn.longest_gap, f"{key}_cpu": turn.cpu_s, f"{key}_mb": peak}  # fmt: skip
+
+
+SCENARIOS: list[tuple[str, Callable[[Simulator, str, Path], dict[str, float]]]] = [
+    ("first second", first_second),
+    ("burst", lambda s, k, h: stream(s, k, h, Answer.of(3000, 0), "burst")),
+    ("paced", lambda s, k, h: stream(s, k, h, Answer.of(2000, 200), "paced")),
+    ("md burst", lambda s, k, h: stream(s, k, h, Answer.of(3000, 0, "markdown"), "mdburst")),
+    ("md paced", lambda s, k, h: stream(s, k, h, Answer.of(2000, 200, "markdown"), "mdpaced")),
+]
+
+ROWS: list[tuple[str, str, str, float]] = [
+    ("launch → ready screen", "launch", "s", 0.6),
+    ("Enter → request on the wire, 1st message", "wire", "ms", 0.050),
+    ("first paint, 50 tokens at once, 1st message", "paint1", "ms", 0.030),
+    ("first paint, 50 tokens at once, 2nd message", "paint2", "ms", 0.016),
+    ("first token on screen, paced (5 ms/token)", "paced_first", "ms", 0.008),
+    ("3,000-token burst: end lag", "burst_lag", "s", 0.15),
+    ("200 tok/s × 2,000: end lag", "paced_lag", "s", 0.05),
+    ("200 tok/s: longest gap between updates", "paced_gap", "s", 0.10),
+    ("200 tok/s: CPU (Enter → end)", "paced_cpu", "s", 3.0),
+    ("peak memory, 3,000-token burst", "burst_mb", "MB", 150),
+    ("markdown 3,000-token burst: end lag", "mdburst_lag", "s", 0.3),
+    ("markdown 200 tok/s: end lag", "mdpaced_lag", "s", 0.05),
+    ("markdown 200 tok/s: longest gap", "mdpaced_gap", "s", 0.10),
+    ("markdown 200 tok/s: CPU (Enter → end)", "mdpaced_cpu", "s", 3.0),
+]
+
+
+def shown(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "ms":
+        return f"{value * 1000:.1f} ms"
+    return f"{value:.0f} MB" if unit == "MB" else f"{value:.3f} s"
+
+
+def report(figures: dict[str, dict[str, list[float]]], runs: int) -> None:
+    kinds = list(figures)
+    print(f"\nmedians of {runs} interleaved runs, {WIDTH}x{HEIGHT} pty; target for tuichat")
+    header = f"{'':46}" + "".join(f"{k:>14}" for k in kinds) + f"{'target':>12}"
+    print(header)
+    for label, key, unit, target in ROWS:
+        cells = []
+        for kind in kinds:
+            values = figures[kind].get(key)
+            cells.append(shown(statistics.median(values) if values else None, unit))
+        print(f"{label:46}" + "".join(f"{c:>14}" for c in cells) + f"{shown(target, unit):>12}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", choices=["tuichat", "raw"])
+    parser.add_argument("--scenario", action="append", help="run only these (by name)")
+    args = parser.parse_args()
+    kinds = [args.only] if args.only else ["raw", "tuichat"]
+    figures: dict[str, dict[str, list[float]]] = {k: {} for k in kinds}
+    with simulator() as base_url, TemporaryDirectory() as tmp:
+        sim = Simulator(base_url)
+        for name, scenario in SCENARIOS:
+            if args.scenario and name not in args.scenario:
+                continue
+            for run in range(args.runs):
+                for kind in kinds:
+                    home = Path(tmp) / f"{kind}-{name}-{run}"
+                    home.mkdir(parents=True)
+                    for key, value in scenario(sim, kind, home).items():
+                        figures[kind].setdefault(key, []).append(value)
+                    print(f"  {name} run {run + 1} {kind}: done", file=sys.stderr, flush=True)
+    report(figures, args.runs)
+
+
+if __name__ == "__main__":
+    main()
