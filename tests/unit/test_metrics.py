@@ -70,7 +70,8 @@ def test_nothing_known_is_none_not_zero() -> None:
     snap = SessionMetrics().hud_snapshot(0.0, {})
     assert snap.cost.turn_usd is None and snap.cost.session_usd is None
     assert snap.cost.today_usd is None and snap.cost.budgets == ()
-    assert snap.cache.response_cache is None and snap.cache.session is None
+    assert snap.cache.mode is None and snap.cache.today is None and snap.cache.session is None
+    assert snap.cache.response.hit_rate is None and snap.cache.breaks.count == 0
     assert snap.limits.source is None and snap.limits.windows == ()
     assert snap.health.error_rate is None and snap.latency.ttft_ms is None
 

@@ -4,7 +4,10 @@ The store and its diagnostics are imported when the command runs, so
 building the command line (and ``--help``) stays fast.
 
 Plain output is the six headlines with verdict marks, then the figures
-behind each; ``--json`` prints the whole diagnosis as one object. The log is
+behind each; ``--json`` prints the whole diagnosis as one object. The cache
+section is the verdict of :mod:`tuichat.headless.debug_cache` (the HUD's
+figures, with the prompt-cache breaks); ``--json`` adds it as
+``cache_verdict`` beside the log's ``cache`` figures. The log is
 opened read-only and never created. Exit codes: 0 diagnosed (whatever the
 verdicts), 1 no log, an unreadable log or no such session, 2 bad usage.
 """
@@ -23,6 +26,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from tuichat.core.metrics.cache_verdict import CacheVerdict
     from tuichat.store.diagnostics import Diagnosis
 
 EXIT_OK = 0
@@ -72,6 +76,7 @@ def run_debug(
     out, err = out or sys.stdout, err or sys.stderr
     from tuichat import paths
     from tuichat.core.untrusted import one_line
+    from tuichat.headless.debug_cache import cache_section
     from tuichat.store.diagnostics import NoSuchSession, Scope, diagnose_file
 
     path = paths.database_path()
@@ -86,16 +91,49 @@ def run_debug(
     except (sqlite3.Error, OSError, NoSuchSession) as exc:
         err.write(f"tuichat: cannot diagnose {path}: {one_line(str(exc))}\n")
         return EXIT_NO_LOG
-    _print(diagnosis, args.json, out)
+    cache = cache_section(path, diagnosis.scope, diagnosis.cache)
+    _print(diagnosis, cache, args.json, out)
     return EXIT_OK
 
 
-def _print(diagnosis: Diagnosis, as_json: bool, out: TextIO) -> None:
-    from tuichat.store.diagnostics import report_lines
-
+def _print(diagnosis: Diagnosis, cache: CacheVerdict, as_json: bool, out: TextIO) -> None:
     if as_json:
-        data = {"scope_label": diagnosis.scope.describe(), **asdict(diagnosis)}
+        data = {
+            "scope_label": diagnosis.scope.describe(),
+            **asdict(diagnosis),
+            "cache_verdict": asdict(cache),
+        }
         out.write(json.dumps(data, indent=2) + "\n")
     else:
-        out.write("\n".join(report_lines(diagnosis)) + "\n")
+        out.write("\n".join(report_lines(diagnosis, cache)) + "\n")
     out.flush()
+
+
+def report_lines(diagnosis: Diagnosis, cache: CacheVerdict) -> list[str]:
+    """The store's report with the cache section told by ``cache`` (same layout)."""
+    from tuichat.store.diagnostics import Verdict, headline_text, section_details, title_line
+    from tuichat.store.diagnostics.text import verdict_mark
+
+    rows: list[tuple[str, Verdict, str, list[str]]] = []
+    for title, section in diagnosis.sections():
+        if title == "cache":
+            rows.append((title, cache.verdict, *cache_text(cache)))
+        else:
+            rows.append((title, section.verdict, headline_text(section), section_details(section)))
+    lines = [title_line(diagnosis), ""]
+    lines += [f"{verdict_mark(verdict)} {headline}" for _, verdict, headline, _ in rows]
+    for title, _, _, details in rows:
+        lines += ["", f"{title}:", *(f"  {line}" for line in details)]
+    return lines
+
+
+def cache_text(cache: CacheVerdict) -> tuple[str, list[str]]:
+    """The cache verdict's headline and details, inert (model names come from the log)."""
+    from tuichat.core.untrusted import one_line
+    from tuichat.store.diagnostics.text import LINE_LIMIT
+
+    def inert(line: str) -> str:
+        indent = len(line) - len(line.lstrip(" "))
+        return " " * indent + one_line(line, LINE_LIMIT)
+
+    return one_line(cache.headline, LINE_LIMIT), [inert(line) for line in cache.details]

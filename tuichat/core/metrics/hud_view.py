@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.health.breaker import BreakerSnapshot
 from tuichat.core.limit_state import RateLimitState
+from tuichat.core.metrics.cache_tally import CacheTally, ResponseCacheMode
+from tuichat.core.metrics.prompt_cache import PromptCacheBreak, PromptCacheBreaks
 from tuichat.core.metrics.session_stats import QueueState, SessionSnapshot
 from tuichat.core.metrics.turn_report import TurnReport
 from tuichat.core.metrics.turn_snapshot import TurnSnapshot
@@ -61,14 +63,37 @@ class PromptCacheUse:
         return None if not self.prompt else min(1.0, self.cached / self.prompt)
 
 
+NO_BREAKS = PromptCacheBreaks(0, None, 0, None)
+NO_LOOKUPS = CacheTally()
+
+
+@dataclass(frozen=True, slots=True)
+class CacheFigures:
+    """What the session knows about caches beyond the turn's token counts."""
+
+    mode: ResponseCacheMode | None = None
+    """How the response cache is configured; None when the app did not say."""
+    response: CacheTally = NO_LOOKUPS
+    """This session's response-cache lookups."""
+    today: CacheTally | None = None
+    """Today's lookups across sessions (from the log); None until the app supplies them."""
+    breaks: PromptCacheBreaks = NO_BREAKS
+    turn_break: PromptCacheBreak | None = None
+    """The current turn's prompt-cache break, if it broke."""
+
+
 @dataclass(frozen=True, slots=True)
 class CacheView:
-    """tuichat's response cache (not built yet: None) and the provider's prompt cache."""
+    """tuichat's response cache and the provider's prompt cache (see :class:`CacheFigures`)."""
 
-    response_cache: None
+    mode: ResponseCacheMode | None
+    response: CacheTally
+    today: CacheTally | None
     turn: PromptCacheUse | None
     """None when the provider said nothing about caching for this turn."""
     session: PromptCacheUse | None
+    breaks: PromptCacheBreaks
+    turn_break: PromptCacheBreak | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,13 +189,14 @@ def build_hud_snapshot(
     *,
     today_usd: float | None = None,
     budgets: Sequence[BudgetLine] = (),
+    caches: CacheFigures = CacheFigures(),
 ) -> HudSnapshot:
     """Assemble the panels' views (see the module docstring)."""
     providers = _providers(breakers)
     return HudSnapshot(
         latency=_latency(turn, session),
         throughput=_throughput(turn),
-        cache=_cache(turn, session),
+        cache=_cache(turn, session, caches),
         limits=_limits(session, providers, now),
         cost=_cost(turn, session, today_usd, budgets),
         health=_health(session, providers, report),
@@ -205,7 +231,7 @@ def _throughput(turn: TurnSnapshot | None) -> ThroughputView:
     )
 
 
-def _cache(turn: TurnSnapshot | None, session: SessionSnapshot) -> CacheView:
+def _cache(turn: TurnSnapshot | None, session: SessionSnapshot, caches: CacheFigures) -> CacheView:
     turn_use = None
     if turn is not None and (turn.cached_input_tokens, turn.cache_write_tokens) != (None, None):
         cached, written = turn.cached_input_tokens or 0, turn.cache_write_tokens or 0
@@ -215,7 +241,15 @@ def _cache(turn: TurnSnapshot | None, session: SessionSnapshot) -> CacheView:
         session_use = PromptCacheUse(
             session.cached_prompt_tokens, session.cache_write_tokens, session.prompt_tokens
         )
-    return CacheView(response_cache=None, turn=turn_use, session=session_use)
+    return CacheView(
+        mode=caches.mode,
+        response=caches.response,
+        today=caches.today,
+        turn=turn_use,
+        session=session_use,
+        breaks=caches.breaks,
+        turn_break=caches.turn_break,
+    )
 
 
 def _limits(

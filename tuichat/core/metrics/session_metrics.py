@@ -20,6 +20,7 @@ from tuichat.core.cost.attempt_cost import TurnCost
 from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.events import (
     AttemptStarted,
+    CacheLookedUp,
     CostReported,
     Event,
     FirstToken,
@@ -36,7 +37,9 @@ from tuichat.core.events import (
     UsageReported,
 )
 from tuichat.core.health.breaker import BreakerSnapshot
-from tuichat.core.metrics.hud_view import HudSnapshot, build_hud_snapshot
+from tuichat.core.metrics.cache_tally import CacheTally, CacheTallyCounter, ResponseCacheMode
+from tuichat.core.metrics.hud_view import CacheFigures, HudSnapshot, build_hud_snapshot
+from tuichat.core.metrics.prompt_cache import PromptCacheWatch
 from tuichat.core.metrics.session_stats import SessionStats
 from tuichat.core.metrics.throughput import TokenRate
 from tuichat.core.metrics.turn_report import TurnReport
@@ -123,6 +126,8 @@ class TurnMetrics:
             self.cache_write_tokens = event.cache_write_tokens
         elif isinstance(event, TimingsReported):
             self.attempt.server_prefill_ms = event.prefill_ms
+            if self.cached_input_tokens is None:  # llama.cpp: ``cache_n`` in its timings
+                self.cached_input_tokens = event.cached_prompt_tokens
         elif event.cost_usd is None:
             self.unpriced += 1
         else:
@@ -181,9 +186,19 @@ class TurnMetrics:
 
 
 class SessionMetrics:
-    """A chat session's metrics: the current turn, the last one, and the session aggregate."""
+    """A chat session's metrics: the current turn, the last one, and the session aggregate.
 
-    def __init__(self) -> None:
+    ``cache_mode`` is how the response cache is configured (the app knows; the
+    events do not): the HUD's cache panel says "off" or names the mode.
+    """
+
+    def __init__(self, *, cache_mode: ResponseCacheMode | None = None) -> None:
+        self.cache_mode = cache_mode
+        self.prompt_cache = PromptCacheWatch()
+        """Provider prompt-cache breaks (the debug view lists them)."""
+        self.response_cache = CacheTallyCounter()
+        """This session's response-cache lookups."""
+        self._trace: str | None = None
         self.current: TurnMetrics | None = None
         self.last: TurnMetrics | None = None
         self.report: TurnReport | None = None
@@ -205,6 +220,9 @@ class SessionMetrics:
                 self.last = self.current
             self.current, self.report, self.cost = TurnMetrics(), TurnReport(), TurnCost()
             self.turns += 1
+            self._trace = event.trace_id
+        elif isinstance(event, CacheLookedUp):
+            self.response_cache.observe(event)
         if self.current is not None:
             self.current.observe(event)
         if self.report is not None:
@@ -212,6 +230,7 @@ class SessionMetrics:
         if self.cost is not None:
             self.cost.observe(event)
         self.stats.observe(event)
+        self.prompt_cache.observe(event)
 
     def hud_snapshot(
         self,
@@ -220,8 +239,13 @@ class SessionMetrics:
         *,
         today_usd: float | None = None,
         budgets: Sequence[BudgetLine] = (),
+        cache_today: CacheTally | None = None,
     ) -> HudSnapshot:
-        """Everything the HUD shows, as of ``now``."""
+        """Everything the HUD shows, as of ``now``.
+
+        ``cache_today`` is today's response-cache tally from the log (the
+        app reads it, like ``today_usd``); None shows as not available.
+        """
         turn = self.current.snapshot(now) if self.current is not None else None
         return build_hud_snapshot(
             turn,
@@ -231,4 +255,18 @@ class SessionMetrics:
             now,
             today_usd=today_usd,
             budgets=budgets,
+            caches=self.cache_figures(cache_today),
+        )
+
+    def cache_figures(self, today: CacheTally | None = None) -> CacheFigures:
+        """The session's cache figures: response-cache tally, prompt-cache breaks."""
+        breaks = self.prompt_cache.summary()
+        latest = breaks.latest
+        current = latest if latest is not None and latest.trace_id == self._trace else None
+        return CacheFigures(
+            mode=self.cache_mode,
+            response=self.response_cache.tally(),
+            today=today,
+            breaks=breaks,
+            turn_break=current,
         )

@@ -11,7 +11,8 @@ Definitions:
   that ended; cancelled attempts are the user's choice and count in neither;
 - 429s: attempts that ended with ``rate_limited``;
 - prompt-cache share: provider-reported cached prompt tokens over prompt tokens,
-  summed over the attempts whose usage said anything about the cache;
+  summed over the attempts whose usage said anything about the cache (or
+  whose timings did: llama.cpp's ``cache_n``);
 - cost: the sum of ``CostReported.cost_usd``; attempts without a price are
   counted, never guessed.
 """
@@ -30,6 +31,7 @@ from tuichat.core.events import (
     FirstToken,
     Queued,
     RateLimitObserved,
+    TimingsReported,
     TurnCancelled,
     TurnFailed,
     TurnFinished,
@@ -127,6 +129,8 @@ class SessionStats:
         self.cost_estimated = False
         self._limits: dict[str, RateLimitState] = {}
         self._queue: tuple[Queued, float] | None = None
+        self._silent_usage: UsageReported | None = None
+        """The latest usage that said nothing about the cache (its timings may)."""
 
     def observe(self, event: Event) -> None:
         """Fold one (non-text) event in."""
@@ -139,6 +143,8 @@ class SessionStats:
             self._attempt_ended(event)
         elif isinstance(event, UsageReported):
             self._usage(event)
+        elif isinstance(event, TimingsReported):
+            self._timings(event)
         elif isinstance(event, CostReported):
             self._cost(event)
         elif isinstance(event, RateLimitObserved) and self.provider is not None:
@@ -164,11 +170,23 @@ class SessionStats:
 
     def _usage(self, event: UsageReported) -> None:
         if event.cached_input_tokens is None and event.cache_write_tokens is None:
-            return  # this provider says nothing about its prompt cache
+            self._silent_usage = event  # the timings may say (llama.cpp)
+            return
+        self._silent_usage = None
+        self._count_prompt(event.input_tokens, event.cached_input_tokens, event.cache_write_tokens)
+
+    def _timings(self, event: TimingsReported) -> None:
+        usage, self._silent_usage = self._silent_usage, None
+        if event.cached_prompt_tokens is None or usage is None:
+            return
+        if (usage.trace_id, usage.attempt) == (event.trace_id, event.attempt):
+            self._count_prompt(usage.input_tokens, event.cached_prompt_tokens, None)
+
+    def _count_prompt(self, prompt: int | None, cached: int | None, written: int | None) -> None:
         self.cache_reported = True
-        self.prompt_tokens += event.input_tokens or 0
-        self.cached_tokens += event.cached_input_tokens or 0
-        self.cache_writes += event.cache_write_tokens or 0
+        self.prompt_tokens += prompt or 0
+        self.cached_tokens += cached or 0
+        self.cache_writes += written or 0
 
     def _cost(self, event: CostReported) -> None:
         self.cost_reports += 1

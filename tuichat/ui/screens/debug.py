@@ -1,7 +1,10 @@
 """The debug screen: the operator's checklist for this session or the last 24 h.
 
-The diagnosis comes from :mod:`tuichat.store.diagnostics`; this screen only
-shows it. It is loaded by a worker that opens the log read-only for each
+The diagnosis comes from :mod:`tuichat.store.diagnostics`, and the cache
+section's verdict from :mod:`tuichat.headless.debug_cache` (the HUD's
+figures read back from the log: response-cache tally, provider prompt-cache
+share, prompt-cache breaks with cause and extra cost); this screen only
+shows them. It is loaded by a worker that opens the log read-only for each
 load (a few milliseconds), so the screen holds no connection to close and
 never competes with the chat's writer. Everything shown from the log goes
 through the diagnostics' inert text and into plain :class:`Content`, never
@@ -14,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual import work
@@ -26,13 +30,17 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
+from tuichat.core.metrics.cache_verdict import CacheVerdict
 from tuichat.core.untrusted import one_line
+from tuichat.headless.debug import cache_text
+from tuichat.headless.debug_cache import cache_section
 from tuichat.store.diagnostics import (
     DAY_S,
     VERDICT_MARKS,
     Diagnosis,
     Scope,
     Section,
+    Verdict,
     diagnose_file,
     headline_text,
     section_details,
@@ -43,6 +51,14 @@ log = logging.getLogger(__name__)
 
 SECTION_IDS = ("latency", "rate-limits", "cache", "errors", "streaming", "tokens")
 _VERDICT_CLASSES = {"ok": "-ok", "warn": "-warn", "bad": "-bad", "n/a": "-na"}
+
+
+@dataclass(frozen=True, slots=True)
+class DebugReport:
+    """One load: the log's diagnosis and the cache verdict."""
+
+    diagnosis: Diagnosis
+    cache: CacheVerdict
 
 
 class SectionView(Vertical):
@@ -70,12 +86,15 @@ class SectionView(Vertical):
 
     def show(self, section: Section) -> None:
         """Show ``section``; its verdict picks the colour through a CSS class."""
+        self.show_parts(section.verdict, headline_text(section), section_details(section))
+
+    def show_parts(self, verdict: Verdict, headline: str, details: Sequence[str]) -> None:
+        """Show a verdict, an inert headline and inert detail lines (as plain content)."""
         self.remove_class(*_VERDICT_CLASSES.values())
-        self.add_class(_VERDICT_CLASSES[section.verdict])
-        self.query_one(".badge", Label).update(Content(VERDICT_MARKS[section.verdict]))
-        self.query_one(".headline", Static).update(Content(headline_text(section)))
-        details = "\n".join(section_details(section))
-        self.query_one(".details", Static).update(Content(details))
+        self.add_class(_VERDICT_CLASSES[verdict])
+        self.query_one(".badge", Label).update(Content(VERDICT_MARKS[verdict]))
+        self.query_one(".headline", Static).update(Content(headline))
+        self.query_one(".details", Static).update(Content("\n".join(details)))
 
 
 class DebugScreen(Screen[None]):
@@ -113,6 +132,7 @@ class DebugScreen(Screen[None]):
         self._clock = clock
         self.show_session = session_id is not None
         self.diagnosis: Diagnosis | None = None
+        self.cache: CacheVerdict | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Debug"), id="debug-title")
@@ -159,30 +179,39 @@ class DebugScreen(Screen[None]):
         exit_on_error=False,
         description="diagnose the log",
     )
-    async def load_diagnosis(self, scope: Scope) -> Diagnosis:
+    async def load_diagnosis(self, scope: Scope) -> DebugReport:
         """The diagnosis of ``scope``; errors end in :meth:`on_worker_state_changed`."""
         if not await asyncio.to_thread(self.database.is_file):
             raise FileNotFoundError(f"no log at {self.database} yet")
-        return await diagnose_file(self.database, scope, now=self._clock())
+        diagnosis = await diagnose_file(self.database, scope, now=self._clock())
+        cache = await asyncio.to_thread(
+            cache_section, self.database, diagnosis.scope, diagnosis.cache
+        )
+        return DebugReport(diagnosis, cache)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a load ends: show the diagnosis, or one line of error."""
         if event.worker.name != "debug-diagnosis":
             return
-        if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Diagnosis):
-            self.show(event.worker.result)
+        result = event.worker.result
+        if event.state == WorkerState.SUCCESS and isinstance(result, DebugReport):
+            self.show(result.diagnosis, result.cache)
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             log.warning("debug view: cannot diagnose %s", self.database, exc_info=error)
             self._set_status(f"Cannot read the log: {error}", error=True)
 
-    def show(self, diagnosis: Diagnosis) -> None:
-        """Fill the title and the six sections."""
-        self.diagnosis = diagnosis
+    def show(self, diagnosis: Diagnosis, cache: CacheVerdict | None = None) -> None:
+        """Fill the title and the six sections (the cache one from ``cache`` when given)."""
+        self.diagnosis, self.cache = diagnosis, cache
         self.query_one("#debug-title", Static).update(Content(f"Debug · {title_line(diagnosis)}"))
         self.query_one("#debug-status", Static).display = False
         for section_id, (_, section) in zip(SECTION_IDS, diagnosis.sections(), strict=True):
-            self.query_one(f"#debug-{section_id}", SectionView).show(section)
+            view = self.query_one(f"#debug-{section_id}", SectionView)
+            if section_id == "cache" and cache is not None:
+                view.show_parts(cache.verdict, *cache_text(cache))
+            else:
+                view.show(section)
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#debug-status", Static)
