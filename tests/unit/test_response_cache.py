@@ -275,3 +275,30 @@ async def test_a_new_served_version_invalidates_the_others() -> None:
     await run(second.start_turn("other question"))
     assert store.invalidated == [("model-x", "served"), ("model-x", "served-v2")]
     assert [e.served_model for e in store.rows.values()] == ["served-v2"]
+
+
+def test_the_recording_keeps_the_answering_attempts_figures() -> None:
+    from tuichat.core.cache.key import CacheKeys
+    from tuichat.core.cache.recording import AnswerRecording, EntryTerms
+
+    recording = AnswerRecording(CacheKeys("k", "s"), "q?", "model-x")
+    base = {"trace_id": "t", "attempt": 1}
+    cost = {"model": "model-x", "input_cost_usd": 0.001, "output_cost_usd": 0.002,
+            "input_tokens": 10, "output_tokens": 2, "cached_input_tokens": 0,
+            "price_source": "db", "estimated": False}  # fmt: skip
+    for event in (
+        AttemptStarted(ts=1.0, model="model-x", provider="p", base_url_host="h", **base),
+        CostReported(ts=1.5, cost_usd=0.5, **cost, **base),  # a failed attempt's cost
+        AttemptStarted(ts=2.0, model="model-x", provider="p", base_url_host="h", **base),
+        FirstToken(ts=2.5, **base),
+        TextDelta(ts=2.5, text="A", **base),
+        TextDelta(ts=3.0, text="B", **base),
+        CostReported(ts=3.1, cost_usd=0.003, **cost, **base),
+        AttemptEnded(ts=3.2, status="ok", served_model="v2", last_text_at=3.0, **base),
+    ):
+        recording.observe(event)
+    done = TurnFinished(trace_id="t", ts=3.2, text="AB", finish_reason="stop", model="v2")
+    entry = recording.entry(done, EntryTerms(created_at=100.0, ttl_s=10.0, tags=("x",)))
+    assert entry.chunks == ((0.5, "A"), (1.0, "B"))
+    assert (entry.ttft_ms, entry.duration_ms, entry.cost_usd) == (500.0, 1000.0, 0.003)
+    assert (entry.served_model, entry.expires_at, entry.tags) == ("v2", 110.0, ("x",))
