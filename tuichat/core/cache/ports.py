@@ -88,7 +88,7 @@ class CacheStore(Protocol):
         ...
 
     def mark_false_hit(self, key: str) -> None:
-        """"Not what I asked": never serve this entry again (kept for the stats)."""
+        """ "Not what I asked": never serve this entry again (kept for the stats)."""
         ...
 
     def vectors(self, scope: str, embedder: str) -> list[tuple[str, bytes]]:

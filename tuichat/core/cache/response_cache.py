@@ -191,7 +191,7 @@ class ResponseCache:
             recording.observe(event)
 
     def reject(self, key: str) -> None:
-        """ "Not what I asked": the entry is a false hit, never served again."""
+        """A false hit ("not what I asked"): the entry is never served again."""
         try:
             self.store.mark_false_hit(key)
             if self.semantic is not None:

@@ -137,7 +137,7 @@ class ChatSession:
         )
 
     def reject_hit(self, key: str) -> Turn:
-        """ "Not what I asked": mark the latest hit false, drop it, ask again live.
+        """Reject the latest hit ("not what I asked"): mark it false, drop it, ask again live.
 
         ``key`` is the ``entry_key`` of the latest turn's ``CacheLookedUp``;
         the new turn's ``CacheLookedUp`` says ``bypass`` with ``rejects=key``.
