@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"refuse (exit 1, load_shed) instead of queueing longer than this "
         f"(0 to {MAX_SECONDS:g}; 0: never queue)",
     )
+    _add_cache_options(ask)
     _add_cost_parsers(sub)
     add_config_parser(sub)
     add_sim_parser(sub)
@@ -104,6 +105,37 @@ def build_parser() -> argparse.ArgumentParser:
     add_log_parsers(sub)
     add_cache_parser(sub)
     return parser
+
+
+def _add_cache_options(ask: argparse.ArgumentParser) -> None:
+    """``ask --no-cache``, ``--cache-ttl``, ``--cache-tag``."""
+    ask.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ask the model even if the response cache has an answer (the new one is stored)",
+    )
+    ask.add_argument(
+        "--cache-ttl",
+        type=_duration_flag,
+        metavar="DURATION",
+        help="serve and keep cached answers this long, e.g. 90m, 12h, 7d (default: [cache] ttl)",
+    )
+    ask.add_argument(
+        "--cache-tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="tag the cached answer (repeatable; `tuichat cache invalidate --tag TAG`)",
+    )
+
+
+def _duration_flag(text: str) -> float:
+    from tuichat.config.cache_table import MAX_TTL_S, parse_duration
+
+    seconds = parse_duration(text)
+    if seconds is None or seconds > MAX_TTL_S:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 90m, 12h or 7d")
+    return seconds
 
 
 def _add_cost_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -241,6 +273,9 @@ def _ask(args: argparse.Namespace) -> int:
         json_output=args.json,
         priority=args.priority,
         budget=args.budget,
+        no_cache=args.no_cache,
+        cache_ttl_s=args.cache_ttl,
+        cache_tags=tuple(args.cache_tag),
     )
     return run_ask(options)
 

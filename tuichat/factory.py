@@ -13,7 +13,9 @@ two halves live in different places:
 2. :meth:`Chat.open_log` (on the front end's event loop, since the SQLite
    connection belongs to it): the log writer, the session row, the
    stale-answer lookup and the budgets' baselines. A log that cannot be opened
-   leaves a working, unlogged chat and a one-line notice.
+   leaves a working, unlogged chat and a one-line notice. The response cache
+   (``cache.sqlite3`` beside the log, see :mod:`tuichat.cache_setup`) is
+   opened there too, whether or not the log opened; never for a ``rerun``.
 
 The individual builders (``policy_for``, ``limiter_for``, ...) are in
 :mod:`tuichat.startup`; this module is the only caller that assembles them.
@@ -23,13 +25,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tuichat import paths
 from tuichat.backends import Backends, route_for
+from tuichat.chat_wishes import ChatWishes as ChatWishes  # re-exported: front ends import it here
 from tuichat.config import ModelSpec, Settings
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.cost.attempt_cost import CostMeter
@@ -38,7 +41,6 @@ from tuichat.core.cost.pricing import PriceBook
 from tuichat.core.cost.tokens import TokenCounter
 from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.limits.admission import Admission
-from tuichat.core.limits.limiter import Priority
 from tuichat.core.metrics.session_metrics import SessionMetrics
 from tuichat.core.provider import Provider
 from tuichat.core.turn.chat import ChatSession, RouteModel
@@ -61,33 +63,6 @@ if TYPE_CHECKING:
     from tuichat.store.policy import LogPolicy
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ChatWishes:
-    """What a front end asks for beyond the settings."""
-
-    system: str | None = None
-    """The system prompt (default: the settings')."""
-    max_tokens: int | None = None
-    """A cap for every model (default: each model's own)."""
-    priority: Priority = "interactive"
-    queue_budget_s: float | None = None
-    """Refuse instead of queueing longer than this (``ask --budget``)."""
-    label: str | None = None
-    """Names the work in limiter refusals (``ask``, ``bench``)."""
-    database: Path | None = None
-    """The log (default: the user's data folder)."""
-    warm: bool = True
-    """Warm token encodings and prices on threads now (the TUI does it after its first paint)."""
-    breakers: bool = True
-    """Circuit breakers across turns; a one-shot ``ask`` has no later turn to protect."""
-    resume: LoggedSession | None = None
-    """Continue this logged session: its history in context, its session row."""
-    fork_at: int | None = None
-    """With ``resume``: start a new session sharing the history through this turn (1-based)."""
-    rerun_of: str | None = None
-    """The session this chat re-asks (``rerun``), recorded on the new session row."""
 
 
 class Chat:
@@ -144,6 +119,26 @@ class Chat:
         """Where the log lives."""
         return self.wishes.database or paths.database_path()
 
+    @property
+    def cache_path(self) -> Path:
+        """Where the response cache lives: a sibling file of the log."""
+        return self.database_path.with_name("cache.sqlite3")
+
+    def open_cache(self) -> str | None:
+        """Open the response cache and attach it; on failure one line (the chat goes live)."""
+        from tuichat.cache_setup import CacheRequest, open_response_cache
+
+        if self.settings is None:
+            return None
+        wanted = CacheRequest(self.cache_path, self.wishes.cache_ttl_s, self.wishes.cache_tags)
+        if self.wishes.rerun_of is not None:  # a rerun exists to ask the models again
+            return None
+        cache, failure = open_response_cache(self.settings, wanted, self._policy(), self.clock)
+        if cache is not None:
+            self.session.services = replace(self.services, cache=cache)
+            self.session.bypass_cache = not self.wishes.cache
+        return failure
+
     async def open_log(self, on_late: Callable[[str], None] | None = None) -> str | None:
         """Open the log and attach it; on failure return a one-line notice (chat goes on).
 
@@ -153,6 +148,7 @@ class Chat:
         from tuichat.store import LogWriter, cached_answer, open_database
 
         path = self.database_path
+        cache_failure = self.open_cache()
         try:
             self.db = await open_database(path)
             self.writer = LogWriter(
@@ -166,10 +162,12 @@ class Chat:
         self.session.services = replace(self.services, log=self.writer, stale_lookup=lookup)
         resumed = self.wishes.resume
         if resumed is not None and self.wishes.fork_at is not None:
-            return await self.open_session_row(
+            failure = await self.open_session_row(
                 forked_from=resumed.session_id, fork_at=self.wishes.fork_at
             )
-        return await self.open_session_row()
+        else:
+            failure = await self.open_session_row()
+        return failure or cache_failure
 
     async def open_session_row(
         self, *, forked_from: str | None = None, fork_at: int | None = None
@@ -275,6 +273,10 @@ class Chat:
         return None
 
     async def _close_connections(self) -> None:
+        cache = self.services.cache
+        close = getattr(cache.store, "close", None) if cache is not None else None
+        if callable(close):
+            close()
         if self.db is not None:
             await self.db.close()
         if self.backends is not None:

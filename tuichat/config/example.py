@@ -98,6 +98,18 @@ fast = ["gpt-4o-mini", "haiku", "local"]
 # [budgets.tags.summarizer]      # sessions started with --tag summarizer
 # month = { soft = 20, hard = 30 }
 
+# The response cache (these are the defaults). Only answers that finished
+# normally are stored; `tuichat ask --no-cache` (or the TUI's "freshness
+# critical" toggle) asks live.
+[cache]
+# enabled = true
+# semantic = false              # also answer paraphrases, within the same conversation
+# threshold = 0.90              # cosine similarity a paraphrase needs
+# ttl = "7d"                    # "90m", "12h", "7d": older answers are not served
+# replay_pace = "instant"       # "original": a hit streams at the pace it first did
+# max_mb = 100                  # size cap of the cache file (least recently used go first)
+# embeddings = "wordllama"      # or "provider" (its /v1/embeddings, with embedding_model)
+
 # What the local log keeps (these are the defaults). API keys and bearer
 # tokens are always replaced by [redacted] before anything is written.
 [log]

@@ -5,6 +5,7 @@ Validation stops at the first problem and reports it as one
 and the dotted key. Top-level keys::
 
     default  system  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets]  [log]
+    [cache]
 
 Chain members and ``default`` may name built-in and env-derived models too, so
 the loader is told which other names exist.
@@ -25,12 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from tuichat.config.budget_table import parse_budgets
+from tuichat.config.cache_table import parse_cache
 from tuichat.config.catalogue import ENV_MODEL_SOURCES
 from tuichat.config.errors import ConfigError, did_you_mean
 from tuichat.config.fields import Where, check_keys, dotted, quoted, shown, string, table
 from tuichat.config.locate import KeyLocator
 from tuichat.config.log_table import parse_log
-from tuichat.config.model import LogSettings, ModelSpec, ProfileLimits, Resilience
+from tuichat.config.model import CacheSettings, LogSettings, ModelSpec, ProfileLimits, Resilience
 from tuichat.config.model_table import parse_model
 from tuichat.config.resilience_table import parse_profiles, parse_resilience
 from tuichat.config.toml_shape import check_shape
@@ -50,6 +52,7 @@ TOP_LEVEL = (
     "resilience",
     "profiles",
     "log",
+    "cache",
 )
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -82,6 +85,8 @@ class FileConfig:
     """``[profiles.*]``: per-user limits."""
     log: LogSettings = field(default_factory=LogSettings)
     """``[log]``: what the local log keeps."""
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    """``[cache]``: the response cache."""
 
 
 def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig | None:
@@ -108,6 +113,7 @@ def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig |
         resilience=_resilience(data, where),
         profiles=parse_profiles(data["profiles"], where) if "profiles" in data else {},
         log=parse_log(data["log"], where) if "log" in data else LogSettings(),
+        cache=parse_cache(data["cache"], where) if "cache" in data else CacheSettings(),
     )
 
 

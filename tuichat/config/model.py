@@ -147,6 +147,37 @@ class LogSettings:
     """Regexes replaced by ``[redacted]`` before anything is written (keys always are)."""
 
 
+ReplayPaceSetting = Literal["instant", "original"]
+REPLAY_PACE_SETTINGS: tuple[ReplayPaceSetting, ...] = ("instant", "original")
+"""What ``[cache] replay_pace`` may say."""
+EmbeddingsSource = Literal["wordllama", "provider"]
+EMBEDDINGS_SOURCES: tuple[EmbeddingsSource, ...] = ("wordllama", "provider")
+"""What ``[cache] embeddings`` may say."""
+DEFAULT_CACHE_TTL_S = 7 * 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class CacheSettings:
+    """``[cache]``: the response cache (the factory builds a ``ResponseCache`` of it)."""
+
+    enabled: bool = True
+    """Serve and store answers; ``--no-cache`` bypasses it for one ``ask``."""
+    semantic: bool = False
+    """Also serve answers to paraphrases of a question (same conversation scope only)."""
+    threshold: float = 0.90
+    """Cosine similarity a semantic match needs (0–1), before the content gate."""
+    ttl_s: float = DEFAULT_CACHE_TTL_S
+    """Entries live this long and older ones are not served (``ttl = "7d"`` in the file)."""
+    replay_pace: ReplayPaceSetting = "instant"
+    """A hit shows at once, or at the pace the answer first streamed."""
+    max_mb: float = 100.0
+    """Size cap of the cache file; least recently used entries go first."""
+    embeddings: EmbeddingsSource = "wordllama"
+    """Where question vectors come from: the offline model or the provider's /v1/embeddings."""
+    embedding_model: str | None = None
+    """The provider's embedding model (``embeddings = "provider"``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The effective configuration: flags over env vars over the file over built-ins."""
@@ -179,6 +210,8 @@ class Settings:
     """The user profile requests count against (``--profile``, ``TUICHAT_PROFILE``)."""
     log: LogSettings = field(default_factory=LogSettings)
     """``[log]``: redaction patterns, metrics-only content, timeline sampling."""
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    """``[cache]``: the response cache (exact, optionally semantic)."""
     source_notes: list[str] = field(default_factory=list)
     """Why each choice was made, in words, for ``config show`` and the UI."""
     config_file: Path | None = None

@@ -31,7 +31,14 @@ from tuichat.config.catalogue import (
 from tuichat.config.errors import ConfigError
 from tuichat.config.flags import Pick, apply_flags, check_flags, openai_for_key
 from tuichat.config.loader import FileConfig, load_file
-from tuichat.config.model import CliOverrides, LogSettings, ModelSpec, Resilience, Settings
+from tuichat.config.model import (
+    CacheSettings,
+    CliOverrides,
+    LogSettings,
+    ModelSpec,
+    Resilience,
+    Settings,
+)
 from tuichat.config.text_checks import env_text
 
 MODEL_ENV = "TUICHAT_MODEL"
@@ -93,6 +100,7 @@ def _settings(
         resilience=file.resilience if file else Resilience(),
         profiles=dict(file.profiles) if file else {},
         log=file.log if file else LogSettings(),
+        cache=file.cache if file else CacheSettings(),
         profile=flags.profile or env_text(env, "TUICHAT_PROFILE") or "default",
         source_notes=notes,
         config_file=file.path if file else None,

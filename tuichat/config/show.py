@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from tuichat.config.model import EMBEDDED, LogSettings, ModelSpec, Settings
+from tuichat.config.model import EMBEDDED, CacheSettings, LogSettings, ModelSpec, Settings
 from tuichat.config.text_checks import key_problem
 from tuichat.core.cost.budget import BudgetRule
 from tuichat.core.secrets import mask, redact
@@ -68,6 +68,7 @@ def settings_json(settings: Settings, path: Path, env: Mapping[str, str]) -> dic
         "profile": settings.profile,
         "tag": settings.tag,
         "log": _log_json(settings.log),
+        "cache": _cache_json(settings.cache),
         "notes": settings.source_notes,
     }
 
@@ -83,6 +84,7 @@ def settings_text(settings: Settings, path: Path, env: Mapping[str, str]) -> str
         f"max_tokens:  {settings.max_tokens or 'per model'}",
         f"profile:     {settings.profile}" + (f"; tag {settings.tag}" if settings.tag else ""),
         f"log:         {_log_text(settings.log)}",
+        f"cache:       {_cache_text(settings.cache)}",
         "",
         "models (* selected):",
     ]
@@ -187,3 +189,35 @@ def _log_text(log: LogSettings) -> str:
     patterns = f" + {len(log.redact)} pattern(s)" if log.redact else ""
     rate = f"{log.timeline_sample_rate:.0%}"
     return f"{kept}; chunk timelines of {rate} of turns; keys{patterns} redacted"
+
+
+def _cache_json(cache: CacheSettings) -> dict[str, object]:
+    return {
+        "enabled": cache.enabled,
+        "semantic": cache.semantic,
+        "threshold": cache.threshold,
+        "ttl_s": cache.ttl_s,
+        "replay_pace": cache.replay_pace,
+        "max_mb": cache.max_mb,
+        "embeddings": cache.embeddings,
+        "embedding_model": cache.embedding_model,
+    }
+
+
+def _cache_text(cache: CacheSettings) -> str:
+    """``exact, ttl 7 d, instant replay, 100 MB`` (or ``off``)."""
+    if not cache.enabled:
+        return "off"
+    kind = (
+        f"exact + semantic (≥ {cache.threshold:.2f}, {cache.embeddings})"
+        if cache.semantic
+        else "exact"
+    )
+    return f"{kind}, ttl {_duration(cache.ttl_s)}, {cache.replay_pace} replay, {cache.max_mb:g} MB"
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} s"

@@ -1,5 +1,10 @@
 """``tuichat ask``: one prompt, the answer streamed to stdout, logged like chat.
 
+An answer served from the response cache streams the same way; on a terminal
+one stderr line says so ("cached (exact, 3 h old) · saved 1.2 s, $0.0031"),
+and ``--json`` says ``cache`` (null, "exact" or "semantic"), ``similarity``,
+``age_s``, ``saved_usd`` and ``saved_ms``. ``--no-cache`` asks live.
+
 Exit codes: 0 answered, 1 the provider failed (or the stream was truncated),
 2 bad usage, 3 refused by a hard budget limit (nothing was sent), 130
 interrupted (SIGINT cancels like ctrl+c; the partial answer is printed,
@@ -21,6 +26,7 @@ from tuichat.config.model import SIM
 from tuichat.core.cost.budget import describe
 from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.events import (
+    CacheLookedUp,
     Event,
     StaleAnswerOffered,
     TextDelta,
@@ -49,6 +55,9 @@ class AskOptions:
     json_output: bool = False
     priority: Priority = "interactive"
     budget: float | None = None
+    no_cache: bool = False
+    cache_ttl_s: float | None = None
+    cache_tags: tuple[str, ...] = ()
 
 
 @dataclass
@@ -60,6 +69,7 @@ class AskOutcome:
     error: str | None = None
     text: str = ""
     stale: dict[str, Any] | None = None
+    cache: CacheLookedUp | None = None
 
 
 def run_ask(options: AskOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
@@ -68,7 +78,13 @@ def run_ask(options: AskOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     connect = options.settings.resilience.connect_timeout
     shown = None if options.json_output else progress
     wishes = ChatWishes(
-        priority=options.priority, queue_budget_s=options.budget, label="ask", breakers=False
+        priority=options.priority,
+        queue_budget_s=options.budget,
+        label="ask",
+        breakers=False,
+        cache=not options.no_cache,
+        cache_ttl_s=options.cache_ttl_s,
+        cache_tags=options.cache_tags,
     )
     with Backends(progress=shown, connect_timeout=connect) as backends:
         chat = start_chat(options.settings, wishes, backends=backends)
@@ -123,11 +139,13 @@ async def _stream(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> 
     if outcome.error:
         stale = " (a stale answer exists: see --json)" if outcome.stale else ""
         err.write(f"tuichat: {outcome.error}{stale}\n")
+    _say_cache(chat, outcome.cache, err, shown=not options.json_output and err.isatty())
     for line in chat.budgets.new_alerts():
         err.write(f"tuichat: warning: {describe(line)}\n")
     if options.json_output:
         summary = _summary(outcome, chat, turn.trace_id)
         summary.update(_cost_json(chat))
+        summary.update(_cache_json(outcome.cache))
         out.write(json.dumps(summary) + "\n")
     out.flush()
     return _exit_code(outcome.status)
@@ -147,6 +165,8 @@ def _apply(event: Event, outcome: AskOutcome, out: TextIO | None) -> None:
         _ended(event, outcome)
     elif isinstance(event, StaleAnswerOffered):
         outcome.stale = {"text": event.text, "age_s": round(event.age_s, 1), "model": event.model}
+    elif isinstance(event, CacheLookedUp):
+        outcome.cache = event
 
 
 def _ended(event: TurnEnded, outcome: AskOutcome) -> None:
@@ -198,6 +218,48 @@ def _cost_json(chat: Chat) -> dict[str, Any]:
         "price_source": cost.price_source,
         "budgets": [_budget_json(line) for line in budgets.lines()],
     }
+
+
+def _cache_json(looked: CacheLookedUp | None) -> dict[str, Any]:
+    """Whether the answer came from the cache, how close, how old, and what it saved."""
+    hit = looked if looked is not None and looked.hit else None
+    return {
+        "cache": hit.verdict if hit else None,
+        "similarity": _round(hit.similarity) if hit and hit.similarity is not None else None,
+        "age_s": _round(hit.age_s) if hit else None,
+        "saved_usd": hit.saved_usd if hit else None,
+        "saved_ms": _round(hit.saved_ms) if hit else None,
+    }
+
+
+def _say_cache(chat: Chat, looked: CacheLookedUp | None, err: TextIO, *, shown: bool) -> None:
+    """The cache's one notice (it was skipped), and on a terminal the line about a hit."""
+    cache = chat.services.cache
+    if cache is not None and (notice := cache.take_notice()):
+        err.write(f"tuichat: {notice}\n")
+    if shown and looked is not None and looked.hit:
+        err.write(f"tuichat: {cached_line(looked)}\n")
+
+
+def cached_line(hit: CacheLookedUp) -> str:
+    """``cached (exact, 3 h old) · saved 1.2 s, $0.0031``."""
+    kind: str = hit.verdict
+    if hit.similarity is not None:
+        kind = f"{kind} {hit.similarity:.2f}"
+    saved = []
+    if hit.saved_ms is not None:
+        saved.append(f"{hit.saved_ms / 1000:.1f} s")
+    if hit.saved_usd:
+        saved.append(f"${hit.saved_usd:.4f}")
+    tail = f" · saved {', '.join(saved)}" if saved else ""
+    return f"cached ({kind}, {_age(hit.age_s or 0.0)} old){tail}"
+
+
+def _age(seconds: float) -> str:
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if seconds >= size:
+            return f"{seconds // size:.0f} {unit}"
+    return f"{seconds:.0f} s"
 
 
 def _budget_json(line: BudgetLine) -> dict[str, Any]:

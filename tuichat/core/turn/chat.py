@@ -3,6 +3,11 @@
 Every front end (the Textual app, ``ask``, and later replay and bench) drives
 turns through this class, so history handling (partial answers kept, failed
 prompts dropped from the context) is the same everywhere.
+
+With a response cache (``services.cache``): :attr:`ChatSession.bypass_cache`
+("freshness critical") sends every turn live; :meth:`ChatSession.reject_hit`
+("not what I asked") marks the latest turn's hit a false hit, drops that
+exchange from the history and asks the same question again, live.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ from dataclasses import dataclass, replace
 from tuichat.core.clock import Clock
 from tuichat.core.conversation import Conversation
 from tuichat.core.cost.pricing import Tariff
-from tuichat.core.events import Event, TurnEnded
+from tuichat.core.events import CacheLookedUp, Event, TurnEnded, TurnStarted
 from tuichat.core.provider import Provider
+from tuichat.core.turn.cache_step import CacheAsk
 from tuichat.core.turn.route import Target
 from tuichat.core.turn.services import Observer, TurnServices
 from tuichat.core.turn.turn import Turn
@@ -62,6 +68,10 @@ class ChatSession:
         self.services = services or TurnServices()
         self.conversation = Conversation(system=system)
         self.session_id = session_id or new_session_id()
+        self.bypass_cache = False
+        """Freshness critical: the next turns skip the cache (their answers are still stored)."""
+        self.last_hit: str | None = None
+        """The cache key of the latest turn's answer when the cache served it."""
 
     @property
     def clock(self) -> Clock:
@@ -100,8 +110,11 @@ class ChatSession:
             raise ValueError("a route needs at least one model")
         self.route = list(route)
 
-    def start_turn(self, prompt: str) -> Turn:
-        """Add the prompt to the history and return the turn to iterate."""
+    def start_turn(self, prompt: str, *, rejects: str | None = None) -> Turn:
+        """Add the prompt to the history and return the turn to iterate.
+
+        ``rejects``: the key of a hit this turn replaces (see :meth:`reject_hit`).
+        """
         self.conversation.add_user(prompt)
         targets = [
             Target(
@@ -120,10 +133,31 @@ class ChatSession:
             prompt=prompt,
             services=self.services,
             observers=[*self.services.consumers(), self._record, *self.services.taps],
+            cache_ask=CacheAsk(bypass=self.bypass_cache, rejects=rejects),
         )
 
+    def reject_hit(self, key: str) -> Turn:
+        """Reject the latest hit ("not what I asked"): mark it false, drop it, ask again live.
+
+        ``key`` is the ``entry_key`` of the latest turn's ``CacheLookedUp``;
+        the new turn's ``CacheLookedUp`` says ``bypass`` with ``rejects=key``.
+        Raises ValueError when the latest turn was not that hit.
+        """
+        if key != self.last_hit or self.services.cache is None:
+            raise ValueError("only the latest answer, served from the cache, can be rejected")
+        self.services.cache.reject(key)
+        messages = self.conversation.messages
+        if messages and messages[-1].role == "assistant":
+            messages.pop()
+        question = messages.pop().content if messages and messages[-1].role == "user" else ""
+        return self.start_turn(question, rejects=key)
+
     def _record(self, event: Event) -> None:
-        """Keep answers, partial ones included, in the history."""
+        """Keep answers, partial ones included, in the history (and note a cache hit)."""
+        if isinstance(event, TurnStarted):
+            self.last_hit = None
+        elif isinstance(event, CacheLookedUp) and event.hit:
+            self.last_hit = event.entry_key
         if not isinstance(event, TurnEnded):
             return
         if event.answered:

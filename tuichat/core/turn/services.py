@@ -11,8 +11,9 @@ the front end reads the event from the turn's iterator:
 1. ``metrics`` — the HUD's and ``ask --json``'s figures;
 2. ``budgets`` — spend against the configured limits;
 3. ``log`` — the SQLite log writer (queues rows; never blocks);
-4. the session's history (the answer kept, complete or partial);
-5. ``taps`` — benchmarks' and tests' probes, last.
+4. ``cache`` — the response cache, storing answers that finished normally;
+5. the session's history (the answer kept, complete or partial);
+6. ``taps`` — benchmarks' and tests' probes, last.
 
 The front end (TUI, ``ask``, replay, bench) consumes only the iterator; no
 front-end code runs inside a turn's task. Before the iterator hands out the
@@ -28,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from tuichat.core.cache.response_cache import ResponseCache
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.cost.attempt_cost import CostMeter
 from tuichat.core.events import Event
@@ -72,10 +74,17 @@ class TurnServices:
     """The sentence buffer's longest hold, in seconds."""
     rng: Callable[[], float] = random.random
     """Jitter for retry waits (a fixed value in tests)."""
+    cache: ResponseCache | None = None
+    """The response cache, asked before a turn's first attempt (None: no cache)."""
     taps: tuple[Observer, ...] = ()
     """Extra consumers for benchmarks and tests, called after the history."""
 
     def consumers(self) -> tuple[Observer, ...]:
         """The consumers that see every event, in the documented order (history excluded)."""
-        found = (self.metrics, self.budgets, self.log.observe if self.log else None)
+        found = (
+            self.metrics,
+            self.budgets,
+            self.log.observe if self.log else None,
+            self.cache.observe if self.cache else None,
+        )
         return tuple(observer for observer in found if observer is not None)

@@ -5,6 +5,10 @@ attempt streams from one provider; a failure goes to the retry policy, which
 says retry (after a wait), fall back to the next target, or fail. Text that
 was shown is never silently retried: the partial is kept and the turn ends.
 
+With a response cache in the services, the turn first asks it
+(:mod:`tuichat.core.turn.cache_step`): a hit is played through the same
+answer text and ends the turn; a miss walks the route as usual.
+
 A turn is one kind of *answer source* (:mod:`tuichat.core.turn.source`): the
 provider is read in the source's task so that :meth:`Turn.cancel` can stop it
 at any ``await`` (closing the HTTP response) and still end the stream with a
@@ -41,6 +45,7 @@ from tuichat.core.limits.admission import Gate
 from tuichat.core.outcome import OutcomeBuilder, RouteStep
 from tuichat.core.provider import FinishPart, ResponseHead, TextPart, UsagePart
 from tuichat.core.turn.answer_text import AnswerText
+from tuichat.core.turn.cache_step import CacheAsk, CacheStep
 from tuichat.core.turn.deadline import Deadline
 from tuichat.core.turn.degrade import degrade
 from tuichat.core.turn.part_events import MetaPart, meta_event, rate_limit_event
@@ -86,6 +91,7 @@ class Turn(EventPump):
         services: TurnServices | None = None,
         observers: Sequence[Observer] | None = None,
         trace_id: str | None = None,
+        cache_ask: CacheAsk | None = None,
     ) -> None:
         if not route:
             raise ValueError("a turn needs at least one target")
@@ -104,6 +110,7 @@ class Turn(EventPump):
         self._attempt = 0
         self._outcome = OutcomeBuilder()
         self._costs = AttemptCosts(services.meter, self.trace_id, self._emit)
+        self._cache_ask = cache_ask or CacheAsk()
 
     @property
     def text(self) -> str:
@@ -122,7 +129,8 @@ class Turn(EventPump):
             )
         )
         try:
-            await self._walk_route()
+            if not await self._answered_from_cache():
+                await self._walk_route()
         except asyncio.CancelledError:
             if not self._cancel_requested:
                 raise
@@ -132,6 +140,15 @@ class Turn(EventPump):
                     trace_id=self.trace_id, ts=now, text=self.text, outcome=self._outcome.build()
                 )
             )
+
+    async def _answered_from_cache(self) -> bool:
+        """Ask the response cache (if any); True when a hit answered the turn."""
+        cache = self._services.cache
+        if cache is None:
+            return False
+        step = CacheStep(cache, self.trace_id, self._clock, self._emit, self._answer,
+                         self._cache_ask)  # fmt: skip
+        return await step.answered(self.route[0])
 
     async def _walk_route(self) -> None:
         """Try targets in order; exactly one terminal event comes out."""

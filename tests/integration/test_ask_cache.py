@@ -1,0 +1,90 @@
+"""``tuichat ask`` with the response cache, against the simulator over loopback.
+
+The store is the in-memory fake until ``tuichat.store.cache_db`` is merged;
+everything else is real: settings, the factory, the simulator's HTTP stream.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers.fake_cache_store import FakeCacheStore
+from tuichat import cache_setup
+from tuichat.config import CliOverrides, resolve_settings
+from tuichat.core.events import CacheLookedUp
+from tuichat.headless.ask import AskOptions, cached_line, run_ask
+from tuichat.sim.answers import answer_text
+from tuichat.sim.thread import SimServerThread
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch) -> FakeCacheStore:
+    shared = FakeCacheStore()
+    monkeypatch.setattr(cache_setup, "_open_store", lambda path, max_bytes: shared)
+    return shared
+
+
+def ask_json(sim: SimServerThread, *, no_cache: bool = False) -> tuple[int, dict[str, Any], str]:
+    flags = CliOverrides(model="sim?tokens=20&ttft_ms=40", base_url=sim.base_url)
+    options = AskOptions("hello", resolve_settings(flags, env={}), json_output=True,
+                         no_cache=no_cache, cache_tags=("t1",))  # fmt: skip
+    out, err = io.StringIO(), io.StringIO()
+    code = run_ask(options, out, err)
+    return code, json.loads(out.getvalue()), err.getvalue()
+
+
+def test_a_second_identical_ask_is_an_exact_hit(
+    sim: SimServerThread, store: FakeCacheStore
+) -> None:
+    code, first, _ = ask_json(sim)
+    assert code == 0 and first["cache"] is None and first["saved_ms"] is None
+    (entry,) = store.rows.values()
+    assert entry.answer == answer_text("prose", 20) and entry.tags == ("t1",)
+    assert entry.ttft_ms is not None and entry.ttft_ms >= 40
+    code, second, err = ask_json(sim)
+    assert code == 0, err
+    assert second["cache"] == "exact" and second["text"] == first["text"]
+    assert second["cost_usd"] in (0.0, None) and second["provider"] == "cache"
+    assert second["saved_ms"] >= 40 and second["age_s"] >= 0
+    assert second["similarity"] is None
+    assert store.calls.count("put") == 1
+
+
+def test_no_cache_asks_live(sim: SimServerThread, store: FakeCacheStore) -> None:
+    ask_json(sim)
+    code, fresh, _ = ask_json(sim, no_cache=True)
+    assert code == 0 and fresh["cache"] is None and fresh["provider"] != "cache"
+    assert store.calls.count("put") == 2
+
+
+def test_a_broken_cache_answers_live_with_one_line(
+    sim: SimServerThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = FakeCacheStore(broken=RuntimeError("disk I/O error"))
+    monkeypatch.setattr(cache_setup, "_open_store", lambda path, max_bytes: broken)
+    code, summary, err = ask_json(sim)
+    assert code == 0 and summary["text"] == answer_text("prose", 20)
+    assert err.count("\n") == 1 and "cache is skipped: disk I/O error" in err
+
+
+def test_the_terminal_line_of_a_hit() -> None:
+    hit = CacheLookedUp(trace_id="t", ts=0.0, verdict="exact", age_s=3 * 3600 + 5,
+                        saved_ms=1234.0, saved_usd=0.0031)  # fmt: skip
+    assert cached_line(hit) == "cached (exact, 3 h old) · saved 1.2 s, $0.0031"
+    close = CacheLookedUp(trace_id="t", ts=0.0, verdict="semantic", similarity=0.934, age_s=12)
+    assert cached_line(close) == "cached (semantic 0.93, 12 s old)"
+
+
+def test_a_metrics_only_log_opens_no_cache(
+    sim: SimServerThread, store: FakeCacheStore, tuichat_home: Path
+) -> None:
+    tuichat_home.mkdir(parents=True, exist_ok=True)
+    (tuichat_home / "config.toml").write_text('[log]\ncontent = "metrics"\n', encoding="utf-8")
+    ask_json(sim)
+    code, second, _ = ask_json(sim)
+    assert code == 0 and second["cache"] is None and store.calls == []
