@@ -11,9 +11,7 @@ exchange the log would redact is never cached.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,12 +21,24 @@ from tuichat.core.cache.ports import CacheStore
 from tuichat.core.cache.response_cache import ResponseCache
 from tuichat.core.cache.storable import StoragePolicy
 from tuichat.core.clock import Clock
+from tuichat.core.cost.budget import window_start
+from tuichat.core.metrics.cache_tally import CacheTally, ResponseCacheMode
 from tuichat.core.untrusted import one_line
 
 if TYPE_CHECKING:
+    import aiosqlite
+
     from tuichat.store.policy import LogPolicy
 
 log = logging.getLogger(__name__)
+
+
+def open_cache_store(path: Path, *, max_bytes: int) -> CacheStore:
+    """The SQLite cache file (imported on first use: start-up does not pay for it)."""
+    from tuichat.store.cache_db import open_cache_store as open_sqlite
+
+    return open_sqlite(path, max_bytes=max_bytes)
+
 
 MIB = 1024 * 1024
 
@@ -55,10 +65,7 @@ def open_response_cache(
     if not config.enabled or not policy.keeps_text:
         return None, None
     try:
-        store = _open_store(wanted.path, max_bytes=int(config.max_mb * MIB))
-    except ModuleNotFoundError:  # the SQLite adapter is not in this build
-        log.warning("no response cache: tuichat.store.cache_db is missing")
-        return None, None
+        store = open_cache_store(wanted.path, max_bytes=int(config.max_mb * MIB))
     except Exception as exc:
         log.exception("cannot open the response cache at %s", wanted.path)
         return None, one_line(f"No response cache: cannot open {wanted.path}: {exc}")
@@ -73,8 +80,22 @@ def open_response_cache(
     return cache, None
 
 
-def _open_store(path: Path, *, max_bytes: int) -> CacheStore:
-    """``tuichat.store.cache_db.open_cache_store`` (imported here, on first use)."""
-    module = importlib.import_module("tuichat.store.cache_db")
-    opener: Callable[..., CacheStore] = module.open_cache_store
-    return opener(path, max_bytes=max_bytes)
+def cache_mode(settings: Settings | None, cache: ResponseCache | None) -> ResponseCacheMode:
+    """What the HUD's cache panel says the cache is: off, exact, or exact+semantic ≥ t."""
+    if cache is None or settings is None:
+        return ResponseCacheMode(enabled=False)
+    semantic = cache.semantic is not None
+    return ResponseCacheMode(
+        enabled=True, semantic=semantic, threshold=settings.cache.threshold if semantic else None
+    )
+
+
+async def today_tally(db: aiosqlite.Connection, now_wall: float) -> CacheTally | None:
+    """Today's lookups by every tuichat process, from the log (None if it cannot say)."""
+    from tuichat.store.cache_lookups import cache_summary
+
+    try:
+        return (await cache_summary(db, window_start("day", now_wall))).tally()
+    except Exception:  # an old or damaged log: the line is hidden, the chat goes on
+        log.exception("cannot read today's cache lookups")
+        return None

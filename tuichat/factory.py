@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from tuichat import paths
 from tuichat.backends import Backends, route_for
+from tuichat.chat_services import budgets_for, services_for, system_for, warm
 from tuichat.chat_wishes import ChatWishes as ChatWishes  # re-exported: front ends import it here
 from tuichat.config import ModelSpec, Settings
 from tuichat.core.clock import Clock, SystemClock
@@ -40,7 +41,7 @@ from tuichat.core.cost.budget import Budgets
 from tuichat.core.cost.pricing import PriceBook
 from tuichat.core.cost.tokens import TokenCounter
 from tuichat.core.health.breaker import BreakerBoard
-from tuichat.core.limits.admission import Admission
+from tuichat.core.metrics.cache_tally import CacheTally
 from tuichat.core.metrics.session_metrics import SessionMetrics
 from tuichat.core.provider import Provider
 from tuichat.core.turn.chat import ChatSession, RouteModel
@@ -49,11 +50,7 @@ from tuichat.core.untrusted import one_line
 from tuichat.logbook import LoggedSession
 from tuichat.startup import (
     Started,
-    breakers_for,
-    limiter_for,
-    policy_for,
     start_primary,
-    timeouts_for,
 )
 
 if TYPE_CHECKING:
@@ -92,6 +89,8 @@ class Chat:
         self.notice = notice
         self.db: aiosqlite.Connection | None = None
         self.writer: LogWriter | None = None
+        self.cache_today: CacheTally | None = None
+        """Today's response-cache lookups from the log (the HUD's "today" line)."""
 
     @property
     def services(self) -> TurnServices:
@@ -126,7 +125,7 @@ class Chat:
 
     def open_cache(self) -> str | None:
         """Open the response cache and attach it; on failure one line (the chat goes live)."""
-        from tuichat.cache_setup import CacheRequest, open_response_cache
+        from tuichat.cache_setup import CacheRequest, cache_mode, open_response_cache
 
         if self.settings is None:
             return None
@@ -134,6 +133,7 @@ class Chat:
         if self.wishes.rerun_of is not None:  # a rerun exists to ask the models again
             return None
         cache, failure = open_response_cache(self.settings, wanted, self._policy(), self.clock)
+        self.metrics.cache_mode = cache_mode(self.settings, cache)
         if cache is not None:
             self.session.services = replace(self.services, cache=cache)
             self.session.bypass_cache = not self.wishes.cache
@@ -236,6 +236,7 @@ class Chat:
 
     async def refresh_budgets(self) -> None:
         """Budget baselines from the log, after flushing what this session wrote."""
+        from tuichat.cache_setup import today_tally
         from tuichat.store.spend import load_budgets
 
         if self.db is None or self.writer is None:
@@ -247,6 +248,8 @@ class Chat:
             )
         except Exception:  # a broken log must not stop the chat; budgets go live-only
             log.exception("cannot read spending from the log")
+        if self.services.cache is not None:
+            self.cache_today = await today_tally(self.db, self.clock.wall())
 
     def route_for(
         self, spec: ModelSpec, provider: Provider, fallbacks: Sequence[str] | None = None
@@ -320,14 +323,14 @@ def assemble_chat(
     meter = CostMeter(PriceBook(), TokenCounter(paths.cache_dir()))
     if wishes.warm:
         warm(meter)
-    metrics, budgets = SessionMetrics(), _budgets(settings)
-    services = _services(clock or SystemClock(), settings, wishes, meter)
+    metrics, budgets = SessionMetrics(), budgets_for(settings)
+    services = services_for(clock or SystemClock(), settings, wishes, meter)
     services = replace(services, metrics=metrics.observe, budgets=budgets.observe)
     session = ChatSession(
         provider,
         spec.model,
         services=services,
-        system=wishes.system if wishes.system is not None else _system(settings),
+        system=wishes.system if wishes.system is not None else system_for(settings),
         max_tokens=wishes.max_tokens if wishes.max_tokens is not None else spec.max_tokens,
         temperature=spec.temperature,
     )
@@ -345,55 +348,3 @@ def _continue(session: ChatSession, logged: LoggedSession, fork_at: int | None) 
     session.conversation = logged.history(fork_at)
     if fork_at is None:
         session.session_id = logged.session_id
-
-
-def _services(
-    clock: Clock, settings: Settings | None, wishes: ChatWishes, meter: CostMeter
-) -> TurnServices:
-    """The bundle before its consumers: clock, breakers, meter, and what the settings add."""
-    breakers = _breakers(settings, clock) if wishes.breakers else None
-    services = TurnServices(clock=clock, breakers=breakers, meter=meter)
-    return services if settings is None else _with_settings(services, settings, wishes, meter)
-
-
-def warm(meter: CostMeter) -> None:
-    """Load the price database and token encodings on threads (never on the loop)."""
-    meter.prices.warm_in_background()
-    if meter.counter is not None:
-        meter.counter.warm_in_background()
-
-
-def _with_settings(
-    services: TurnServices, settings: Settings, wishes: ChatWishes, meter: CostMeter
-) -> TurnServices:
-    """Retry policy, timeouts and the limiter ``[resilience]`` and the models ask for."""
-    limiter = limiter_for(settings, services.clock)
-    admission = None
-    if limiter is not None:
-        admission = Admission(
-            limiter,
-            profile=settings.profile,
-            priority=wishes.priority,
-            budget=wishes.queue_budget_s,
-            label=wishes.label,
-            counter=meter.counter,
-        )
-        if meter.counter is not None:
-            meter.counter.warm_in_background()  # the limiter counts the first send
-    return replace(
-        services, policy=policy_for(settings), timeouts=timeouts_for(settings), admission=admission
-    )
-
-
-def _breakers(settings: Settings | None, clock: Clock) -> BreakerBoard:
-    return breakers_for(settings, clock) if settings is not None else BreakerBoard(clock)
-
-
-def _budgets(settings: Settings | None) -> Budgets:
-    if settings is None:
-        return Budgets((), profile="default", tag=None)
-    return Budgets(settings.budgets, profile=settings.profile, tag=settings.tag)
-
-
-def _system(settings: Settings | None) -> str | None:
-    return settings.system if settings is not None else None

@@ -1,7 +1,7 @@
 """``tuichat ask`` with the response cache, against the simulator over loopback.
 
-The store is the in-memory fake until ``tuichat.store.cache_db`` is merged;
-everything else is real: settings, the factory, the simulator's HTTP stream.
+Everything is real: settings, the factory, the SQLite cache file beside the
+log, the simulator's HTTP stream.
 """
 
 from __future__ import annotations
@@ -16,17 +16,26 @@ import pytest
 from tests.helpers.fake_cache_store import FakeCacheStore
 from tuichat import cache_setup
 from tuichat.config import CliOverrides, resolve_settings
+from tuichat.core.cache.ports import CacheEntry
 from tuichat.core.events import CacheLookedUp
 from tuichat.headless.ask import AskOptions, cached_line, run_ask
+from tuichat.paths import database_path
 from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
+from tuichat.store import cache_path_beside, open_cache_store
 
 
-@pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> FakeCacheStore:
-    shared = FakeCacheStore()
-    monkeypatch.setattr(cache_setup, "_open_store", lambda path, max_bytes: shared)
-    return shared
+def stored(where: Path | None = None) -> list[CacheEntry]:
+    """The entries in the cache file beside the log (what a second process would find)."""
+    path = cache_path_beside(where or database_path())
+    if not path.exists():
+        return []
+    store = open_cache_store(path, max_bytes=1 << 30)
+    try:
+        keys = [row[0] for row in store.read("SELECT key FROM entries")]
+        return store.entries(keys, now=0.0)
+    finally:
+        store.close()
 
 
 def ask_json(sim: SimServerThread, *, no_cache: bool = False) -> tuple[int, dict[str, Any], str]:
@@ -38,12 +47,10 @@ def ask_json(sim: SimServerThread, *, no_cache: bool = False) -> tuple[int, dict
     return code, json.loads(out.getvalue()), err.getvalue()
 
 
-def test_a_second_identical_ask_is_an_exact_hit(
-    sim: SimServerThread, store: FakeCacheStore
-) -> None:
+def test_a_second_identical_ask_is_an_exact_hit(sim: SimServerThread, tuichat_home: Path) -> None:
     code, first, _ = ask_json(sim)
     assert code == 0 and first["cache"] is None and first["saved_ms"] is None
-    (entry,) = store.rows.values()
+    (entry,) = stored()
     assert entry.answer == answer_text("prose", 20) and entry.tags == ("t1",)
     assert entry.ttft_ms is not None and entry.ttft_ms >= 40
     code, second, err = ask_json(sim)
@@ -52,21 +59,26 @@ def test_a_second_identical_ask_is_an_exact_hit(
     assert second["cost_usd"] in (0.0, None) and second["provider"] == "cache"
     assert second["saved_ms"] >= 40 and second["age_s"] >= 0
     assert second["similarity"] is None
-    assert store.calls.count("put") == 1
+    (again,) = stored()
+    assert again.hits == 1 and again.created_at == entry.created_at
 
 
-def test_no_cache_asks_live(sim: SimServerThread, store: FakeCacheStore) -> None:
+def test_no_cache_asks_live_and_refreshes_the_entry(
+    sim: SimServerThread, tuichat_home: Path
+) -> None:
     ask_json(sim)
+    (entry,) = stored()
     code, fresh, _ = ask_json(sim, no_cache=True)
     assert code == 0 and fresh["cache"] is None and fresh["provider"] != "cache"
-    assert store.calls.count("put") == 2
+    (renewed,) = stored()
+    assert renewed.created_at >= entry.created_at and renewed.hits == 0
 
 
 def test_a_broken_cache_answers_live_with_one_line(
     sim: SimServerThread, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken = FakeCacheStore(broken=RuntimeError("disk I/O error"))
-    monkeypatch.setattr(cache_setup, "_open_store", lambda path, max_bytes: broken)
+    monkeypatch.setattr(cache_setup, "open_cache_store", lambda path, max_bytes: broken)
     code, summary, err = ask_json(sim)
     assert code == 0 and summary["text"] == answer_text("prose", 20)
     assert err.count("\n") == 1 and "cache is skipped: disk I/O error" in err
@@ -80,11 +92,21 @@ def test_the_terminal_line_of_a_hit() -> None:
     assert cached_line(close) == "cached (semantic 0.93, 12 s old)"
 
 
-def test_a_metrics_only_log_opens_no_cache(
-    sim: SimServerThread, store: FakeCacheStore, tuichat_home: Path
-) -> None:
+def test_a_metrics_only_log_opens_no_cache(sim: SimServerThread, tuichat_home: Path) -> None:
     tuichat_home.mkdir(parents=True, exist_ok=True)
     (tuichat_home / "config.toml").write_text('[log]\ncontent = "metrics"\n', encoding="utf-8")
     ask_json(sim)
     code, second, _ = ask_json(sim)
-    assert code == 0 and second["cache"] is None and store.calls == []
+    assert code == 0 and second["cache"] is None
+    assert not cache_path_beside(database_path()).exists()
+
+
+def test_a_corrupt_cache_file_answers_live_with_one_line(
+    sim: SimServerThread, tuichat_home: Path
+) -> None:
+    path = cache_path_beside(database_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+    code, summary, err = ask_json(sim)
+    assert code == 0 and summary["text"] == answer_text("prose", 20)
+    assert err.count("\n") == 1 and "cache" in err.lower()

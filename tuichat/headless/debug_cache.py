@@ -7,9 +7,8 @@ so a prompt-cache break is found, explained and priced the same way live and
 afterwards. The prompt-cache share comes from the diagnosis (the same
 reported counts, summed by SQL over the whole scope).
 
-**Hook:** :func:`read_response_tally` is where the response cache's lookups
-come from the log (table ``cache_lookups``); it returns None ("not available
-from this log") until it is wired to the store's ``cache_summary``.
+The response cache's lookups come from the log's ``cache_lookups`` table
+(:func:`read_response_tally`), the figures the HUD's "today" line reads.
 
 A window scope reads at most ``SESSIONS_READ`` sessions (the newest), so a
 busy day stays quick. Anything that cannot be read makes the breaks unknown
@@ -44,12 +43,14 @@ ResponseTallyReader = Callable[[sqlite3.Connection, "Scope"], CacheTally | None]
 
 
 def read_response_tally(conn: sqlite3.Connection, scope: Scope) -> CacheTally | None:
-    """The hook for the response cache's tally of ``scope`` (module docstring).
+    """The response cache's lookups of ``scope`` from the log (None: this log cannot say)."""
+    from tuichat.store.cache_lookups import cache_summary_sync
 
-    To wire: ``cache_summary(conn, scope.since, scope.session_id)`` from the
-    store, mapped to a :class:`CacheTally`. None: shown as not available.
-    """
-    return None
+    try:
+        return cache_summary_sync(conn, scope.since, scope.session_id).tally()
+    except sqlite3.Error:  # a log from before the cache, or a damaged table
+        log.exception("cannot read the cache lookups")
+        return None
 
 
 def cache_section(

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tuichat.core.events import CacheLookedUp
+from tuichat.core.metrics.cache_tally import CacheTally
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -86,6 +87,19 @@ class CacheSummary:
         """Hits among the turns the cache could have answered (None before any)."""
         served = self.hits + self.misses
         return self.hits / served if served else None
+
+    def tally(self) -> CacheTally:
+        """The same figures in the core's shape (the HUD's "today", the debug verdict)."""
+        return CacheTally(
+            exact=self.exact_hits,
+            semantic=self.semantic_hits,
+            misses=self.misses,
+            bypasses=self.bypasses,
+            unavailable=self.unavailable,
+            false_hits=self.false_hits,
+            saved_ms=self.saved_ms,
+            saved_usd=self.saved_usd,
+        )
 
 
 def _summary_params(since_wall: float | None, session_id: str | None) -> tuple[object, ...]:

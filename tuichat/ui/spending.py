@@ -20,11 +20,12 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tuichat.chat_services import warm
 from tuichat.core.cost.budget import describe
 from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.cost.send_estimate import SendEstimator
 from tuichat.core.metrics.hud_view import SpendStatus
-from tuichat.factory import Chat, warm
+from tuichat.factory import Chat
 
 log = logging.getLogger(__name__)
 
