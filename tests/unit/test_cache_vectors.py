@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tuichat.core.cache.vectors import ScopeIndexes, VectorIndex
 
@@ -73,3 +74,23 @@ def test_scopes_load_once_and_only_the_most_recent_stay() -> None:
     assert len(indexes.get("a", 2)) == 2 and indexes.loaded("z") is None
     indexes.remove("a-2")
     assert len(indexes.get("a", 2)) == 1
+
+
+def test_a_large_scope_searches_a_prefix_shortlist_then_scores_exactly(monkeypatch) -> None:
+    from tuichat.core.cache import vectors
+
+    monkeypatch.setattr(vectors, "EXACT_UP_TO", 100)
+    monkeypatch.setattr(vectors, "SHORTLIST", 50)
+    rng = np.random.default_rng(3)
+    rows = rng.standard_normal((3000, 256)).astype("<f4")
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    index = VectorIndex(256)
+    index.extend((f"k{i}", row.tobytes()) for i, row in enumerate(rows))
+    for target in (7, 1500, 2999):
+        near = rows[target] + 0.2 * rng.standard_normal(256).astype("<f4") / 16
+        near /= np.linalg.norm(near)
+        found = index.nearest(near.astype("<f4"), 3)
+        assert found[0][0] == f"k{target}"
+        assert found[0][1] == pytest.approx(float(rows[target] @ near), abs=1e-5)
+    index.remove("k7")
+    assert index.nearest(rows[2999], 1)[0] == ("k2999", pytest.approx(1.0, abs=1e-5))

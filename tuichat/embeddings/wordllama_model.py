@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tuichat.core.cache.ports import CacheUnavailable
+from tuichat.core.cache.vectors import numpy_module
 from tuichat.core.untrusted import one_line
 from tuichat.embeddings.vectors_out import unit_rows
 
@@ -99,6 +100,7 @@ def _package_dir() -> Path:
 
 def _load_inference() -> Any:
     """Tokenizer and weights from the package folder into ``WordLlamaInference``; no network."""
+    numpy_module()  # the first import of numpy, with the cache's BLAS settings
     folder = _package_dir()
     tokenizer_file, weights_file = folder / TOKENIZER_FILE, folder / WEIGHTS_FILE
     for path in (tokenizer_file, weights_file):
