@@ -1,7 +1,7 @@
 """The semantic cache's quality on a fixed corpus: paraphrases hit, near-misses never do.
 
 Runs the real pieces — the WordLlama model from the wheel, the content gate,
-the matcher and its vector index — over ``tests/data/cache_pairs.py`` with an
+the matcher and its vector index — over ``tests/data/cache_pairs.toml`` with an
 in-memory store. Two layouts: each pair alone in its own conversation, and
 every cached question of the corpus in one conversation (so a near-miss is
 also offered every other cached question). Rates are printed (``pytest -s``)
@@ -13,9 +13,11 @@ explain photosynthesis?").
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import pytest
 
-from tests.data.cache_pairs import NEAR_MISSES, OTHER_CONVERSATION, PARAPHRASES, Pair
 from tests.helpers.memory_cache_store import MemoryCacheStore, cache_entry
 from tuichat.core.cache.gate import refusal
 from tuichat.core.cache.semantic import SemanticMatcher
@@ -23,6 +25,14 @@ from tuichat.embeddings.wordllama_model import WordLlamaEmbedder, load_wordllama
 
 pytest.importorskip("wordllama")
 
+Pair = tuple[str, str]
+CORPUS = tomllib.loads((Path(__file__).parents[1] / "data" / "cache_pairs.toml").read_text("utf-8"))
+PARAPHRASES: list[Pair] = [(cached, asked) for cached, asked in CORPUS["paraphrases"]]
+NEAR_MISSES: dict[str, list[Pair]] = {
+    kind: [(cached, asked) for cached, asked in pairs]
+    for kind, pairs in CORPUS["near_misses"].items()
+}
+OTHER_CONVERSATION: list[str] = CORPUS["other_conversation"]
 PARAPHRASE_FLOOR = 0.85
 NOW = 10_000.0
 
