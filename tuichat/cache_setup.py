@@ -11,13 +11,15 @@ exchange the log would redact is never cached.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tuichat.config import Settings
-from tuichat.core.cache.ports import CacheStore
+from tuichat.config import ModelSpec, Settings
+from tuichat.core.cache.ports import CacheStore, CacheUnavailable, Embedder
 from tuichat.core.cache.response_cache import ResponseCache
 from tuichat.core.cache.storable import StoragePolicy
 from tuichat.core.clock import Clock
@@ -28,6 +30,7 @@ from tuichat.core.untrusted import one_line
 if TYPE_CHECKING:
     import aiosqlite
 
+    from tuichat.core.cache.semantic import SemanticMatcher
     from tuichat.store.policy import LogPolicy
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,8 @@ class CacheRequest:
     """``ask --cache-ttl``: over ``[cache] ttl``."""
     tags: tuple[str, ...] = ()
     """``ask --cache-tag``: tags of the entries stored."""
+    spec: ModelSpec | None = None
+    """The chat's model: its endpoint serves ``[cache] embeddings = "provider"``."""
 
 
 def open_response_cache(
@@ -69,15 +74,66 @@ def open_response_cache(
     except Exception as exc:
         log.exception("cannot open the response cache at %s", wanted.path)
         return None, one_line(f"No response cache: cannot open {wanted.path}: {exc}")
+    semantic, failure = semantic_matcher(settings, store, wanted.spec)
     cache = ResponseCache(
         store,
         clock=clock,
         ttl_s=wanted.ttl_s or config.ttl_s,
         replay_pace=config.replay_pace,
+        semantic=semantic,
         tags=wanted.tags,
         policy=StoragePolicy(keeps_text=True, redact=Redactor(policy)),
     )
-    return cache, None
+    return cache, failure
+
+
+def semantic_matcher(
+    settings: Settings, store: CacheStore, spec: ModelSpec | None
+) -> tuple[SemanticMatcher | None, str | None]:
+    """The matcher ``[cache] semantic = true`` asks for, or None and one line on why not."""
+    from tuichat.core.cache.semantic import SemanticMatcher
+
+    config = settings.cache
+    if not config.semantic:
+        return None, None
+    try:
+        embedder = _embedder(config.embeddings, config.embedding_model, spec)
+    except CacheUnavailable as exc:
+        return None, one_line(str(exc))
+    return SemanticMatcher(store, embedder, threshold=config.threshold), None
+
+
+def _embedder(source: str, model: str | None, spec: ModelSpec | None) -> Embedder:
+    """WordLlama from its wheel (loaded on first use), or the chat model's ``/embeddings``."""
+    if source == "wordllama":
+        from tuichat.embeddings.wordllama_model import WordLlamaEmbedder
+
+        return WordLlamaEmbedder.lazy()
+    if spec is None or spec.base_url is None or not model:
+        raise CacheUnavailable(
+            'semantic cache off: embeddings = "provider" needs embedding_model and a model'
+            " with a base_url"
+        )
+    from tuichat.config import resolve_api_key
+    from tuichat.embeddings.openai_embeddings import OpenAIEmbedder
+
+    return OpenAIEmbedder(spec.base_url, model, resolve_api_key(spec))
+
+
+def warm_semantic(cache: ResponseCache | None) -> asyncio.Task[None] | None:
+    """Load the offline embedding model in the background, so no question waits for it."""
+    matcher = cache.semantic if cache is not None else None
+    warm = getattr(getattr(matcher, "embedder", None), "warm", None)
+    if warm is None:
+        return None
+    return asyncio.get_running_loop().create_task(_quietly(warm), name="warm-embeddings")
+
+
+async def _quietly(warm: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await warm()
+    except Exception:  # the first question then says why, once
+        log.exception("the embedding model did not load")
 
 
 def cache_mode(settings: Settings | None, cache: ResponseCache | None) -> ResponseCacheMode:

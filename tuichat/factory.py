@@ -129,7 +129,8 @@ class Chat:
 
         if self.settings is None:
             return None
-        wanted = CacheRequest(self.cache_path, self.wishes.cache_ttl_s, self.wishes.cache_tags)
+        wishes = self.wishes
+        wanted = CacheRequest(self.cache_path, wishes.cache_ttl_s, wishes.cache_tags, self.spec)
         if self.wishes.rerun_of is not None:  # a rerun exists to ask the models again
             return None
         cache, failure = open_response_cache(self.settings, wanted, self._policy(), self.clock)
@@ -145,10 +146,12 @@ class Chat:
         ``on_late`` gets one line when the log falls behind because another
         process holds the database (nothing is lost; rows wait in memory).
         """
+        from tuichat.cache_setup import warm_semantic
         from tuichat.store import LogWriter, cached_answer, open_database
 
         path = self.database_path
         cache_failure = self.open_cache()
+        self._warming = warm_semantic(self.services.cache)
         try:
             self.db = await open_database(path)
             self.writer = LogWriter(
@@ -236,7 +239,6 @@ class Chat:
 
     async def refresh_budgets(self) -> None:
         """Budget baselines from the log, after flushing what this session wrote."""
-        from tuichat.cache_setup import today_tally
         from tuichat.store.spend import load_budgets
 
         if self.db is None or self.writer is None:
@@ -248,7 +250,13 @@ class Chat:
             )
         except Exception:  # a broken log must not stop the chat; budgets go live-only
             log.exception("cannot read spending from the log")
-        if self.services.cache is not None:
+        await self.refresh_cache_today()
+
+    async def refresh_cache_today(self) -> None:
+        """Today's response-cache lookups of every tuichat process, re-read from the log."""
+        from tuichat.cache_setup import today_tally
+
+        if self.db is not None and self.services.cache is not None:
             self.cache_today = await today_tally(self.db, self.clock.wall())
 
     def route_for(

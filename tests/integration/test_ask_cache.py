@@ -110,3 +110,27 @@ def test_a_corrupt_cache_file_answers_live_with_one_line(
     code, summary, err = ask_json(sim)
     assert code == 0 and summary["text"] == answer_text("prose", 20)
     assert err.count("\n") == 1 and "cache" in err.lower()
+
+
+def ask_prompt(sim: SimServerThread, prompt: str) -> dict[str, Any]:
+    flags = CliOverrides(model="sim?tokens=20", base_url=sim.base_url)
+    options = AskOptions(prompt, resolve_settings(flags, env={}), json_output=True)
+    out, err = io.StringIO(), io.StringIO()
+    assert run_ask(options, out, err) == 0, err.getvalue()
+    summary: dict[str, Any] = json.loads(out.getvalue())
+    return summary
+
+
+def test_semantic_hits_a_rewording_and_refuses_a_negation(
+    sim: SimServerThread, tuichat_home: Path
+) -> None:
+    """The real WordLlama model from its wheel, the gate, the SQLite store, two processes' worth."""
+    tuichat_home.mkdir(parents=True, exist_ok=True)
+    (tuichat_home / "config.toml").write_text("[cache]\nsemantic = true\n", encoding="utf-8")
+    first = ask_prompt(sim, "What is the capital of France?")
+    assert first["cache"] is None
+    reworded = ask_prompt(sim, "What's France's capital city?")
+    assert reworded["cache"] == "semantic", reworded
+    assert 0.9 <= reworded["similarity"] <= 1.0 and reworded["provider"] == "cache"
+    negated = ask_prompt(sim, "What is not the capital of France?")
+    assert negated["cache"] is None and negated["provider"] != "cache"

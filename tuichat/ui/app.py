@@ -34,6 +34,7 @@ from tuichat.core.untrusted import one_line
 from tuichat.factory import Chat, ChatWishes, start_chat
 from tuichat.logbook import LogbookError, continued_session
 from tuichat.startup import StderrProgress
+from tuichat.ui.cache_actions import CACHE_BINDINGS, CacheActions
 from tuichat.ui.chat_text import CONTINUE_PROMPT, reason
 from tuichat.ui.continue_session import (
     act_on_pick,
@@ -86,7 +87,7 @@ def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None 
     return app.return_code or 0
 
 
-class TuichatApp(HudApp):
+class TuichatApp(CacheActions, HudApp):
     """tuichat's terminal UI."""
 
     TITLE = "tuichat"
@@ -99,6 +100,7 @@ class TuichatApp(HudApp):
         Binding("f2", "debug", "Debug", id="debug"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         *HUD_BINDINGS,
+        *CACHE_BINDINGS,
         Binding("ctrl+l", "sessions", "Sessions", id="sessions"),  # last: first to go when narrow
     ]
 
@@ -213,7 +215,7 @@ class TuichatApp(HudApp):
         await self.transcript.add(answer)
         self.turn = self.session.start_turn(prompt)
         self.hud_streaming(True)
-        self._stream_turn(self.turn, answer)
+        self.stream_turn(self.turn, answer)
 
     async def action_continue(self) -> None:
         """After a cut-off answer: ask for the rest, with the partial as context."""
@@ -225,7 +227,7 @@ class TuichatApp(HudApp):
         await self._send_within_budget(CONTINUE_PROMPT, "↻ continue")
 
     @work(group="turn", exit_on_error=False, description="stream the answer")
-    async def _stream_turn(self, turn: Turn, answer: AssistantMessage) -> None:
+    async def stream_turn(self, turn: Turn, answer: AssistantMessage) -> None:
         """Render one turn's events; any UI failure ends in a one-line notice."""
         try:
             await show_answer(self, turn, answer)
@@ -236,8 +238,23 @@ class TuichatApp(HudApp):
         finally:
             self.hud_streaming(False)
             self._budget_alerts()
+            self._cache_notice()
             if hasattr(self, "send_hint"):
                 self.send_hint.changed()
+
+    def _cache_notice(self) -> None:
+        """Once a session: the cache could not be used; and today's figures re-read."""
+        cache = self.chat.services.cache
+        if cache is None:
+            return
+        if line := cache.take_notice():
+            self.notify(line, severity="warning", markup=False, timeout=8)
+        self.run_worker(self._cache_today(), group="cache-today", exclusive=True)
+
+    async def _cache_today(self) -> None:
+        """The turn's lookup is in the log (made durable before it ended): count it today."""
+        await self.chat.refresh_cache_today()
+        self.refresh_hud()
 
     def _budget_alerts(self) -> None:
         """Once per crossing: a soft limit warns, a hard one says sending will ask first."""
@@ -335,6 +352,16 @@ class TuichatApp(HudApp):
             "Debug view",
             "Latency, rate limits, cache, errors, streaming and tokens, from the log",
             self.action_debug,
+        )
+        yield SystemCommand(
+            "Cache: not what I asked (ctrl+n)",
+            "The last answer came from the cache and is wrong: mark it, ask the model again",
+            self.action_reject_hit,
+        )
+        yield SystemCommand(
+            "Cache: freshness critical (f8)",
+            "Skip the response cache for the next turns, or use it again",
+            self.action_toggle_freshness,
         )
         yield SystemCommand(
             "Sessions",

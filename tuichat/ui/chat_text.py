@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from tuichat.config import ModelSpec
-from tuichat.core.events import Event, FallbackTaken, Queued, RetryScheduled, TurnFinished
+from tuichat.core.events import (
+    CacheLookedUp,
+    Event,
+    FallbackTaken,
+    Queued,
+    RetryScheduled,
+    TurnFinished,
+)
 from tuichat.core.untrusted import one_line
 from tuichat.local.errors import LocalModelError
 
@@ -22,6 +29,25 @@ def finish_note(event: TurnFinished) -> str | None:
     if event.outcome.eventful:
         notes.append(event.summary)
     return "; ".join(notes) or None
+
+
+def cache_note(looked: CacheLookedUp) -> str:
+    """Under a cached answer: CACHED, how it matched, its age, what it saved, the reject key."""
+    kind: str = looked.verdict
+    if looked.similarity is not None:
+        kind = f"{kind} {looked.similarity:.2f}"
+    parts = [f"CACHED · {kind}"]
+    if looked.matched_question:
+        parts.append(f"matched “{one_line(looked.matched_question, 50)}”")
+    parts.append(f"{age(looked.age_s or 0.0)} old")
+    saved = [f"{looked.saved_ms / 1000:.1f} s"] if looked.saved_ms is not None else []
+    if looked.saved_usd:
+        saved.append(f"${looked.saved_usd:.4f}")
+    if saved:
+        parts.append("saved " + ", ".join(saved))
+    if looked.original_ttft_ms is not None:
+        parts.append(f"first TTFT {looked.original_ttft_ms:.0f} ms")
+    return " · ".join(parts) + " · ctrl+n: not what I asked"
 
 
 def age(seconds: float) -> str:

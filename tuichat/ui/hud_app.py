@@ -19,6 +19,7 @@ from textual.dom import DOMNode
 from textual.geometry import Size
 
 from tuichat.core.health.breaker import BreakerBoard
+from tuichat.core.metrics.cache_tally import CacheTally
 from tuichat.core.metrics.hud_view import SpendStatus
 from tuichat.core.metrics.session_metrics import SessionMetrics
 from tuichat.ui.hud_refresh import HUD_INTERVAL, IDLE_INTERVAL, HudRefresh
@@ -98,6 +99,10 @@ class HudHost(_Node):
         """The clock the events are stamped with (the session's): the HUD's only clock."""
         raise NotImplementedError
 
+    def cache_today(self) -> CacheTally | None:
+        """Today's response-cache lookups from the log (None: the line is hidden)."""
+        return None
+
     def spend_status(self) -> SpendStatus:
         """Today's spend and budgets for the cost panel (the app supplies them)."""
         raise NotImplementedError
@@ -146,6 +151,7 @@ class HudHost(_Node):
             self.breakers.snapshot(),
             today_usd=spend.today_usd,
             budgets=spend.budgets,
+            cache_today=self.cache_today(),
         )
         hud.show(snapshot)
         self.hud_refresh.refreshed(now, snapshot)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tuichat.core.events import (
+    CacheLookedUp,
     Event,
     StaleAnswerOffered,
     TextReleased,
@@ -25,7 +26,7 @@ from tuichat.core.events import (
 )
 from tuichat.core.turn.replay import LoggedTurn
 from tuichat.core.untrusted import neutralise
-from tuichat.ui.chat_text import age, finish_note, route_notice
+from tuichat.ui.chat_text import age, cache_note, finish_note, route_notice
 from tuichat.ui.widgets.transcript import AssistantMessage, Transcript, UserMessage
 
 
@@ -59,18 +60,22 @@ async def show_answer(
     notes: EndNotes = LIVE,
 ) -> None:
     """Render ``source``'s events into ``answer`` until its terminal event."""
-    stale = ""
+    stale, cached = "", ""
     async for event in source:
         if notice := route_notice(event):  # retries, fallbacks, queueing
             app.notify(notice[0], timeout=notice[1], markup=False)
         if isinstance(event, TextReleased):
             answer.append(event.text)
             app.hud_text_shown()
+        elif isinstance(event, CacheLookedUp) and event.hit:
+            cached = cache_note(event)
         elif isinstance(event, StaleAnswerOffered):
             answer.append(neutralise(event.text))
             stale = f"; showing a STALE answer from {age(event.age_s)} ago"
         elif isinstance(event, TurnEnded):
             note, kind = end_note(event, stale, notes)
+            if cached:
+                note = "; ".join(filter(None, (cached, note)))
             await answer.finish(note, kind=kind)
 
 

@@ -60,6 +60,11 @@ class SemanticMatcher:
         self.embedder_name: str = embedder.name
         self._indexes = ScopeIndexes(lambda scope: store.vectors(scope, self.embedder_name))
 
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model (the factory warms an offline one after start-up)."""
+        return self._embedder
+
     async def match(self, scope: str, question: str, now: float) -> SemanticResult:
         """The best live, gate-approved cached answer to ``question`` in ``scope``.
 

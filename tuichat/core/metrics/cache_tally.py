@@ -58,12 +58,16 @@ class ResponseCacheMode:
     semantic: bool = False
     threshold: float | None = None
     """The semantic similarity threshold, when semantic is on."""
+    bypassed: bool = False
+    """Freshness critical: the user switched the cache off for the next turns."""
 
     @property
     def label(self) -> str:
         """``off``, ``exact`` or ``exact+semantic ≥0.90``."""
         if not self.enabled:
             return "off"
+        if self.bypassed:
+            return "bypassed (fresh)"
         if not self.semantic:
             return "exact"
         return "exact+semantic" + self._threshold()
