@@ -18,7 +18,8 @@ a floor measured in the same run, and the issue's target:
     (floor: one ``np.frombuffer`` over the joined bytes);
   - memory of the index (floor: the float32 matrix itself).
 
-Exact-hit sections are added beside it (``SECTIONS``) by the response cache.
+* ``exact`` (``cache_exact.py``): an exact hit's first token, what an exact
+  and a semantic miss add to TTFT, live TTFT with and without the cache.
 
 Run: ``python bench/bench_cache.py [--entries 100000] [--runs 200] [--only semantic]``.
 """
@@ -216,10 +217,18 @@ async def semantic(args: argparse.Namespace) -> None:
     semantic_load(args.entries, 256)
 
 
+async def exact(args: argparse.Namespace) -> None:
+    """The exact cache's section (``cache_exact.py``; imported late: it starts a simulator)."""
+    from cache_exact import exact as run_exact
+
+    await run_exact(args)
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], Awaitable[None]]] = {
+    "exact": exact,
     "semantic": semantic,
 }
-"""Each section prints its own figures; the exact-hit sections go here too."""
+"""Each section prints its own figures against its floor."""
 
 
 def main() -> None:
