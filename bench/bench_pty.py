@@ -202,8 +202,9 @@ class Client:
         cpu = self.child.cpu_seconds()
         entered = self.child.write(self.enter)
         self.watch.changes.clear()
-        shown = self.watch.until(lambda s: self.answer.started(s, self.region, self.anchors), 60, self.region)
-        ended = self.watch.until(lambda s: self.answer.ended(s, self.region, self.anchors), 120, self.region)
+        answer, region, anchors = self.answer, self.region, self.anchors
+        shown = self.watch.until(lambda s: answer.started(s, region, anchors), 60, region)
+        ended = self.watch.until(lambda s: answer.ended(s, region, anchors), 120, region)
         cpu = self.child.cpu_seconds() - cpu
         record = self.sim.served_after(entered)
         if self.kind == "raw":
@@ -261,8 +262,9 @@ def stream(sim: Simulator, kind: str, home: Path, answer: Answer, key: str) -> d
         turn = client.send(settle_s=1.5)  # start-up's warm-ups are over
     finally:
         peak = client.stop()
-    return {f"{key}_first": turn.first_paint, f"{key}_lag": turn.end_lag,
-            f"{key}_gap": turn.longest_gap, f"{key}_cpu": turn.cpu_s, f"{key}_mb": peak}  # fmt: skip
+    figures = {"first": turn.first_paint, "lag": turn.end_lag, "gap": turn.longest_gap,
+               "cpu": turn.cpu_s, "mb": peak}  # fmt: skip
+    return {f"{key}_{name}": value for name, value in figures.items()}
 
 
 def cached(sim: Simulator, kind: str, home: Path) -> dict[str, float]:

@@ -21,6 +21,7 @@ the live answers (its own process, so its CPU is not counted here).
 from __future__ import annotations
 
 import argparse
+import logging
 import random
 import statistics
 import time
@@ -28,8 +29,6 @@ import uuid
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
-
-import logging
 
 from bench_stream import simulator
 

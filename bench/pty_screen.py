@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 _SEQUENCE = re.compile(
     rb"\x1b\[([0-9;?<>=]*)([ -/]*)([@-~])"  # CSI
@@ -61,10 +62,13 @@ class Screen:
             tail, self._pending = tail[:cut], tail[cut:]
         self._text(tail)
 
-    def text(self, top: int = 0, bottom: int | None = None, left: int = 0, right: int | None = None) -> str:
+    def text(
+        self, top: int = 0, bottom: int | None = None, left: int = 0, right: int | None = None
+    ) -> str:
         """The characters of a region, one line a row."""
         rows = self.rows[top : self.height if bottom is None else bottom]
-        return "\n".join("".join(r[left : self.width if right is None else right]) for r in rows)
+        end = self.width if right is None else right
+        return "\n".join("".join(r[left:end]) for r in rows)
 
     def _text(self, raw: bytes) -> None:
         for char in raw.decode("utf-8", errors="replace"):
@@ -119,7 +123,8 @@ class Screen:
         if final == b"X":
             row[self.col : self.col + count] = [" "] * len(row[self.col : self.col + count])
         elif final == b"K":
-            start, end = {0: (self.col, self.width), 1: (0, self.col + 1)}.get(mode, (0, self.width))
+            spans = {0: (self.col, self.width), 1: (0, self.col + 1)}
+            start, end = spans.get(mode, (0, self.width))
             row[start:end] = [" "] * (end - start)
         elif mode == 2 or mode == 3:
             self.rows = [[" "] * self.width for _ in range(self.height)]
@@ -180,12 +185,13 @@ class PtyChild:
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the child so far (all its threads)."""
-        fields = open(f"/proc/{self.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mb(self) -> float:
         """The child's peak resident set (``VmHWM``), in MB."""
-        for line in open(f"/proc/{self.proc.pid}/status"):
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
