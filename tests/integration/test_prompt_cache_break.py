@@ -71,7 +71,7 @@ def test_the_hud_and_the_debug_view_name_the_same_break(logged: SessionMetrics) 
     assert (live.turn, live.cause, live.detail) == (3, "system", "system prompt changed")
     assert live.due_tokens > 0 and live.cached_tokens == 0
     report = debug_output(as_json=False)
-    assert "[WARN] cache: response cache n/a; prompt cache" in report
+    assert "[WARN] cache: response cache no lookups; prompt cache" in report
     assert "1 break" in report
     assert f"turn 3 (sim?tokens=5): system prompt changed; {live.lost_tokens:,} tokens" in report
     data = json.loads(debug_output(as_json=True))

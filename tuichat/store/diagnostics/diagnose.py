@@ -43,6 +43,7 @@ from tuichat.store.diagnostics.timing import (
 from tuichat.store.diagnostics.totals import Totals, scope_totals
 from tuichat.store.diagnostics.usage import (
     cache_report,
+    response_hit_rates,
     stale_offers,
     token_halves,
     token_outliers,
@@ -65,7 +66,9 @@ async def diagnose(
         attempts=totals.attempts,
         latency=latency_report(totals, queue_ms, retries.wait_s * 1000, merged(earlier, recent)),
         rate_limits=await _rate_limits(db, scope, totals, retries),
-        cache=cache_report(totals, await stale_offers(db, scope)),
+        cache=cache_report(
+            totals, await stale_offers(db, scope), await response_hit_rates(db, scope)
+        ),
         errors=await _errors(db, scope, totals),
         streaming=streaming_report(totals, earlier, recent),
         tokens=await _tokens(db, scope, split_at),

@@ -161,12 +161,12 @@ class RateLimitReport:
 
 @dataclass(frozen=True, slots=True)
 class CacheReport:
-    """Does caching work: the response cache (not built yet) and the provider's prompt cache."""
+    """Does caching work: the response cache and the provider's prompt cache."""
 
     verdict: Verdict
     headline: str
     exact_hit_rate: float | None
-    """Always None: tuichat has no response cache yet."""
+    """Exact hits over the lookups the cache could answer (None: it was not asked)."""
     semantic_hit_rate: float | None
     prompt_input_tokens: int
     """Input tokens of the attempts that reported a cached count."""

@@ -1,8 +1,9 @@
 """Cache and token usage: does caching work, and did the size of turns change.
 
-tuichat's own response cache is not built yet, so its hit rates are reported
-as unknown rather than zero; the provider's prompt cache is read from the
-cached-token counts providers report (or llama.cpp's reused prompt tokens).
+tuichat's own response cache is read from the log's ``cache_lookups`` (hit
+rates are None, not zero, when the scope asked the cache nothing); the
+provider's prompt cache is read from the cached-token counts providers report
+(or llama.cpp's reused prompt tokens).
 A turn's tokens are those of the attempt that answered it; medians come from
 whole-token histograms, split into an earlier and a recent half like TTFT.
 """
@@ -47,15 +48,35 @@ async def stale_offers(db: aiosqlite.Connection, scope: Scope) -> int:
     return 0 if row is None else int(row[0] or 0)
 
 
-def cache_report(totals: Totals, stale: int | None = None) -> CacheReport:
-    """The cache section: response cache unknown, prompt cache from reported counts."""
+async def response_hit_rates(
+    db: aiosqlite.Connection, scope: Scope
+) -> tuple[float | None, float | None]:
+    """Exact and semantic hits over the lookups the cache could answer (None: none asked)."""
+    from tuichat.store.cache_lookups import cache_summary
+
+    try:
+        found = await cache_summary(db, scope.since, scope.session_id)
+    except Exception:  # a log from before the cache: unknown, not zero
+        return None, None
+    served = found.hits + found.misses
+    if not served:
+        return None, None
+    return found.exact_hits / served, found.semantic_hits / served
+
+
+def cache_report(
+    totals: Totals,
+    stale: int | None = None,
+    rates: tuple[float | None, float | None] = (None, None),
+) -> CacheReport:
+    """The cache section: response-cache hit rates, prompt cache from reported counts."""
     hit = _share(totals.cache_cached_tokens, totals.cache_input_tokens)
     long_hit = _share(totals.long_cached_tokens, totals.long_input_tokens)
     return CacheReport(
         verdict=_cache_verdict(hit, long_hit),
-        headline=_cache_headline(hit, totals.cache_input_tokens, stale),
-        exact_hit_rate=None,
-        semantic_hit_rate=None,
+        headline=_cache_headline(hit, totals.cache_input_tokens, stale, rates),
+        exact_hit_rate=rates[0],
+        semantic_hit_rate=rates[1],
         prompt_input_tokens=totals.cache_input_tokens,
         prompt_cached_tokens=totals.cache_cached_tokens,
         prompt_hit_rate=hit,
@@ -75,14 +96,25 @@ def _cache_verdict(hit: float | None, long_hit: float | None) -> Verdict:
     return "warn" if long_hit is not None and long_hit < PROMPT_CACHE_WARN else "ok"
 
 
-def _cache_headline(hit: float | None, input_tokens: int, stale: int | None) -> str:
+def _cache_headline(
+    hit: float | None,
+    input_tokens: int,
+    stale: int | None,
+    rates: tuple[float | None, float | None],
+) -> str:
     prompt = (
         "provider prompt cache not reported"
         if hit is None
         else f"provider prompt cache {fig.pct(hit)} of {fig.tokens(input_tokens)} input tokens"
     )
     offers = "stale offers not logged" if stale is None else f"{stale} stale answers offered"
-    return f"cache: {prompt}; response cache n/a (not built); {offers}"
+    exact, semantic = rates
+    response = (
+        "response cache not asked"
+        if exact is None or semantic is None
+        else f"response cache {fig.pct(exact + semantic)} hits"
+    )
+    return f"cache: {prompt}; {response}; {offers}"
 
 
 async def token_halves(
