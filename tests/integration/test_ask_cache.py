@@ -134,3 +134,20 @@ def test_semantic_hits_a_rewording_and_refuses_a_negation(
     assert 0.9 <= reworded["similarity"] <= 1.0 and reworded["provider"] == "cache"
     negated = ask_prompt(sim, "What is not the capital of France?")
     assert negated["cache"] is None and negated["provider"] != "cache"
+
+
+def test_the_debug_view_reads_the_hits_from_the_log(
+    sim: SimServerThread, tuichat_home: Path
+) -> None:
+    import argparse
+
+    from tuichat.headless.debug import run_debug
+
+    ask_json(sim)
+    ask_json(sim)
+    args = argparse.Namespace(session=None, since=3600.0, json=True)
+    out, err = io.StringIO(), io.StringIO()
+    assert run_debug(args, out, err) == 0, err.getvalue()
+    report = json.loads(out.getvalue())
+    assert report["cache"]["exact_hit_rate"] == 0.5
+    assert report["cache"]["semantic_hit_rate"] == 0.0
