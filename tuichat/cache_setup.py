@@ -151,7 +151,7 @@ async def today_tally(db: aiosqlite.Connection, now_wall: float) -> CacheTally |
     from tuichat.store.cache_lookups import cache_summary
 
     try:
-        return (await cache_summary(db, window_start("day", now_wall))).tally()
+        return await cache_summary(db, window_start("day", now_wall))
     except Exception:  # an old or damaged log: the line is hidden, the chat goes on
         log.exception("cannot read today's cache lookups")
         return None

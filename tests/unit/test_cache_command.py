@@ -123,19 +123,20 @@ def test_stats_counts_the_entries_and_sums_the_logged_savings(
     assert report["false_hits"] == 1 and report["expired"] == 1
     assert isinstance(report["size_bytes"], int) and report["size_bytes"] > 0
     assert report["lookups"] == {
-        "exact_hits": 1,
-        "semantic_hits": 1,
+        "exact": 1,
+        "semantic": 1,
         "misses": 1,
         "bypasses": 1,
         "unavailable": 0,
         "false_hits": 1,
         "saved_ms": 2000.0,
         "saved_usd": 0.012,
+        "unpriced_hits": 0,
         "hits": 2,
         "hit_rate": 2 / 3,
     }
     recent = run_json(capsys, "stats", "--since", "1d", "--database", str(log))
-    assert recent["lookups"]["exact_hits"] == 0  # type: ignore[index]
+    assert recent["lookups"]["exact"] == 0  # type: ignore[index]
 
 
 def test_stats_text_shows_the_hit_rate_and_savings(

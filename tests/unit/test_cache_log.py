@@ -21,8 +21,9 @@ from tests.helpers.log_events import (
 )
 from tuichat.core.clock import ManualClock
 from tuichat.core.events import CacheLookedUp, CacheVerdict
+from tuichat.core.metrics.cache_tally import CacheTally
 from tuichat.store import LogPolicy, LogWriter, open_database, open_database_sync
-from tuichat.store.cache_lookups import CacheSummary, cache_summary, cache_summary_sync
+from tuichat.store.cache_lookups import cache_summary, cache_summary_sync
 
 
 @pytest.fixture
@@ -133,20 +134,21 @@ def test_the_summary_counts_verdicts_and_sums_what_hits_saved(tmp_path: Path) ->
     _seed(conn)
 
     everything = cache_summary_sync(conn)
-    assert everything == CacheSummary(
-        exact_hits=2,
-        semantic_hits=1,
+    assert everything == CacheTally(
+        exact=2,
+        semantic=1,
         misses=1,
         bypasses=1,
         unavailable=1,
         false_hits=1,
         saved_ms=1750.0,
         saved_usd=0.012,
+        unpriced_hits=1,  # "b": a hit whose original answer had no price
     )
     assert everything.hits == 3 and everything.lookups == 6
     assert everything.hit_rate == 0.75
-    assert cache_summary_sync(conn, since_wall=250.0) == CacheSummary(
-        exact_hits=1,
+    assert cache_summary_sync(conn, since_wall=250.0) == CacheTally(
+        exact=1,
         misses=1,
         bypasses=1,
         unavailable=1,
@@ -155,17 +157,18 @@ def test_the_summary_counts_verdicts_and_sums_what_hits_saved(tmp_path: Path) ->
         saved_usd=0.002,
     )
     assert cache_summary_sync(conn, session_id="s1").hits == 2
-    assert cache_summary_sync(conn, since_wall=150.0, session_id="s1").semantic_hits == 1
+    assert cache_summary_sync(conn, since_wall=150.0, session_id="s1").semantic == 1
     conn.close()
 
 
 async def test_the_async_summary_reads_the_same_figures(db: aiosqlite.Connection) -> None:
-    assert await cache_summary(db) == CacheSummary()
-    assert CacheSummary().hit_rate is None
+    assert await cache_summary(db) == CacheTally()
+    assert CacheTally().hit_rate is None
     await db.execute(
         "INSERT INTO cache_lookups (trace_id, session_id, ts_wall, verdict, saved_ms)"
         " VALUES ('x', 's', 1.0, 'exact', 'not a number')"
     )
     await db.commit()
 
-    assert await cache_summary(db, since_wall=0.0, session_id="s") == CacheSummary(exact_hits=1)
+    expected = CacheTally(exact=1, unpriced_hits=1)  # a hit without a price is counted apart
+    assert await cache_summary(db, since_wall=0.0, session_id="s") == expected

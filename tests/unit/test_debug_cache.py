@@ -41,6 +41,8 @@ def test_the_response_tally_comes_through_the_hook(tmp_path: Path) -> None:
     tally = CacheTally(exact=1)
     evidence = cache_evidence(path, Scope.session("s"), REPORT, tallies=lambda conn, s: tally)
     assert evidence.response == tally and evidence.breaks is None
-    assert cache_evidence(path, Scope.session("s"), REPORT).response is None  # no cache_lookups table
+    assert (
+        cache_evidence(path, Scope.session("s"), REPORT).response is None
+    )  # no cache_lookups table
     with closing(sqlite3.connect(path)) as conn:
         assert read_response_tally(conn, Scope.session("s")) is None

@@ -116,10 +116,11 @@ def _stats(args: argparse.Namespace, path: Path, log: Path, now: float) -> dict[
 
 def _savings(log: Path, since: float | None) -> dict[str, Any]:
     """The log's cache figures (zeros when there is no log yet)."""
-    from tuichat.store.cache_lookups import CacheSummary, cache_summary_sync
+    from tuichat.core.metrics.cache_tally import CacheTally
+    from tuichat.store.cache_lookups import cache_summary_sync
     from tuichat.store.database import open_database_sync
 
-    summary = CacheSummary()
+    summary = CacheTally()
     if log.exists():
         conn = open_database_sync(log)
         try:
@@ -242,7 +243,7 @@ def _stats_text(report: dict[str, Any], now: float) -> str:
     window = "ever" if since is None else datetime.fromtimestamp(since).strftime("%Y-%m-%d %H:%M")
     rate = "–" if found["hit_rate"] is None else f"{found['hit_rate']:.1%}"
     lines.append(
-        f"lookups since {window}: {found['exact_hits']:,} exact, {found['semantic_hits']:,} "
+        f"lookups since {window}: {found['exact']:,} exact, {found['semantic']:,} "
         f"semantic, {found['misses']:,} misses, {found['bypasses']:,} bypassed, "
         f"{found['unavailable']:,} unavailable, {found['false_hits']:,} rejected"
     )

@@ -47,7 +47,7 @@ def read_response_tally(conn: sqlite3.Connection, scope: Scope) -> CacheTally | 
     from tuichat.store.cache_lookups import cache_summary_sync
 
     try:
-        return cache_summary_sync(conn, scope.since, scope.session_id).tally()
+        return cache_summary_sync(conn, scope.since, scope.session_id)
     except sqlite3.Error:  # a log from before the cache, or a damaged table
         log.exception("cannot read the cache lookups")
         return None

@@ -20,7 +20,7 @@ The response cache keeps its entries in a sibling file (:func:`open_cache_store`
 """
 
 from tuichat.store.cache_db import SqliteCacheStore, cache_path_beside, open_cache_store
-from tuichat.store.cache_lookups import CacheSummary, cache_summary, cache_summary_sync
+from tuichat.store.cache_lookups import cache_summary, cache_summary_sync
 from tuichat.store.database import open_database, open_database_sync, prepare_database_file
 from tuichat.store.errors import (
     AmbiguousSession,
@@ -61,7 +61,6 @@ __all__ = [
     "MIGRATIONS",
     "AmbiguousSession",
     "AttemptRow",
-    "CacheSummary",
     "CorruptLogError",
     "CorruptTimeline",
     "LogPolicy",

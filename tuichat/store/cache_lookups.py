@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tuichat.core.events import CacheLookedUp
@@ -34,7 +33,8 @@ _HIT = "verdict IN ('exact', 'semantic')"
 _SUMMARY_SQL = (
     "SELECT TOTAL(verdict = 'exact'), TOTAL(verdict = 'semantic'), TOTAL(verdict = 'miss'),"
     " TOTAL(verdict = 'bypass'), TOTAL(verdict = 'unavailable'), TOTAL(rejects IS NOT NULL),"
-    f" TOTAL(CASE WHEN {_HIT} THEN saved_ms END), TOTAL(CASE WHEN {_HIT} THEN saved_usd END)"
+    f" TOTAL(CASE WHEN {_HIT} THEN saved_ms END), TOTAL(CASE WHEN {_HIT} THEN saved_usd END),"
+    f" TOTAL({_HIT} AND saved_usd IS NULL)"
     " FROM cache_lookups WHERE ts_wall >= ? AND (? IS NULL OR session_id = ?)"
 )
 
@@ -58,63 +58,20 @@ def cache_lookup_row(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class CacheSummary:
-    """What the response cache did over a window: verdicts counted, savings summed."""
-
-    exact_hits: int = 0
-    semantic_hits: int = 0
-    misses: int = 0
-    bypasses: int = 0
-    unavailable: int = 0
-    false_hits: int = 0
-    """Hits the user rejected ("not what I asked")."""
-    saved_ms: float = 0.0
-    saved_usd: float = 0.0
-
-    @property
-    def hits(self) -> int:
-        """Exact and semantic hits together."""
-        return self.exact_hits + self.semantic_hits
-
-    @property
-    def lookups(self) -> int:
-        """Every turn that asked the cache (or skipped it), whatever the verdict."""
-        return self.hits + self.misses + self.bypasses + self.unavailable
-
-    @property
-    def hit_rate(self) -> float | None:
-        """Hits among the turns the cache could have answered (None before any)."""
-        served = self.hits + self.misses
-        return self.hits / served if served else None
-
-    def tally(self) -> CacheTally:
-        """The same figures in the core's shape (the HUD's "today", the debug verdict)."""
-        return CacheTally(
-            exact=self.exact_hits,
-            semantic=self.semantic_hits,
-            misses=self.misses,
-            bypasses=self.bypasses,
-            unavailable=self.unavailable,
-            false_hits=self.false_hits,
-            saved_ms=self.saved_ms,
-            saved_usd=self.saved_usd,
-        )
-
-
 def _summary_params(since_wall: float | None, session_id: str | None) -> tuple[object, ...]:
     return (-math.inf if since_wall is None else since_wall, session_id, session_id)
 
 
-def _summary(row: tuple[object, ...] | None) -> CacheSummary:
+def _summary(row: tuple[object, ...] | None) -> CacheTally:
     if row is None:
-        return CacheSummary()
+        return CacheTally()
     exact, semantic, misses, bypasses, unavailable, false_hits = (
         int(_float(value)) for value in row[:6]
     )
-    return CacheSummary(
-        exact, semantic, misses, bypasses, unavailable, false_hits, _float(row[6]), _float(row[7])
-    )
+    return CacheTally(
+        exact, semantic, misses, bypasses, unavailable, false_hits,
+        _float(row[6]), _float(row[7]), int(_float(row[8])),
+    )  # fmt: skip
 
 
 def _float(value: object) -> float:
@@ -123,7 +80,7 @@ def _float(value: object) -> float:
 
 async def cache_summary(
     db: aiosqlite.Connection, since_wall: float | None = None, session_id: str | None = None
-) -> CacheSummary:
+) -> CacheTally:
     """The cache's figures from ``since_wall`` (epoch s; None: ever), for one session or all."""
     async with db.execute(_SUMMARY_SQL, _summary_params(since_wall, session_id)) as cursor:
         row = await cursor.fetchone()
@@ -132,7 +89,7 @@ async def cache_summary(
 
 def cache_summary_sync(
     conn: sqlite3.Connection, since_wall: float | None = None, session_id: str | None = None
-) -> CacheSummary:
+) -> CacheTally:
     """:func:`cache_summary` on a blocking connection (headless commands, tests)."""
     row = conn.execute(_SUMMARY_SQL, _summary_params(since_wall, session_id)).fetchone()
     return _summary(row)

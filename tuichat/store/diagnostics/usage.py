@@ -61,7 +61,7 @@ async def response_hit_rates(
     served = found.hits + found.misses
     if not served:
         return None, None
-    return found.exact_hits / served, found.semantic_hits / served
+    return found.exact / served, found.semantic / served
 
 
 def cache_report(
