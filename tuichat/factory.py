@@ -129,8 +129,9 @@ class Chat:
 
         if self.settings is None:
             return None
-        wishes = self.wishes
-        wanted = CacheRequest(self.cache_path, wishes.cache_ttl_s, wishes.cache_tags, self.spec)
+        wishes, tag = self.wishes, self.settings.tag
+        tags = wishes.cache_tags or ((tag,) if tag else ())  # the feature tag by default
+        wanted = CacheRequest(self.cache_path, wishes.cache_ttl_s, tags, self.spec)
         if self.wishes.rerun_of is not None:  # a rerun exists to ask the models again
             return None
         cache, failure = open_response_cache(self.settings, wanted, self._policy(), self.clock)
