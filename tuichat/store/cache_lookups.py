@@ -14,7 +14,6 @@ edited by hand cannot make a report fail.
 
 from __future__ import annotations
 
-import math
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -30,12 +29,12 @@ CACHE_LOOKUP_SQL = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _HIT = "verdict IN ('exact', 'semantic')"
-_SUMMARY_SQL = (
+_SUMMARY_SELECT = (
     "SELECT TOTAL(verdict = 'exact'), TOTAL(verdict = 'semantic'), TOTAL(verdict = 'miss'),"
     " TOTAL(verdict = 'bypass'), TOTAL(verdict = 'unavailable'), TOTAL(rejects IS NOT NULL),"
     f" TOTAL(CASE WHEN {_HIT} THEN saved_ms END), TOTAL(CASE WHEN {_HIT} THEN saved_usd END),"
     f" TOTAL({_HIT} AND saved_usd IS NULL)"
-    " FROM cache_lookups WHERE ts_wall >= ? AND (? IS NULL OR session_id = ?)"
+    " FROM cache_lookups"
 )
 
 
@@ -58,8 +57,20 @@ def cache_lookup_row(
     )
 
 
-def _summary_params(since_wall: float | None, session_id: str | None) -> tuple[object, ...]:
-    return (-math.inf if since_wall is None else since_wall, session_id, session_id)
+def _summary_query(
+    since_wall: float | None, session_id: str | None
+) -> tuple[str, tuple[object, ...]]:
+    """The summary's SQL and parameters: each condition only when asked (each has an index)."""
+    conditions: list[str] = []
+    params: list[object] = []
+    if session_id is not None:
+        conditions.append("session_id = ?")
+        params.append(session_id)
+    if since_wall is not None:
+        conditions.append("ts_wall >= ?")
+        params.append(since_wall)
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return _SUMMARY_SELECT + where, tuple(params)
 
 
 def _summary(row: tuple[object, ...] | None) -> CacheTally:
@@ -82,7 +93,7 @@ async def cache_summary(
     db: aiosqlite.Connection, since_wall: float | None = None, session_id: str | None = None
 ) -> CacheTally:
     """The cache's figures from ``since_wall`` (epoch s; None: ever), for one session or all."""
-    async with db.execute(_SUMMARY_SQL, _summary_params(since_wall, session_id)) as cursor:
+    async with db.execute(*_summary_query(since_wall, session_id)) as cursor:
         row = await cursor.fetchone()
     return _summary(None if row is None else tuple(row))
 
@@ -91,5 +102,5 @@ def cache_summary_sync(
     conn: sqlite3.Connection, since_wall: float | None = None, session_id: str | None = None
 ) -> CacheTally:
     """:func:`cache_summary` on a blocking connection (headless commands, tests)."""
-    row = conn.execute(_SUMMARY_SQL, _summary_params(since_wall, session_id)).fetchone()
+    row = conn.execute(*_summary_query(since_wall, session_id)).fetchone()
     return _summary(row)

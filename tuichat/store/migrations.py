@@ -290,7 +290,7 @@ def m012_cache_lookups(conn: sqlite3.Connection) -> None:
     (the original duration and cost). ``rejects`` is the key of the hit the
     user rejected ("not what I asked") when this turn re-sent the question:
     the false hits. ``cache_summary`` (:mod:`tuichat.store.cache_lookups`)
-    sums them over a time window with the ``ts_wall`` index.
+    sums them over a time window or a session, each with its index.
     """
     conn.execute(
         """
@@ -310,6 +310,7 @@ def m012_cache_lookups(conn: sqlite3.Connection) -> None:
         """
     )
     conn.execute("CREATE INDEX idx_cache_lookups_ts_wall ON cache_lookups (ts_wall)")
+    conn.execute("CREATE INDEX idx_cache_lookups_session ON cache_lookups (session_id, ts_wall)")
 
 
 # Append new migrations above this line, e.g.:
