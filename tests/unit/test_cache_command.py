@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -271,3 +272,21 @@ def test_a_bad_duration_is_one_line(log: Path, capsys: pytest.CaptureFixture[str
     code, _, err = run(capsys, "invalidate", "--older-than", "soon\x1b[2J", "--database", str(log))
 
     assert code == 2 and "use 30d, 12h, 90m, 45s or YYYY-MM-DD" in err and "\x1b" not in err
+
+
+def test_stats_text_says_what_unpriced_hits_saved_is_unknown(
+    log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(log, time.time())
+    conn = sqlite3.connect(log)
+    conn.execute(
+        "INSERT INTO cache_lookups (trace_id, ts_wall, verdict, saved_ms, saved_usd)"
+        " VALUES ('free', ?, 'exact', 100.0, NULL)",
+        (time.time(),),
+    )
+    conn.commit()
+    conn.close()
+
+    code, out, _ = run(capsys, "stats", "--database", str(log))
+
+    assert code == 0 and "saved 2.1 s and $0.0120 (+ 1 unpriced hit)" in out

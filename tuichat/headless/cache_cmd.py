@@ -247,9 +247,11 @@ def _stats_text(report: dict[str, Any], now: float) -> str:
         f"semantic, {found['misses']:,} misses, {found['bypasses']:,} bypassed, "
         f"{found['unavailable']:,} unavailable, {found['false_hits']:,} rejected"
     )
-    lines.append(
-        f"hit rate {rate}; saved {found['saved_ms'] / 1000:,.1f} s and ${found['saved_usd']:,.4f}"
-    )
+    unpriced = found["unpriced_hits"]
+    money = f"${found['saved_usd']:,.4f}"
+    if unpriced:  # their answers had no price: what they saved is unknown, not zero
+        money += f" (+ {unpriced:,} unpriced hit{'s' if unpriced != 1 else ''})"
+    lines.append(f"hit rate {rate}; saved {found['saved_ms'] / 1000:,.1f} s and {money}")
     return "\n".join(lines) + "\n"
 
 
