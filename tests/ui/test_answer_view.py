@@ -358,6 +358,8 @@ async def test_a_long_streamed_answer_ends_with_all_its_text(
     async with app.run_test(size=(120, 40)) as pilot:
         await _ask(pilot, app, "long")
         answer = app.query_one(AssistantMessage)
+        # The turn's task ends before the renderer has read its last event.
+        await _wait(pilot, lambda: not answer.markdown.streaming, timeout=60.0)
         expected = answer_text("markdown", 3000)
         assert answer.text == expected and answer.markdown.source == expected
         assert "".join(s.source for s in answer.markdown.segments) == expected
