@@ -58,8 +58,9 @@ body = json.dumps({"model": model, "stream": True,
                    "messages": [{"role": "user", "content": "ping"}]})
 out = sys.stdout
 out.write("READY\n"); out.flush()
-for _ in range(int(sys.argv[4])):
+for n in range(1, int(sys.argv[4]) + 1):
     sys.stdin.readline()
+    out.write(f"ANSWER{n}\n"); out.flush()
     conn = http.client.HTTPConnection(host, port)
     conn.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
     for line in conn.getresponse():
@@ -99,28 +100,37 @@ class Answer:
         model = f"sim?tokens={tokens}&tps={tps:g}&ttft_ms=0&content={content}"
         return cls(model, first, last)
 
-    def started(self, screen: Screen, region: Region, anchors: tuple[str, ...]) -> bool:
-        return self.first in below(screen, region, anchors)
+    def started(self, screen: Screen, region: Region, anchor: Anchor) -> bool:
+        return self.first in anchor.below(screen, region)
 
-    def ended(self, screen: Screen, region: Region, anchors: tuple[str, ...]) -> bool:
-        return self.last in words(below(screen, region, anchors))
+    def ended(self, screen: Screen, region: Region, anchor: Anchor) -> bool:
+        return self.last in words(anchor.below(screen, region))
 
 
 Region = tuple[int, int, int, int]
 
 
-def below(screen: Screen, region: Region, anchors: tuple[str, ...]) -> str:
-    """The region's text under the last row holding an anchor (the message just sent).
+class Anchor:
+    """The line that marks where a message's answer starts: the prompt just sent.
 
     An earlier answer with the same words may be repainted when the transcript
     scrolls; only what is under the newest prompt can be the new answer.
-    Nothing counts until the anchor is on screen.
+    Nothing counts until the anchor is on screen; once a long answer has
+    scrolled it off the top, everything in the region is under it.
     """
-    rows = screen.text(*region).split("\n")
-    last = max((i for i, row in enumerate(rows) if any(a in row for a in anchors)), default=None)
-    if last is None:
-        return ""
-    return "\n".join(rows[last + 1 :])
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.seen = False
+
+    def below(self, screen: Screen, region: Region) -> str:
+        """The region's text under the anchor's row (all of it once the anchor scrolled off)."""
+        rows = screen.text(*region).split("\n")
+        last = max((i for i, row in enumerate(rows) if self.text in row), default=None)
+        if last is None:
+            return "\n".join(rows) if self.seen else ""
+        self.seen = True
+        return "\n".join(rows[last + 1 :])
 
 
 class Simulator:
@@ -181,7 +191,7 @@ class Client:
             self.region, self.ready_text, self.enter = (0, HEIGHT, 0, WIDTH), "READY", b"\n"
         self.watch = Watcher(self.child)
         self.sent = 0
-        self.anchors: tuple[str, ...] = ()
+        self.anchor = Anchor("")
 
     def launch(self) -> float:
         self.child.start()
@@ -192,19 +202,19 @@ class Client:
     def send(self, settle_s: float = 0.0) -> Turn:
         time.sleep(settle_s)
         self.sent += 1
-        if self.kind == "raw":  # its answer starts under READY, then under the last DONE
-            self.anchors = ("READY",) if self.sent == 1 else ("DONE",)
+        if self.kind == "raw":  # a numbered line of its own: this answer starts under it
+            self.anchor = Anchor(f"ANSWER{self.sent}")
         else:  # a prompt of its own: it marks where this answer starts
             prompt = f"{PROMPT}{self.sent}"
-            self.anchors = (prompt,)
+            self.anchor = Anchor(prompt)
             self.child.write(prompt.encode())
             self.watch.until(lambda s: prompt in s.text(HEIGHT - 4, HEIGHT - 1), 10)
         cpu = self.child.cpu_seconds()
         entered = self.child.write(self.enter)
         self.watch.changes.clear()
-        answer, region, anchors = self.answer, self.region, self.anchors
-        shown = self.watch.until(lambda s: answer.started(s, region, anchors), 60, region)
-        ended = self.watch.until(lambda s: answer.ended(s, region, anchors), 120, region)
+        answer, region, anchor = self.answer, self.region, self.anchor
+        shown = self.watch.until(lambda s: answer.started(s, region, anchor), 60, region)
+        ended = self.watch.until(lambda s: answer.ended(s, region, anchor), 120, region)
         cpu = self.child.cpu_seconds() - cpu
         record = self.sim.served_after(entered)
         if self.kind == "raw":
@@ -224,12 +234,13 @@ class Client:
         time.sleep(settle_s)
         self.sent += 1
         prompt = f"{PROMPT}{self.sent}"
-        self.anchors = (prompt,)
+        self.anchor = Anchor(prompt)
         self.child.write(prompt.encode())
         self.watch.until(lambda s: prompt in s.text(HEIGHT - 4, HEIGHT - 1), 10)
         entered = self.child.write(self.enter)
-        shown = self.watch.until(lambda s: self.answer.started(s, self.region, self.anchors), 30)
-        self.watch.until(lambda s: "CACHED" in below(s, self.region, self.anchors), 10)  # a hit
+        answer, region, anchor = self.answer, self.region, self.anchor
+        shown = self.watch.until(lambda s: answer.started(s, region, anchor), 30)
+        self.watch.until(lambda s: "CACHED" in anchor.below(s, region), 10)  # a hit
         return shown - entered
 
     def stop(self) -> float:

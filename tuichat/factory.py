@@ -152,7 +152,8 @@ class Chat:
 
         path = self.database_path
         cache_failure = self.open_cache()
-        self._warming = warm_semantic(self.services.cache)
+        if self.wishes.warm:  # the TUI warms it when the chat is quiet (ui.warm_up)
+            self._warming = warm_semantic(self.services.cache)
         try:
             self.db = await open_database(path)
             self.writer = LogWriter(

@@ -123,3 +123,22 @@ def test_finish_without_usage_is_estimated(tmp_path: Path) -> None:
     asyncio.run(run(session.start_turn("hi")))
     [cost] = costs(seen)
     assert cost.estimated and cost.output_tokens == 3
+
+
+async def test_a_cold_price_database_loads_off_the_loop_before_the_attempt_is_priced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, _, seen = priced_session(OK_SCRIPT, tmp_path, rates=None)
+    threads: list[object] = []
+    real = asyncio.to_thread
+
+    async def to_thread(func: object, /, *args: object) -> object:
+        threads.append(func)
+        return await real(func, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(asyncio, "to_thread", to_thread)
+    meter = session.services.meter
+    assert meter is not None and not meter.prices.loaded
+    await run(session.start_turn("hi"))
+    assert meter.prices.loaded and threads  # loaded in a thread, not by pricing on the loop
+    assert costs(seen)[0].price_source != ""

@@ -27,6 +27,7 @@ from textual.widgets import Footer, TextArea
 
 from tuichat.backends import Backends
 from tuichat.config import Settings
+from tuichat.core.clock import SystemClock
 from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.metrics.hud_view import SpendStatus
 from tuichat.core.turn.turn import Turn
@@ -51,14 +52,12 @@ from tuichat.ui.session_picker import PickerResult
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
 from tuichat.ui.theming import ThemeKeeper
 from tuichat.ui.turn_view import show_answer
+from tuichat.ui.warm_up import WarmUp, chat_steps
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.prompt import PromptArea
 from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript, UserMessage
 
 log = logging.getLogger(__name__)
-
-WARM_AFTER_S = 1.0
-"""Load prices and token encodings this long after the screen is up (off the loop)."""
 
 
 def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None = None) -> int:
@@ -114,6 +113,9 @@ class TuichatApp(CacheActions, HudApp):
         self.model_name = chat.spec.name
         self.spending = ChatSpending(chat)
         self.turn: Turn | None = None
+        # Real time, not the chat's clock: the warm-up spaces real CPU work
+        # from real keystrokes (and must not move a test's manual clock).
+        self.warm_up = WarmUp(SystemClock(), busy=lambda: self.streaming)
         self.exit_notice: str | None = None
         """A line to print after the screen is gone (e.g. log rows left unwritten)."""
 
@@ -151,14 +153,22 @@ class TuichatApp(CacheActions, HudApp):
         # young generations: full collections then cost a fraction and stop
         # showing up as >100 ms gaps while an answer streams.
         gc.freeze()
-        self.set_timer(WARM_AFTER_S, self.spending.warm)
         prompt = self.query_one(PromptArea)
-        self.send_hint = SendHint(self, prompt, self.session, self.spending.estimator)
+        estimator = self.spending.estimator
+        self.send_hint = SendHint(self, prompt, self.session, estimator, ready=estimator.loaded)
         self.send_hint.changed()
+        self.run_worker(
+            self.warm_up.run(chat_steps(self.chat, self.send_hint.changed)),
+            name="warm-up",
+            group="warm-up",
+            description="load prices, encodings, the HTTP backend when the chat is quiet",
+            exit_on_error=False,
+        )
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         """The draft changed: the pre-send estimate follows (debounced, off the loop)."""
         if isinstance(event.text_area, PromptArea) and hasattr(self, "send_hint"):
+            self.warm_up.touch()
             self.send_hint.changed()
 
     def _log_is_late(self, line: str) -> None:
@@ -209,13 +219,22 @@ class TuichatApp(CacheActions, HudApp):
             await self._send(prompt, shown=shown)
 
     async def _send(self, prompt: str, *, shown: str) -> None:
-        """Show the prompt, start the turn and stream its answer."""
+        """Start the turn, then show the prompt and the (empty) answer, then stream into it.
+
+        The request goes out first: the turn's task starts before any widget
+        is built, so mounting the prompt and the answer (one frame, together)
+        overlaps the connection instead of delaying it. The answer's widgets
+        exist before its first token, which then costs a text update only.
+        """
+        numbered = numbered_prompt(self.transcript, self.session, shown)
+        self.turn = turn = self.session.start_turn(prompt)
+        turn.start()
+        self.warm_up.pause()
         answer = AssistantMessage(self.session.model)
-        await self.transcript.add(numbered_prompt(self.transcript, self.session, shown))
-        await self.transcript.add(answer)
-        self.turn = self.session.start_turn(prompt)
+        with self.batch_update():
+            await self.transcript.add(numbered, answer)
         self.hud_streaming(True)
-        self.stream_turn(self.turn, answer)
+        self.stream_turn(turn, answer)
 
     async def action_continue(self) -> None:
         """After a cut-off answer: ask for the rest, with the partial as context."""

@@ -1,7 +1,9 @@
 """The prompt's border shows what sending the draft will cost, updated as you type.
 
-Counting and pricing run on a thread (the first use loads tiktoken's BPE data
-and the price database), debounced, so typing never waits for them. The
+Counting and pricing run on a thread, debounced, so typing never waits for
+them; until the start-up warm-up (:mod:`tuichat.ui.warm_up`) has loaded
+tiktoken's BPE data and the price database, no estimate is made, so the
+first keystrokes never start that loading beside a send. The
 numbers come from :class:`~tuichat.core.cost.send_estimate.SendEstimator`.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.app import App
@@ -35,8 +38,11 @@ class SendHint:
         target: TextArea,
         session: ChatSession,
         estimator: SendEstimator,
+        *,
+        ready: Callable[[], bool] = lambda: True,
     ) -> None:
         self._app = app
+        self._ready = ready
         self._target = target
         self._session = session
         self._estimator = estimator
@@ -50,8 +56,8 @@ class SendHint:
 
     def _start(self) -> None:
         """Snapshot the inputs on the event loop, then count and price off it."""
-        if not self._target.is_attached:
-            return
+        if not self._target.is_attached or not self._ready():
+            return  # not loaded yet: the warm-up asks again once it is (see ui.warm_up)
         entry = self._session.route[0]
         history = self._session.conversation.request(entry.model).messages
         tariff = entry.tariff or Tariff(entry.provider.name, entry.model)

@@ -20,7 +20,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tuichat.chat_services import warm
 from tuichat.core.cost.budget import describe
 from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.cost.send_estimate import SendEstimator
@@ -104,10 +103,6 @@ class ChatSpending:
         settings = chat.settings
         self.tag = settings.tag if settings else None
         self.profile = settings.profile if settings else None
-
-    def warm(self) -> None:
-        """Load the price database and token encodings on threads (after start-up)."""
-        warm(self.chat.meter)
 
     async def blocking(self) -> list[BudgetLine]:
         """Budgets at their hard limit right now (re-read from the log).

@@ -11,6 +11,7 @@ cost is marked as an estimate.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -64,6 +65,16 @@ class AttemptCosts:
         elif isinstance(part, ResponseHead):
             self._ledger.accepted = 200 <= part.status_code < 300
 
+    async def ready(self) -> None:
+        """Load, in a thread, what pricing this attempt will read and is not loaded yet.
+
+        On a cold process the first answer would otherwise import the price
+        database (and maybe the encodings) on the event loop when it ends,
+        holding back the paint of its text; here the loop stays free.
+        """
+        if self._meter is not None and self._priced is not None:
+            await self._meter.ready(self._priced[0], counts=self._ledger.usage is None)
+
     def end(self, ts: float, attempt: int) -> None:
         """The attempt ended: price it (before its AttemptEnded, for the log row)."""
         if self._meter is None or self._priced is None:
@@ -87,6 +98,13 @@ class CostMeter:
     def __init__(self, prices: PriceBook, counter: TokenCounter | None = None) -> None:
         self.prices = prices
         self.counter = counter
+
+    async def ready(self, tariff: Tariff, *, counts: bool) -> None:
+        """Load the price database (and the encodings if ``counts``) in a thread if needed."""
+        if self.prices.needs_database(tariff) and not self.prices.loaded:
+            await asyncio.to_thread(self.prices.warm_quietly)
+        if counts and self.counter is not None and not self.counter.loaded:
+            await asyncio.to_thread(self.counter.warm_quietly)
 
     def report(
         self,

@@ -108,9 +108,22 @@ class PriceBook:
 
     def warm_in_background(self) -> None:
         """``warm`` on a daemon thread, so the first priced attempt never stalls the loop."""
-        threading.Thread(target=self._warm_quietly, name="prices-warm", daemon=True).start()
+        threading.Thread(target=self.warm_quietly, name="prices-warm", daemon=True).start()
 
-    def _warm_quietly(self) -> None:
+    @property
+    def loaded(self) -> bool:
+        """True once the database is imported: pricing then never imports on the caller."""
+        return self._module is not None
+
+    def needs_database(self, tariff: Tariff) -> bool:
+        """Whether pricing ``tariff`` reads the database (not a complete override, not free)."""
+        override = tariff.override
+        if override is not None and _complete(override):
+            return False
+        return not (tariff.provider in FREE_PROVIDERS and override is None)
+
+    def warm_quietly(self) -> None:
+        """``warm``, logging a failure instead of raising (for threads and warm-ups)."""
         try:
             self.warm()
         except Exception:  # the same failure shows (and is handled) at first use

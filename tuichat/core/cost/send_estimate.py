@@ -103,6 +103,10 @@ class SendEstimator:
         self._lock = threading.Lock()  # estimates run on worker threads
         self._history = HistoryCount(counter)
 
+    def loaded(self) -> bool:
+        """True once counting and pricing a draft loads nothing (encodings, price database)."""
+        return self.counter.loaded and self.prices.loaded
+
     def estimate(
         self,
         history: Sequence[ChatMessage],

@@ -71,16 +71,22 @@ class TokenCounter:
         self._lock = threading.Lock()
         self._encodings: dict[str, Any] = {}
 
-    def warm(self) -> None:
-        """Load both encodings now (call from a thread at start-up)."""
-        for name in ENCODINGS:
+    def warm(self, names: Iterable[str] = ENCODINGS) -> None:
+        """Load the encodings ``names`` (all by default) now; call from a thread."""
+        for name in names:
             self._encoding(name)
 
     def warm_in_background(self) -> None:
         """``warm`` on a daemon thread, so no count on the event loop pays for loading."""
-        threading.Thread(target=self._warm_quietly, name="tiktoken-warm", daemon=True).start()
+        threading.Thread(target=self.warm_quietly, name="tiktoken-warm", daemon=True).start()
 
-    def _warm_quietly(self) -> None:
+    @property
+    def loaded(self) -> bool:
+        """True once every encoding is loaded: a count then never loads on the caller."""
+        return all(name in self._encodings for name in ENCODINGS)
+
+    def warm_quietly(self) -> None:
+        """``warm``, logging a failure instead of raising (for threads and warm-ups)."""
         try:
             self.warm()
         except Exception:  # the same error shows (and is handled) where counts are used

@@ -41,6 +41,7 @@ class EventPump:
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._cancel_requested = False
+        self._iterated = False
 
     @property
     def running(self) -> bool:
@@ -58,6 +59,16 @@ class EventPump:
             self._cancel_requested = True
             self._task.cancel()
 
+    def start(self) -> None:
+        """Start the source's work now, before anyone iterates (its events wait in the queue).
+
+        A front end calls this first thing on send, so the request goes out
+        before (and while) it builds the widgets that will show the answer.
+        Iterating starts the work too if this was not called.
+        """
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"answer-{self.trace_id[:8]}")
+
     def __aiter__(self) -> AsyncIterator[Event]:
         return self._events()
 
@@ -66,9 +77,10 @@ class EventPump:
         raise NotImplementedError
 
     async def _events(self) -> AsyncIterator[Event]:
-        if self._task is not None:
+        if self._iterated:
             raise RuntimeError("an answer source can be iterated only once")
-        self._task = asyncio.create_task(self._run(), name=f"answer-{self.trace_id[:8]}")
+        self._iterated = True
+        self.start()
         try:
             while True:
                 event = await self._queue.get()

@@ -234,6 +234,7 @@ class Turn(EventPump):
         )
         try:
             finish = await self._stream(target)
+            await self._costs.ready()  # a cold process: load prices off the loop
         except asyncio.CancelledError:
             if self._cancel_requested:
                 self._end_attempt("cancelled")

@@ -211,16 +211,17 @@ class Transcript(VerticalScroll):
         """The messages in the DOM (not parked), oldest first."""
         return [child for child in self.children if child is not self._spacer]
 
-    async def add(self, widget: Static | AssistantMessage) -> None:
-        """Append a message and keep the newest in view.
+    async def add(self, *widgets: Static | AssistantMessage) -> None:
+        """Append messages (in one mount, so one layout) and keep the newest in view.
 
         A new answer parks the rendered parts of older answers that are out
         of view, so a long conversation does not slow down the next stream.
         """
-        if isinstance(widget, AssistantMessage):
-            widget.markdown.join(self.answers, self._clock)
-            self.park_older(widget.markdown)
-        await self.mount(widget)
+        for widget in widgets:
+            if isinstance(widget, AssistantMessage):
+                widget.markdown.join(self.answers, self._clock)
+                self.park_older(widget.markdown)
+        await self.mount_all(widgets)
         self.anchor()
         self._schedule_parking()
 
