@@ -8,6 +8,7 @@ on each run); the budget figures are fixed as the cost log would give them.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -103,6 +104,19 @@ async def one_turn(pilot: Pilot[None]) -> None:
             estimated=False,
         )
     )
+    await settle(pilot)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let the start-up warm-up finish (it waits for a quiet chat), then the estimate and HUD."""
+    app = pilot.app
+    assert isinstance(app, SnapshotApp)
+    deadline = time.monotonic() + 60.0
+    while not app.spending.estimator.loaded():  # a hang guard, not a timing
+        if time.monotonic() > deadline:
+            raise TimeoutError("the warm-up did not load the estimate's encodings")
+        await pilot.pause(0.05)
+    app.send_hint.changed()
     await pilot.pause(0.3)  # past the pre-send estimate's debounce
     await app.workers.wait_for_complete()
     app.refresh_hud()

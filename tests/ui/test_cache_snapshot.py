@@ -13,7 +13,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from tests.helpers.hud_snapshot import FixedAnswerProvider, SnapshotApp, one_turn
+from tests.helpers.hud_snapshot import FixedAnswerProvider, SnapshotApp, one_turn, settle
 from tuichat.config import ModelSpec, Settings
 from tuichat.core.clock import ManualClock
 from tuichat.core.metrics.cache_tally import CacheTally
@@ -60,10 +60,7 @@ def test_a_cached_answer_on_screen(snap_compare, tmp_path: Path) -> None:
         while app.turn is None or app.turn.running:
             await pilot.pause(0.01)
         assert app.session.last_hit is not None
-        await pilot.pause(0.3)
-        await app.workers.wait_for_complete()
-        app.refresh_hud()
-        await pilot.pause()
+        await settle(pilot)
 
     app = cached_app(tmp_path, WALL + 3 * 3600)
     assert snap_compare(app, terminal_size=(120, 42), run_before=cached_turn)
