@@ -54,6 +54,7 @@ log = logging.getLogger("tuichat")
 
 def build_parser() -> argparse.ArgumentParser:
     """The full command line, with ``--help`` on every command."""
+    from tuichat.command_help import describe_commands
     from tuichat.config import add_config_parser, add_override_options
     from tuichat.config.bounds import MAX_SECONDS, wait_seconds_flag
     from tuichat.headless.cache_cmd import add_cache_parser
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_debug_parser(sub)
     add_log_parsers(sub)
     add_cache_parser(sub)
+    describe_commands(parser)
     return parser
 
 

@@ -91,8 +91,6 @@ def add_config_parser(
     config = subparsers.add_parser(
         "config",
         help="show or create the configuration file",
-        description=f"Configuration: flags, then environment variables, then "
-        f"{paths.CONFIG_NAME} (in $TUICHAT_HOME or the XDG config folder).",
     )
     commands = config.add_subparsers(dest="config_command", metavar="COMMAND", required=True)
     show = commands.add_parser(
