@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from tuichat.config import ConfigError, ModelSpec, Settings, resolve_api_key
+from tuichat.config.api_keys import require_key_env
 from tuichat.config.model import ANTHROPIC, LOCAL, SIM
 from tuichat.core import errors
 from tuichat.core.conversation import ChatRequest
@@ -69,6 +70,7 @@ class Backends:
         if spec.provider == LOCAL:
             server = self._server(f"local:{spec.model_path}", lambda: self._start_local(spec))
             return OpenAICompatProvider(server.base_url, server.api_key, name="local")
+        require_key_env(spec, self._env)  # never send a request without the key it names
         key = resolve_api_key(spec, self._env)
         base_url = spec.base_url or ""
         if spec.provider == ANTHROPIC:
@@ -137,7 +139,7 @@ class LazyProvider:
         try:
             provider = await asyncio.to_thread(self._backends.provider_for, self._spec)
         except ConfigError as exc:  # e.g. its api_key_command printed an unusable key
-            raise errors.AuthFailed(f"models.{self._spec.name}: {exc}") from None
+            raise errors.AuthFailed(f"models.{self._spec.name}: {exc.message}") from None
         async for part in provider.stream(request):
             yield part
 
@@ -184,7 +186,17 @@ def tariff_for(spec: ModelSpec) -> Tariff:
 
 
 def _provider_or_lazy(backends: Backends, spec: ModelSpec) -> Provider:
-    return backends.provider_for(spec) if backends.is_ready(spec) else LazyProvider(backends, spec)
+    """The fallback's provider now if that is quick; else (or if it cannot be built) lazily.
+
+    A fallback whose key cannot be had (its variable unset) fails when the
+    chain reaches it, as an auth failure naming the variable, never before.
+    """
+    if not backends.is_ready(spec):
+        return LazyProvider(backends, spec)
+    try:
+        return backends.provider_for(spec)
+    except ConfigError:
+        return LazyProvider(backends, spec)
 
 
 def _host(url: str) -> str:

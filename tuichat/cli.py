@@ -268,7 +268,7 @@ def _ask(args: argparse.Namespace) -> int:
     if not prompt.strip():
         usage_error(args, "the prompt is empty")
     settings = _settings(args)
-    check_selected_keys(settings)
+    _warn(check_selected_keys(settings))
     options = AskOptions(
         prompt=prompt,
         settings=settings,
@@ -280,6 +280,14 @@ def _ask(args: argparse.Namespace) -> int:
         cache_tags=tuple(args.cache_tag),
     )
     return run_ask(options)
+
+
+def _warn(lines: Sequence[str]) -> None:
+    """Start-up warnings (a fallback without its key), one line each on stderr."""
+    from tuichat.core.untrusted import one_line
+
+    for line in lines:
+        print(f"tuichat: warning: {one_line(line)}", file=sys.stderr)
 
 
 def _stdin_prompt() -> str:
@@ -314,7 +322,7 @@ def _chat(args: argparse.Namespace) -> int:
     from tuichat.ui.app import run_chat
 
     settings = _settings(args)
-    check_selected_keys(settings)
+    _warn(check_selected_keys(settings))
     return run_chat(settings, resume=args.resume, fork=args.fork)
 
 
