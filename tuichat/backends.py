@@ -164,7 +164,14 @@ def route_for(
         tariff = tariff_for(spec)
         route.append(
             RouteModel(
-                spec.name, chosen, spec.model, cap, spec.temperature, tariff, spec.context_window
+                spec.name,
+                chosen,
+                spec.model,
+                cap,
+                spec.temperature,
+                tariff,
+                spec.context_window,
+                settings.stop_for(spec),
             )
         )
     return route

@@ -55,7 +55,7 @@ log = logging.getLogger("tuichat")
 def build_parser() -> argparse.ArgumentParser:
     """The full command line, with ``--help`` on every command."""
     from tuichat.command_help import describe_commands
-    from tuichat.config import add_config_parser, add_override_options
+    from tuichat.config import add_config_parser, add_override_options, add_stop_option
     from tuichat.config.bounds import MAX_SECONDS, wait_seconds_flag
     from tuichat.headless.cache_cmd import add_cache_parser
     from tuichat.headless.debug import add_debug_parser
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chat = sub.add_parser("chat", help="interactive chat (the default)")
     add_override_options(chat)
+    add_stop_option(chat)
     resume = chat.add_mutually_exclusive_group()
     resume.add_argument(
         "--resume",
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="ask once, stream the answer to stdout")
     ask.add_argument("prompt", help="the prompt; '-' reads it from stdin")
     add_override_options(ask)
+    add_stop_option(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object at the end")
     ask.add_argument(
         "--priority",

@@ -37,7 +37,7 @@ ANTHROPIC_API_KEY, OLLAMA_HOST), else the embedded local model.""",
         "tuichat",
         "tuichat chat --model claude --fallback openai",
         "tuichat chat --resume last",
-        "tuichat chat --model sim",
+        "tuichat chat --model sim --stop END",
     ),
 )
 _ASK = CommandHelp(
@@ -48,7 +48,7 @@ Exit codes: 0 answered, 1 the provider failed, 2 bad usage or configuration,
         "tuichat ask 'what is a circuit breaker?'",
         "git diff | tuichat ask - --system 'review this diff'",
         "tuichat ask hi --model gpt-4o-mini --json | jq .cost_usd",
-        "tuichat ask 'list three colours' --max-tokens 50",
+        "tuichat ask 'list three colours' --stop 4. --max-tokens 50",
     ),
 )
 _COST = CommandHelp(

@@ -25,6 +25,7 @@ from tuichat.config.example import EXAMPLE_CONFIG
 from tuichat.config.model import CliOverrides
 from tuichat.config.resolve import resolve_settings
 from tuichat.config.show import settings_json, settings_text
+from tuichat.config.stop_table import MAX_STOP_SEQUENCES, stop_flag
 from tuichat.core.untrusted import one_line
 
 EXIT_OK = 0
@@ -67,6 +68,19 @@ def add_override_options(parser: argparse.ArgumentParser) -> None:
     )
     add("--local-model", type=Path, metavar="PATH.gguf", help="GGUF file for the 'local' model")
     _add_accounting_options(parser)
+
+
+def add_stop_option(parser: argparse.ArgumentParser) -> None:
+    """``--stop TEXT`` (repeatable) for the commands that send: chat and ask."""
+    parser.add_argument(
+        "--stop",
+        action="append",
+        default=[],
+        type=stop_flag,
+        metavar="TEXT",
+        help=f"stop generating at TEXT (repeatable, at most {MAX_STOP_SEQUENCES}; "
+        "over the config's stop)",
+    )
 
 
 def _add_accounting_options(parser: argparse.ArgumentParser) -> None:
@@ -141,6 +155,7 @@ def overrides_from_args(ns: argparse.Namespace) -> CliOverrides:
         local_model=Path(local).expanduser() if local else None,
         profile=getattr(ns, "profile", None),
         tag=getattr(ns, "tag", None),
+        stop=list(getattr(ns, "stop", None) or []),
     )
 
 
