@@ -5,6 +5,8 @@ provider: remote kinds get an HTTP client with their key; ``local`` starts
 llama.cpp on loopback and ``sim`` the built-in simulator, each once, on first
 use. Closing it stops those servers. Starting a server blocks (it is done
 before the UI runs, or from a worker thread), so the event loop never waits.
+OpenAI-compatible providers are wrapped in ``ModelListHint``: a model the
+server does not have fails with how to pick one and what the server lists.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tuichat.core.conversation import ChatRequest
 from tuichat.core.cost.pricing import Rates, Tariff
 from tuichat.core.provider import Provider, StreamPart
 from tuichat.core.turn.chat import RouteModel
+from tuichat.model_list_hint import ModelListHint
 from tuichat.providers.anthropic import AnthropicProvider
 from tuichat.providers.openai_compat import OpenAICompatProvider
 
@@ -79,7 +82,9 @@ class Backends:
             if root:
                 return AnthropicProvider(root, key, timeout=self._timeout)
             return AnthropicProvider(api_key=key, timeout=self._timeout)
-        return OpenAICompatProvider(base_url, key, name=spec.provider, timeout=self._timeout)
+        provider = OpenAICompatProvider(base_url, key, name=spec.provider, timeout=self._timeout)
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return ModelListHint(provider, base_url, headers)  # a 404 names --model and the list
 
     def _server(self, key: str, start: Callable[[], Any]) -> Any:
         server = self._servers.get(key)
