@@ -5,6 +5,8 @@ provider: remote kinds get an HTTP client with their key; ``local`` starts
 llama.cpp on loopback and ``sim`` the built-in simulator, each once, on first
 use. Closing it stops those servers. Starting a server blocks (it is done
 before the UI runs, or from a worker thread), so the event loop never waits.
+OpenAI-compatible providers are wrapped in ``ModelListHint``: a model the
+server does not have fails with how to pick one and what the server lists.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from typing import Any
 import httpx
 
 from tuichat.config import ConfigError, ModelSpec, Settings, resolve_api_key
+from tuichat.config.api_keys import require_key_env
 from tuichat.config.model import ANTHROPIC, LOCAL, SIM
 from tuichat.core import errors
 from tuichat.core.conversation import ChatRequest
 from tuichat.core.cost.pricing import Rates, Tariff
 from tuichat.core.provider import Provider, StreamPart
 from tuichat.core.turn.chat import RouteModel
+from tuichat.model_list_hint import ModelListHint
 from tuichat.providers.anthropic import AnthropicProvider
 from tuichat.providers.openai_compat import OpenAICompatProvider
 
@@ -69,6 +73,7 @@ class Backends:
         if spec.provider == LOCAL:
             server = self._server(f"local:{spec.model_path}", lambda: self._start_local(spec))
             return OpenAICompatProvider(server.base_url, server.api_key, name="local")
+        require_key_env(spec, self._env)  # never send a request without the key it names
         key = resolve_api_key(spec, self._env)
         base_url = spec.base_url or ""
         if spec.provider == ANTHROPIC:
@@ -77,7 +82,9 @@ class Backends:
             if root:
                 return AnthropicProvider(root, key, timeout=self._timeout)
             return AnthropicProvider(api_key=key, timeout=self._timeout)
-        return OpenAICompatProvider(base_url, key, name=spec.provider, timeout=self._timeout)
+        provider = OpenAICompatProvider(base_url, key, name=spec.provider, timeout=self._timeout)
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return ModelListHint(provider, base_url, headers)  # a 404 names --model and the list
 
     def _server(self, key: str, start: Callable[[], Any]) -> Any:
         server = self._servers.get(key)
@@ -137,7 +144,7 @@ class LazyProvider:
         try:
             provider = await asyncio.to_thread(self._backends.provider_for, self._spec)
         except ConfigError as exc:  # e.g. its api_key_command printed an unusable key
-            raise errors.AuthFailed(f"models.{self._spec.name}: {exc}") from None
+            raise errors.AuthFailed(f"models.{self._spec.name}: {exc.message}") from None
         async for part in provider.stream(request):
             yield part
 
@@ -162,7 +169,14 @@ def route_for(
         tariff = tariff_for(spec)
         route.append(
             RouteModel(
-                spec.name, chosen, spec.model, cap, spec.temperature, tariff, spec.context_window
+                spec.name,
+                chosen,
+                spec.model,
+                cap,
+                spec.temperature,
+                tariff,
+                spec.context_window,
+                settings.stop_for(spec),
             )
         )
     return route
@@ -184,7 +198,17 @@ def tariff_for(spec: ModelSpec) -> Tariff:
 
 
 def _provider_or_lazy(backends: Backends, spec: ModelSpec) -> Provider:
-    return backends.provider_for(spec) if backends.is_ready(spec) else LazyProvider(backends, spec)
+    """The fallback's provider now if that is quick; else (or if it cannot be built) lazily.
+
+    A fallback whose key cannot be had (its variable unset) fails when the
+    chain reaches it, as an auth failure naming the variable, never before.
+    """
+    if not backends.is_ready(spec):
+        return LazyProvider(backends, spec)
+    try:
+        return backends.provider_for(spec)
+    except ConfigError:
+        return LazyProvider(backends, spec)
 
 
 def _host(url: str) -> str:

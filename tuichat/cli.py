@@ -54,7 +54,8 @@ log = logging.getLogger("tuichat")
 
 def build_parser() -> argparse.ArgumentParser:
     """The full command line, with ``--help`` on every command."""
-    from tuichat.config import add_config_parser, add_override_options
+    from tuichat.command_help import describe_commands
+    from tuichat.config import add_config_parser, add_override_options, add_stop_option
     from tuichat.config.bounds import MAX_SECONDS, wait_seconds_flag
     from tuichat.headless.cache_cmd import add_cache_parser
     from tuichat.headless.debug import add_debug_parser
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chat = sub.add_parser("chat", help="interactive chat (the default)")
     add_override_options(chat)
+    add_stop_option(chat)
     resume = chat.add_mutually_exclusive_group()
     resume.add_argument(
         "--resume",
@@ -83,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="ask once, stream the answer to stdout")
     ask.add_argument("prompt", help="the prompt; '-' reads it from stdin")
     add_override_options(ask)
+    add_stop_option(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object at the end")
     ask.add_argument(
         "--priority",
@@ -104,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_debug_parser(sub)
     add_log_parsers(sub)
     add_cache_parser(sub)
+    describe_commands(parser)
     return parser
 
 
@@ -266,7 +270,7 @@ def _ask(args: argparse.Namespace) -> int:
     if not prompt.strip():
         usage_error(args, "the prompt is empty")
     settings = _settings(args)
-    check_selected_keys(settings)
+    _warn(check_selected_keys(settings))
     options = AskOptions(
         prompt=prompt,
         settings=settings,
@@ -278,6 +282,14 @@ def _ask(args: argparse.Namespace) -> int:
         cache_tags=tuple(args.cache_tag),
     )
     return run_ask(options)
+
+
+def _warn(lines: Sequence[str]) -> None:
+    """Start-up warnings (a fallback without its key), one line each on stderr."""
+    from tuichat.core.untrusted import one_line
+
+    for line in lines:
+        print(f"tuichat: warning: {one_line(line)}", file=sys.stderr)
 
 
 def _stdin_prompt() -> str:
@@ -312,7 +324,7 @@ def _chat(args: argparse.Namespace) -> int:
     from tuichat.ui.app import run_chat
 
     settings = _settings(args)
-    check_selected_keys(settings)
+    _warn(check_selected_keys(settings))
     return run_chat(settings, resume=args.resume, fork=args.fork)
 
 

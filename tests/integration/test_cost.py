@@ -119,6 +119,6 @@ def test_tokens_counts_offline(tuichat_home: Path, tmp_path: Path) -> None:
 
 def test_cost_without_a_log_says_so(tuichat_home: Path) -> None:
     result = tuichat("cost", home=tuichat_home)
-    assert result.returncode == 0 and "nothing has been spent" in result.stderr
+    assert result.returncode == 0 and "no turns logged yet" in result.stderr
     bad = tuichat("cost", "--since", "last tuesday", home=tuichat_home)
     assert bad.returncode == 2 and "use 30d, 12h, 90m or YYYY-MM-DD" in bad.stderr

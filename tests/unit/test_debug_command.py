@@ -13,12 +13,23 @@ from tuichat.cli import main
 from tuichat.headless.debug import parse_age
 
 
-def test_a_missing_log_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["debug"]) == 1
+@pytest.mark.parametrize("command", [["debug"], ["debug", "--json"], ["cost"], ["cost", "--json"]])
+def test_a_missing_log_is_an_empty_history_for_debug_and_cost(
+    capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """``debug`` and ``cost`` agree: nothing logged yet is one line on stderr and exit 0."""
+    assert main(command) == 0
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.count("\n") == 1 and "no log at" in err and "Traceback" not in err
-    assert not paths.database_path().exists()  # a read command creates nothing
+    path = paths.database_path()
+    assert err == f"tuichat: no turns logged yet (no log at {path})\n"
+    assert not path.exists()  # a read command creates nothing
+
+
+def test_a_named_session_without_a_log_is_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["debug", "--session", "s-1"]) == 1
+    err = capsys.readouterr().err
+    assert err == "tuichat: no session 's-1': no turns logged yet\n"
 
 
 def test_a_file_that_is_not_a_log_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

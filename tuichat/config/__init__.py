@@ -14,6 +14,7 @@ Small private modules, re-exported here::
     api_keys.py     resolve_api_key: env var or command (cached), never logged
     text_checks.py  keys a header can carry; env text that is UTF-8
     bounds.py       the range of every number; the flag types that enforce it
+    stop_table.py   stop sequences: the file's stop and --stop
     toml_shape.py   nesting and dotted-key limits, checked before parsing
     show.py         config show;  example.py  config init's file
     commands.py     argparse wiring for `tuichat config`
@@ -27,6 +28,7 @@ from tuichat.config.api_keys import check_selected_keys, clear_key_cache, resolv
 from tuichat.config.commands import (
     add_config_parser,
     add_override_options,
+    add_stop_option,
     overrides_from_args,
     run_config,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "Settings",
     "add_config_parser",
     "add_override_options",
+    "add_stop_option",
     "check_selected_keys",
     "clear_key_cache",
     "overrides_from_args",

@@ -12,6 +12,12 @@ a non-ASCII character is a ``ConfigError`` naming the source (``--api-key``,
 the variable, ``api_key_command``), never the key. :func:`check_selected_keys`
 runs the checks that need no command for the whole chain at start-up, so a
 bad fallback key is reported before the first request, not mid-turn.
+
+A variable named by ``api_key_env`` but not set (or empty) is said before
+anything is sent, in one line naming the model and the variable
+(:func:`require_key_env`): for the first model of the chain it is an error at
+start-up; for a fallback it is a warning then, and the fallback fails without
+sending when the chain reaches it (``backends.Backends`` calls it).
 """
 
 from __future__ import annotations
@@ -47,11 +53,49 @@ def resolve_api_key(
     return check_key(key, "api_key_command", spec.name)
 
 
-def check_selected_keys(settings: Settings, env: Mapping[str, str] | None = None) -> None:
-    """Check the flag and env keys of every model of the selected chain (no command is run)."""
+def check_selected_keys(
+    settings: Settings, env: Mapping[str, str] | None = None
+) -> tuple[str, ...]:
+    """Check the flag and env keys of every model of the selected chain (no command is run).
+
+    Raises ``ConfigError`` for an unusable key anywhere in the chain and for
+    an unset key variable of the first model; returns a warning line for each
+    fallback whose key variable is not set.
+    """
     env = os.environ if env is None else env
-    for spec in settings.selected_specs():
+    warnings = []
+    for index, spec in enumerate(settings.selected_specs()):
         _key_without_command(spec, env)
+        if index == 0:
+            require_key_env(spec, env)
+        elif variable := missing_key_env(spec, env):
+            warnings.append(f"fallback {_model(spec)}: {_unset(variable)}; it will be skipped")
+    return tuple(warnings)
+
+
+def missing_key_env(spec: ModelSpec, env: Mapping[str, str]) -> str | None:
+    """The variable ``spec`` takes its key from when it is not set (or empty), else None."""
+    if spec.api_key or not spec.api_key_env or env.get(spec.api_key_env):
+        return None
+    return spec.api_key_env
+
+
+def require_key_env(spec: ModelSpec, env: Mapping[str, str] | None = None) -> None:
+    """Raise ``ConfigError`` when ``spec``'s key variable is not set: nothing may be sent."""
+    variable = missing_key_env(spec, os.environ if env is None else env)
+    if variable is not None:
+        message = f"{_unset(variable)}; nothing was sent (export it, or use --api-key)"
+        raise ConfigError(message, key=_model(spec))
+
+
+def _model(spec: ModelSpec) -> str:
+    """``model 'gpt' (gpt-4o-mini)``: the name, and the provider's id when it differs."""
+    model_id = f" ({spec.model})" if spec.model != spec.name else ""
+    return f"model {spec.name!r}{model_id}"
+
+
+def _unset(variable: str) -> str:
+    return f"needs its API key in env {variable}, which is not set"
 
 
 def _key_without_command(spec: ModelSpec, env: Mapping[str, str]) -> str | None:

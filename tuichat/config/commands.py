@@ -25,6 +25,7 @@ from tuichat.config.example import EXAMPLE_CONFIG
 from tuichat.config.model import CliOverrides
 from tuichat.config.resolve import resolve_settings
 from tuichat.config.show import settings_json, settings_text
+from tuichat.config.stop_table import MAX_STOP_SEQUENCES, stop_flag
 from tuichat.core.untrusted import one_line
 
 EXIT_OK = 0
@@ -69,6 +70,19 @@ def add_override_options(parser: argparse.ArgumentParser) -> None:
     _add_accounting_options(parser)
 
 
+def add_stop_option(parser: argparse.ArgumentParser) -> None:
+    """``--stop TEXT`` (repeatable) for the commands that send: chat and ask."""
+    parser.add_argument(
+        "--stop",
+        action="append",
+        default=[],
+        type=stop_flag,
+        metavar="TEXT",
+        help=f"stop generating at TEXT (repeatable, at most {MAX_STOP_SEQUENCES}; "
+        "over the config's stop)",
+    )
+
+
 def _add_accounting_options(parser: argparse.ArgumentParser) -> None:
     """Whose limits and budgets apply: ``--profile`` and ``--tag``."""
     add = parser.add_argument
@@ -91,8 +105,6 @@ def add_config_parser(
     config = subparsers.add_parser(
         "config",
         help="show or create the configuration file",
-        description=f"Configuration: flags, then environment variables, then "
-        f"{paths.CONFIG_NAME} (in $TUICHAT_HOME or the XDG config folder).",
     )
     commands = config.add_subparsers(dest="config_command", metavar="COMMAND", required=True)
     show = commands.add_parser(
@@ -143,6 +155,7 @@ def overrides_from_args(ns: argparse.Namespace) -> CliOverrides:
         local_model=Path(local).expanduser() if local else None,
         profile=getattr(ns, "profile", None),
         tag=getattr(ns, "tag", None),
+        stop=list(getattr(ns, "stop", None) or []),
     )
 
 

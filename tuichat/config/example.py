@@ -27,13 +27,15 @@ EXAMPLE_CONFIG = """\
 #   local  the embedded llama.cpp model     sim  the built-in simulator
 #
 #   provider         openai | anthropic | openai-compat | local | sim (required)
-#   model            the provider's model id (default: the NAME)
+#   model            the provider's model id (default: the NAME; "sim" for provider sim)
 #   base_url         API base URL up to /v1 (required for openai-compat)
 #   api_key_env      environment variable that holds the key
 #   api_key_command  command printing the key; run without a shell
 #   context_window   prompt + answer tokens the model accepts
 #   max_tokens       cap on answer tokens (--max-tokens overrides it)
 #   temperature      0 to 2
+#   stop             stop sequences, e.g. ["END"] (at most 4; --stop overrides;
+#                    a top-level stop = [...] applies to models without their own)
 #   price            USD per million tokens, over the price database:
 #                    { input_per_mtok, output_per_mtok,
 #                      cache_read_per_mtok, cache_write_per_mtok }

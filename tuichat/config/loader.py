@@ -4,8 +4,8 @@ Validation stops at the first problem and reports it as one
 :class:`ConfigError` naming the file, the line (and column for syntax errors)
 and the dotted key. Top-level keys::
 
-    default  system  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets]  [log]
-    [cache]
+    default  system  stop  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets]
+    [log]  [cache]
 
 Chain members and ``default`` may name built-in and env-derived models too, so
 the loader is told which other names exist.
@@ -35,6 +35,7 @@ from tuichat.config.log_table import parse_log
 from tuichat.config.model import CacheSettings, LogSettings, ModelSpec, ProfileLimits, Resilience
 from tuichat.config.model_table import parse_model
 from tuichat.config.resilience_table import parse_profiles, parse_resilience
+from tuichat.config.stop_table import parse_stop
 from tuichat.config.toml_shape import check_shape
 from tuichat.core.cost.budget import BudgetRule
 from tuichat.small_file import UnsuitableFile, read_small_file
@@ -53,6 +54,7 @@ TOP_LEVEL = (
     "profiles",
     "log",
     "cache",
+    "stop",
 )
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -75,6 +77,8 @@ class FileConfig:
     """Where ``default`` was set, e.g. "config.toml line 1"."""
     system: str | None = None
     """``system``: the default system prompt."""
+    stop: tuple[str, ...] = ()
+    """``stop``: stop sequences of models that set none of their own."""
     keys: dict[str, str] = field(default_factory=dict)
     """``[keys]``: binding id to key(s)."""
     budgets: tuple[BudgetRule, ...] = ()
@@ -108,6 +112,7 @@ def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig |
         default=_default(data, where, known, chains),
         default_origin=where.origin(("default",)) if "default" in data else None,
         system=_system(data, where),
+        stop=parse_stop(data["stop"], ("stop",), where) if "stop" in data else (),
         keys=_keys(data, where),
         budgets=parse_budgets(data["budgets"], where) if "budgets" in data else (),
         resilience=_resilience(data, where),

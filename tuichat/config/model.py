@@ -80,6 +80,8 @@ class ModelSpec:
     """Client-side limit: estimated prompt + answer tokens per minute."""
     requests_per_day: int | None = None
     """Client-side limit: requests per rolling day."""
+    stop: tuple[str, ...] | None = None
+    """Stop sequences of this model (``stop``); None falls back to the top-level ones."""
 
     @property
     def key_source(self) -> str | None:
@@ -196,6 +198,10 @@ class Settings:
     """Default system prompt."""
     max_tokens: int | None = None
     """``--max-tokens``: answer cap for every model, over each model's own."""
+    stop: tuple[str, ...] | None = None
+    """``--stop``: stop sequences for every model, over each model's own (None: not given)."""
+    default_stop: tuple[str, ...] = ()
+    """Top-level ``stop`` in the file: for models that set none of their own."""
     keys: dict[str, str] = field(default_factory=dict)
     """UI key remapping: binding id to key(s), e.g. ``{"cancel": "ctrl+c"}``."""
     budgets: tuple[BudgetRule, ...] = ()
@@ -230,6 +236,12 @@ class Settings:
         """Answer cap for ``spec``: ``--max-tokens``, else the model's own."""
         return self.max_tokens if self.max_tokens is not None else spec.max_tokens
 
+    def stop_for(self, spec: ModelSpec) -> tuple[str, ...]:
+        """Stop sequences ``spec`` sends: ``--stop``, else the model's, else the top-level."""
+        if self.stop is not None:
+            return self.stop
+        return spec.stop if spec.stop is not None else self.default_stop
+
 
 @dataclass(frozen=True, slots=True)
 class CliOverrides:
@@ -253,3 +265,5 @@ class CliOverrides:
     """``--profile``: the user profile whose limits apply."""
     tag: str | None = None
     """``--tag``: the feature tag spending is booked under."""
+    stop: list[str] = field(default_factory=list)
+    """``--stop`` (repeatable): stop sequences for every model; empty means "not given"."""

@@ -31,9 +31,11 @@ from tuichat.config.model import (
     LOCAL,
     OPENAI_COMPAT,
     PROVIDERS,
+    SIM,
     ModelSpec,
     Price,
 )
+from tuichat.config.stop_table import parse_stop
 
 MODEL_FIELDS = (
     "provider",
@@ -49,6 +51,7 @@ MODEL_FIELDS = (
     "requests_per_minute",
     "tokens_per_minute",
     "requests_per_day",
+    "stop",
 )
 PRICE_FIELDS = ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok")
 _KEY_HINT = 'keys do not belong in this file: use api_key_env = "NAME" or api_key_command'
@@ -80,7 +83,7 @@ def parse_model(name: str, value: Any, where: Where) -> ModelSpec:
     return ModelSpec(
         name=name,
         provider=provider,
-        model=string(get("model"), (*keys, "model"), where) if "model" in data else name,
+        model=_model_id(name, data, provider, keys, where),
         origin=where.origin(keys),
         base_url=_base_url(data, provider, keys, where),
         api_key_env=_key_env(data, keys, where),
@@ -93,7 +96,20 @@ def parse_model(name: str, value: Any, where: Where) -> ModelSpec:
         requests_per_minute=_optional(data, "requests_per_minute", keys, where),
         tokens_per_minute=_optional(data, "tokens_per_minute", keys, where),
         requests_per_day=_optional(data, "requests_per_day", keys, where),
+        stop=parse_stop(data["stop"], (*keys, "stop"), where) if "stop" in data else None,
     )
+
+
+def _model_id(name: str, data: dict[str, Any], provider: str, keys: KeyPath, where: Where) -> str:
+    """``model``, else the table's name; the simulator's own id for ``provider = "sim"``.
+
+    The simulator answers only its own id (``sim``, with settings after a
+    ``?``), so ``[models.fast] provider = "sim"`` means the simulator, not a
+    404 for a model called "fast".
+    """
+    if "model" in data:
+        return string(data["model"], (*keys, "model"), where)
+    return SIM if provider == SIM else name
 
 
 def _provider(data: dict[str, Any], keys: KeyPath, where: Where) -> str:

@@ -39,6 +39,7 @@ from tuichat.config.model import (
     Resilience,
     Settings,
 )
+from tuichat.config.stop_table import check_stop_flags
 from tuichat.config.text_checks import env_text
 
 MODEL_ENV = "TUICHAT_MODEL"
@@ -94,6 +95,8 @@ def _settings(
         selection_source=pick.source,
         system=_system(flags, file, notes),
         max_tokens=_max_tokens(flags, notes),
+        stop=check_stop_flags(flags.stop),
+        default_stop=file.stop if file else (),
         keys=dict(file.keys) if file else {},
         budgets=file.budgets if file else (),
         tag=flags.tag or env_text(env, "TUICHAT_TAG"),

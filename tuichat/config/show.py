@@ -7,6 +7,7 @@ here: showing the configuration must not prompt a password manager.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -61,6 +62,7 @@ def settings_json(settings: Settings, path: Path, env: Mapping[str, str]) -> dic
         "why": settings.selection_source,
         "system": settings.system,
         "max_tokens": settings.max_tokens,
+        "stop": list(settings.stop if settings.stop is not None else settings.default_stop),
         "models": {name: _model_json(spec, env) for name, spec in settings.models.items()},
         "chains": {name: list(members) for name, members in settings.chains.items()},
         "keys": settings.keys,
@@ -107,6 +109,7 @@ def _model_json(spec: ModelSpec, env: Mapping[str, str]) -> dict[str, Any]:
         "context_window": spec.context_window,
         "max_tokens": spec.max_tokens,
         "temperature": spec.temperature,
+        "stop": None if spec.stop is None else list(spec.stop),
         "price": None if price is None else asdict(price),
         "model_path": str(spec.model_path) if spec.model_path else None,
         "origin": spec.origin,
@@ -133,6 +136,7 @@ def _tuning(spec: ModelSpec) -> dict[str, object]:
         "context_window": spec.context_window,
         "max_tokens": spec.max_tokens,
         "temperature": spec.temperature,
+        "stop": None if spec.stop is None else json.dumps(list(spec.stop), ensure_ascii=False),
         "price": prices,
     }
 

@@ -72,8 +72,9 @@ class AskOutcome:
     cache: CacheLookedUp | None = None
 
 
-def run_ask(options: AskOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """Run one turn; return the process exit code."""
+def run_ask(options: AskOptions, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run one turn; return the process exit code (streams default to those current at the call)."""
+    out, err = out or sys.stdout, err or sys.stderr
     progress = StderrProgress(err)
     connect = options.settings.resilience.connect_timeout
     shown = None if options.json_output else progress

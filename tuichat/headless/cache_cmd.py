@@ -50,8 +50,6 @@ def add_cache_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     cache = sub.add_parser(
         "cache",
         help="the response cache: stats, list, clear, invalidate",
-        description="Inspect and invalidate the response cache (cache.sqlite3 beside the log).",
-        epilog="examples: tuichat cache stats | tuichat cache invalidate --tag docs",
     )
     actions = cache.add_subparsers(dest="cache_action", metavar="ACTION", required=True)
     stats = actions.add_parser("stats", parents=[common], help="entries, size, hit rate, savings")

@@ -3,7 +3,8 @@
 Reads the SQLite log only (no provider is started). Attempts whose model had
 no known price are counted as "unpriced" rather than as free, and costs built
 on local token counts (a cancel, a server that reported no usage) are counted
-as "estimated", so a report never looks more certain than it is.
+as "estimated", so a report never looks more certain than it is. With no log
+yet it says "no turns logged yet" and exits 0, as ``debug`` does.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tuichat import paths
 from tuichat.config import Settings
 from tuichat.core.cost.budget import Budgets
 from tuichat.core.untrusted import one_line
+from tuichat.headless.empty_log import say_nothing_logged
 from tuichat.store import open_database
 from tuichat.store.spend import GROUPS, SpendRow, load_budgets, spend_by
 
@@ -52,8 +54,9 @@ def parse_since(text: str, now: float) -> float:
         raise ValueError(f"--since {text!r}: use 30d, 12h, 90m or YYYY-MM-DD") from None
 
 
-def run_cost(options: CostOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """Print the report; return the exit code."""
+def run_cost(options: CostOptions, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Print the report; return the exit code (streams default to those current at the call)."""
+    out, err = out or sys.stdout, err or sys.stderr
     now = time.time()
     try:
         since = parse_since(options.since, now)
@@ -62,7 +65,7 @@ def run_cost(options: CostOptions, out: TextIO = sys.stdout, err: TextIO = sys.s
         return EXIT_BAD_INPUT
     path = paths.database_path()
     if not path.exists():
-        err.write(f"tuichat: no log yet at {path}: nothing has been spent\n")
+        say_nothing_logged(path, err)
         return EXIT_OK
     report = asyncio.run(_report(options, since, now))
     out.write(json.dumps(report) + "\n" if options.json_output else _text(report))

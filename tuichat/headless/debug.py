@@ -9,7 +9,8 @@ section is the verdict of :mod:`tuichat.headless.debug_cache` (the HUD's
 figures, with the prompt-cache breaks); ``--json`` adds it as
 ``cache_verdict`` beside the log's ``cache`` figures. The log is
 opened read-only and never created. Exit codes: 0 diagnosed (whatever the
-verdicts), 1 no log, an unreadable log or no such session, 2 bad usage.
+verdicts; also with no log yet: "no turns logged yet", as ``cost`` says), 1 an
+unreadable log or no such session (``--session`` with no log), 2 bad usage.
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ def add_debug_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     debug = sub.add_parser(
         "debug",
         help="diagnose latency, rate limits, cache, errors, streaming and tokens from the log",
-        description="Answer the operator's checklist from the local log.",
     )
     scope = debug.add_mutually_exclusive_group()
     scope.add_argument("--session", metavar="ID", help="one session ('last': the latest one)")
@@ -77,12 +77,16 @@ def run_debug(
     from tuichat import paths
     from tuichat.core.untrusted import one_line
     from tuichat.headless.debug_cache import cache_section
+    from tuichat.headless.empty_log import NOTHING_LOGGED, say_nothing_logged
     from tuichat.store.diagnostics import NoSuchSession, Scope, diagnose_file
 
     path = paths.database_path()
     if not path.is_file():
-        err.write(f"tuichat: no log at {path}: nothing has been logged yet\n")
-        return EXIT_NO_LOG
+        if args.session:
+            err.write(f"tuichat: no session {one_line(args.session)!r}: {NOTHING_LOGGED}\n")
+            return EXIT_NO_LOG
+        say_nothing_logged(path, err)
+        return EXIT_OK
     now = clock()
     since = args.since if args.since is not None else parse_age(DEFAULT_SINCE)
     scope = Scope.session(args.session) if args.session else Scope.last(since, now)

@@ -1,7 +1,8 @@
 """The command-line parsers of the log's commands: ``sessions``, ``replay``, ``rerun``.
 
 Kept apart from the commands themselves so that building the parser (every
-``tuichat`` start, ``--help`` included) imports nothing heavy.
+``tuichat`` start, ``--help`` included) imports nothing heavy. Descriptions
+and examples are in ``tuichat.command_help``.
 """
 
 from __future__ import annotations
@@ -24,9 +25,6 @@ def add_sessions_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     sessions = sub.add_parser(
         "sessions",
         help="list logged sessions, newest first; search prompts and answers",
-        description="List logged sessions newest first: id, start, title, models, turns, "
-        "tokens, cost and status.",
-        epilog="examples: tuichat sessions --since 7d | tuichat sessions --search 'rate limit'",
     )
     sessions.add_argument(
         "--search", metavar="TEXT", help="full-text search of prompts and answers"
@@ -43,8 +41,6 @@ def add_replay_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     replay = sub.add_parser(
         "replay",
         help="play a logged session back (the chat screen, or --plain / --json)",
-        description="Play a logged session back with its original pacing; nothing is sent.",
-        epilog="examples: tuichat replay last | tuichat replay s-3f2a --plain --speed max",
     )
     replay.add_argument("session", help="a session id, a unique prefix of one, or 'last'")
     replay.add_argument(
@@ -60,9 +56,6 @@ def add_rerun_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     rerun = sub.add_parser(
         "rerun",
         help="send a logged session's prompts to other models and compare",
-        description="Send every user turn of a logged session to each model and compare "
-        "timings, tokens, cost and the answers (word diff) with the original.",
-        epilog="example: tuichat rerun last --model gpt-4o-mini --model claude-haiku",
     )
     rerun.add_argument("session", help="a session id, a unique prefix of one, or 'last'")
     rerun.add_argument(

@@ -43,6 +43,7 @@ class RouteModel:
     temperature: float | None = None
     tariff: Tariff | None = None
     context_window: int | None = None
+    stop: tuple[str, ...] = ()
 
 
 class ChatSession:
@@ -121,7 +122,10 @@ class ChatSession:
                 entry.label,
                 entry.provider,
                 self.conversation.request(
-                    entry.model, max_tokens=entry.max_tokens, temperature=entry.temperature
+                    entry.model,
+                    max_tokens=entry.max_tokens,
+                    temperature=entry.temperature,
+                    stop=entry.stop,
                 ),
                 entry.tariff,
             )

@@ -1,0 +1,174 @@
+"""What each subcommand's ``--help`` says above and below its options.
+
+The parsers (``cli.py``, ``config/commands.py``, ``headless/*``,
+``sim/cli.py``) declare options; this module holds the prose: a description
+(what the command is for, what it reads, its exit codes) and examples, laid
+out by hand and printed as written (``RawDescriptionHelpFormatter``).
+:func:`describe_commands` applies them once the parser is built, so a new
+command without text fails ``tests/unit/test_command_help.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class CommandHelp:
+    """The prose of one command's ``--help``."""
+
+    description: str
+    """What it does and why one would run it (lines wrapped by hand)."""
+    examples: tuple[str, ...]
+    """Command lines, each shown on its own line under "examples:"."""
+
+    def epilog(self) -> str:
+        """``examples:`` and the command lines, indented."""
+        return "examples:\n" + "\n".join(f"  {line}" for line in self.examples)
+
+
+_CHAT = CommandHelp(
+    """Interactive chat with a live operations HUD (the default command: `tuichat`
+alone runs it). The model is --model, else TUICHAT_MODEL, else `default` in
+config.toml, else the first provider variable set (OPENAI_API_KEY,
+ANTHROPIC_API_KEY, OLLAMA_HOST), else the embedded local model.""",
+    (
+        "tuichat",
+        "tuichat chat --model claude --fallback openai",
+        "tuichat chat --resume last",
+        "tuichat chat --model sim --stop END",
+    ),
+)
+_ASK = CommandHelp(
+    """Ask once and stream the answer to stdout; the turn is logged like a chat turn.
+Exit codes: 0 answered, 1 the provider failed, 2 bad usage or configuration,
+3 refused by a hard budget (nothing sent), 130 interrupted (partial kept).""",
+    (
+        "tuichat ask 'what is a circuit breaker?'",
+        "git diff | tuichat ask - --system 'review this diff'",
+        "tuichat ask hi --model gpt-4o-mini --json | jq .cost_usd",
+        "tuichat ask 'list three colours' --stop 4. --max-tokens 50",
+    ),
+)
+_COST = CommandHelp(
+    """Spending from the local log, by day, model, provider, user and tag, and where
+each budget stands. Nothing is sent. Unpriced and locally estimated attempts
+are counted apart. With nothing logged yet it says so and exits 0.""",
+    (
+        "tuichat cost",
+        "tuichat cost --since 7d --by model",
+        "tuichat cost --since 2026-01-01 --json",
+    ),
+)
+_TOKENS = CommandHelp(
+    """Count tokens offline with the encodings the app uses (no network). Models
+tiktoken does not know are counted with o200k_base and marked as estimates.""",
+    (
+        "tuichat tokens notes.md",
+        "cat prompt.txt | tuichat tokens - --model claude",
+    ),
+)
+_DEBUG = CommandHelp(
+    """Answer the operator's checklist from the local log: latency, rate limits,
+cache, errors, streaming and tokens, each with a verdict and its figures.
+Exit codes: 0 diagnosed (also when nothing is logged yet), 1 an unreadable
+log or no such session, 2 bad usage.""",
+    (
+        "tuichat debug",
+        "tuichat debug --since 7d",
+        "tuichat debug --session last --json",
+    ),
+)
+_SESSIONS = CommandHelp(
+    """List logged sessions newest first: id, start, title, models, turns, tokens,
+cost and status. --search looks through prompts and answers.""",
+    (
+        "tuichat sessions --since 7d",
+        "tuichat sessions --search 'rate limit' --limit 5",
+        "tuichat sessions --model claude --json",
+    ),
+)
+_REPLAY = CommandHelp(
+    """Play a logged session back with its original pacing; nothing is sent.
+The chat screen by default, or a transcript (--plain) or events (--json).""",
+    (
+        "tuichat replay last",
+        "tuichat replay s-3f2a --plain --speed max",
+        "tuichat replay last --json | head",
+    ),
+)
+_RERUN = CommandHelp(
+    """Send every user turn of a logged session to other models and compare
+timings, tokens, cost and the answers (word diff) with the original.""",
+    (
+        "tuichat rerun last --model gpt-4o-mini --model claude",
+        "tuichat rerun s-3f2a --model llama3.2 --base-url http://localhost:11434/v1",
+    ),
+)
+_CACHE = CommandHelp(
+    """Inspect and invalidate the response cache (cache.sqlite3 beside the log):
+its size and hit rate, the cached answers, and deletion by tag, model or age.""",
+    (
+        "tuichat cache stats --since 7d",
+        "tuichat cache list --limit 10",
+        "tuichat cache invalidate --tag docs",
+        "tuichat cache invalidate --older-than 30d --json",
+    ),
+)
+_CONFIG = CommandHelp(
+    """Show the effective configuration and why each value was chosen (flags, then
+environment variables, then config.toml in $TUICHAT_HOME or the XDG config
+folder, then built-ins), or write an annotated example file.""",
+    (
+        "tuichat config init",
+        "tuichat config show",
+        "tuichat config show --model claude --json",
+    ),
+)
+_SIM = CommandHelp(
+    """A local streaming server speaking the OpenAI Chat Completions
+(/v1/chat/completions) and Anthropic Messages (/v1/messages) APIs, with
+controllable timing and faults. Per-request overrides go in the model id,
+e.g. 'sim?tps=0&tokens=3000' or 'sim?scenario=http_error&status=429'.
+In config.toml, [models.NAME] provider = "sim" uses the built-in one.""",
+    (
+        "tuichat sim serve --port 8765",
+        "tuichat sim serve --scenario http_error --port 0",
+        "tuichat ask hi --model 'sim?tps=20&tokens=200'",
+    ),
+)
+
+COMMAND_HELP: dict[str, CommandHelp] = {
+    "chat": _CHAT,
+    "ask": _ASK,
+    "cost": _COST,
+    "tokens": _TOKENS,
+    "debug": _DEBUG,
+    "sessions": _SESSIONS,
+    "replay": _REPLAY,
+    "rerun": _RERUN,
+    "cache": _CACHE,
+    "config": _CONFIG,
+    "sim": _SIM,
+}
+"""Every top-level subcommand's prose, by name."""
+
+
+def describe_commands(parser: argparse.ArgumentParser) -> None:
+    """Give each subcommand of ``parser`` its description and examples, printed as written."""
+    for name, command in subcommands(parser).items():
+        text = COMMAND_HELP.get(name)
+        if text is None:
+            continue
+        command.description = text.description
+        command.epilog = text.epilog()
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The subcommand parsers of ``parser`` by name (none if it has no subcommands)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
