@@ -134,6 +134,15 @@ class Screen:
                 self.rows[r] = [" "] * self.width
 
 
+def _take_terminal() -> None:
+    """In the child: make the pty its controlling terminal, as a real terminal would be.
+
+    Then closing the pty (the harness ending, even killed) hangs the child up
+    (SIGHUP) instead of leaving it running against a terminal that is gone.
+    """
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 @dataclass
 class PtyChild:
     """A process on the slave side of a pty; its output chunks stamped as they are read."""
@@ -153,7 +162,7 @@ class PtyChild:
         self.started_at = time.monotonic()
         self.proc = subprocess.Popen(
             list(self.argv), stdin=slave, stdout=slave, stderr=slave, env=self.env,
-            start_new_session=True, close_fds=True,
+            start_new_session=True, close_fds=True, preexec_fn=_take_terminal,
         )  # fmt: skip
         os.close(slave)
         self._lock = threading.Lock()
