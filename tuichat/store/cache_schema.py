@@ -21,6 +21,7 @@ with one line, via :func:`unavailable_on_error`.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -159,13 +160,31 @@ def connect_cache(path: Path, busy_timeout_ms: int = CACHE_BUSY_TIMEOUT_MS) -> s
         with unavailable_on_error(path):
             conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             _check_version(conn, path)
-            conn.execute("PRAGMA journal_mode=WAL")
+            use_wal(conn, busy_timeout_ms)
             conn.execute("PRAGMA synchronous=NORMAL")
             upgrade(conn)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def use_wal(conn: sqlite3.Connection, patience_ms: int) -> None:
+    """Switch to WAL, waiting for another process doing the same on a new file.
+
+    SQLite does not call the busy handler while a second connection holds a
+    new file's lock during the switch: it answers "database is locked" at
+    once, so two tuichat processes started together would lose their cache.
+    """
+    deadline = time.monotonic() + patience_ms / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
