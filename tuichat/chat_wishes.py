@@ -33,7 +33,8 @@ class ChatWishes:
     warm: bool = True
     """Warm token encodings and prices on threads now (the TUI does it after its first paint)."""
     breakers: bool = True
-    """Circuit breakers across turns; a one-shot ``ask`` has no later turn to protect."""
+    """Circuit breakers across turns; a one-shot ``ask`` has no later turn to protect
+    in its own process (it still uses the breakers shared by the user's processes)."""
     resume: LoggedSession | None = None
     """Continue this logged session: its history in context, its session row."""
     fork_at: int | None = None

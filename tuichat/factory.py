@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from tuichat import paths
 from tuichat.backends import Backends, route_for
-from tuichat.chat_services import budgets_for, services_for, system_for, warm
+from tuichat.chat_services import budgets_for, open_shared, services_for, system_for, warm
 from tuichat.chat_wishes import ChatWishes as ChatWishes  # re-exported: front ends import it here
 from tuichat.config import ModelSpec, Settings
 from tuichat.core.clock import Clock, SystemClock
@@ -41,6 +41,7 @@ from tuichat.core.cost.budget import Budgets
 from tuichat.core.cost.pricing import PriceBook
 from tuichat.core.cost.tokens import TokenCounter
 from tuichat.core.health.breaker import BreakerBoard
+from tuichat.core.limits.shared_readings import ReadingBoard
 from tuichat.core.metrics.cache_tally import CacheTally
 from tuichat.core.metrics.session_metrics import SessionMetrics
 from tuichat.core.provider import Provider
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 
     from tuichat.store import LogWriter
     from tuichat.store.policy import LogPolicy
+    from tuichat.store.shared_state import SqliteSharedState
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,9 @@ class Chat:
         self.writer: LogWriter | None = None
         self.cache_today: CacheTally | None = None
         """Today's response-cache lookups from the log (the HUD's "today" line)."""
+        self.shared: SqliteSharedState | None = None
+        """Limits, breakers and readings shared by the user's processes (None: this one's)."""
+        self.shared_failure: str | None = None
 
     @property
     def services(self) -> TurnServices:
@@ -172,7 +177,7 @@ class Chat:
             )
         else:
             failure = await self.open_session_row()
-        return failure or cache_failure
+        return failure or cache_failure or self.shared_failure
 
     async def open_session_row(
         self, *, forked_from: str | None = None, fork_at: int | None = None
@@ -292,6 +297,8 @@ class Chat:
             close()
         if self.db is not None:
             await self.db.close()
+        if self.shared is not None:
+            self.shared.close()
         if self.backends is not None:
             await self.backends.aclose_providers()
         else:
@@ -334,7 +341,11 @@ def assemble_chat(
     if wishes.warm:
         warm(meter)
     metrics, budgets = SessionMetrics(), budgets_for(settings)
-    services = services_for(clock or SystemClock(), settings, wishes, meter)
+    shared, shared_failure = open_shared(settings, wishes)
+    clock = clock or SystemClock()
+    services = services_for(clock, settings, wishes, meter, shared)
+    if shared is not None:  # the HUD shows the newest reading of any process
+        metrics.stats.readings = ReadingBoard(shared, clock)
     services = replace(services, metrics=metrics.observe, budgets=budgets.observe)
     session = ChatSession(
         provider,
@@ -348,6 +359,7 @@ def assemble_chat(
         _continue(session, wishes.resume, wishes.fork_at)
     chat = Chat(session, spec=spec, settings=settings, backends=backends, metrics=metrics,
                 budgets=budgets, meter=meter, wishes=wishes)  # fmt: skip
+    chat.shared, chat.shared_failure = shared, shared_failure
     if settings is not None and backends is not None:
         session.set_route(chat.route_for(spec, provider))
     return chat

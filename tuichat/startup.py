@@ -21,8 +21,10 @@ from tuichat.config import ModelSpec, Settings
 from tuichat.config.model import LOCAL, SIM
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.health.breaker import BreakerBoard
+from tuichat.core.health.breaker_health import HealthRecords
 from tuichat.core.limits.buckets import LimitSpec
 from tuichat.core.limits.limiter import RateLimiter
+from tuichat.core.limits.shared_buckets import SharedBuckets
 from tuichat.core.provider import Provider
 from tuichat.core.turn.deadline import Timeouts
 from tuichat.core.turn.retry import RetryPolicy
@@ -91,8 +93,13 @@ def _is_default(settings: Settings) -> bool:
     return settings.selection_source.startswith("default:")  # not "default in config.toml"
 
 
-def limiter_for(settings: Settings, clock: Clock | None = None) -> RateLimiter | None:
-    """A client-side limiter with each model's configured limits (None if no model has any)."""
+def limiter_for(
+    settings: Settings, clock: Clock | None = None, shared: SharedBuckets | None = None
+) -> RateLimiter | None:
+    """A client-side limiter with each model's configured limits (None if no model has any).
+
+    With ``shared``, its buckets are those of every tuichat process of the user.
+    """
     scopes: list[tuple[dict[str, str], LimitSpec]] = []
     for spec in settings.models.values():
         limits = LimitSpec(spec.requests_per_minute, spec.tokens_per_minute, spec.requests_per_day)
@@ -103,7 +110,7 @@ def limiter_for(settings: Settings, clock: Clock | None = None) -> RateLimiter |
     limited = [(scope, limits) for scope, limits in scopes if limits != LimitSpec()]
     if not limited:
         return None
-    limiter = RateLimiter(clock or SystemClock())
+    limiter = RateLimiter(clock or SystemClock(), shared=shared)
     for scope, limits in limited:
         limiter.configure(**scope, spec=limits)
     return limiter
@@ -126,9 +133,18 @@ def timeouts_for(settings: Settings) -> Timeouts:
     return Timeouts(first_token=r.first_token_timeout, idle=r.idle_timeout, total=r.total_timeout)
 
 
-def breakers_for(settings: Settings, clock: Clock | None = None) -> BreakerBoard:
-    """One circuit breaker per provider endpoint, tuned by ``[resilience]``."""
+def breakers_for(
+    settings: Settings, clock: Clock | None = None, records: HealthRecords | None = None
+) -> BreakerBoard:
+    """One circuit breaker per provider endpoint, tuned by ``[resilience]``.
+
+    With ``records`` (the shared store), every tuichat process of the user sees
+    the same breakers.
+    """
     r = settings.resilience
     return BreakerBoard(
-        clock or SystemClock(), failure_threshold=r.breaker_failures, cooldown=r.breaker_cooldown
+        clock or SystemClock(),
+        records=records,
+        failure_threshold=r.breaker_failures,
+        cooldown=r.breaker_cooldown,
     )

@@ -19,7 +19,11 @@ def write_config(home: Path, base_url: str, models: dict[str, str]) -> None:
         f'model = "{model}"\n\n'
         for name, model in models.items()
     )
-    (home / "config.toml").write_text(tables, encoding="utf-8")
+    # Every model here is on the one simulator endpoint, which shares one circuit
+    # breaker (ask obeys the breakers shared by the user's processes): these tests
+    # are about retries and fallbacks, so the breaker stays out of their way.
+    resilience = "[resilience]\nbreaker_failures = 20\n"
+    (home / "config.toml").write_text(tables + resilience, encoding="utf-8")
 
 
 def ask(home: Path, *args: str) -> subprocess.CompletedProcess[str]:

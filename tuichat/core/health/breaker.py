@@ -30,21 +30,48 @@ Decisions:
   trip) updates the counters only. Once half-open, any verdict is the probe's.
 - Every ``allow()`` that returned True must end in ``record_success``,
   ``record_failure`` (of any type: one that does not count frees the probe
-  slot without a verdict) or ``release_probe`` (e.g. cancelled), or a
-  half-open probe slot stays taken.
+  slot without a verdict) or ``release_probe`` (e.g. cancelled). A probe
+  slot left taken (a process killed mid-probe) is freed after
+  :data:`PROBE_LEASE` seconds.
+- What the state machine remembers lives in a
+  :class:`~tuichat.core.health.breaker_health.HealthRecords`: this process's
+  memory by default, or the store every tuichat process of the user shares,
+  where each call is one atomic read-change-write. The counters of this
+  session (successes, failures, 429s) stay in the process.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Literal, TypedDict, Unpack
 
 from tuichat.core import errors
 from tuichat.core.clock import Clock
+from tuichat.core.health.breaker_health import (
+    BreakerHealth,
+    BreakerSnapshot,
+    BreakerState,
+    BreakerTransition,
+    HealthRecords,
+    LocalHealth,
+)
 
-BreakerState = Literal["closed", "open", "half_open"]
+__all__ = [
+    "PROBE_LEASE",
+    "BreakerBoard",
+    "BreakerOptions",
+    "BreakerSnapshot",
+    "BreakerState",
+    "BreakerTransition",
+    "CircuitBreaker",
+    "classify_error",
+    "counts_against_provider",
+    "provider_key",
+]
+
 ErrorVerdict = Literal["unhealthy", "busy", "not_provider"]
+PROBE_LEASE = 120.0
+"""Seconds after which a probe that never reported back no longer holds its slot."""
 
 _UNHEALTHY = frozenset(
     cls.error_type
@@ -79,31 +106,6 @@ def provider_key(provider: str, host: str) -> str:
     return f"{provider}@{host}"
 
 
-@dataclass(frozen=True, slots=True)
-class BreakerTransition:
-    """A state change, for the caller to turn into an event or a log row."""
-
-    provider: str
-    from_state: BreakerState
-    to_state: BreakerState
-    at: float
-    """Monotonic time of the change (for half-open: when the cooldown ended)."""
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class BreakerSnapshot:
-    """What the HUD shows for one provider."""
-
-    state: BreakerState
-    failures_in_window: int
-    availability: float | None
-    retry_in: float | None
-    successes: int
-    failures: int
-    rate_limited: int
-
-
 class BreakerOptions(TypedDict, total=False):
     """Settings shared by every breaker of a :class:`BreakerBoard`."""
 
@@ -114,6 +116,10 @@ class BreakerOptions(TypedDict, total=False):
     success_reset: int | None
     backoff: float
     max_cooldown: float
+
+
+_Moves = list[tuple[BreakerState, BreakerState, float, str]]
+_Step = Callable[[BreakerHealth, float, _Moves], None]
 
 
 class CircuitBreaker:
@@ -131,6 +137,7 @@ class CircuitBreaker:
         success_reset: int | None = 3,
         backoff: float = 2.0,
         max_cooldown: float = 300.0,
+        records: HealthRecords | None = None,
     ) -> None:
         _validate(failure_threshold, window, cooldown, half_open_probes, backoff)
         self.provider = provider
@@ -138,17 +145,11 @@ class CircuitBreaker:
         self._threshold = failure_threshold
         self._window = window
         self._base_cooldown = cooldown
-        self._cooldown = cooldown
         self._max_cooldown = max(max_cooldown, cooldown)
         self._backoff = backoff
         self._probes = half_open_probes
         self._success_reset = success_reset
-        self._state: BreakerState = "closed"
-        self._recent: deque[float] = deque()
-        self._streak = 0
-        self._opened_at = 0.0
-        self._probes_out = 0
-        self._probe_successes = 0
+        self._records: HealthRecords = records if records is not None else LocalHealth()
         self._transitions: list[BreakerTransition] = []
         self.successes = 0
         self.failures = 0
@@ -157,32 +158,26 @@ class CircuitBreaker:
     @property
     def state(self) -> BreakerState:
         """The current state; reading it may move open → half-open."""
-        self._refresh()
-        return self._state
+        return self._view().state
 
     def allow(self) -> bool:
         """May a request go out now? In half-open this reserves a probe slot."""
-        self._refresh()
-        if self._state == "closed":
-            return True
-        if self._state == "open" or self._probes_out >= self._probes:
-            return False
-        self._probes_out += 1
-        return True
+        allowed = False
+
+        def step(health: BreakerHealth, now: float, moves: _Moves) -> None:
+            nonlocal allowed
+            allowed = health.state == "closed"
+            if health.state == "half_open" and len(health.probes) < self._probes:
+                health.probes.append(now)
+                allowed = True
+
+        self._change(step)
+        return allowed
 
     def record_success(self) -> None:
         """A request to this provider succeeded."""
-        self._refresh()
         self.successes += 1
-        if self._state == "half_open":
-            self._probes_out = max(0, self._probes_out - 1)
-            self._probe_successes += 1
-            if self._probe_successes >= self._probes:
-                self._close()
-        elif self._state == "closed":
-            self._streak += 1
-            if self._success_reset is not None and self._streak >= self._success_reset:
-                self._recent.clear()
+        self._change(self._success)
 
     def record_failure(self, error_type: str | None = None) -> bool:
         """A request failed; returns whether it counted against the provider.
@@ -196,36 +191,32 @@ class CircuitBreaker:
         if verdict != "unhealthy":
             self.release_probe()
             return False
-        self._refresh()
-        self._count_failure()
-        if self._state == "half_open":
-            self._reopen(f"probe failed ({error_type or 'failure'})")
-        elif self._state == "closed" and len(self._recent) >= self._threshold:
-            self._open(
-                f"{len(self._recent)} failures within {self._window:g} s"
-                f" (last: {error_type or 'failure'})"
-            )
+        self.failures += 1
+        self._change(lambda health, now, moves: self._failure(health, now, moves, error_type))
         return True
 
     def release_probe(self) -> None:
         """A let-through request ended without a verdict (e.g. cancelled by the user)."""
-        self._refresh()
-        if self._state == "half_open":
-            self._probes_out = max(0, self._probes_out - 1)
+
+        def step(health: BreakerHealth, now: float, moves: _Moves) -> None:
+            if health.state == "half_open" and health.probes:
+                health.probes.pop(0)
+
+        self._change(step)
 
     def retry_in(self) -> float | None:
         """Seconds until the breaker half-opens; 0 when half-open, None when closed."""
-        self._refresh()
-        if self._state == "closed":
+        health = self._view()
+        if health.state == "closed":
             return None
-        if self._state == "half_open":
+        if health.state == "half_open":
             return 0.0
-        return max(0.0, self._opened_at + self._cooldown - self._clock.now())
+        return max(0.0, health.opened_at + self._cooldown(health) - self._stamp())
 
     def failures_in_window(self) -> int:
         """Health failures within the last ``window`` seconds."""
-        self._prune(self._clock.now())
-        return len(self._recent)
+        since = self._stamp() - self._window
+        return sum(1 for at in self._view().recent if at > since)
 
     def availability(self) -> float | None:
         """Successes / (successes + health failures) this session; None without data."""
@@ -233,63 +224,115 @@ class CircuitBreaker:
         return None if total == 0 else self.successes / total
 
     def snapshot(self) -> BreakerSnapshot:
-        """The HUD's view of this breaker."""
+        """The HUD's view of this breaker (shared state: what every process did)."""
+        health = self._view()
+        now = self._stamp()
+        retry_in = None
+        if health.state == "open":
+            retry_in = max(0.0, health.opened_at + self._cooldown(health) - now)
+        elif health.state == "half_open":
+            retry_in = 0.0
         return BreakerSnapshot(
-            state=self.state,
-            failures_in_window=self.failures_in_window(),
+            state=health.state,
+            failures_in_window=sum(1 for at in health.recent if at > now - self._window),
             availability=self.availability(),
-            retry_in=self.retry_in(),
+            retry_in=retry_in,
             successes=self.successes,
             failures=self.failures,
             rate_limited=self.rate_limited,
         )
 
     def drain_transitions(self) -> list[BreakerTransition]:
-        """The transitions since the last drain, oldest first."""
-        self._refresh()
+        """The transitions this process caused since the last drain, oldest first."""
+        self._view()
         drained, self._transitions = self._transitions, []
         return drained
 
-    def _count_failure(self) -> None:
-        now = self._clock.now()
-        self.failures += 1
-        self._streak = 0
-        self._recent.append(now)
-        self._prune(now)
+    # -- the state machine, applied to a record inside the store's transaction ------------
 
-    def _prune(self, now: float) -> None:
-        while self._recent and self._recent[0] <= now - self._window:
-            self._recent.popleft()
+    def _stamp(self) -> float:
+        """Now on the records' clock: wall time when they are shared, else monotonic."""
+        return self._clock.wall() if self._records.wall_clock else self._clock.now()
 
-    def _refresh(self) -> None:
+    def _monotonic(self, at: float) -> float:
+        """A record's time on the monotonic clock (for transitions and events)."""
+        if not self._records.wall_clock:
+            return at
+        return self._clock.now() - (self._clock.wall() - at)
+
+    def _view(self) -> BreakerHealth:
+        """The record as of now; a due open → half-open is stored (once, by whoever sees it)."""
+        health = self._records.read(self.provider) or BreakerHealth()
+        if health.state == "open" and self._stamp() >= health.opened_at + self._cooldown(health):
+            return self._change(lambda health, now, moves: None)
+        return health
+
+    def _change(self, step: _Step) -> BreakerHealth:
+        """Refresh and apply ``step`` atomically; keep the transitions it made."""
+        moves: _Moves = []
+
+        def change(health: BreakerHealth) -> None:
+            moves.clear()  # a store may run the change again after a busy retry
+            now = self._stamp()
+            self._refresh(health, now, moves)
+            step(health, now, moves)
+
+        health = self._records.update(self.provider, change)
+        self._transitions += [
+            BreakerTransition(self.provider, old, new, self._monotonic(at), why)
+            for old, new, at, why in moves
+        ]
+        return health
+
+    def _cooldown(self, health: BreakerHealth) -> float:
+        return self._base_cooldown if health.cooldown is None else health.cooldown
+
+    def _success(self, health: BreakerHealth, now: float, moves: _Moves) -> None:
+        if health.state == "half_open":
+            if health.probes:
+                health.probes.pop(0)
+            health.probe_successes += 1
+            if health.probe_successes >= self._probes:
+                health.cooldown, health.recent, health.streak = None, [], 0
+                _move(health, moves, "closed", now, "probe succeeded")
+        elif health.state == "closed":
+            health.streak += 1
+            if self._success_reset is not None and health.streak >= self._success_reset:
+                health.recent = []
+
+    def _failure(
+        self, health: BreakerHealth, now: float, moves: _Moves, error_type: str | None
+    ) -> None:
+        health.streak = 0
+        health.recent = [at for at in health.recent if at > now - self._window] + [now]
+        if health.state == "half_open":
+            health.cooldown = min(self._max_cooldown, self._cooldown(health) * self._backoff)
+            why = f"probe failed ({error_type or 'failure'})"
+            health.opened_at = now
+            _move(health, moves, "open", now, f"{why}; next probe in {health.cooldown:g} s")
+        elif health.state == "closed" and len(health.recent) >= self._threshold:
+            health.opened_at = now
+            why = f"{len(health.recent)} failures within {self._window:g} s"
+            _move(health, moves, "open", now, f"{why} (last: {error_type or 'failure'})")
+
+    def _refresh(self, health: BreakerHealth, now: float, moves: _Moves) -> None:
         """Open → half-open once the cooldown is over (lazy: no timer needed)."""
-        if self._state != "open":
+        if health.state == "half_open":
+            health.probes = [at for at in health.probes if at > now - PROBE_LEASE]
+        if health.state != "open":
             return
-        ends = self._opened_at + self._cooldown
-        if self._clock.now() >= ends:
-            self._probes_out = 0
-            self._probe_successes = 0
-            self._move("half_open", ends, f"cooldown of {self._cooldown:g} s elapsed")
+        cooldown = self._cooldown(health)
+        ends = health.opened_at + cooldown
+        if now >= ends:
+            health.probes, health.probe_successes = [], 0
+            _move(health, moves, "half_open", ends, f"cooldown of {cooldown:g} s elapsed")
 
-    def _open(self, reason: str) -> None:
-        self._opened_at = self._clock.now()
-        self._move("open", self._opened_at, reason)
 
-    def _reopen(self, reason: str) -> None:
-        self._cooldown = min(self._max_cooldown, self._cooldown * self._backoff)
-        self._open(f"{reason}; next probe in {self._cooldown:g} s")
-
-    def _close(self) -> None:
-        self._cooldown = self._base_cooldown
-        self._recent.clear()
-        self._streak = 0
-        self._move("closed", self._clock.now(), "probe succeeded")
-
-    def _move(self, to_state: BreakerState, at: float, reason: str) -> None:
-        self._transitions.append(
-            BreakerTransition(self.provider, self._state, to_state, at, reason)
-        )
-        self._state = to_state
+def _move(
+    health: BreakerHealth, moves: _Moves, to_state: BreakerState, at: float, reason: str
+) -> None:
+    moves.append((health.state, to_state, at, reason))
+    health.state = to_state
 
 
 def _validate(threshold: int, window: float, cooldown: float, probes: int, backoff: float) -> None:
@@ -302,16 +345,30 @@ def _validate(threshold: int, window: float, cooldown: float, probes: int, backo
 class BreakerBoard:
     """One :class:`CircuitBreaker` per provider key, created on first use."""
 
-    def __init__(self, clock: Clock, **defaults: Unpack[BreakerOptions]) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        records: HealthRecords | None = None,
+        **defaults: Unpack[BreakerOptions],
+    ) -> None:
         self._clock = clock
         self._defaults = defaults
+        self._records = records
         self._breakers: dict[str, CircuitBreaker] = {}
+
+    @property
+    def shared(self) -> bool:
+        """True when the breakers' states are shared by the user's processes."""
+        return self._records is not None and self._records.wall_clock
 
     def get(self, key: str) -> CircuitBreaker:
         """The breaker for ``key`` (see :func:`provider_key`)."""
         breaker = self._breakers.get(key)
         if breaker is None:
-            breaker = CircuitBreaker(self._clock, provider=key, **self._defaults)
+            breaker = CircuitBreaker(
+                self._clock, provider=key, records=self._records, **self._defaults
+            )
             self._breakers[key] = breaker
         return breaker
 
@@ -321,7 +378,15 @@ class BreakerBoard:
         return None if breaker is None else breaker.availability()
 
     def snapshot(self) -> dict[str, BreakerSnapshot]:
-        """Every known provider's breaker, for the HUD."""
+        """Every provider's breaker this session used, for the HUD.
+
+        Shared: also those another process saw fail (open, half-open, or
+        failures on record), so one window shows what a script tripped.
+        """
+        if self._records is not None:
+            for key, health in self._records.read_all().items():
+                if health.state != "closed" or health.recent:
+                    self.get(key)
         return {key: breaker.snapshot() for key, breaker in self._breakers.items()}
 
     def drain_transitions(self) -> list[BreakerTransition]:

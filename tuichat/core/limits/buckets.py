@@ -8,10 +8,34 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 from tuichat.core.clock import Clock
 
 _EPS = 1e-9
+
+
+class Bucket(Protocol):
+    """What the limiter needs of a bucket: this process's :class:`TokenBucket`, or a shared one."""
+
+    @property
+    def capacity(self) -> float: ...
+
+    @property
+    def refill_per_second(self) -> float: ...
+
+    @property
+    def level(self) -> float:
+        """Units available now (negative while in debt)."""
+        ...
+
+    def adjust(self, extra_used: float) -> None:
+        """Take ``extra_used`` more (negative gives back), into debt if need be."""
+        ...
+
+    def give_back(self, n: float) -> None:
+        """Return ``n`` units that were taken but not used."""
+        ...
 
 
 class TokenBucket:

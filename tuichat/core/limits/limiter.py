@@ -24,6 +24,11 @@ Decisions:
   front, or later while queued when interactive work jumps ahead of it.
 - One internal pump task sleeps (through the injected clock) until the next
   request can go, so waiters never sleep on their own.
+- With a :class:`~tuichat.core.limits.shared_buckets.SharedBuckets` store the
+  buckets are those of every tuichat process of the user: the forecast reads
+  their levels as the other processes left them, and a grant draws from all
+  of a request's buckets atomically; when another process drew first, the
+  request stays queued and the pump re-plans from the new levels.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from tuichat.core.limits.limit_scopes import (
     human_seconds,
     limits_for,
     scope_of,
+    take,
 )
 from tuichat.core.limits.limiter_types import (
     LoadShed,
@@ -50,6 +56,7 @@ from tuichat.core.limits.limiter_types import (
     QueueStatus,
     QueueUpdate,
 )
+from tuichat.core.limits.shared_buckets import SharedBuckets
 from tuichat.core.limits.waiters import (
     EPS,
     RANK,
@@ -78,9 +85,16 @@ __all__ = [
 class RateLimiter:
     """Buckets per model / profile, and a priority queue in front of them."""
 
-    def __init__(self, clock: Clock, *, on_queue_update: QueueListener | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        on_queue_update: QueueListener | None = None,
+        shared: SharedBuckets | None = None,
+    ) -> None:
         self._clock = clock
         self._listener = on_queue_update
+        self._shared = shared
         self._limits: dict[Scope, tuple[Limit, ...]] = {}
         self._waiters: list[Waiter] = []
         self._seq = itertools.count(1)
@@ -92,12 +106,17 @@ class RateLimiter:
     ) -> None:
         """Set the limits of a model, a profile, or a profile on one model."""
         scope = scope_of(model, profile)
-        limits = limits_for(scope, spec, self._clock)
+        limits = limits_for(scope, spec, self._clock, self._shared)
         if limits:
             self._limits[scope] = limits
         else:
             self._limits.pop(scope, None)
         self._kick()
+
+    @property
+    def shared(self) -> bool:
+        """True when the buckets are shared by every tuichat process of the user."""
+        return self._shared is not None
 
     @property
     def queue_depth(self) -> int:
@@ -180,12 +199,12 @@ class RateLimiter:
         """Shed, grant what can go now, report the rest, and keep the pump running."""
         self._purge_cancelled()
         plan = self._plan_after_shedding()
-        now = self._clock.now()
+        now, granting = self._clock.now(), True
         for waiter in list(self._waiters):
             forecast = plan[waiter]
-            if forecast.eta <= now + EPS:
-                self._grant(waiter, now)
-            else:
+            if granting and forecast.eta <= now + EPS:
+                granting = self._grant(waiter, now)  # False: another process drew first
+            if waiter in self._waiters:
                 self._report(waiter, "queued" if waiter.reported is None else "moved", forecast)
         if self._waiters:
             self._ensure_pump()
@@ -208,14 +227,16 @@ class RateLimiter:
             assert victim.future is not None
             victim.future.set_exception(self._shed(victim, plan[victim]))
 
-    def _grant(self, waiter: Waiter, now: float) -> None:
+    def _grant(self, waiter: Waiter, now: float) -> bool:
+        """Take the waiter's tickets and let it go; False when the buckets no longer hold it."""
         limits = self._limits_of(waiter)
-        for limit in limits:
-            limit.bucket.adjust(limit.need(waiter.est_tokens))  # take; may go into debt
+        if not take(limits, waiter.est_tokens, self._clock):
+            return False
         self._waiters.remove(waiter)
         assert waiter.future is not None
         waiter.future.set_result(Ticket(waiter, limits, now, self._kick))
         self._report(waiter, "granted", None)
+        return True
 
     def _shed(self, waiter: Waiter, forecast: Forecast) -> LoadShed:
         budget = waiter.budget or 0.0

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tuichat.core.limits.buckets import TokenBucket
+from tuichat.core.limits.buckets import Bucket
 from tuichat.core.limits.limit_scopes import Limit, Scope
 from tuichat.core.limits.limiter_types import Priority, QueueListener
 
@@ -94,7 +94,7 @@ class Forecast:
 class Projection:
     """A bucket's level as the forecast deducts the queue from it."""
 
-    def __init__(self, bucket: TokenBucket, now: float) -> None:
+    def __init__(self, bucket: Bucket, now: float) -> None:
         self.level, self.at = bucket.level, now
         self.capacity, self.rate = bucket.capacity, bucket.refill_per_second
 

@@ -14,7 +14,9 @@ Definitions:
   summed over the attempts whose usage said anything about the cache (or
   whose timings did: llama.cpp's ``cache_n``);
 - cost: the sum of ``CostReported.cost_usd``; attempts without a price are
-  counted, never guessed.
+  counted, never guessed;
+- rate limits: the provider's newest reading, by any tuichat process of the
+  user when ``readings`` (the shared board) is set, else by this session.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from tuichat.core.events import (
 )
 from tuichat.core.health.breaker import provider_key
 from tuichat.core.limit_state import RateLimitState
+from tuichat.core.limits.shared_readings import ReadingBoard
 
 TTFT_SAMPLES = 500
 """TTFT samples kept per model: enough for a stable p95, bounded for snapshot cost."""
@@ -131,6 +134,8 @@ class SessionStats:
         self._queue: tuple[Queued, float] | None = None
         self._silent_usage: UsageReported | None = None
         """The latest usage that said nothing about the cache (its timings may)."""
+        self.readings: ReadingBoard | None = None
+        """The readings every tuichat process of the user shares (the factory sets it)."""
 
     def observe(self, event: Event) -> None:
         """Fold one (non-text) event in."""
@@ -149,6 +154,8 @@ class SessionStats:
             self._cost(event)
         elif isinstance(event, RateLimitObserved) and self.provider is not None:
             self._limits[self.provider] = event.state
+            if self.readings is not None:
+                self.readings.record(self.provider, event.state)
         elif isinstance(event, Queued):
             self._queue = (event, event.ts)
         elif isinstance(event, TurnFinished | TurnFailed | TurnCancelled):
@@ -214,6 +221,16 @@ class SessionStats:
         left = max(0.0, event.expected_wait_s - (now - since))
         return QueueState(event.position, left, event.limited_by)
 
+    def _rate_limit(self) -> RateLimitState | None:
+        """The provider's latest reading: by any process when shared, else by this session."""
+        if self.provider is None:
+            return None
+        mine = self._limits.get(self.provider)
+        shared = self.readings.latest(self.provider) if self.readings is not None else None
+        if shared is None or (mine is not None and mine.observed_at >= shared.observed_at - 1e-3):
+            return mine  # this session's own reading (no clock round trip)
+        return shared
+
     def snapshot(self, now: float) -> SessionSnapshot:
         """The aggregates as of ``now`` (TTFT stats for the latest attempt's model)."""
         return SessionSnapshot(
@@ -230,6 +247,6 @@ class SessionStats:
             unpriced_attempts=self.unpriced,
             cost_estimated=self.cost_estimated,
             provider=self.provider,
-            rate_limit=self._limits.get(self.provider) if self.provider else None,
+            rate_limit=self._rate_limit(),
             queue=self.queue(now),
         )

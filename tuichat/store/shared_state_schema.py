@@ -1,0 +1,112 @@
+"""The shared limits file: where it lives, its versioned schema, opening it.
+
+Rate-limit buckets, circuit breakers and the last rate-limit readings of
+every tuichat process of a user live in ``limits.sqlite3`` beside the log,
+not in the log itself:
+
+- admission happens on the event loop before each request and must take
+  well under a millisecond, so its write lock may only ever wait for other
+  admissions (microseconds), never for the log writer's batches, a
+  ``stats`` query's checkpoint or a migration of the log;
+- the limits must hold when the log is not there (it could not be opened,
+  a newer tuichat migrated it, or it keeps metrics only);
+- it is current state, not history (the log already records every breaker
+  change and reading): deleting the file resets the limits and loses nothing.
+
+Like the log it is created 0600 in a 0700 folder before SQLite touches it
+and runs in WAL. Its schema is versioned by ``PRAGMA user_version``
+(:data:`SCHEMA_STEPS`, append only); a file of a newer version is refused.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from tuichat.core.limits.shared_buckets import SharedStateUnavailable
+from tuichat.core.untrusted import one_line
+from tuichat.store.database import prepare_database_file
+
+STATE_FILE_NAME = "limits.sqlite3"
+"""The shared state's file name, beside the log database."""
+STATE_BUSY_TIMEOUT_MS = 250
+"""How long an admission waits for another process's write lock (held for microseconds)."""
+
+SchemaStep = Callable[[sqlite3.Connection], None]
+
+
+def state_path_beside(log_path: Path) -> Path:
+    """Where the shared limits of the log at ``log_path`` live."""
+    return log_path.parent / STATE_FILE_NAME
+
+
+def _v1_state(conn: sqlite3.Connection) -> None:
+    """Buckets (level at a wall-clock time), breakers and readings (JSON), by key."""
+    conn.execute(
+        "CREATE TABLE buckets (key TEXT PRIMARY KEY, level REAL NOT NULL, at REAL NOT NULL)"
+        " WITHOUT ROWID"
+    )
+    conn.execute(
+        "CREATE TABLE breakers (key TEXT PRIMARY KEY, health TEXT NOT NULL,"
+        " updated_at REAL NOT NULL) WITHOUT ROWID"
+    )
+    conn.execute(
+        "CREATE TABLE readings (key TEXT PRIMARY KEY, reading TEXT NOT NULL,"
+        " observed_at REAL NOT NULL) WITHOUT ROWID"
+    )
+
+
+SCHEMA_STEPS: tuple[SchemaStep, ...] = (_v1_state,)
+"""Step ``i`` takes the file from ``user_version`` i to i + 1. Append only."""
+SCHEMA_VERSION = len(SCHEMA_STEPS)
+
+
+def connect_state(path: Path, busy_timeout_ms: int = STATE_BUSY_TIMEOUT_MS) -> sqlite3.Connection:
+    """Open (creating and upgrading) the file; :class:`SharedStateUnavailable` if unusable.
+
+    Autocommit mode: the store opens its own ``BEGIN IMMEDIATE`` transactions.
+    """
+    try:
+        prepare_database_file(path)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except (sqlite3.Error, OSError) as exc:
+        raise unavailable(path, exc) from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        if _version(conn) > SCHEMA_VERSION:
+            raise SharedStateUnavailable(f"{path} was written by a newer tuichat; upgrade it")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # current state: a crash may lose the last change
+        _upgrade(conn)
+    except (sqlite3.Error, OSError, SharedStateUnavailable) as exc:
+        conn.close()
+        if isinstance(exc, SharedStateUnavailable):
+            raise
+        raise unavailable(path, exc) from None
+    return conn
+
+
+def unavailable(path: Path, exc: BaseException) -> SharedStateUnavailable:
+    """One line for a file that cannot be used."""
+    return SharedStateUnavailable(one_line(f"shared limits at {path}: {exc or type(exc).__name__}"))
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    return int(version)
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Apply the missing steps, each in a write-locked transaction that re-reads the version."""
+    while _version(conn) < SCHEMA_VERSION:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = _version(conn)
+            if version < SCHEMA_VERSION:
+                SCHEMA_STEPS[version](conn)
+                conn.execute(f"PRAGMA user_version={version + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
