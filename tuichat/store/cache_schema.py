@@ -21,14 +21,13 @@ with one line, via :func:`unavailable_on_error`.
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from tuichat.core.cache.ports import CacheUnavailable
 from tuichat.core.untrusted import one_line
-from tuichat.store.database import prepare_database_file
+from tuichat.store.database import prepare_database_file, use_wal
 
 CACHE_FILE_NAME = "cache.sqlite3"
 """The cache's file name, beside the log database."""
@@ -167,24 +166,6 @@ def connect_cache(path: Path, busy_timeout_ms: int = CACHE_BUSY_TIMEOUT_MS) -> s
         conn.close()
         raise
     return conn
-
-
-def use_wal(conn: sqlite3.Connection, patience_ms: int) -> None:
-    """Switch to WAL, waiting for another process doing the same on a new file.
-
-    SQLite does not call the busy handler while a second connection holds a
-    new file's lock during the switch: it answers "database is locked" at
-    once, so two tuichat processes started together would lose their cache.
-    """
-    deadline = time.monotonic() + patience_ms / 1000
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import aiosqlite
@@ -54,6 +55,24 @@ def prepare_database_file(path: Path) -> None:
         os.fchmod(fd, 0o600)
     finally:
         os.close(fd)
+
+
+def use_wal(conn: sqlite3.Connection, patience_ms: int) -> None:
+    """Switch to WAL, waiting for another process doing the same on a new file.
+
+    SQLite does not call the busy handler while a second connection holds a
+    new file's lock during the switch: it answers "database is locked" at
+    once, so two tuichat processes started together would lose their cache.
+    """
+    deadline = time.monotonic() + patience_ms / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def open_database_sync(path: Path) -> sqlite3.Connection:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tuichat.core.limits.shared_buckets import SharedStateUnavailable
 from tuichat.core.untrusted import one_line
-from tuichat.store.database import prepare_database_file
+from tuichat.store.database import prepare_database_file, use_wal
 
 STATE_FILE_NAME = "limits.sqlite3"
 """The shared state's file name, beside the log database."""
@@ -76,7 +76,7 @@ def connect_state(path: Path, busy_timeout_ms: int = STATE_BUSY_TIMEOUT_MS) -> s
         conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         if _version(conn) > SCHEMA_VERSION:
             raise SharedStateUnavailable(f"{path} was written by a newer tuichat; upgrade it")
-        conn.execute("PRAGMA journal_mode=WAL")
+        use_wal(conn, busy_timeout_ms)
         conn.execute("PRAGMA synchronous=NORMAL")  # current state: a crash may lose the last change
         _upgrade(conn)
     except (sqlite3.Error, OSError, SharedStateUnavailable) as exc:
