@@ -196,6 +196,7 @@ async def test_the_hud_refreshes_while_streaming(sim: SimServerThread, tmp_path:
 async def test_names_in_the_hud_are_never_markup(sim: SimServerThread, tmp_path: Path) -> None:
     app = make_app(sim, "sim", tmp_path / "t.db")
     async with app.run_test(size=(120, 40)) as pilot:
+        await app.log_ready.wait()  # opening the log redraws the HUD once
         app.hud.header.show("[@click=app.quit]", "ok")
         await pilot.pause()
         assert "[@click=app.quit]" in str(app.hud.header.render())

@@ -36,7 +36,7 @@ from tuichat.factory import Chat, ChatWishes, start_chat
 from tuichat.logbook import LogbookError, continued_session
 from tuichat.startup import StderrProgress
 from tuichat.ui.cache_actions import CACHE_BINDINGS, CacheActions
-from tuichat.ui.chat_text import CONTINUE_PROMPT, reason
+from tuichat.ui.chat_text import CONTINUE_PROMPT
 from tuichat.ui.continue_session import (
     act_on_pick,
     fork_here,
@@ -46,7 +46,8 @@ from tuichat.ui.continue_session import (
 )
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
-from tuichat.ui.model_picker import Choice, ModelPicker, choices
+from tuichat.ui.model_actions import ModelActions
+from tuichat.ui.model_picker import choices
 from tuichat.ui.send_hint import SendHint
 from tuichat.ui.session_picker import PickerResult
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
@@ -86,7 +87,7 @@ def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None 
     return app.return_code or 0
 
 
-class TuichatApp(CacheActions, HudApp):
+class TuichatApp(CacheActions, ModelActions, HudApp):
     """tuichat's terminal UI."""
 
     TITLE = "tuichat"
@@ -113,6 +114,8 @@ class TuichatApp(CacheActions, HudApp):
         self.model_name = chat.spec.name
         self.spending = ChatSpending(chat)
         self.turn: Turn | None = None
+        self.log_ready = asyncio.Event()
+        """Set once the log (and the cache, the shared limits) is open, or failed to open."""
         # Real time, not the chat's clock: the warm-up spaces real CPU work
         # from real keystrokes (and must not move a test's manual clock).
         self.warm_up = WarmUp(SystemClock(), busy=lambda: self.streaming)
@@ -134,8 +137,20 @@ class TuichatApp(CacheActions, HudApp):
         if self.chat.notice:
             await self.transcript.add(Notice(self.chat.notice, kind="info"))
         await self._show_history()
-        if failure := await self.chat.open_log(on_late=self._log_is_late):
-            self.notify(failure, severity="error", markup=False)
+        self.run_worker(self._open_log(), name="open-log", group="open-log", exit_on_error=False)
+
+    async def _open_log(self) -> None:
+        """The log, the response cache and the shared limits, opened after the first paint.
+
+        Opening them (migrations, crash recovery, three SQLite files) took
+        the first paint's time when it ran in ``on_mount``; a send waits for
+        :attr:`log_ready` instead, so no turn ever goes unlogged.
+        """
+        try:
+            if failure := await self.chat.open_log(on_late=self._log_is_late):
+                self.notify(failure, severity="error", markup=False)
+        finally:
+            self.log_ready.set()
         self.refresh_hud()  # today's spend and the budgets, from the log
         self._budget_alerts()  # already over a limit: say so now, once
 
@@ -204,6 +219,7 @@ class TuichatApp(CacheActions, HudApp):
         self, prompt: str, shown: str, draft: PromptArea | None = None
     ) -> None:
         """Send, unless a hard budget is reached: then ask first (the draft is kept)."""
+        await self.log_ready.wait()  # only the first send, right after start-up, can wait
         if blocking := await self.spending.blocking():
             confirm = BudgetConfirm(blocking)
             self.push_screen(confirm, partial(self._send_confirmed, prompt, shown, draft))
@@ -257,23 +273,9 @@ class TuichatApp(CacheActions, HudApp):
         finally:
             self.hud_streaming(False)
             self._budget_alerts()
-            self._cache_notice()
+            self.cache_after_turn()
             if hasattr(self, "send_hint"):
                 self.send_hint.changed()
-
-    def _cache_notice(self) -> None:
-        """Once a session: the cache could not be used; and today's figures re-read."""
-        cache = self.chat.services.cache
-        if cache is None:
-            return
-        if line := cache.take_notice():
-            self.notify(line, severity="warning", markup=False, timeout=8)
-        self.run_worker(self._cache_today(), group="cache-today", exclusive=True)
-
-    async def _cache_today(self) -> None:
-        """The turn's lookup is in the log (made durable before it ended): count it today."""
-        await self.chat.refresh_cache_today()
-        self.refresh_hud()
 
     def _budget_alerts(self) -> None:
         """Once per crossing: a soft limit warns, a hard one says sending will ask first."""
@@ -330,39 +332,6 @@ class TuichatApp(CacheActions, HudApp):
             self.action_cancel()
         else:
             self.notify("Nothing to cancel. ctrl+q quits.", timeout=2)
-
-    def action_pick_model(self) -> None:
-        """Open the model picker (needs the configuration this app was started with)."""
-        if self.chat.settings is None or self.chat.backends is None:
-            self.notify("Model switching needs a configuration.", severity="warning")
-            return
-        picker = ModelPicker(self.chat.settings, self.model_name)
-        self.push_screen(picker, self._on_model_picked)
-
-    def _on_model_picked(self, choice: Choice | None) -> None:
-        if choice is not None and self.chat.settings is not None:
-            self._switch_model(choice)
-
-    @work(group="switch", exclusive=True, exit_on_error=False, description="switch model")
-    async def _switch_model(self, choice: Choice) -> None:
-        """Start the first model's backend off the event loop, then route the next turns."""
-        settings, backends = self.chat.settings, self.chat.backends
-        assert settings is not None and backends is not None
-        spec = settings.models[choice.members[0]]
-        if not backends.is_ready(spec):
-            self.notify(f"Starting {spec.name}…", timeout=3)
-        try:
-            provider = await asyncio.to_thread(backends.provider_for, spec)
-        except Exception as exc:
-            line = one_line(f"Cannot switch to {spec.name}: {reason(exc)}")
-            self.notify(line, severity="error", markup=False)
-            return
-        names = choice.members[1:]
-        self.session.set_route(self.chat.route_for(spec, provider, fallbacks=names))
-        self.model_name = choice.name
-        chain = " → ".join(choice.members) if choice.is_chain else f"{spec.provider} · {spec.model}"
-        await self.transcript.add(Notice(f"Switched to {choice.name} ({chain})."))
-        self.send_hint.changed()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Command palette: one entry per model and chain, after Textual's own."""

@@ -77,3 +77,18 @@ class CacheActions:
     def cache_today(self) -> CacheTally | None:
         """Today's cache lookups from the log, for the HUD (every tuichat process's)."""
         return self._app.chat.cache_today
+
+    def cache_after_turn(self) -> None:
+        """Once a session: the cache could not be used; and today's figures re-read."""
+        app = self._app
+        cache = app.chat.services.cache
+        if cache is None:
+            return
+        if line := cache.take_notice():
+            app.notify(line, severity="warning", markup=False, timeout=8)
+        app.run_worker(self._cache_today(), group="cache-today", exclusive=True)
+
+    async def _cache_today(self) -> None:
+        """The turn's lookup is in the log (made durable before it ended): count it today."""
+        await self._app.chat.refresh_cache_today()
+        self._app.refresh_hud()
