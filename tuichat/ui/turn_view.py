@@ -5,8 +5,8 @@ turn, a replayed one) and an :class:`AssistantMessage` to :func:`show_answer`.
 It appends released text, raises the toasts for retries, fallbacks and
 queueing, shows the wait for the first text under the pending answer
 (:mod:`~tuichat.ui.widgets.wait_line`), and writes the one status line under
-the answer when the source ends. A logged turn shown at once (a resumed session's history) goes through
-:func:`show_logged` with the same status lines.
+the answer when the source ends. A logged turn shown at once (a resumed
+session's history) goes through :func:`show_logged` with the same status lines.
 """
 
 from __future__ import annotations
