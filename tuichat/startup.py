@@ -130,7 +130,12 @@ def policy_for(settings: Settings) -> RetryPolicy:
 def timeouts_for(settings: Settings) -> Timeouts:
     """Per-attempt timeouts from ``[resilience]``."""
     r = settings.resilience
-    return Timeouts(first_token=r.first_token_timeout, idle=r.idle_timeout, total=r.total_timeout)
+    return Timeouts(
+        first_token=r.first_token_timeout,
+        idle=r.idle_timeout,
+        total=r.total_timeout,
+        headers=r.headers_timeout,
+    )
 
 
 def breakers_for(

@@ -27,12 +27,12 @@ def test_values_reach_the_policy_timeouts_and_breakers(tmp_path: Path) -> None:
     settings = settings_with(
         tmp_path,
         "[resilience]\nmax_retries = 0\nmax_retry_after = 5\nfirst_token_timeout = 2.5\n"
-        "idle_timeout = 9\nbreaker_failures = 1\n",
+        "idle_timeout = 9\nbreaker_failures = 1\nheaders_timeout = 4\n",
     )
     assert policy_for(settings).max_retries == 0
     assert policy_for(settings).max_retry_after == 5.0
     timeouts = timeouts_for(settings)
-    assert (timeouts.first_token, timeouts.idle) == (2.5, 9.0)
+    assert (timeouts.first_token, timeouts.idle, timeouts.headers) == (2.5, 9.0, 4.0)
     board = breakers_for(settings)
     board.get("p").record_failure("connection")
     assert board.get("p").state == "open"
@@ -89,3 +89,10 @@ async def test_a_profile_bucket_is_shared_by_every_model(tmp_path: Path) -> None
     await limiter.acquire("local", "alice", 10)
     assert limiter.expected_wait("sim", "alice", 10) > 30  # other model, same profile
     assert limiter.expected_wait("sim", "bob", 10) == 0  # other profile: unaffected
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", '"soon"'])
+def test_a_headers_timeout_must_be_seconds_above_zero(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_with(tmp_path, f"[resilience]\nheaders_timeout = {value}\n")
+    assert "resilience.headers_timeout" in info.value.one_line()

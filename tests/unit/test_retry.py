@@ -109,6 +109,8 @@ FIRST_FAILURE: list[tuple[errors.ProviderError, str]] = [
     (errors.StreamTruncated("no [DONE]"), "retry"),
     (errors.ResponseTooLarge("line over 1 MiB"), "fallback"),
     (errors.ResponseHeadersTimeout("headers trickled"), "fallback"),
+    (errors.NoResponseHeaders("no headers within 10 s"), "retry"),
+    (errors.FirstTokenTimeout("no first token within 60 s"), "fallback"),
     (errors.AuthFailed("bad key", status_code=401), "fallback"),
     (errors.ModelNotFound("no such model", status_code=404), "fallback"),
     (errors.ContextTooLong("too long", status_code=400), "fallback"),
@@ -231,3 +233,17 @@ def test_the_default_rng_keeps_jitter_in_range() -> None:
     for _ in range(50):
         wait = decide(POLICY, errors.ServerError("x", status_code=500), 1, text_shown=False).wait
         assert 0.75 <= wait <= 1.0
+
+
+def test_a_first_token_timeout_moves_to_the_next_model_at_once() -> None:
+    decision = decide(POLICY, errors.FirstTokenTimeout("no first token"), 0, text_shown=False)
+    assert decision == RetryDecision(
+        "fallback", 0.0, "no first token in time; the next model may answer sooner"
+    )
+
+
+def test_missing_headers_are_retried_once_then_fall_back() -> None:
+    error = errors.NoResponseHeaders("no headers")
+    assert decide(POLICY, error, 0, text_shown=False, rng=no_rng).action == "retry"
+    second = decide(POLICY, error, 1, text_shown=False, rng=no_rng)
+    assert second == RetryDecision("fallback", 0.0, "timeout, still failing after 1 retry")

@@ -192,7 +192,7 @@ async def test_first_token_timeout_fires_when_the_clock_passes_it() -> None:
     events = [event async for event in session.start_turn("hi")]
     final = events[-1]
     assert isinstance(final, TurnFailed) and final.error_type == "timeout"
-    assert "no first token within 60 s" in final.message
+    assert "no first token from scripted@fake:1 within 60 s" in final.message
     ended = next(e for e in events if isinstance(e, AttemptEnded))
     assert ended.ts == start + 60  # noticed in the 30 s step that crossed the limit
 

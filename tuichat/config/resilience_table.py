@@ -17,7 +17,13 @@ from tuichat.config.model import ProfileLimits, Resilience
 
 INT_FIELDS = {"max_retries": (0, MAX_RETRIES), "breaker_failures": (1, MAX_BREAKER_FAILURES)}
 """Whole-number fields and their ranges."""
-TIMEOUT_FIELDS = ("connect_timeout", "first_token_timeout", "idle_timeout", "total_timeout")
+TIMEOUT_FIELDS = (
+    "connect_timeout",
+    "headers_timeout",
+    "first_token_timeout",
+    "idle_timeout",
+    "total_timeout",
+)
 """Seconds above 0: a zero timeout would fail every attempt."""
 DELAY_FIELDS = ("initial_delay", "max_delay", "max_retry_after", "breaker_cooldown")
 """Seconds from 0: no wait is a valid choice."""

@@ -7,8 +7,10 @@ Retry and fallback logic branches on these *types*, never on message strings::
      │    └── QuotaExceeded     429 insufficient_quota
      ├── Overloaded             529 / overloaded_error
      ├── ServerError            5xx
-     ├── ProviderTimeout        connect / read / first-token timeout
-     │    └── ResponseHeadersTimeout  headers began but did not end in time
+     ├── ProviderTimeout        connect / read / idle / total timeout
+     │    ├── ResponseHeadersTimeout  headers began but did not end in time
+     │    ├── NoResponseHeaders       no response headers at all within the headers timeout
+     │    └── FirstTokenTimeout       headers came, the first text did not
      ├── ConnectionFailed       refused, reset, DNS
      ├── AuthFailed             401 / 403
      ├── BadRequest             400 / 404 / 422
@@ -155,4 +157,21 @@ class ResponseTooLarge(ProtocolError):
 
     Limits keep a hostile or broken server from growing the process without
     bound (one endless line, an endless answer, endless headers).
+    """
+
+
+class NoResponseHeaders(ProviderTimeout):
+    """The server took the request and sent no response headers within the headers timeout.
+
+    Providers send their headers before the model thinks, so a server silent
+    for that long is hung (or the path to it is): retried once, then the next
+    model is tried.
+    """
+
+
+class FirstTokenTimeout(ProviderTimeout):
+    """The response began but no text came within the first-token timeout.
+
+    The server is alive but slow (a long queue, a cold model): the same model
+    is unlikely to be faster a second later, so the next model is tried.
     """

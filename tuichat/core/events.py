@@ -89,6 +89,10 @@ class AttemptStarted(Event):
     provider: str
     base_url_host: str
     request: ChatRequest | None = None
+    headers_timeout_s: float | None = None
+    """The attempt gives up at ``ts`` + this without response headers (None: no limit)."""
+    first_token_timeout_s: float | None = None
+    """The attempt gives up at ``ts`` + this without text (None: no limit); the UI counts down."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -37,6 +37,7 @@ from tuichat.core.events import (
 from tuichat.core.limits.limiter import Priority
 from tuichat.core.untrusted import neutralise
 from tuichat.factory import Chat, ChatWishes, start_chat
+from tuichat.headless.wait_progress import WaitProgress
 from tuichat.startup import StderrProgress
 
 EXIT_OK = 0
@@ -130,9 +131,12 @@ async def _stream(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> 
     outcome = AskOutcome()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, turn.cancel)
+    waiting = WaitProgress(err, shown=not options.json_output)
     try:
-        async for event in turn:
-            _apply(event, outcome, None if options.json_output else out)
+        async with waiting.ticking(chat.clock):
+            async for event in turn:
+                waiting.see(event)
+                _apply(event, outcome, None if options.json_output else out)
     finally:
         loop.remove_signal_handler(signal.SIGINT)
     if not options.json_output and outcome.text and not outcome.text.endswith("\n"):

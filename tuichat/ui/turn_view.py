@@ -3,9 +3,10 @@
 The chat screen and the replay screen both hand an answer source (a live
 turn, a replayed one) and an :class:`AssistantMessage` to :func:`show_answer`.
 It appends released text, raises the toasts for retries, fallbacks and
-queueing, and writes the one status line under the answer when the source
-ends. A logged turn shown at once (a resumed session's history) goes through
-:func:`show_logged` with the same status lines.
+queueing, shows the wait for the first text under the pending answer
+(:mod:`~tuichat.ui.widgets.wait_line`), and writes the one status line under
+the answer when the source ends. A logged turn shown at once (a resumed
+session's history) goes through :func:`show_logged` with the same status lines.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from tuichat.core.events import (
     TurnFinished,
 )
 from tuichat.core.turn.replay import LoggedTurn
+from tuichat.core.turn.wait_countdown import WaitCountdown
 from tuichat.core.untrusted import neutralise
 from tuichat.ui.chat_text import age, cache_note, finish_note, route_notice
 from tuichat.ui.widgets.transcript import AssistantMessage, Transcript, UserMessage
+from tuichat.ui.widgets.wait_line import WaitLine
 
 
 class AnswerHost(Protocol):
@@ -38,6 +41,9 @@ class AnswerHost(Protocol):
 
     def hud_text_shown(self) -> None:
         """The answer just got text: the HUD may ride along in the same frame."""
+
+    def hud_now(self) -> float:
+        """The clock the events are stamped with (the wait line counts down on it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +67,12 @@ async def show_answer(
 ) -> None:
     """Render ``source``'s events into ``answer`` until its terminal event."""
     stale, cached = "", ""
+    countdown = WaitCountdown()
+    wait_line = WaitLine(countdown, app.hud_now)
     async for event in source:
+        countdown.see(event)
+        if countdown.waiting != wait_line.is_mounted:  # only when a wait starts or ends
+            await _show_wait(answer, wait_line, countdown.waiting)
         if notice := route_notice(event):  # retries, fallbacks, queueing
             app.notify(notice[0], timeout=notice[1], markup=False)
         if isinstance(event, TextReleased):
@@ -77,6 +88,14 @@ async def show_answer(
             if cached:
                 note = "; ".join(filter(None, (cached, note)))
             await answer.finish(note, kind=kind)
+
+
+async def _show_wait(answer: AssistantMessage, line: WaitLine, waiting: bool) -> None:
+    """Put the wait line under the pending answer, or take it away."""
+    if waiting:
+        await answer.mount(line)
+    else:
+        await line.remove()
 
 
 def end_note(event: TurnEnded, stale: str, notes: EndNotes) -> tuple[str | None, str]:

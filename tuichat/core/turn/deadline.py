@@ -1,15 +1,30 @@
-"""Per-attempt timeouts: time to first token, idle gap between chunks, total.
+"""Per-attempt timeouts: response headers, first token, idle gap between chunks, total.
 
-The connect timeout belongs to the HTTP client; these three are enforced by
+The connect timeout belongs to the HTTP client; these four are enforced by
 the turn with a :class:`~tuichat.core.clock.ClockTimeout` on the turn's clock,
-rescheduled as text arrives (so a manual clock tests them without waiting).
+rescheduled as the stream moves on (so a manual clock tests them without
+waiting). An attempt goes through three waits, each bounded by the total:
+
+* ``headers``: from sending to the first part of the response (its headers;
+  a provider that reports no headers ends this wait with its first text).
+  Providers send headers before the model thinks, so this is seconds, and a
+  server that stays silent is hung: :class:`~tuichat.core.errors.NoResponseHeaders`.
+* ``first_token``: from sending to the first text:
+  :class:`~tuichat.core.errors.FirstTokenTimeout`.
+* ``idle``: between two pieces of text: a plain
+  :class:`~tuichat.core.errors.ProviderTimeout`, like the total.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
+from tuichat.core import errors
 from tuichat.core.clock import Clock
+
+Wait = Literal["headers", "first_token", "idle"]
+"""What an attempt is waiting for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,29 +37,49 @@ class Timeouts:
     """Longest gap between two pieces of text."""
     total: float | None = 600.0
     """The whole attempt."""
+    headers: float | None = 10.0
+    """From sending the request to the response headers."""
 
 
 class Deadline:
-    """When the current wait must end: first token, then idle gaps, within the total."""
+    """When the current wait must end: headers, first token, then idle gaps, within the total."""
 
     def __init__(self, timeouts: Timeouts, clock: Clock) -> None:
         self._timeouts = timeouts
         self._clock = clock
-        start = clock.now()
-        self._total_at = None if timeouts.total is None else start + timeouts.total
-        self._reason = ""
+        self._start = clock.now()
+        self._total_at = None if timeouts.total is None else self._start + timeouts.total
+        self._wait: Wait = "headers"
+        self._by_total = False
 
-    def next(self, *, got_text: bool) -> float | None:
-        """The clock time at which to give up, from now."""
-        limit = self._timeouts.idle if got_text else self._timeouts.first_token
-        step_at = None if limit is None else self._clock.now() + limit
-        if step_at is not None and (self._total_at is None or step_at < self._total_at):
-            kind = "no text for" if got_text else "no first token within"
-            self._reason = f"{kind} {limit:g} s"
-            return step_at
-        self._reason = f"the answer took longer than {self._timeouts.total:g} s"
-        return self._total_at
+    def next(self, wait: Wait) -> float | None:
+        """The clock time at which to give up waiting for ``wait`` (the earliest limit)."""
+        self._wait = wait
+        candidates = [self._step_at(wait), self._total_at]
+        if wait == "headers":  # the first-token limit also runs while headers are awaited
+            candidates.append(self._step_at("first_token"))
+        known = [at for at in candidates if at is not None]
+        at = min(known, default=None)
+        self._by_total = at is not None and at == self._total_at and at != self._step_at(wait)
+        return at
 
-    def describe(self) -> str:
-        """Why the attempt timed out, as the error message."""
-        return self._reason
+    def _step_at(self, wait: Wait) -> float | None:
+        """When ``wait``'s own limit ends: headers and first token count from the start."""
+        limit: float | None = getattr(self._timeouts, wait)
+        if limit is None:
+            return None
+        return (self._clock.now() if wait == "idle" else self._start) + limit
+
+    def error(self, who: str) -> errors.ProviderTimeout:
+        """The error for the wait that ran out; ``who`` names the provider."""
+        t = self._timeouts
+        if self._by_total:
+            return errors.ProviderTimeout(f"the answer took longer than {t.total:g} s")
+        if self._wait == "idle":
+            return errors.ProviderTimeout(f"no text for {t.idle:g} s")
+        headers_due = self._step_at("headers")
+        if self._wait == "headers" and headers_due is not None and headers_due <= self._clock.now():
+            return errors.NoResponseHeaders(
+                f"no response headers from {who} within {t.headers:g} s"
+            )
+        return errors.FirstTokenTimeout(f"no first token from {who} within {t.first_token:g} s")

@@ -20,6 +20,13 @@ sends the same broken stream twice is broken, and another model is the better
 bet. A server that breaks a size limit or trickles its headers is hostile or
 broken, not busy: the next model is tried at once, so such a server costs one
 attempt, seconds, not three.
+
+Timeouts fail in human time. A server that sends no response headers within
+the headers timeout (seconds: providers send headers before they think) is
+retried once, in case one connection or one replica was stuck, then left. A
+server that sent its headers but no text within the first-token timeout is
+alive and slow; waiting that long again on the same model would double a
+minute-long wait, so the next model is tried at once.
 """
 
 from __future__ import annotations
@@ -116,6 +123,10 @@ _RULES: dict[type[errors.ProviderError], _Rule] = {
         "fallback", "the server broke a size limit; it would again", retry_cap=1
     ),
     errors.ResponseHeadersTimeout: _Rule("fallback", "the server trickles its headers"),
+    errors.NoResponseHeaders: _Rule("retry", _RETRY, retry_cap=1),
+    errors.FirstTokenTimeout: _Rule(
+        "fallback", "no first token in time; the next model may answer sooner"
+    ),
     errors.AuthFailed: _Rule("fallback", "auth errors do not succeed on retry"),
     errors.ModelNotFound: _Rule("fallback", "this provider does not serve the model"),
     errors.ContextTooLong: _Rule("fallback", "the prompt does not fit this model's window"),

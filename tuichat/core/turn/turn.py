@@ -230,6 +230,8 @@ class Turn(EventPump):
                 provider=target.provider.name,
                 base_url_host=target.provider.base_url_host,
                 request=target.request,
+                headers_timeout_s=self._services.timeouts.headers,
+                first_token_timeout_s=self._services.timeouts.first_token,
             )
         )
         try:
@@ -251,22 +253,24 @@ class Turn(EventPump):
         return finish
 
     async def _stream(self, target: Target) -> FinishPart:
-        """Read one attempt's stream under the first-token, idle and total timeouts."""
+        """Read one attempt's stream under the headers, first-token, idle and total timeouts."""
         deadline = Deadline(self._services.timeouts, self._clock)
         finish = FinishPart(None)
         try:
-            async with ClockTimeout(self._clock, deadline.next(got_text=False)) as scope:
+            async with ClockTimeout(self._clock, deadline.next("headers")) as scope:
                 async for part in target.provider.stream(target.request):
                     if isinstance(part, TextPart):
                         self._answer.feed(part.text, self._attempt)
                         self._costs.text(part.text)
-                        scope.reschedule(deadline.next(got_text=True))
+                        scope.reschedule(deadline.next("idle"))
                     elif isinstance(part, FinishPart):
                         finish = part
                     else:
+                        if isinstance(part, ResponseHead):
+                            scope.reschedule(deadline.next("first_token"))
                         self._on_meta(part)
         except TimeoutError:
-            raise errors.ProviderTimeout(deadline.describe()) from None
+            raise deadline.error(target.breaker_key) from None
         return finish
 
     async def _admit(self, target: Target) -> None:
