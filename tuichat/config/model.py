@@ -118,7 +118,7 @@ class Resilience:
     """A server-requested wait longer than this falls back instead of sleeping."""
     connect_timeout: float = 10.0
     """Seconds to open the HTTP connection."""
-    headers_timeout: float = 10.0
+    headers_timeout: float = 20.0
     """Seconds from sending to the response headers (providers send them before thinking)."""
     first_token_timeout: float = 60.0
     """Seconds from sending to the first text; past it, the next model of the chain is tried."""

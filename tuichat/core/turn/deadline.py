@@ -37,8 +37,13 @@ class Timeouts:
     """Longest gap between two pieces of text."""
     total: float | None = 600.0
     """The whole attempt."""
-    headers: float | None = 10.0
-    """From sending the request to the response headers."""
+    headers: float | None = 20.0
+    """From sending the request to the response headers.
+
+    Providers send headers before the model thinks, so this is far below the
+    first-token limit; but llama.cpp sends none until the prompt is processed,
+    so it leaves room for a long prompt on a slow CPU. A silent server then
+    fails within 20 + backoff + 20 s (one retry), under the 45 s promised."""
 
 
 class Deadline:
