@@ -1,0 +1,26 @@
+"""The chat says what it waits for while a model is silent; the line goes with the first text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers.chat_pilot import make_app, send, wait_until
+from tuichat.sim.thread import SimServerThread
+from tuichat.ui.widgets.transcript import AssistantMessage
+from tuichat.ui.widgets.wait_line import WaitLine
+
+
+async def test_a_silent_model_shows_its_wait_then_the_answer(
+    sim: SimServerThread, tmp_path: Path
+) -> None:
+    app = make_app(sim, "sim?ttft_ms=2500&tokens=5", tmp_path / "t.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "slow one")
+        await wait_until(pilot, lambda: any(w.shown_text for w in app.query(WaitLine)), 20.0)
+        [line] = app.query(WaitLine)
+        assert line.shown_text.startswith("waiting for the first token:")
+        assert "(gives up at 60 s)" in line.shown_text
+        await wait_until(pilot, lambda: app.turn is not None and not app.turn.running, 20.0)
+        answer = app.query_one(AssistantMessage)
+        await wait_until(pilot, lambda: answer.text != "", 20.0)
+        await wait_until(pilot, lambda: not list(app.query(WaitLine)), 20.0)  # gone with the text
