@@ -153,7 +153,7 @@ def test_transitions_are_recorded_and_drained() -> None:
     ]
     assert [t.at for t in drained] == [T0, T0 + 30, T0 + 45]  # half-open when cooldown ended
     assert drained[0] == BreakerTransition(
-        KEY, "closed", "open", T0, "3 failures within 60 s (last: server_error)"
+        KEY, "closed", "open", T0, "3 failures within 60 s (last: server_error); next probe in 30 s"
     )
     assert all(t.provider == KEY for t in drained)
     assert breaker.drain_transitions() == []

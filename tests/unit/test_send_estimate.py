@@ -99,11 +99,13 @@ def test_another_model_counts_again(tmp_path: Path) -> None:
 
 def test_describe() -> None:
     est = SendEstimate(1234, True, 1000, 0.0031, 0.044, 128_000)
-    assert est.describe() == "1,234 tok · $0.0031–$0.0440 · 2% of 128k"
+    assert est.describe() == "1,234 tok + 1,000 reserved · $0.0031–$0.044 · 2% of 128k"
     free = SendEstimate(50, False, 4096, 0.0, 0.0, None)
     assert free.describe() == "≈50 tok · $0–$0"
     unknown = SendEstimate(50, True, 10, None, None, 4096)
-    assert unknown.describe() == "50 tok · price unknown · 1% of 4k"
+    assert unknown.describe() == "50 tok + 10 reserved · price unknown · 1% of 4k"
+    draft = SendEstimate(16, True, 4096, None, None, 8192)  # the answer's reserve, shown apart
+    assert draft.describe() == "16 tok + 4,096 reserved · price unknown · 50% of 8k"
 
 
 def test_unknown_models_are_marked_as_estimates(tmp_path: Path) -> None:

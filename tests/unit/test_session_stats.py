@@ -57,6 +57,7 @@ def test_error_rate_and_429s_leave_cancelled_attempts_out() -> None:
     snap = stats.snapshot(2.0)
     assert (snap.attempts, snap.failed_attempts, snap.rate_limited) == (4, 3, 1)
     assert snap.error_rate == pytest.approx(0.75)
+    assert snap.cancelled_attempts == 1  # counted apart: it did end
     assert SessionStats().snapshot(0).error_rate is None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tuichat.config import ModelSpec
 from tuichat.core.events import (
+    BreakerChanged,
     CacheLookedUp,
     Event,
     FallbackTaken,
@@ -69,7 +70,7 @@ def reason(exc: Exception) -> str:
 
 
 def route_notice(event: Event) -> tuple[str, float] | None:
-    """A toast for a retry, a fallback or a queued request: (one line, seconds shown)."""
+    """A toast for a retry, a fallback, a queued request or a breaker: (one line, seconds)."""
     if isinstance(event, RetryScheduled):
         return one_line(f"{event.model}: {event.reason}"), 3
     if isinstance(event, FallbackTaken):
@@ -77,4 +78,19 @@ def route_notice(event: Event) -> tuple[str, float] | None:
     if isinstance(event, Queued):
         wait = f"~{event.expected_wait_s:.0f} s"
         return one_line(f"{event.model}: queued #{event.position}, {wait}"), 3
+    if isinstance(event, BreakerChanged):
+        return breaker_notice(event)
     return None
+
+
+BREAKER_WORDS = {"open": "circuit open", "closed": "circuit closed again"}
+"""The breaker moves worth a toast; half-open (a probe is allowed) shows in the HUD only."""
+
+
+def breaker_notice(event: BreakerChanged) -> tuple[str, float] | None:
+    """``openai@api.openai.com: circuit open: 5 failures within 60 s (last: connection)``."""
+    words = BREAKER_WORDS.get(event.to_state)
+    if words is None:
+        return None
+    seconds = 8 if event.to_state == "open" else 4
+    return one_line(f"{event.provider}: {words}: {event.reason}"), seconds

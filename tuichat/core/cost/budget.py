@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Literal
 
 from tuichat.core.cost.budget_status import BudgetLine
+from tuichat.core.cost.money import usd
 from tuichat.core.events import CostReported, Event
 
 Period = Literal["session", "day", "month"]
@@ -140,4 +141,4 @@ def describe(line: BudgetLine) -> str:
     """``day budget: $5.10 spent of $5.00 (hard limit)``."""
     limit = line.hard_usd if line.level == "hard" else line.soft_usd
     kind = "hard" if line.level == "hard" else "soft"
-    return f"{line.scope} budget: ${line.spent_usd:,.2f} spent of ${limit or 0:,.2f} ({kind} limit)"
+    return f"{line.scope} budget: {usd(line.spent_usd)} spent of {usd(limit or 0)} ({kind} limit)"

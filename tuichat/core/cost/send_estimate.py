@@ -1,9 +1,10 @@
 """Before sending: how many tokens the request will carry and what it may cost.
 
 The prompt area shows this while the user types: history + system + draft in
-tokens (tiktoken, offline; ≈ for models tiktoken does not know), the cost
-range from "no answer" to "an answer of max_tokens", and how much of the
-model's context window the request can fill. Each message of the history is
+tokens (tiktoken, offline; ≈ for models tiktoken does not know), the tokens
+reserved for the answer (max_tokens), the cost range from "no answer" to "an
+answer of max_tokens", and how much of the model's context window the request
+and its reserve can fill. Each message of the history is
 counted once (:class:`HistoryCount`): a keystroke counts only the draft, and a
 new turn only its new messages, however long the conversation.
 """
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tuichat.core.conversation import ChatMessage
+from tuichat.core.cost.money import usd
 from tuichat.core.cost.pricing import PriceBook, Tariff, TokenUsage
 from tuichat.core.cost.tokens import REPLY_PRIMING, TOKENS_PER_MESSAGE, TokenCounter
 
@@ -41,14 +43,20 @@ class SendEstimate:
         return (self.prompt_tokens + self.answer_cap) / self.context_window
 
     def describe(self) -> str:
-        """``≈1,234 tok · $0.0031–$0.0440 · 3% of 128k`` for the prompt's border."""
+        """``1,234 tok + 1,000 reserved · $0.0031–$0.044 · 2% of 128k`` for the prompt's border.
+
+        The answer's reserve is shown apart from the prompt: the context share
+        counts both, and "50% of 8k" for a 16-token draft read as a mistake.
+        """
         tokens = f"{self.prompt_tokens:,}" if self.exact else f"≈{self.prompt_tokens:,}"
-        parts = [f"{tokens} tok"]
+        share = self.context_share
+        parts = [
+            f"{tokens} tok" + (f" + {self.answer_cap:,} reserved" if share is not None else "")
+        ]
         if self.cost_low is not None and self.cost_high is not None:
-            parts.append(f"{_usd(self.cost_low)}–{_usd(self.cost_high)}")
+            parts.append(f"{usd(self.cost_low)}–{usd(self.cost_high)}")
         else:
             parts.append("price unknown")
-        share = self.context_share
         if share is not None and self.context_window:
             parts.append(f"{share:.0%} of {_k(self.context_window)}")
         return " · ".join(parts)
@@ -128,12 +136,6 @@ class SendEstimator:
     def _count_history(self, history: Sequence[ChatMessage], model: str) -> tuple[int, bool]:
         with self._lock:
             return self._history.count(history, model)
-
-
-def _usd(value: float) -> str:
-    if value == 0:
-        return "$0"
-    return f"${value:.4f}" if value < 1 else f"${value:,.2f}"
 
 
 def _k(tokens: int) -> str:

@@ -313,7 +313,8 @@ class CircuitBreaker:
         elif health.state == "closed" and len(health.recent) >= self._threshold:
             health.opened_at = now
             why = f"{len(health.recent)} failures within {self._window:g} s"
-            _move(health, moves, "open", now, f"{why} (last: {error_type or 'failure'})")
+            why += f" (last: {error_type or 'failure'})"
+            _move(health, moves, "open", now, f"{why}; next probe in {self._cooldown(health):g} s")
 
     def _refresh(self, health: BreakerHealth, now: float, moves: _Moves) -> None:
         """Open → half-open once the cooldown is over (lazy: no timer needed)."""

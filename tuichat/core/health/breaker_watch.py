@@ -45,7 +45,7 @@ class BreakerWatch:
         """Count the failure if it says the provider is unhealthy."""
         if self._board is not None:
             if counts_against_provider(error_type):
-                self._board.get(key).record_failure()
+                self._board.get(key).record_failure(error_type)
             self._emit_changes()
 
     def _emit_changes(self) -> None:

@@ -121,7 +121,11 @@ class ProviderView:
 
 @dataclass(frozen=True, slots=True)
 class LimitsView:
-    """Rate limits of the latest provider, 429s, the limiter's queue, breakers."""
+    """Rate limits of the latest provider, 429s, the limiter's queue.
+
+    ``providers`` are the breakers: the Health panel draws them; they are here
+    too because an open breaker's countdown is a reason to tick while idle.
+    """
 
     provider: str | None
     source: str | None
@@ -152,6 +156,8 @@ class HealthView:
     attempts: int
     failed: int
     error_rate: float | None
+    cancelled: int
+    """Attempts the user cancelled: they ended, but count in no error rate."""
     providers: tuple[ProviderView, ...]
     retries: int
     fallbacks: int
@@ -300,6 +306,7 @@ def _health(
         attempts=session.attempts,
         failed=session.failed_attempts,
         error_rate=session.error_rate,
+        cancelled=session.cancelled_attempts,
         providers=providers,
         retries=report.retries if report else 0,
         fallbacks=report.fallbacks if report else 0,

@@ -8,7 +8,8 @@ per model, and only re-sorted when a sample was added.
 Definitions:
 
 - error rate: attempts that ended ``failed`` or ``truncated`` over attempts
-  that ended; cancelled attempts are the user's choice and count in neither;
+  that ended; cancelled attempts are the user's choice and count in neither
+  (they are counted apart: a cancelled attempt did end);
 - 429s: attempts that ended with ``rate_limited``;
 - prompt-cache share: provider-reported cached prompt tokens over prompt tokens,
   summed over the attempts whose usage said anything about the cache (or
@@ -84,6 +85,7 @@ class SessionSnapshot:
     ttft: TtftStats | None
     attempts: int
     failed_attempts: int
+    cancelled_attempts: int
     rate_limited: int
     prompt_tokens: int
     cached_prompt_tokens: int
@@ -121,6 +123,7 @@ class SessionStats:
         self.provider: str | None = None
         self.attempts_ended = 0
         self.failed = 0
+        self.cancelled = 0
         self.rate_limited = 0
         self.prompt_tokens = 0
         self.cached_tokens = 0
@@ -168,6 +171,7 @@ class SessionStats:
 
     def _attempt_ended(self, event: AttemptEnded) -> None:
         if event.status == "cancelled":
+            self.cancelled += 1
             return
         self.attempts_ended += 1
         if event.status in _FAILED:
@@ -237,6 +241,7 @@ class SessionStats:
             ttft=self.ttft(self._model),
             attempts=self.attempts_ended,
             failed_attempts=self.failed,
+            cancelled_attempts=self.cancelled,
             rate_limited=self.rate_limited,
             prompt_tokens=self.prompt_tokens,
             cached_prompt_tokens=self.cached_tokens,

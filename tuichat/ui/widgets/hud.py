@@ -54,9 +54,9 @@ PANELS = (
         1,
     ),
     PanelSpec("hud-cache", "Cache", "cache", draw.cache_lines, draw.cache_headline, 4, 4),
-    PanelSpec("hud-limits", "Rate limits", "limits", draw.limits_lines, draw.limits_headline, 5, 2),
+    PanelSpec("hud-limits", "Rate limits", "limits", draw.limits_lines, draw.limits_headline, 4, 2),
     PanelSpec("hud-cost", "Cost", "cost", draw.cost_lines, draw.cost_headline, 4, 3),
-    PanelSpec("hud-health", "Health", "health", draw.health_lines, draw.health_headline, 4, 5),
+    PanelSpec("hud-health", "Health", "health", draw.health_lines, draw.health_headline, 5, 5),
 )
 CHROME_ROWS = 5
 """Rows of the screen that are not the HUD's panels: prompt (3), footer, HUD header."""

@@ -206,7 +206,10 @@ def cache_headline(view: CacheView) -> str:
 
 
 def limits_lines(view: LimitsView, width: int) -> Lines:
-    """Rate-limit windows as bars with reset countdowns, 429s, queue, breakers."""
+    """Rate-limit windows as bars with reset countdowns, 429s, the queue.
+
+    The circuit breakers are the Health panel's (a provider's health, not a limit).
+    """
     lines: list[Line] = []
     if not view.windows:
         lines.append(row("limits", "no headers seen", width, style=MUTED))
@@ -223,7 +226,6 @@ def limits_lines(view: LimitsView, width: int) -> Lines:
     style = WARNING if view.rate_limited else ""
     lines.append(row("429s", str(view.rate_limited), width, style=style))
     lines.append(row("queue", _queue(view), width))
-    lines.extend(_breaker_line(p, width) for p in view.providers)
     return tuple(lines)
 
 
@@ -242,19 +244,7 @@ def _queue(view: LimitsView) -> str:
     return f"#{queue.position}, ~{seconds(queue.expected_wait_s)}{why}"
 
 
-def _breaker_line(provider: ProviderView, width: int) -> Line:
-    if provider.state == "open":
-        state, style = f"OPEN {seconds(provider.retry_in_s)}", ERROR
-    elif provider.state == "half_open":
-        state, style = "probing", WARNING
-    else:
-        state, style = "closed", ""
-    return ((f"{state:<9} ", style or MUTED), fit(provider.key, max(1, width - 10)))
-
-
 def limits_headline(view: LimitsView) -> str:
-    if any(p.state == "open" for p in view.providers):
-        return "breaker OPEN"
     known = [w.fraction_left for w in view.windows if w.fraction_left is not None]
     left = f"{percent(min(known))} left" if known else "no headers"
     return f"{left} · 429s {view.rate_limited}" if view.rate_limited else left
@@ -296,26 +286,51 @@ def cost_headline(view: CostView) -> str:
 
 
 def health_lines(view: HealthView, width: int) -> Lines:
-    """Error rate this session, availability per provider, what the turn tried."""
-    if view.error_rate is None:
-        errors = "no attempt ended yet"
-    else:
-        errors = f"{view.failed}/{view.attempts} ({percent(view.error_rate)})"
-    style = WARNING if view.failed else ""
-    lines = [row("errors", errors, width, style=style)]
+    """Errors and cancels this session, each provider's circuit and availability, the turn.
+
+    Every figure has its label: a bare percentage under "errors" read as an
+    error rate when it was a provider's availability.
+    """
+    lines = [row("errors", _errors(view), width, style=WARNING if view.failed else "")]
+    if view.cancelled:  # they ended, but are no error: counted apart
+        lines.append(row("cancelled", str(view.cancelled), width))
     for provider in view.providers:
-        avail = percent(provider.availability)
-        lines.append(
-            (
-                (f"{avail:>5} ", ERROR if provider.state == "open" else ""),
-                (fit(provider.key, max(1, width - 6)), MUTED),
-            )
-        )
+        lines.extend(_provider_lines(provider, width))
     lines.append(row("retries", f"{view.retries}   fallbacks {view.fallbacks}", width))
     summary = textwrap.wrap(view.summary, max(8, width), max_lines=SUMMARY_LINES)
     lines.extend(((text, MUTED),) for text in summary)
     return tuple(lines)
 
 
+def _errors(view: HealthView) -> str:
+    """``1/4 (25%)``: failed over ended attempts; ``none`` when only cancels ended."""
+    if view.error_rate is None:
+        return "none" if view.cancelled else "none ended yet"
+    return f"{view.failed}/{view.attempts} ({percent(view.error_rate)})"
+
+
+def _provider_lines(provider: ProviderView, width: int) -> Lines:
+    """The provider's key, then ``circuit   closed · 98% up`` (its availability).
+
+    When both do not fit the width, the availability gets its own ``up`` row.
+    """
+    if provider.state == "open":
+        state, style = f"OPEN ↻{seconds(provider.retry_in_s)}", ERROR
+    elif provider.state == "half_open":
+        state, style = "probing", WARNING
+    else:
+        state, style = "closed", ""
+    key: Line = ((fit(provider.key, max(1, width)), MUTED),)
+    if provider.availability is None:
+        return (key, row("circuit", state, width, style=style))
+    up = percent(provider.availability)
+    both = f"{state} · {up} up"
+    if len(both) <= width - 10:
+        return (key, row("circuit", both, width, style=style))
+    return (key, row("circuit", state, width, style=style), row("up", up, width))
+
+
 def health_headline(view: HealthView) -> str:
+    if any(p.state == "open" for p in view.providers):
+        return "breaker OPEN"
     return f"errors {percent(view.error_rate)}"

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 from textual.content import Content
 
+from tuichat.core.cost import money
+
 Part = str | tuple[str, str]
 Line = tuple[Part, ...]
 
@@ -101,16 +103,11 @@ def percent(value: float | None) -> str:
 
 
 def usd(value: float | None) -> str:
-    """``$0.0012``, ``$0.034``, ``$0.42``, ``$1.23``, ``$120``; a dash for unknown."""
-    if value is None:
-        return DASH
-    if value == 0:
-        return "$0"
-    if value < 0.01:
-        return f"${value:.4f}"
-    if value < 0.1:
-        return f"${value:.3f}"
-    return f"${value:,.2f}" if value < 100 else f"${value:,.0f}"
+    """``$0.0007``, ``$0.034``, ``$0.42``, ``$120``; a dash for unknown.
+
+    The one money formatter (:func:`tuichat.core.cost.money.usd`), as budget lines use it.
+    """
+    return DASH if value is None else money.usd(value)
 
 
 def rate(value: float | None) -> str:
