@@ -107,7 +107,9 @@ class Backends:
     def _start_local(self, spec: ModelSpec) -> Any:
         from tuichat.local.server import LocalModelServer
 
-        return LocalModelServer(spec.model_path, progress=self._progress)
+        return LocalModelServer(
+            spec.model_path, progress=self._progress, keep_alive=spec.keep_alive
+        )
 
     async def aclose_providers(self) -> None:
         """Close every provider's HTTP client (on the loop that used them)."""
