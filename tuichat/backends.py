@@ -25,9 +25,12 @@ from tuichat.config.api_keys import require_key_env
 from tuichat.config.model import ANTHROPIC, LOCAL, SIM
 from tuichat.core import errors
 from tuichat.core.conversation import ChatRequest
+from tuichat.core.cost.hidden_prompt import HIDDEN_PROMPTS
 from tuichat.core.cost.pricing import Rates, Tariff
 from tuichat.core.provider import Provider, StreamPart
 from tuichat.core.turn.chat import RouteModel
+from tuichat.local.answer_start import LeadingSpaceTrim
+from tuichat.local.profiles import bundled_hidden_prompt
 from tuichat.model_list_hint import ModelListHint
 from tuichat.providers.anthropic import AnthropicProvider
 from tuichat.providers.openai_compat import OpenAICompatProvider
@@ -71,8 +74,11 @@ class Backends:
             sim = self._server(SIM, self._start_sim)
             return OpenAICompatProvider(sim.base_url, None, name="simulator")
         if spec.provider == LOCAL:
+            if spec.model_path is None:  # the bundled model's few-shot preamble
+                HIDDEN_PROMPTS.register(LOCAL, spec.model, bundled_hidden_prompt())
             server = self._server(f"local:{spec.model_path}", lambda: self._start_local(spec))
-            return OpenAICompatProvider(server.base_url, server.api_key, name="local")
+            local = OpenAICompatProvider(server.base_url, server.api_key, name="local")
+            return LeadingSpaceTrim(local)  # its prompt ends "Assistant:"
         require_key_env(spec, self._env)  # never send a request without the key it names
         key = resolve_api_key(spec, self._env)
         base_url = spec.base_url or ""
@@ -101,7 +107,9 @@ class Backends:
     def _start_local(self, spec: ModelSpec) -> Any:
         from tuichat.local.server import LocalModelServer
 
-        return LocalModelServer(spec.model_path, progress=self._progress)
+        return LocalModelServer(
+            spec.model_path, progress=self._progress, keep_alive=spec.keep_alive
+        )
 
     async def aclose_providers(self) -> None:
         """Close every provider's HTTP client (on the loop that used them)."""

@@ -41,6 +41,7 @@ COMMANDS = (
     "replay",
     "rerun",
     "cache",
+    "local",
 )
 PRIVATE_UMASK = 0o077
 """Files 0600 and folders 0700 unless code asks for less."""
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tuichat.headless.cache_cmd import add_cache_parser
     from tuichat.headless.debug import add_debug_parser
     from tuichat.headless.log_parsers import add_log_parsers
+    from tuichat.local.control import add_local_parser
     from tuichat.sim.cli import add_sim_parser
 
     parser: argparse.ArgumentParser = OneLineParser(
@@ -107,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_debug_parser(sub)
     add_log_parsers(sub)
     add_cache_parser(sub)
+    add_local_parser(sub)
     describe_commands(parser)
     return parser
 
@@ -249,6 +252,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _tokens(args)
     if args.command in ("sessions", "replay", "rerun", "cache"):
         return _log_command(args)
+    if args.command == "local":
+        from tuichat.local.control import run_local
+
+        return run_local(args)
     if args.command == "debug":
         from tuichat.headless.debug import run_debug
 

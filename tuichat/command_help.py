@@ -139,6 +139,17 @@ In config.toml, [models.NAME] provider = "sim" uses the built-in one.""",
     ),
 )
 
+_LOCAL = CommandHelp(
+    """The embedded model's server, kept between tuichat processes for
+[local] keep_alive (default 5m) without requests, so the next `ask` or chat
+need not start llama.cpp again. `status` shows the model, pid, idle time and
+keep-alive left (exit 1 when none is kept); `stop` ends it now.""",
+    (
+        "tuichat local status",
+        "tuichat local stop",
+    ),
+)
+
 COMMAND_HELP: dict[str, CommandHelp] = {
     "chat": _CHAT,
     "ask": _ASK,
@@ -151,6 +162,7 @@ COMMAND_HELP: dict[str, CommandHelp] = {
     "cache": _CACHE,
     "config": _CONFIG,
     "sim": _SIM,
+    "local": _LOCAL,
 }
 """Every top-level subcommand's prose, by name."""
 

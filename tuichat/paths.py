@@ -48,6 +48,19 @@ def cache_dir() -> Path:
     return home / "cache" if home else _xdg("XDG_CACHE_HOME", ".cache")
 
 
+def runtime_dir() -> Path:
+    """Folder for files that describe running processes (the kept local model).
+
+    ``$XDG_RUNTIME_DIR/tuichat`` (per user, emptied at logout) when it is set;
+    else, and under ``$TUICHAT_HOME``, a ``run`` folder of the cache.
+    """
+    if _home_override() is None:
+        value = os.environ.get("XDG_RUNTIME_DIR")
+        if value and Path(value).is_dir():
+            return Path(value) / APP_NAME
+    return cache_dir() / "run"
+
+
 def database_path() -> Path:
     """The SQLite log file."""
     return data_dir() / DATABASE_NAME

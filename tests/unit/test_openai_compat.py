@@ -168,6 +168,22 @@ def error_body(message: str, kind: str, code: str | None = None) -> str:
             ),
             errors.ContextTooLong,
         ),
+        (  # llama.cpp's server, so a chain falls back from a small local context
+            400,
+            json.dumps(
+                {
+                    "error": {
+                        "code": 400,
+                        "message": "the request exceeds the available context size, "
+                        "try increasing it",
+                        "type": "exceed_context_size_error",
+                        "n_prompt_tokens": 5000,
+                        "n_ctx": 4096,
+                    }
+                }
+            ),
+            errors.ContextTooLong,
+        ),
         (400, error_body("bad temperature", "invalid_request_error"), errors.BadRequest),
         (429, error_body("slow down", "rate_limit_exceeded"), errors.RateLimited),
         (500, error_body("oops", "server_error"), errors.ServerError),

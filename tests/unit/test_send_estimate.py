@@ -113,3 +113,34 @@ def test_unknown_models_are_marked_as_estimates(tmp_path: Path) -> None:
     tariff = Tariff("sim", "sim", override=Rates(input=1, output=1))
     got = estimator.estimate((), "hello", tariff, max_tokens=10, context_window=None)
     assert not got.exact and got.describe().startswith("≈")
+
+
+def test_a_servers_hidden_prompt_is_counted(tmp_path: Path) -> None:
+    from tuichat.core.cost.hidden_prompt import HiddenPrompts
+    from tuichat.local.profiles import FEW_SHOT_TEXT, bundled_hidden_prompt
+
+    counter = TokenCounter(tmp_path)
+    hidden = HiddenPrompts()
+    estimator = SendEstimator(counter, PriceBook(), hidden)
+    tariff = Tariff("local", "local")
+    plain = estimator.estimate((), "Hi", tariff, max_tokens=None, context_window=4096)
+    hidden.register("local", "local", bundled_hidden_prompt())
+    primed = estimator.estimate((), "Hi", tariff, max_tokens=None, context_window=4096)
+    with_system = estimator.estimate(
+        HISTORY[:1], "Hi", tariff, max_tokens=None, context_window=4096
+    )
+    examples = counter.count(FEW_SHOT_TEXT, "local").tokens
+    assert primed.prompt_tokens - plain.prompt_tokens > examples  # examples and preamble
+    # A system message replaces the default preamble: only the examples stay hidden.
+    system_only = counter.count_messages([("system", HISTORY[0].content), ("user", "Hi")], "local")
+    assert (
+        with_system.prompt_tokens - system_only.tokens < primed.prompt_tokens - plain.prompt_tokens
+    )
+    assert primed.prompt_tokens > 100  # the "≈14 tok" of issue 16 sent 119
+
+
+def test_the_few_shot_text_is_what_the_template_sends() -> None:
+    from tuichat.local.profiles import BUNDLED_TEMPLATE, FEW_SHOT_TEXT
+
+    for line in FEW_SHOT_TEXT.strip().splitlines():
+        assert line.replace('"', '"') in BUNDLED_TEMPLATE.replace("\\n", "\n")

@@ -5,7 +5,7 @@ Validation stops at the first problem and reports it as one
 and the dotted key. Top-level keys::
 
     default  system  stop  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets]
-    [log]  [cache]
+    [log]  [cache]  [local]
 
 Chain members and ``default`` may name built-in and env-derived models too, so
 the loader is told which other names exist.
@@ -30,9 +30,17 @@ from tuichat.config.cache_table import parse_cache
 from tuichat.config.catalogue import ENV_MODEL_SOURCES
 from tuichat.config.errors import ConfigError, did_you_mean
 from tuichat.config.fields import Where, check_keys, dotted, quoted, shown, string, table
+from tuichat.config.local_table import parse_local
 from tuichat.config.locate import KeyLocator
 from tuichat.config.log_table import parse_log
-from tuichat.config.model import CacheSettings, LogSettings, ModelSpec, ProfileLimits, Resilience
+from tuichat.config.model import (
+    CacheSettings,
+    LocalSettings,
+    LogSettings,
+    ModelSpec,
+    ProfileLimits,
+    Resilience,
+)
 from tuichat.config.model_table import parse_model
 from tuichat.config.resilience_table import parse_profiles, parse_resilience
 from tuichat.config.stop_table import parse_stop
@@ -55,6 +63,7 @@ TOP_LEVEL = (
     "log",
     "cache",
     "stop",
+    "local",
 )
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -91,6 +100,8 @@ class FileConfig:
     """``[log]``: what the local log keeps."""
     cache: CacheSettings = field(default_factory=CacheSettings)
     """``[cache]``: the response cache."""
+    local: LocalSettings = field(default_factory=LocalSettings)
+    """``[local]``: the embedded model's keep-alive."""
 
 
 def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig | None:
@@ -119,6 +130,7 @@ def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig |
         profiles=parse_profiles(data["profiles"], where) if "profiles" in data else {},
         log=parse_log(data["log"], where) if "log" in data else LogSettings(),
         cache=parse_cache(data["cache"], where) if "cache" in data else CacheSettings(),
+        local=parse_local(data["local"], where) if "local" in data else LocalSettings(),
     )
 
 

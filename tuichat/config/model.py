@@ -82,6 +82,8 @@ class ModelSpec:
     """Client-side limit: requests per rolling day."""
     stop: tuple[str, ...] | None = None
     """Stop sequences of this model (``stop``); None falls back to the top-level ones."""
+    keep_alive: float = 300.0
+    """``local`` only: seconds its server stays up without requests (``[local] keep_alive``)."""
 
     @property
     def key_source(self) -> str | None:
@@ -149,6 +151,19 @@ class LogSettings:
     """Share (0–1) of turns whose chunk timeline (paced replay) is kept."""
     redact: tuple[re.Pattern[str], ...] = ()
     """Regexes replaced by ``[redacted]`` before anything is written (keys always are)."""
+
+
+DEFAULT_KEEP_ALIVE_S = 300.0
+"""``[local] keep_alive``: five minutes, like Ollama's."""
+MAX_KEEP_ALIVE_S = 24 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class LocalSettings:
+    """``[local]``: how the embedded model's server is kept between tuichat processes."""
+
+    keep_alive: float = DEFAULT_KEEP_ALIVE_S
+    """Seconds the server stays up without requests; 0 stops it with its process."""
 
 
 ReplayPaceSetting = Literal["instant", "original"]
@@ -220,6 +235,8 @@ class Settings:
     """``[log]``: redaction patterns, metrics-only content, timeline sampling."""
     cache: CacheSettings = field(default_factory=CacheSettings)
     """``[cache]``: the response cache (exact, optionally semantic)."""
+    local: LocalSettings = field(default_factory=LocalSettings)
+    """``[local]``: the embedded model's keep-alive (also set on each ``local`` model)."""
     source_notes: list[str] = field(default_factory=list)
     """Why each choice was made, in words, for ``config show`` and the UI."""
     config_file: Path | None = None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from tuichat import paths
@@ -32,8 +33,10 @@ from tuichat.config.errors import ConfigError
 from tuichat.config.flags import Pick, apply_flags, check_flags, openai_for_key
 from tuichat.config.loader import FileConfig, load_file
 from tuichat.config.model import (
+    LOCAL,
     CacheSettings,
     CliOverrides,
+    LocalSettings,
     LogSettings,
     ModelSpec,
     Resilience,
@@ -76,6 +79,14 @@ def resolve_settings(
     return _settings(models, chains, selected, pick, flags, file, env, notes)
 
 
+def _with_keep_alive(models: dict[str, ModelSpec], local: LocalSettings) -> dict[str, ModelSpec]:
+    """Every ``local`` model with ``[local] keep_alive`` (the backends read it from the spec)."""
+    return {
+        name: replace(spec, keep_alive=local.keep_alive) if spec.provider == LOCAL else spec
+        for name, spec in models.items()
+    }
+
+
 def _settings(
     models: dict[str, ModelSpec],
     chains: dict[str, tuple[str, ...]],
@@ -87,8 +98,9 @@ def _settings(
     notes: list[str],
 ) -> Settings:
     """The settings from what was read and picked (file values where flags say nothing)."""
+    local = file.local if file else LocalSettings()
     return Settings(
-        models=models,
+        models=_with_keep_alive(models, local),
         chains=chains,
         selected=selected,
         selection=pick.name,
@@ -104,6 +116,7 @@ def _settings(
         profiles=dict(file.profiles) if file else {},
         log=file.log if file else LogSettings(),
         cache=file.cache if file else CacheSettings(),
+        local=local,
         profile=flags.profile or env_text(env, "TUICHAT_PROFILE") or "default",
         source_notes=notes,
         config_file=file.path if file else None,

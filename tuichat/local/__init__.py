@@ -11,6 +11,9 @@ Used when no provider is configured, or with ``--local-model PATH.gguf``::
 - :mod:`.server`: :class:`LocalModelServer`, the parent side of the child process.
 - :mod:`.serve`: the child process (``python -m tuichat.local.serve``).
 - :mod:`.profiles`: prompt format, stop strings and sampling per model.
+- :mod:`.discovery`, :mod:`.keeper`: a server kept for ``[local] keep_alive``
+  idle seconds and found by the next process; :mod:`.control`: ``tuichat local``.
+- :mod:`.answer_start`: answers without the prompt format's leading space.
 
 Nothing here imports llama.cpp: only the child process does. Importing
 :class:`LocalModelServer` is deferred, so the child does not pay for httpx.

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tuichat.core.cost.hidden_prompt import HiddenPrompt
 from tuichat.local.serve_config import Sampling, ServeConfig
 
 BUNDLED_MODEL_ID = "gemma-3-270m"
@@ -38,6 +39,18 @@ DEFAULT_PREAMBLE = (
     "A conversation between a user and a helpful, knowledgeable assistant. "
     "The assistant answers accurately and briefly."
 )
+
+FEW_SHOT_TEXT = (
+    "\n\n"
+    "User: What is the largest planet in the solar system?\n"
+    "Assistant: Jupiter is the largest planet in the solar system.\n\n"
+    'User: Who wrote "Romeo and Juliet"?\n'
+    'Assistant: William Shakespeare wrote "Romeo and Juliet".\n\n'
+    "User: Why is the sky blue?\n"
+    "Assistant: Sunlight is scattered by the air, and blue light is scattered much "
+    "more than red light, so the sky looks blue from every direction.\n\n"
+)
+"""The examples :data:`BUNDLED_TEMPLATE` puts before every conversation, as sent."""
 
 # Jinja, rendered by llama.cpp (minja). A system message replaces the preamble;
 # the examples stay, because they are what teaches the base model the format.
@@ -116,3 +129,13 @@ def own_model_config(
         n_threads=n_threads or default_threads(),
         n_predict=DEFAULT_MAX_TOKENS,
     )
+
+
+def bundled_hidden_prompt() -> HiddenPrompt:
+    """What the bundled template sends that the conversation does not show.
+
+    The examples always, the default preamble when no system message replaces
+    it, and the "User: "/"Assistant:" labels of the messages (approximated by
+    the examples' own labels, a few tokens).
+    """
+    return HiddenPrompt(always=FEW_SHOT_TEXT + "Assistant:", unless_system=DEFAULT_PREAMBLE)

@@ -13,8 +13,11 @@ Protocol with the parent:
 - stderr: llama.cpp's own log (the parent points it at a file).
 
 It stops on SIGTERM, on end-of-file on stdin, and when its parent process
-changes (re-parented after a crash). SIGINT is ignored: the terminal's Ctrl-C
-belongs to tuichat, which cancels a generation with it.
+changes (re-parented after a crash) — unless it is a kept server
+(``keep_alive`` above 0): then it detaches after ``READY`` and stops on
+SIGTERM or after ``keep_alive`` idle seconds (:mod:`tuichat.local.keeper`).
+SIGINT is ignored: the terminal's Ctrl-C belongs to tuichat, which cancels a
+generation with it.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -98,6 +103,7 @@ def _start(config: ServeConfig) -> Any:
         params.chat_template = config.chat_template
     params.antiprompt = list(config.stop)
     params.endpoint_slots = False  # /slots would show prompts to any local process
+    params.endpoint_metrics = config.keep_alive > 0  # counters only: the keeper's idle clock
     params.ui = False
     params.cache_ram_mib = 256
     params.verbosity = config.verbosity
@@ -128,10 +134,44 @@ def _serve(config: ServeConfig, stop: threading.Event) -> int:
         _say(f"FAILED {type(exc).__name__}: {exc}")
         return 1
     _say(f"READY {server.listening_address}")
-    _wait_for_stop(stop, config.parent_pid)
+    if config.keep_alive > 0:
+        _keep(config, server.listening_address, stop)
+    else:
+        _wait_for_stop(stop, config.parent_pid)
     _stop_soon_or_exit()
     del server  # xllamacpp's destructor ends the loop and closes the listener
     return 0
+
+
+def _keep(config: ServeConfig, address: str, stop: threading.Event) -> None:
+    """Outlive the parent: let go of its pipes, then serve until idle for ``keep_alive``."""
+    from tuichat.local.discovery import ServerRecord
+    from tuichat.local.keeper import keep
+
+    _detach_from_parent()
+    now = time.time()
+    port = int(address.rsplit(":", 1)[1])
+    record = ServerRecord(
+        os.getpid(),
+        port,
+        config.api_key,
+        config.model_path,
+        config.model_id,
+        config.keep_alive,
+        now,
+        now,
+    )
+    keep(record, Path(config.record_path), stop)
+
+
+def _detach_from_parent() -> None:
+    """stdin and stdout to /dev/null: the parent's end of the pipes goes when it exits."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
 
 
 def main() -> int:
@@ -148,11 +188,12 @@ def main() -> int:
     except ValueError as exc:
         _say(f"FAILED bad configuration: {exc}")
         return 2
-    if config.die_with_parent_thread:
-        _die_with_parent_thread()
-    if config.parent_pid and os.getppid() != config.parent_pid:
-        return 0  # the parent died before we could watch it
-    _watch_stdin(stop)
+    if config.keep_alive <= 0:  # a kept server outlives its parent on purpose
+        if config.die_with_parent_thread:
+            _die_with_parent_thread()
+        if config.parent_pid and os.getppid() != config.parent_pid:
+            return 0  # the parent died before we could watch it
+        _watch_stdin(stop)
     return _serve(config, stop)
 
 

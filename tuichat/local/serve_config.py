@@ -38,6 +38,10 @@ class ServeConfig:
     verbosity: int = 3
     parent_pid: int = 0
     die_with_parent_thread: bool = False
+    keep_alive: float = 0.0
+    """Above 0: outlive the parent, stop after this many idle seconds (see ``keeper``)."""
+    record_path: str = ""
+    """Where a kept server writes its discovery record."""
 
     def to_json(self) -> str:
         """One line of JSON (no newlines inside, so it can be read with readline)."""

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import importlib.util
 import os
 import queue
-import re
 import secrets
 import subprocess
 import sys
@@ -33,12 +31,27 @@ import time
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import IO
 
 import httpx
 
 from tuichat import paths
-from tuichat.local.errors import INSTALL_HINT, LocalModelError
+from tuichat.local.child_process import (
+    first_logged_error,
+    inert,
+    let_go,
+    loopback_address,
+    open_log,
+    read_lines_into,
+    require_llama_cpp,
+    runtime_lock,
+)
+from tuichat.local.discovery import (
+    ServerRecord,
+    read_record,
+    record_path,
+    usable_record,
+)
+from tuichat.local.errors import LocalModelError
 from tuichat.local.model_files import ProgressCallback, ensure_bundled_model, validate_gguf
 from tuichat.local.profiles import DEFAULT_CONTEXT, bundled_config, own_model_config
 from tuichat.local.serve_config import ServeConfig
@@ -47,8 +60,6 @@ START_TIMEOUT = 120.0
 STOP_TIMEOUT = 5.0
 HEALTH_POLL = 0.05
 LOG_NAME = "local-model.log"
-_LOG_ERROR = re.compile(r"^\S+ E (?P<message>.+)$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class LocalModelServer:
@@ -63,8 +74,15 @@ class LocalModelServer:
         n_ctx: int = DEFAULT_CONTEXT,
         n_threads: int | None = None,
         start_timeout: float = START_TIMEOUT,
+        keep_alive: float = 0.0,
+        runtime_dir: Path | None = None,
     ) -> None:
-        """``model_path`` None serves the bundled model (assembled into ``cache_dir``)."""
+        """``model_path`` None serves the bundled model (assembled into ``cache_dir``).
+
+        ``keep_alive`` above 0 reuses a server another process kept, or starts
+        one that outlives this process by that many idle seconds (found
+        through a record in ``runtime_dir``, see :mod:`.discovery`).
+        """
         self._model_path = model_path
         self._cache_dir = cache_dir or paths.cache_dir()
         self._progress = progress
@@ -76,6 +94,10 @@ class LocalModelServer:
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._address: str | None = None
         self._model_id: str | None = None
+        self._keep_alive = keep_alive
+        self._runtime_dir = runtime_dir or paths.runtime_dir()
+        self._kept = False
+        self._reused = False
 
     @property
     def base_url(self) -> str:
@@ -105,7 +127,14 @@ class LocalModelServer:
 
     @property
     def running(self) -> bool:
+        if self._reused:
+            return self._address is not None
         return self._process is not None and self._process.poll() is None
+
+    @property
+    def reused(self) -> bool:
+        """True when another process's kept server answers (nothing was started)."""
+        return self._reused
 
     def __enter__(self) -> LocalModelServer:
         self.start()
@@ -120,29 +149,76 @@ class LocalModelServer:
         self.stop()
 
     def start(self) -> None:
-        """Prepare the model, start llama.cpp and wait until it answers ``/health``."""
-        if self._process is not None:
+        """Prepare the model, start llama.cpp and wait until it answers ``/health``.
+
+        With a keep-alive, a live kept server of the same model is used instead;
+        the check and the start happen under a lock, so two processes starting
+        together share one server.
+        """
+        if self._process is not None or self._address is not None:
             raise RuntimeError("the local model server is already running")
-        _require_llama_cpp()
-        config = self._config()
+        require_llama_cpp()
+        if self._keep_alive <= 0:
+            self._start_new(self._model_file())
+            return
+        with runtime_lock(self._runtime_dir):
+            model = self._model_file()
+            record = usable_record(record_path(self._runtime_dir), str(model))
+            if record is not None:
+                self._adopt(record)
+            else:
+                self._start_new(model)
+
+    def _start_new(self, model: Path) -> None:
+        config = self._config(model)
         deadline = time.monotonic() + self._start_timeout
         self._report("starting llama.cpp", 0.0)
         self._spawn(config)
         try:
             self._wait_until_ready(deadline)
+            if config.keep_alive > 0:
+                self._wait_for_record(deadline)
         except BaseException:
+            self._kept = False
             self.stop()
             raise
         self._model_id = config.model_id
         self._report("ready", 1.0)
 
+    def _adopt(self, record: ServerRecord) -> None:
+        """Use the kept server ``record`` describes."""
+        self._api_key, self._model_id = record.api_key, record.model_id
+        self._address = f"http://127.0.0.1:{record.port}"
+        self._reused = True
+        self._report("ready", 1.0)
+
+    def _wait_for_record(self, deadline: float) -> None:
+        """A kept server is found once its record names it: wait for that."""
+        assert self._process is not None
+        path = record_path(self._runtime_dir)
+        while (found := read_record(path)) is None or found.pid != self._process.pid:
+            if not self.running:
+                raise self._startup_error(None)
+            if time.monotonic() >= deadline:
+                raise self._timeout_error()
+            time.sleep(HEALTH_POLL)
+        self._kept = True
+        atexit.unregister(self.stop)
+
     def stop(self) -> None:
-        """End the server and wait for it; the port is free when this returns."""
+        """End the server and wait for it; the port is free when this returns.
+
+        A kept server (started or reused) is left running for the next process:
+        only this process's handles on it go.
+        """
         process, self._process = self._process, None
-        self._address = None
+        self._address, self._reused = None, False
         if process is None:
             return
         atexit.unregister(self.stop)
+        if self._kept:
+            let_go(process)
+            return
         with contextlib.suppress(OSError):
             if process.stdin is not None:
                 process.stdin.close()  # the lifeline: the child stops on end-of-file
@@ -156,20 +232,28 @@ class LocalModelServer:
         if process.stdout is not None:
             process.stdout.close()
 
-    def _config(self) -> ServeConfig:
+    def _model_file(self) -> Path:
+        """The GGUF to serve: the bundled one (assembled and verified) or the user's, checked."""
+        if self._model_path is None:
+            return ensure_bundled_model(self._cache_dir, self._progress)
+        return validate_gguf(self._model_path)
+
+    def _config(self, model: Path) -> ServeConfig:
         key, n_ctx, n_threads = self._api_key, self._n_ctx, self._n_threads
         if self._model_path is None:
-            model = ensure_bundled_model(self._cache_dir, self._progress)
             config = bundled_config(model, key, n_ctx=n_ctx, n_threads=n_threads)
         else:
-            model = validate_gguf(self._model_path)
             config = own_model_config(model, key, n_ctx=n_ctx, n_threads=n_threads)
+        if self._keep_alive > 0:  # detached: no parent to watch
+            paths.ensure_private_dir(self._runtime_dir)
+            where = str(record_path(self._runtime_dir))
+            return replace(config, keep_alive=self._keep_alive, record_path=where)
         in_main = threading.current_thread() is threading.main_thread()
         return replace(config, parent_pid=os.getpid(), die_with_parent_thread=in_main)
 
     def _spawn(self, config: ServeConfig) -> None:
         """Start the child with its log in a private file and its stdin as the lifeline."""
-        log = _open_log(self.log_path)
+        log = open_log(self.log_path)
         self._lines = queue.Queue()
         try:
             self._process = subprocess.Popen(
@@ -188,7 +272,7 @@ class LocalModelServer:
             log.close()
         atexit.register(self.stop)
         assert self._process.stdin is not None and self._process.stdout is not None
-        _read_lines_into(self._process.stdout, self._lines)
+        read_lines_into(self._process.stdout, self._lines)
         with contextlib.suppress(OSError):  # a child that died at once is reported later
             self._process.stdin.write(config.to_json() + "\n")
             self._process.stdin.flush()
@@ -201,7 +285,7 @@ class LocalModelServer:
                 self._report("starting llama.cpp", 1.0)
                 self._report("loading model", 0.0)
             elif line.startswith("READY "):
-                self._address = _loopback_address(line.removeprefix("READY ").strip())
+                self._address = loopback_address(line.removeprefix("READY ").strip())
             elif line.startswith("FAILED "):
                 raise self._startup_error(line.removeprefix("FAILED "))
         self._report("loading model", 1.0)
@@ -234,10 +318,10 @@ class LocalModelServer:
         if self._process is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._process.wait(STOP_TIMEOUT)
-        detail = _first_logged_error(self.log_path) or reported or "the process exited"
+        detail = first_logged_error(self.log_path) or reported or "the process exited"
         name = self._model_path.name if self._model_path else "the bundled model"
         return LocalModelError(
-            f"llama.cpp could not start {name}: {_inert(detail)} (log: {self.log_path})"
+            f"llama.cpp could not start {name}: {inert(detail)} (log: {self.log_path})"
         )
 
     def _timeout_error(self) -> LocalModelError:
@@ -253,52 +337,3 @@ class LocalModelServer:
     def _report(self, stage: str, fraction: float) -> None:
         if self._progress is not None:
             self._progress(stage, fraction)
-
-
-def _require_llama_cpp() -> None:
-    if importlib.util.find_spec("xllamacpp") is None:
-        raise LocalModelError(f"llama.cpp (xllamacpp) is not installed; {INSTALL_HINT}")
-
-
-def _open_log(path: Path) -> IO[bytes]:
-    """The child's stderr: a fresh file readable by its owner only."""
-    try:
-        paths.ensure_private_dir(path.parent)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError as exc:
-        raise LocalModelError(f"cannot write the local model log {path}: {exc}") from None
-    return os.fdopen(fd, "wb")
-
-
-def _read_lines_into(stream: IO[str], lines: queue.Queue[str | None]) -> None:
-    """Forward the child's stdout lines to ``lines``; ``None`` marks its end."""
-
-    def pump() -> None:
-        with contextlib.suppress(OSError, ValueError):
-            for line in stream:
-                lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    threading.Thread(target=pump, name="tuichat-local-model-stdout", daemon=True).start()
-
-
-def _loopback_address(address: str) -> str:
-    if not address.startswith("http://127.0.0.1:"):
-        raise LocalModelError(f"llama.cpp listens on an unexpected address: {_inert(address)}")
-    return address.rstrip("/")
-
-
-def _first_logged_error(log_path: Path) -> str | None:
-    """llama.cpp's first error line (the cause; later ones are consequences)."""
-    with contextlib.suppress(OSError), log_path.open(encoding="utf-8", errors="replace") as log:
-        for line in log:
-            match = _LOG_ERROR.match(line.strip())
-            if match:
-                return match.group("message")
-    return None
-
-
-def _inert(text: str, limit: int = 240) -> str:
-    """One line, no control characters, bounded: safe to show anywhere."""
-    text = _CONTROL.sub(" ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"

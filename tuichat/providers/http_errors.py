@@ -33,6 +33,8 @@ _CONTEXT_HINTS = (
     "maximum context",
     "too many tokens",
     "prompt is too long",  # Anthropic
+    "exceeds the available context size",  # llama.cpp
+    "exceed_context_size",  # llama.cpp's error type
 )
 
 

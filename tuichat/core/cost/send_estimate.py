@@ -4,9 +4,10 @@ The prompt area shows this while the user types: history + system + draft in
 tokens (tiktoken, offline; ≈ for models tiktoken does not know), the tokens
 reserved for the answer (max_tokens), the cost range from "no answer" to "an
 answer of max_tokens", and how much of the model's context window the request
-and its reserve can fill. Each message of the history is
-counted once (:class:`HistoryCount`): a keystroke counts only the draft, and a
-new turn only its new messages, however long the conversation.
+and its reserve can fill. Text a server adds unseen (the local model's few-shot
+preamble, :mod:`.hidden_prompt`) is counted too. Each message of the history
+is counted once (:class:`HistoryCount`): a keystroke counts only the draft, and
+a new turn only its new messages, however long the conversation.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tuichat.core.conversation import ChatMessage
+from tuichat.core.cost.hidden_prompt import HIDDEN_PROMPTS, HiddenPrompts
 from tuichat.core.cost.money import usd
 from tuichat.core.cost.pricing import PriceBook, Tariff, TokenUsage
 from tuichat.core.cost.tokens import REPLY_PRIMING, TOKENS_PER_MESSAGE, TokenCounter
@@ -105,9 +107,13 @@ class HistoryCount:
 class SendEstimator:
     """Estimates the next request; the history's count carries over between keystrokes."""
 
-    def __init__(self, counter: TokenCounter, prices: PriceBook) -> None:
+    def __init__(
+        self, counter: TokenCounter, prices: PriceBook, hidden: HiddenPrompts = HIDDEN_PROMPTS
+    ) -> None:
         self.counter = counter
         self.prices = prices
+        self.hidden = hidden
+        self._hidden_counts: dict[tuple[str, str], int] = {}  # (model, text): tokens
         self._lock = threading.Lock()  # estimates run on worker threads
         self._history = HistoryCount(counter)
 
@@ -128,10 +134,23 @@ class SendEstimator:
         history_tokens, exact = self._count_history(history, tariff.model)
         draft_count = self.counter.count("user" + draft, tariff.model)
         prompt = history_tokens + TOKENS_PER_MESSAGE + draft_count.tokens
+        prompt += self._hidden_tokens(history, tariff)
         cap = max_tokens or DEFAULT_ANSWER_CAP
         low = self.prices.cost(tariff, TokenUsage(prompt, 0)).total_usd
         high = self.prices.cost(tariff, TokenUsage(prompt, cap)).total_usd
         return SendEstimate(prompt, exact and draft_count.exact, cap, low, high, context_window)
+
+    def _hidden_tokens(self, history: Sequence[ChatMessage], tariff: Tariff) -> int:
+        """Tokens of the text the server adds to this conversation unseen (usually 0)."""
+        hidden = self.hidden.lookup(tariff.provider, tariff.model)
+        if hidden is None:
+            return 0
+        has_system = any(message.role == "system" for message in history)
+        key = (tariff.model, hidden.text(has_system))
+        with self._lock:
+            if key not in self._hidden_counts:  # tokenised once, not per keystroke
+                self._hidden_counts[key] = self.counter.count(key[1], tariff.model).tokens
+            return self._hidden_counts[key]
 
     def _count_history(self, history: Sequence[ChatMessage], model: str) -> tuple[int, bool]:
         with self._lock:
