@@ -21,20 +21,18 @@ with one line, via :func:`unavailable_on_error`.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from tuichat.core.cache.ports import CacheUnavailable
 from tuichat.core.untrusted import one_line
-from tuichat.store.database import prepare_database_file, use_wal
+from tuichat.store.sidecar import NewerFile, SchemaStep, connect_sidecar
 
 CACHE_FILE_NAME = "cache.sqlite3"
 """The cache's file name, beside the log database."""
 CACHE_BUSY_TIMEOUT_MS = 200
 """How long a cache read or write waits for another process's lock (on the event loop)."""
-
-SchemaStep = Callable[[sqlite3.Connection], None]
 
 
 def cache_path_beside(log_path: Path) -> Path:
@@ -146,51 +144,9 @@ def _reason(exc: BaseException) -> str:
 
 
 def connect_cache(path: Path, busy_timeout_ms: int = CACHE_BUSY_TIMEOUT_MS) -> sqlite3.Connection:
-    """Open (creating and upgrading if needed) the cache file; CacheUnavailable if unusable.
-
-    The connection is in autocommit mode: the store opens its own
-    ``BEGIN IMMEDIATE`` transactions, so a writer never has to upgrade a read
-    lock (which SQLite cannot wait for).
-    """
-    with unavailable_on_error(path):
-        prepare_database_file(path)
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    """Open (creating and upgrading if needed) the cache file; CacheUnavailable if unusable."""
     try:
         with unavailable_on_error(path):
-            conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            _check_version(conn, path)
-            use_wal(conn, busy_timeout_ms)
-            conn.execute("PRAGMA synchronous=NORMAL")
-            upgrade(conn)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def schema_version(conn: sqlite3.Connection) -> int:
-    """The file's ``user_version`` (0: a new, empty file)."""
-    (version,) = conn.execute("PRAGMA user_version").fetchone()
-    return int(version)
-
-
-def _check_version(conn: sqlite3.Connection, path: Path) -> None:
-    if schema_version(conn) > SCHEMA_VERSION:
-        raise CacheUnavailable(
-            one_line(f"response cache at {path} was written by a newer tuichat; upgrade it")
-        )
-
-
-def upgrade(conn: sqlite3.Connection) -> None:
-    """Apply the missing schema steps, each in its own write-locked transaction."""
-    while schema_version(conn) < SCHEMA_VERSION:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            version = schema_version(conn)  # another process may have upgraded meanwhile
-            if version < SCHEMA_VERSION:
-                SCHEMA_STEPS[version](conn)
-                conn.execute(f"PRAGMA user_version={version + 1}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            return connect_sidecar(path, SCHEMA_STEPS, busy_timeout_ms)
+    except NewerFile as exc:
+        raise CacheUnavailable(one_line(f"response cache at {exc}")) from None

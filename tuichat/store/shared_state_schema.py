@@ -21,19 +21,16 @@ and runs in WAL. Its schema is versioned by ``PRAGMA user_version``
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 from tuichat.core.limits.shared_buckets import SharedStateUnavailable
 from tuichat.core.untrusted import one_line
-from tuichat.store.database import prepare_database_file, use_wal
+from tuichat.store.sidecar import NewerFile, SchemaStep, connect_sidecar
 
 STATE_FILE_NAME = "limits.sqlite3"
 """The shared state's file name, beside the log database."""
 STATE_BUSY_TIMEOUT_MS = 250
 """How long an admission waits for another process's write lock (held for microseconds)."""
-
-SchemaStep = Callable[[sqlite3.Connection], None]
 
 
 def state_path_beside(log_path: Path) -> Path:
@@ -63,50 +60,15 @@ SCHEMA_VERSION = len(SCHEMA_STEPS)
 
 
 def connect_state(path: Path, busy_timeout_ms: int = STATE_BUSY_TIMEOUT_MS) -> sqlite3.Connection:
-    """Open (creating and upgrading) the file; :class:`SharedStateUnavailable` if unusable.
-
-    Autocommit mode: the store opens its own ``BEGIN IMMEDIATE`` transactions.
-    """
+    """Open (creating and upgrading) the file; :class:`SharedStateUnavailable` if unusable."""
     try:
-        prepare_database_file(path)
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        return connect_sidecar(path, SCHEMA_STEPS, busy_timeout_ms)
+    except NewerFile as exc:
+        raise SharedStateUnavailable(one_line(str(exc))) from None
     except (sqlite3.Error, OSError) as exc:
         raise unavailable(path, exc) from None
-    try:
-        conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        if _version(conn) > SCHEMA_VERSION:
-            raise SharedStateUnavailable(f"{path} was written by a newer tuichat; upgrade it")
-        use_wal(conn, busy_timeout_ms)
-        conn.execute("PRAGMA synchronous=NORMAL")  # current state: a crash may lose the last change
-        _upgrade(conn)
-    except (sqlite3.Error, OSError, SharedStateUnavailable) as exc:
-        conn.close()
-        if isinstance(exc, SharedStateUnavailable):
-            raise
-        raise unavailable(path, exc) from None
-    return conn
 
 
 def unavailable(path: Path, exc: BaseException) -> SharedStateUnavailable:
     """One line for a file that cannot be used."""
     return SharedStateUnavailable(one_line(f"shared limits at {path}: {exc or type(exc).__name__}"))
-
-
-def _version(conn: sqlite3.Connection) -> int:
-    (version,) = conn.execute("PRAGMA user_version").fetchone()
-    return int(version)
-
-
-def _upgrade(conn: sqlite3.Connection) -> None:
-    """Apply the missing steps, each in a write-locked transaction that re-reads the version."""
-    while _version(conn) < SCHEMA_VERSION:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            version = _version(conn)
-            if version < SCHEMA_VERSION:
-                SCHEMA_STEPS[version](conn)
-                conn.execute(f"PRAGMA user_version={version + 1}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
