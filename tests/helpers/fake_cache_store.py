@@ -13,7 +13,7 @@ from tuichat.core.cache.ports import CacheEntry, CacheUnavailable
 
 
 class FakeCacheStore:
-    """Entries in a dict; every call is counted in ``calls``."""
+    """Entries in a dict; every call is counted in ``calls``; ``embeddings`` by text hash."""
 
     def __init__(self, *, broken: Exception | None = None) -> None:
         self.rows: dict[str, CacheEntry] = {}
@@ -22,6 +22,8 @@ class FakeCacheStore:
         self.broken = broken
         self.calls: list[str] = []
         self.invalidated: list[tuple[str, str]] = []
+        self.vector_reads: list[str] = []
+        """The scopes whose vectors were read, in order (the matcher loads a scope once)."""
 
     def _call(self, name: str) -> None:
         self.calls.append(name)
@@ -55,6 +57,7 @@ class FakeCacheStore:
 
     def vectors(self, scope: str, embedder: str) -> list[tuple[str, bytes]]:
         self._call("vectors")
+        self.vector_reads.append(scope)
         return [(k, v) for k, (s, v, e) in self.vectors_of.items() if s == scope and e == embedder]
 
     def embedding(self, text_hash: str, embedder: str) -> bytes | None:
