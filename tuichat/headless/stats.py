@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from tuichat.core.metrics.percentiles import DEFINITION
 from tuichat.core.untrusted import one_line
 
 if TYPE_CHECKING:
@@ -40,11 +39,7 @@ def add_stats_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     stats = sub.add_parser(
         "stats",
         help="requests, errors, p50/p95/p99 latency, cache, 429s and cost over a workload",
-        description=(
-            "Summarise the logged requests (one request = one attempt) of a time window."
-            f" Percentiles are {DEFINITION}, exact over every request in scope."
-        ),
-    )
+    )  # the description (with the percentile definition) is in tuichat.command_help
     stats.add_argument(
         "--since",
         metavar="WHEN",

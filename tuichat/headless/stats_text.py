@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from tuichat.core.metrics.percentiles import DEFINITION
 from tuichat.core.metrics.stats_charts import histogram_lines, sparkline
-from tuichat.core.metrics.stats_report import Distribution, SlowRequest, StatsReport
+from tuichat.core.metrics.stats_report import (
+    QUEUE_WAIT_MS,
+    Distribution,
+    SlowRequest,
+    StatsReport,
+)
 from tuichat.core.untrusted import neutralise, one_line
 
 KEY_WIDTH = 28
@@ -92,10 +97,11 @@ def _cache_and_limits(report: StatsReport) -> list[str]:
         f" semantic, {cache.miss:,} misses; {cache.bypass:,} bypassed,"
         f" {cache.unavailable:,} unavailable)"
     )
-    sampled = "" if queue.turns >= queue.of_turns else f" of the latest {queue.turns:,} turns"
+    latest = "the latest " if queue.capped else ""
     queue_line = (
-        f"429s: {report.rate_limited:,}   queue waits: {queue.waited:,}{sampled} waited"
-        f" (mean {_num(queue.mean_ms, 'ms')}, max {_num(queue.max_ms, 'ms')})"
+        f"429s: {report.rate_limited:,}   queued ≥ {QUEUE_WAIT_MS:.0f} ms: {queue.waited:,} of"
+        f" {latest}{queue.turns:,} turns (mean wait {_num(queue.mean_ms, 'ms')},"
+        f" max {_num(queue.max_ms, 'ms')})"
     )
     return [cache_line, queue_line, ""]
 

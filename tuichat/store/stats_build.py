@@ -105,7 +105,7 @@ def read_stats(
         tokens_per_s=distribution(conn, "tokens_per_s", sum(r.speed_n for r in models), scope),
         slowest=slowest_requests(conn, scope),
         cache=cache_figures(conn, scope),
-        queue=queue_figures(conn, scope, requests),
+        queue=queue_figures(conn, scope),
         endpoints=endpoints(models, errors),
         by=by,
         costs=_costs(conn, scope, by, models, days),

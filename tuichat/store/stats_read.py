@@ -283,7 +283,7 @@ def retry_count(conn: sqlite3.Connection, scope: StatsFilter) -> int:
     return int(conn.execute(sql, params).fetchone()[0])
 
 
-def queue_figures(conn: sqlite3.Connection, scope: StatsFilter, turns: int) -> QueueFigures:
+def queue_figures(conn: sqlite3.Connection, scope: StatsFilter) -> QueueFigures:
     """Prompt → first attempt over the latest :data:`QUEUE_SAMPLE` turns of the scope."""
     where, params = scope.where()
     sql = (
@@ -295,7 +295,7 @@ def queue_figures(conn: sqlite3.Connection, scope: StatsFilter, turns: int) -> Q
     )
     n, waited, mean, worst = conn.execute(sql, (QUEUE_WAIT_MS, *params, QUEUE_SAMPLE)).fetchone()
     return QueueFigures(
-        int(n), max(turns, int(n)), int(waited or 0),
+        int(n), int(n) >= QUEUE_SAMPLE, int(waited or 0),
         None if mean is None else float(mean), None if worst is None else float(worst),
     )  # fmt: skip
 

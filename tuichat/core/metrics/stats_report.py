@@ -112,10 +112,14 @@ class CacheFigures:
 
 @dataclass(frozen=True, slots=True)
 class QueueFigures:
-    """Client-side queue waits: prompt → first attempt, over the latest turns in scope."""
+    """Client-side queue waits: prompt → first attempt, over the latest turns in scope.
+
+    ``capped``: the scope has more turns than were measured (the latest
+    ``turns`` of them were; see ``stats_read.QUEUE_SAMPLE``).
+    """
 
     turns: int = 0
-    of_turns: int = 0
+    capped: bool = False
     waited: int = 0
     """Turns that waited at least :data:`QUEUE_WAIT_MS`."""
     mean_ms: float | None = None
