@@ -230,3 +230,15 @@ def test_load_report_for_the_tui(tmp_path: Path) -> None:
     _seed(path, n=20)
     report = load_report(path, StatsQuery(since=None, session="s-a"), NOW)
     assert report.scope == "session s-a" and report.requests > 0
+
+
+def test_retries_follow_the_model_filter(tmp_path: Path) -> None:
+    path = tmp_path / "log.db"
+    _seed(path, n=6)
+    with LogSeeder(path) as log:
+        for trace, model in (("t-retry-1", "haiku"), ("t-retry-2", "gpt-4o")):
+            log.attempt(trace, T0 + 50, model=model)
+            log.route_event(trace, T0 + 51, "retry", {"wait_s": 1}, attempt=1)
+    conn = open_stats_log(path)
+    assert read_stats(conn, StatsFilter(), label="t", now=NOW).retries == 2
+    assert read_stats(conn, StatsFilter(model="haiku"), label="t", now=NOW).retries == 1

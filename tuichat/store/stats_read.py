@@ -276,10 +276,25 @@ def cache_figures(conn: sqlite3.Connection, scope: StatsFilter) -> CacheFigures:
 
 
 def retry_count(conn: sqlite3.Connection, scope: StatsFilter) -> int:
-    """Retries the router scheduled in the window (``route_events``)."""
+    """Retries the router scheduled in scope (``route_events``).
+
+    A window (and session) is the events' own index range; a model, provider
+    or tag filter joins each retry to the attempt it retried.
+    """
     window = StatsFilter(scope.since, scope.until, session_id=scope.session_id)
     where, params = window.where("r", "at")
     sql = f"SELECT count(*) FROM route_events AS r WHERE r.kind = 'retry' AND {where}"
+    if window != scope:
+        only = StatsFilter(model=scope.model, provider=scope.provider, tag=scope.tag)
+        joined, more = only.where()
+        sql = (
+            sql.replace(
+                "WHERE",
+                "JOIN attempts AS a ON a.trace_id = r.trace_id AND a.attempt = r.attempt WHERE",
+            )
+            + f" AND {joined}"
+        )
+        params += more
     return int(conn.execute(sql, params).fetchone()[0])
 
 
