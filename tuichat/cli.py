@@ -43,6 +43,7 @@ COMMANDS = (
     "cache",
     "local",
     "stats",
+    "bench",
 )
 PRIVATE_UMASK = 0o077
 """Files 0600 and folders 0700 unless code asks for less."""
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tuichat.command_help import describe_commands
     from tuichat.config import add_config_parser, add_override_options, add_stop_option
     from tuichat.config.bounds import MAX_SECONDS, wait_seconds_flag
+    from tuichat.headless.bench_cmd import add_bench_parser
     from tuichat.headless.cache_cmd import add_cache_parser
     from tuichat.headless.debug import add_debug_parser
     from tuichat.headless.log_parsers import add_log_parsers
@@ -113,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_cache_parser(sub)
     add_local_parser(sub)
     add_stats_parser(sub)
+    add_bench_parser(sub)
     describe_commands(parser)
     return parser
 
@@ -263,6 +266,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tuichat.headless.stats import run_stats
 
         return run_stats(args)
+    if args.command == "bench":
+        from tuichat.headless.bench_cmd import run_bench_command
+
+        return run_bench_command(args)
     if args.command == "debug":
         from tuichat.headless.debug import run_debug
 

@@ -166,6 +166,20 @@ keep-alive left (exit 1 when none is kept); `stop` ends it now.""",
         "tuichat local stop",
     ),
 )
+_BENCH = CommandHelp(
+    """Send a prompt file (one prompt a line, or JSONL with prompt, system,
+max_tokens, tag and checks: contains, regex, json_schema, judge) to one or more
+models through the same limiter, retries and fallbacks as chat, and compare
+them side by side: errors by type, p50/p95 TTFT and latency, tokens, cost and
+pass rate. Every call is logged under the tag bench:<run id>.
+Exit codes: 0 all answered and passed, 1 a call failed or a check did not
+pass, 2 bad usage (nothing sent), 3 refused by a hard budget, 130 interrupted.""",
+    (
+        "tuichat bench bench/prompts/mixed-100.txt --model gpt-4o-mini --model claude",
+        "tuichat bench evals.jsonl --model sim --concurrency 8 --repeat 3 --json",
+        "tuichat bench evals.jsonl --model gpt-4o-mini --judge gpt-4o --tag nightly",
+    ),
+)
 
 COMMAND_HELP: dict[str, CommandHelp] = {
     "chat": _CHAT,
@@ -181,6 +195,7 @@ COMMAND_HELP: dict[str, CommandHelp] = {
     "config": _CONFIG,
     "sim": _SIM,
     "local": _LOCAL,
+    "bench": _BENCH,
 }
 """Every top-level subcommand's prose, by name."""
 

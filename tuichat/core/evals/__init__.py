@@ -1,0 +1,1 @@
+"""Evaluation of answers: checks a bench prompt carries (see ``checks``)."""
