@@ -42,6 +42,7 @@ COMMANDS = (
     "rerun",
     "cache",
     "local",
+    "stats",
     "bench",
 )
 PRIVATE_UMASK = 0o077
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tuichat.headless.cache_cmd import add_cache_parser
     from tuichat.headless.debug import add_debug_parser
     from tuichat.headless.log_parsers import add_log_parsers
+    from tuichat.headless.stats import add_stats_parser
     from tuichat.local.control import add_local_parser
     from tuichat.sim.cli import add_sim_parser
 
@@ -112,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_log_parsers(sub)
     add_cache_parser(sub)
     add_local_parser(sub)
+    add_stats_parser(sub)
     add_bench_parser(sub)
     describe_commands(parser)
     return parser
@@ -259,6 +262,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tuichat.local.control import run_local
 
         return run_local(args)
+    if args.command == "stats":
+        from tuichat.headless.stats import run_stats
+
+        return run_stats(args)
     if args.command == "bench":
         from tuichat.headless.bench_cmd import run_bench_command
 

@@ -80,6 +80,23 @@ log or no such session, 2 bad usage.""",
         "tuichat debug --session last --json",
     ),
 )
+_STATS = CommandHelp(
+    """Summarise a workload from the local log: requests (one request = one
+attempt), error rate by type, p50/p95/p99 of TTFT, total latency and tokens/s,
+average tokens in/out, the 5 slowest requests with their waterfall, cache hit
+rate, 429s and queue waits, availability per endpoint, cost by --by, feedback,
+a latency histogram and a per-day sparkline. Percentiles are nearest-rank: the
+value at 1-based rank ceil(p/100 * n) of the sorted values, exact over every
+request in scope. TTFT ranks requests with a first token; latency and tokens/s
+rank complete ones. Exit codes: 0 reported (also when nothing is logged yet),
+1 an unreadable log or no such session, 2 bad usage (an invalid --since).""",
+    (
+        "tuichat stats",
+        "tuichat stats --since 7d --by day",
+        "tuichat stats --model gpt-4o --tag support --json",
+        "tuichat stats --session last",
+    ),
+)
 _SESSIONS = CommandHelp(
     """List logged sessions newest first: id, start, title, models, turns, tokens,
 cost and status. --search looks through prompts and answers.""",
@@ -170,6 +187,7 @@ COMMAND_HELP: dict[str, CommandHelp] = {
     "cost": _COST,
     "tokens": _TOKENS,
     "debug": _DEBUG,
+    "stats": _STATS,
     "sessions": _SESSIONS,
     "replay": _REPLAY,
     "rerun": _RERUN,

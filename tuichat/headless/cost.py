@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -23,14 +22,13 @@ from tuichat.config import Settings
 from tuichat.core.cost.budget import Budgets
 from tuichat.core.untrusted import one_line
 from tuichat.headless.empty_log import say_nothing_logged
+from tuichat.headless.since import parse_since as parse_since
 from tuichat.store import open_database
 from tuichat.store.spend import GROUPS, SpendRow, load_budgets, spend_by
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 DEFAULT_GROUPS = ("day", "model", "user", "tag")
-_RELATIVE = re.compile(r"(\d+)\s*([dhm])")
-_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +39,6 @@ class CostOptions:
     since: str = "30d"
     groups: tuple[str, ...] = DEFAULT_GROUPS
     json_output: bool = False
-
-
-def parse_since(text: str, now: float) -> float:
-    """``30d``, ``12h``, ``90m`` ago, or a date ``YYYY-MM-DD`` (local midnight)."""
-    match = _RELATIVE.fullmatch(text.strip())
-    if match:
-        return now - int(match[1]) * _UNIT_SECONDS[match[2]]
-    try:
-        return datetime.strptime(text.strip(), "%Y-%m-%d").timestamp()
-    except ValueError:
-        raise ValueError(f"--since {text!r}: use 30d, 12h, 90m or YYYY-MM-DD") from None
 
 
 def run_cost(options: CostOptions, out: TextIO | None = None, err: TextIO | None = None) -> int:

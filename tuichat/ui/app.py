@@ -98,6 +98,7 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
         Binding("ctrl+o", "pick_model", "Model", id="pick-model"),
         Binding("ctrl+r", "continue", "Continue", id="continue"),
         Binding("f2", "debug", "Debug", id="debug"),
+        Binding("f9", "stats", "Stats", show=False, id="stats"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         *HUD_BINDINGS,
         *CACHE_BINDINGS,
@@ -308,13 +309,19 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
         if hasattr(self, "send_hint"):
             self.send_hint.changed()
 
-    async def action_debug(self) -> None:
-        """The debug view: the operator's checklist, from the log."""
+    async def action_debug(self, screen: Screen[None] | None = None) -> None:
+        """The debug view (or ``screen``, another view of the log) after flushing the log."""
         from tuichat.ui.screens import DebugScreen  # its queries load on first use
 
         if self.chat.writer is not None:
             await self.chat.writer.flush(everything=True)  # so the last turn is in the log
-        self.push_screen(DebugScreen(self.chat.database_path, self.session.session_id))
+        self.push_screen(screen or DebugScreen(self.chat.database_path, self.session.session_id))
+
+    async def action_stats(self) -> None:
+        """The stats view (f9): requests, percentiles, cache and cost for session / today / 7 d."""
+        from tuichat.ui.screens.stats_screen import StatsScreen
+
+        await self.action_debug(StatsScreen(self.chat.database_path, self.session.session_id))
 
     def action_cancel(self) -> None:
         """Cancel the streaming answer (the partial answer is kept)."""
@@ -340,6 +347,9 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
             "Debug view",
             "Latency, rate limits, cache, errors, streaming and tokens, from the log",
             self.action_debug,
+        )
+        yield SystemCommand(
+            "Stats view (f9)", "p50/p95/p99, errors, cache, cost", self.action_stats
         )
         yield SystemCommand(
             "Cache: not what I asked (ctrl+n)",
