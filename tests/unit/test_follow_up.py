@@ -25,8 +25,10 @@ WORD_PAIRS = [
     ("How do I sort a list in Python?", "How do I reverse a list in Python?", False),  # 2/4
     ("What is the capital of France?", "What is the boiling point of water?", False),
     ("Why is the sky blue?", "Why is the sea salty?", False),
-    ("thanks", "thanks", False),  # too few content words to say anything
-    ("ok go on", "ok go on", False),
+    ("thanks", "thanks", False),  # no content word: says nothing about an answer
+    ("ok go on", "ok, go on", False),
+    ("more", "more please", False),
+    ("What is photosynthesis?", "Photosynthesis?", True),
 ]
 
 

@@ -97,6 +97,8 @@ class FeedbackActions:
         from tuichat.ui.screens.feedback import FeedbackDialog
 
         app = self._app
+        if app.screen is not app.screen_stack[0]:
+            return  # the dialog itself, the debug view...: only the chat rates answers
         answer = self._answer_to_rate()
         if answer is None or answer.trace_id is None:
             app.notify("No answer to rate yet.", timeout=3)

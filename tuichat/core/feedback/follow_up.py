@@ -14,9 +14,9 @@ similarity reaches the threshold of the method used:
   lower-cased words, with common function words ("the", "how", "please")
   left out. "Explain quicksort" / "explain quicksort step by step" is 0.67.
 
-A prompt with fewer than :data:`MIN_WORDS` content words ("thanks", "go
-on") is never a follow-up, nor followed up: repeating it says nothing about
-an answer. The watch keeps only what the window can still match.
+A prompt with no content word ("thanks", "ok, go on", "more") is never a
+follow-up, nor followed up: repeating it says nothing about an answer.
+The watch keeps only what the window can still match.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from tuichat.core.feedback.records import SimilarityMethod
 Embed = Callable[[str], Awaitable[bytes]]
 """A prompt's unit vector (float32, little-endian bytes); raises when it cannot."""
 
-MIN_WORDS = 2
-"""Content words a prompt needs to be compared at all."""
+MIN_WORDS = 1
+"""Content words a prompt needs to be compared at all ("thanks, go on" has none)."""
 MAX_KEPT = 64
 """Earlier prompts kept for matching, at most (the window usually keeps fewer)."""
 
@@ -42,7 +42,7 @@ _STOP_TEXT = """
 a an the and or but of to in on at for with by from into about as is are was were be been am
 do does did i me my you your it its this that these those what whats which who how can could
 would should will shall may might please thanks thank ok okay yes no so then there here s t
-just also again now tell give show
+just also again now tell give show go on continue more next sure great cool nice right
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 """Words that carry no topic: left out of the word sets."""
