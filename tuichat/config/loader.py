@@ -5,7 +5,7 @@ Validation stops at the first problem and reports it as one
 and the dotted key. Top-level keys::
 
     default  system  stop  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets]
-    [log]  [cache]  [local]
+    [log]  [cache]  [local]  [feedback]
 
 Chain members and ``default`` may name built-in and env-derived models too, so
 the loader is told which other names exist.
@@ -29,6 +29,7 @@ from tuichat.config.budget_table import parse_budgets
 from tuichat.config.cache_table import parse_cache
 from tuichat.config.catalogue import ENV_MODEL_SOURCES
 from tuichat.config.errors import ConfigError, did_you_mean
+from tuichat.config.feedback_table import FeedbackSettings, parse_feedback
 from tuichat.config.fields import Where, check_keys, dotted, quoted, shown, string, table
 from tuichat.config.local_table import parse_local
 from tuichat.config.locate import KeyLocator
@@ -64,6 +65,7 @@ TOP_LEVEL = (
     "cache",
     "stop",
     "local",
+    "feedback",
 )
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -102,6 +104,8 @@ class FileConfig:
     """``[cache]``: the response cache."""
     local: LocalSettings = field(default_factory=LocalSettings)
     """``[local]``: the embedded model's keep-alive."""
+    feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    """``[feedback]``: follow-up detection."""
 
 
 def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig | None:
@@ -131,7 +135,12 @@ def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig |
         log=parse_log(data["log"], where) if "log" in data else LogSettings(),
         cache=parse_cache(data["cache"], where) if "cache" in data else CacheSettings(),
         local=parse_local(data["local"], where) if "local" in data else LocalSettings(),
+        feedback=_feedback(data, where),
     )
+
+
+def _feedback(data: dict[str, Any], where: Where) -> FeedbackSettings:
+    return parse_feedback(data["feedback"], where) if "feedback" in data else FeedbackSettings()
 
 
 def _resilience(data: dict[str, Any], where: Where) -> Resilience:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from tuichat.config.feedback_table import FeedbackSettings
 from tuichat.core.cost.budget import BudgetRule
 
 OPENAI = "openai"
@@ -237,6 +238,8 @@ class Settings:
     """``[cache]``: the response cache (exact, optionally semantic)."""
     local: LocalSettings = field(default_factory=LocalSettings)
     """``[local]``: the embedded model's keep-alive (also set on each ``local`` model)."""
+    feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    """``[feedback]``: when a re-asked prompt is logged as a follow-up."""
     source_notes: list[str] = field(default_factory=list)
     """Why each choice was made, in words, for ``config show`` and the UI."""
     config_file: Path | None = None

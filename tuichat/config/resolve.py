@@ -30,6 +30,7 @@ from tuichat.config.catalogue import (
     merge_env,
 )
 from tuichat.config.errors import ConfigError
+from tuichat.config.feedback_table import FeedbackSettings
 from tuichat.config.flags import Pick, apply_flags, check_flags, openai_for_key
 from tuichat.config.loader import FileConfig, load_file
 from tuichat.config.model import (
@@ -117,6 +118,7 @@ def _settings(
         log=file.log if file else LogSettings(),
         cache=file.cache if file else CacheSettings(),
         local=local,
+        feedback=file.feedback if file else FeedbackSettings(),
         profile=flags.profile or env_text(env, "TUICHAT_PROFILE") or "default",
         source_notes=notes,
         config_file=file.path if file else None,

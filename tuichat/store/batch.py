@@ -16,6 +16,8 @@ with the chunk timelines of its attempts. Every text passes through the
 :class:`~tuichat.store.policy.LogPolicy` first (redaction, metrics-only), and
 each attempt's request is stored against the session's previous one
 (:mod:`tuichat.store.request_rows`).
+Feedback on an ended turn (a rating, a follow-up seen) arrives as events of
+its own, carrying their session and wall time (:mod:`tuichat.store.feedback`).
 With a ``writer_id``, a turn's first rows also list it in ``open_turns`` and
 its final rows remove it, so a crash in between is found later
 (:mod:`tuichat.store.recovery`).
@@ -49,7 +51,9 @@ from tuichat.core.events import (
     TurnStarted,
     UsageReported,
 )
+from tuichat.core.feedback.records import FeedbackGiven, FollowUpSeen
 from tuichat.store.cache_lookups import cache_lookup_row
+from tuichat.store.feedback import feedback_row, follow_up_row
 from tuichat.store.policy import KEPT_NONE, KEPT_REDACTED, LogPolicy, Redactor
 from tuichat.store.request_rows import RequestLog
 from tuichat.store.route_rows import RouteEvent, route_event_detail
@@ -185,6 +189,11 @@ class EventMapper:
                 self._route_event(batch, event)
             case TurnFinished() | TurnFailed() | TurnCancelled():
                 self._turn_ended(batch, event)
+            case FeedbackGiven():  # after the turn ended: the event carries its session
+                comment = None if event.comment is None else self.stored_text(event.comment)[0]
+                batch.feedback.append(feedback_row(event, comment or None))
+            case FollowUpSeen():
+                batch.follow_ups.append(follow_up_row(event))
             case _:
                 pass  # text events, and events later issues add: nothing to log
 

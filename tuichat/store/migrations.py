@@ -358,6 +358,52 @@ def m014_stats_indexes(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+@migration
+def m015_feedback(conn: sqlite3.Connection) -> None:
+    """Thumbs up/down on answers, and follow-ups (a question re-asked soon after).
+
+    ``feedback``: one row per rated turn (``trace_id``), the latest rating
+    wins (``INSERT OR REPLACE``); ``rating`` is +1 or -1, ``comment`` one
+    line (redacted, NULL in metrics-only mode). ``follow_ups``: one row per
+    turn whose prompt re-asked an earlier turn ``follow_up_of`` of the same
+    session, with the ``similarity`` that passed and its ``method``
+    (``embedding`` or ``words``). :mod:`tuichat.store.feedback` reads them
+    (``feedback_summary``, ``feedback_for``); the answered turns they are
+    rated against are counted from ``messages`` by role and time (indexed here).
+    """
+    conn.execute(
+        """
+        CREATE TABLE feedback (
+            trace_id TEXT PRIMARY KEY,
+            session_id TEXT,
+            ts_wall REAL NOT NULL,
+            rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+            comment TEXT
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE follow_ups (
+            trace_id TEXT PRIMARY KEY,
+            session_id TEXT,
+            ts_wall REAL NOT NULL,
+            follow_up_of TEXT NOT NULL,
+            similarity REAL NOT NULL,
+            method TEXT NOT NULL
+        )
+        """
+    )
+    for statement in (
+        "CREATE INDEX idx_feedback_ts_wall ON feedback (ts_wall)",
+        "CREATE INDEX idx_feedback_session ON feedback (session_id, ts_wall)",
+        "CREATE INDEX idx_follow_ups_ts_wall ON follow_ups (ts_wall)",
+        "CREATE INDEX idx_follow_ups_session ON follow_ups (session_id, ts_wall)",
+        "CREATE INDEX idx_messages_role_created_at ON messages (role, created_at)",
+    ):
+        conn.execute(statement)
+
+
 # Append new migrations above this line, e.g.:
 #
 #     @migration

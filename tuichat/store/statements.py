@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tuichat.store.cache_lookups import CACHE_LOOKUP_SQL
+from tuichat.store.feedback import FEEDBACK_SQL, FOLLOW_UP_SQL
 from tuichat.store.streamed import ANSWER_INSERT_SQL, ANSWER_UPDATE_SQL, AnswerRow
 
 Row = tuple[object, ...]
@@ -100,6 +101,8 @@ class LogBatch:
     answers: dict[str, AnswerRow] = field(default_factory=dict)
     route_events: list[Row] = field(default_factory=list)
     cache_lookups: list[Row] = field(default_factory=list)
+    feedback: list[Row] = field(default_factory=list)
+    follow_ups: list[Row] = field(default_factory=list)
     closed: list[Row] = field(default_factory=list)
 
     def update_attempt(self, trace_id: str, attempt: int, **values: object) -> None:
@@ -129,6 +132,8 @@ class LogBatch:
             (ANSWER_UPDATE_SQL, [answer.update() for answer in answers]),
             (ROUTE_EVENT_SQL, self.route_events),
             (CACHE_LOOKUP_SQL, self.cache_lookups),
+            (FEEDBACK_SQL, self.feedback),
+            (FOLLOW_UP_SQL, self.follow_ups),
             (CLOSE_TURN_SQL, self.closed),
         ]
         return [(sql, rows) for sql, rows in groups if rows]

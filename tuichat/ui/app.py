@@ -44,6 +44,7 @@ from tuichat.ui.continue_session import (
     session_picker_for,
     show_history,
 )
+from tuichat.ui.feedback_actions import FEEDBACK_BINDINGS, FeedbackActions
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_actions import ModelActions
@@ -87,7 +88,7 @@ def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None 
     return app.return_code or 0
 
 
-class TuichatApp(CacheActions, ModelActions, HudApp):
+class TuichatApp(FeedbackActions, CacheActions, ModelActions, HudApp):
     """tuichat's terminal UI."""
 
     TITLE = "tuichat"
@@ -102,6 +103,7 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         *HUD_BINDINGS,
         *CACHE_BINDINGS,
+        *FEEDBACK_BINDINGS,
         Binding("ctrl+l", "sessions", "Sessions", id="sessions"),  # last: first to go when narrow
     ]
 
@@ -265,6 +267,7 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
     @work(group="turn", exit_on_error=False, description="stream the answer")
     async def stream_turn(self, turn: Turn, answer: AssistantMessage) -> None:
         """Render one turn's events; any UI failure ends in a one-line notice."""
+        self.feedback_turn_started(turn, answer)
         try:
             await show_answer(self, turn, answer)
         except Exception as exc:

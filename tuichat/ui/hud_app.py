@@ -10,6 +10,7 @@ HUD of its own from logged events.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -18,6 +19,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.geometry import Size
 
+from tuichat.core.feedback.tally import FeedbackCounts
 from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.metrics.cache_tally import CacheTally
 from tuichat.core.metrics.hud_view import SpendStatus
@@ -107,6 +109,10 @@ class HudHost(_Node):
         """Today's spend and budgets for the cost panel (the app supplies them)."""
         raise NotImplementedError
 
+    def feedback_counts(self) -> FeedbackCounts | None:
+        """The session's ratings and follow-ups for the cost panel (None: no line)."""
+        return None
+
     def hud_streaming(self, streaming: bool) -> None:
         """A turn started (keep the HUD live) or ended (one last refresh)."""
         self.hud_refresh.streaming(streaming)
@@ -153,6 +159,8 @@ class HudHost(_Node):
             budgets=spend.budgets,
             cache_today=self.cache_today(),
         )
+        if (feedback := self.feedback_counts()) is not None:
+            snapshot = replace(snapshot, cost=replace(snapshot.cost, feedback=feedback))
         hud.show(snapshot)
         self.hud_refresh.refreshed(now, snapshot)
 

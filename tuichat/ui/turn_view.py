@@ -124,6 +124,7 @@ async def show_logged(
     start, end = logged.started, logged.ended
     await transcript.add(UserMessage(start.prompt, turn=turn, context=context))
     answer = AssistantMessage(start.model)
+    answer.trace_id = start.trace_id
     await transcript.add(answer)
     answer.append(neutralise(end.text))
     note, kind = end_note(end, "", LOGGED)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tuichat.core.cost.budget_status import BudgetLine
+from tuichat.core.feedback.tally import FeedbackCounts
 from tuichat.core.health.breaker import BreakerSnapshot
 from tuichat.core.limit_state import RateLimitState
 from tuichat.core.metrics.cache_tally import CacheTally, ResponseCacheMode
@@ -147,6 +148,8 @@ class CostView:
     estimated: bool
     today_usd: float | None
     budgets: tuple[BudgetLine, ...]
+    feedback: FeedbackCounts | None = None
+    """The session's ratings and follow-ups (the chat app adds them; None: no line)."""
 
 
 @dataclass(frozen=True, slots=True)

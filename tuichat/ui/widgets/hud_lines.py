@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
+from tuichat.core.feedback.tally import FeedbackCounts
 from tuichat.core.metrics.cache_tally import CacheTally
 from tuichat.core.metrics.hud_view import (
     CacheView,
@@ -255,6 +256,7 @@ def cost_lines(view: CostView, width: int) -> Lines:
     lines = [
         row("turn", _spend(view.turn_usd, view.turn_unpriced, view.estimated), width),
         row("session", _spend(view.session_usd, view.session_unpriced, view.estimated), width),
+        *_feedback_line(view.feedback, width),
         row(
             "today",
             usd(view.today_usd) if view.today_usd is not None else "not available",
@@ -272,6 +274,20 @@ def cost_lines(view: CostView, width: int) -> Lines:
         label = fit(budget.scope, 8)
         lines.append(((f"{label:<8} ", MUTED), (bar(budget.fraction, room), style), numbers))
     return tuple(lines)
+
+
+def _feedback_line(counts: FeedbackCounts | None, width: int) -> Lines:
+    """``feedback  👍 3 · 👎 1 · ↻ 2`` under the session's spend (↻: follow-ups), once there is one.
+
+    Narrow, it is ``👍3 👎1 ↻2``; the emoji take two cells each.
+    """
+    if counts is None or counts.empty:
+        return ()
+    glyphs = (("👍", counts.ups), ("👎", counts.downs), ("↻", counts.follow_ups))
+    wide = " · ".join(f"{glyph} {n}" for glyph, n in glyphs)
+    room = width - 10 - 2  # the label column, and one more cell for each of the two emoji
+    text = wide if len(wide) <= room else " ".join(f"{glyph}{n}" for glyph, n in glyphs)
+    return (row("feedback", text, width + 2),)
 
 
 def _spend(value: float | None, unpriced: int, estimated: bool) -> str:

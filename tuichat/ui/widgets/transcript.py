@@ -101,6 +101,8 @@ class AssistantMessage(Vertical):
         self.markdown = view if view is not None else AnswerView(classes="answer")
         self.status: tuple[str, str] | None = None
         """The line under the answer and its kind, once it ended with one."""
+        self.trace_id: str | None = None
+        """The turn it answers, once known (feedback addresses answers by it)."""
 
     @classmethod
     def restored(cls, parked: ParkedAnswer) -> AssistantMessage:
@@ -108,6 +110,7 @@ class AssistantMessage(Vertical):
         view = AnswerView.restored(parked.text, parked.fold, classes="answer")
         message = cls(parked.model, view)
         message.status = parked.status
+        message.trace_id = parked.trace_id
         return message
 
     @property
@@ -137,7 +140,7 @@ class AssistantMessage(Vertical):
         """This answer as text, once it is over, idle and folded (None: not yet)."""
         if not self.markdown.at_rest:
             return None
-        return ParkedAnswer(self.model, self.text, self.markdown.fold, self.status)
+        return ParkedAnswer(self.model, self.text, self.markdown.fold, self.status, self.trace_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +174,7 @@ class ParkedAnswer:
     text: str
     fold: Fold | None
     status: tuple[str, str] | None
+    trace_id: str | None = None
 
     def revive(self) -> Widget:
         return AssistantMessage.restored(self)
