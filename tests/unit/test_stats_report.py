@@ -146,19 +146,25 @@ def test_queue_waits_are_prompt_to_first_attempt(tmp_path: Path) -> None:
     assert report.queue.max_ms == pytest.approx(200.0)
 
 
-def test_a_feedback_table_is_read_through_the_seam(tmp_path: Path) -> None:
+def test_feedback_and_follow_ups_come_from_the_logged_tables(tmp_path: Path) -> None:
     path = tmp_path / "log.db"
     _seed(path, n=10)
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE feedback (trace_id TEXT, at REAL, rating INTEGER, follow_up INT)")
     conn.executemany(
-        "INSERT INTO feedback VALUES (?, ?, ?, ?)",
-        [("t1", T0, 1, 0), ("t2", T0, 1, 1), ("t3", T0, -1, 0), ("t4", T0, None, 1)],
+        "INSERT INTO feedback (trace_id, session_id, ts_wall, rating) VALUES (?, 's-a', ?, ?)",
+        [("t1", T0, 1), ("t2", T0, 1), ("t3", T0, -1), ("old", T0 - 86_400, -1)],
+    )
+    conn.execute("INSERT INTO follow_ups VALUES ('t2', 's-a', ?, 't1', 0.9, 'words')", (T0 + 1,))
+    conn.executemany(  # four answers in the window, one before it
+        "INSERT INTO messages (session_id, trace_id, role, content, created_at)"
+        " VALUES ('s-a', ?, 'assistant', 'x', ?)",
+        [(f"t{i}", T0 + i) for i in range(1, 5)] + [("old", T0 - 86_400)],
     )
     conn.commit()
-    fb = read_stats(open_stats_log(path), StatsFilter(), label="t", now=NOW).feedback
+    fb = read_stats(open_stats_log(path), StatsFilter(since=T0), label="t", now=NOW).feedback
     assert fb is not None
-    assert (fb.thumbs_up_rate, fb.follow_up_rate) == (pytest.approx(2 / 3), 0.5)
+    assert (fb.answers, fb.thumbs_up, fb.thumbs_down, fb.follow_ups) == (4, 2, 1, 1)
+    assert (fb.thumbs_up_rate, fb.follow_up_rate) == (pytest.approx(2 / 3), 1 / 4)
 
 
 def test_a_log_without_the_stats_indexes_gets_them_once(tmp_path: Path) -> None:
