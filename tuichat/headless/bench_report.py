@@ -16,13 +16,13 @@ errors, not in the timing percentiles.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tuichat.core.evals.checks import CheckResult
+from tuichat.core.metrics.percentiles import percentile as sorted_percentile
 from tuichat.core.untrusted import neutralise, one_line
 
 ANSWER_SHOWN = 160
@@ -100,12 +100,8 @@ class BenchReport:
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
-    """Nearest-rank percentile (see the module doc); None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
+    """Nearest-rank percentile of ``values`` in any order, as ``stats`` computes it."""
+    return sorted_percentile(sorted(values), p)
 
 
 def build_report(
