@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from tuichat.config.otel_table import OtelSettings
 from tuichat.core.cost.budget import BudgetRule
 
 OPENAI = "openai"
@@ -237,6 +238,8 @@ class Settings:
     """``[cache]``: the response cache (exact, optionally semantic)."""
     local: LocalSettings = field(default_factory=LocalSettings)
     """``[local]``: the embedded model's keep-alive (also set on each ``local`` model)."""
+    otel: OtelSettings = field(default_factory=OtelSettings)
+    """``[otel]``: OpenTelemetry export (the env vars are applied by ``tuichat.telemetry``)."""
     source_notes: list[str] = field(default_factory=list)
     """Why each choice was made, in words, for ``config show`` and the UI."""
     config_file: Path | None = None

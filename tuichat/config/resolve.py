@@ -42,6 +42,7 @@ from tuichat.config.model import (
     Resilience,
     Settings,
 )
+from tuichat.config.otel_table import OtelSettings
 from tuichat.config.stop_table import check_stop_flags
 from tuichat.config.text_checks import env_text
 
@@ -117,6 +118,7 @@ def _settings(
         log=file.log if file else LogSettings(),
         cache=file.cache if file else CacheSettings(),
         local=local,
+        otel=file.otel if file else OtelSettings(),
         profile=flags.profile or env_text(env, "TUICHAT_PROFILE") or "default",
         source_notes=notes,
         config_file=file.path if file else None,
