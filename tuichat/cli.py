@@ -42,6 +42,7 @@ COMMANDS = (
     "rerun",
     "cache",
     "local",
+    "export",
 )
 PRIVATE_UMASK = 0o077
 """Files 0600 and folders 0700 unless code asks for less."""
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tuichat.config.bounds import MAX_SECONDS, wait_seconds_flag
     from tuichat.headless.cache_cmd import add_cache_parser
     from tuichat.headless.debug import add_debug_parser
+    from tuichat.headless.export import add_export_parser
     from tuichat.headless.log_parsers import add_log_parsers
     from tuichat.local.control import add_local_parser
     from tuichat.sim.cli import add_sim_parser
@@ -110,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_log_parsers(sub)
     add_cache_parser(sub)
     add_local_parser(sub)
+    add_export_parser(sub)
     describe_commands(parser)
     return parser
 
@@ -256,6 +259,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tuichat.local.control import run_local
 
         return run_local(args)
+    if args.command == "export":
+        from tuichat.headless.export import run_export
+
+        return run_export(args)
     if args.command == "debug":
         from tuichat.headless.debug import run_debug
 

@@ -19,7 +19,9 @@ trace_service = pytest.importorskip(
     "opentelemetry.proto.collector.trace.v1.trace_service_pb2",
     reason="needs the otel extra: pip install 'tuichat[otel]'",
 )
-metrics_service = pytest.importorskip("opentelemetry.proto.collector.metrics.v1.metrics_service_pb2")
+metrics_service = pytest.importorskip(
+    "opentelemetry.proto.collector.metrics.v1.metrics_service_pb2"
+)
 
 
 class OtlpReceiver:
@@ -75,6 +77,7 @@ class OtlpReceiver:
 
     def wait_for(self, what: str, count: int, timeout: float = 20.0) -> None:
         """Block until ``count`` items of ``what`` (``spans`` or ``metrics``) have arrived."""
+
         def enough() -> bool:
             return len(self.spans() if what == "spans" else self.metrics) >= count
 

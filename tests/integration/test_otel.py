@@ -143,7 +143,9 @@ def test_a_hanging_collector_does_not_hold_closing() -> None:
         assert live._thread.is_alive()  # close returned without waiting for it
 
 
-def test_ask_sends_its_turn(sim: SimServerThread, receiver: OtlpReceiver, tuichat_home: Path) -> None:
+def test_ask_sends_its_turn(
+    sim: SimServerThread, receiver: OtlpReceiver, tuichat_home: Path
+) -> None:
     env = {
         **os.environ,
         "TUICHAT_HOME": str(tuichat_home),
@@ -164,7 +166,7 @@ def test_ask_sends_its_turn(sim: SimServerThread, receiver: OtlpReceiver, tuicha
     [attempt] = [s for s in receiver.spans() if s.parent_span_id]
     sent = attributes(attempt)
     assert sent["gen_ai.usage.output_tokens"] > 0
-    assert sent["server.address"] == "127.0.0.1"
+    assert (sent["server.address"], sent["server.port"]) == ("127.0.0.1", sim.port)
     assert any(h.get("x-team") == "llm ops" for h in receiver.headers)
     [resource] = {
         kv.value.string_value
@@ -174,3 +176,27 @@ def test_ask_sends_its_turn(sim: SimServerThread, receiver: OtlpReceiver, tuicha
         if kv.key == "service.name"
     }
     assert resource == "tuichat-test"
+
+
+async def test_export_otlp_sends_logged_history_with_logged_times(
+    receiver: OtlpReceiver, tuichat_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argparse
+    import asyncio
+    import io
+
+    from tests.helpers.replay_log import WALL, log_turns
+    from tuichat.headless.export import run_export
+
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint)
+    database = tuichat_home / "tuichat.db"
+    database.parent.mkdir(parents=True, exist_ok=True)
+    await log_turns(database, [retried_then_fell_back()])
+    namespace = argparse.Namespace(session=None, since=None, format="jsonl", output=None, otlp=True)
+    out = io.StringIO()
+    assert await asyncio.to_thread(run_export, namespace, out) == 0
+    assert "1 turns, 4 spans sent" in out.getvalue()
+    [root] = [s for s in receiver.spans() if not s.parent_span_id]
+    assert root.trace_id.hex() == TRACE
+    assert root.start_time_unix_nano == int(WALL * 1e9)
+    assert receiver.metric_points()["gen_ai.client.operation.duration"]

@@ -163,7 +163,7 @@ def _attempt_attributes(attempt: AttemptRecord, record: TurnRecord) -> Attribute
         "gen_ai.provider.name": _provider(attempt.provider),
         "gen_ai.request.model": attempt.model,
         "gen_ai.conversation.id": record.session_id,
-        "server.address": attempt.host,
+        **_server(attempt.host),
         "tuichat.attempt": attempt.number,
         "tuichat.attempt.status": attempt.status,
     }
@@ -189,7 +189,7 @@ def _metric_attributes(attempt: AttemptRecord) -> Attributes:
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": _provider(attempt.provider),
         "gen_ai.request.model": attempt.model,
-        "server.address": attempt.host,
+        **_server(attempt.host),
     }
     if attempt.served_model:
         attrs["gen_ai.response.model"] = attempt.served_model
@@ -209,6 +209,14 @@ def _content(record: TurnRecord, redact: Redact) -> Attributes:
         "gen_ai.input.messages": message("user", record.prompt),
         "gen_ai.output.messages": message("assistant", record.answer),
     }
+
+
+def _server(host: str) -> Attributes:
+    """``server.address`` and ``server.port`` from the logged ``host[:port]``."""
+    address, sep, port = host.rpartition(":")
+    if sep and port.isdigit() and (":" not in address or address.endswith("]")):
+        return {"server.address": address.strip("[]"), "server.port": int(port)}
+    return {"server.address": host}
 
 
 def _provider(kind: str) -> str:
