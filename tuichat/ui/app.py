@@ -314,7 +314,10 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
 
         if self.chat.writer is not None:
             await self.chat.writer.flush(everything=True)  # so the last turn is in the log
-        self.push_screen(DebugScreen(self.chat.database_path, self.session.session_id))
+        otel = self.chat.telemetry.stats.line if self.chat.telemetry is not None else None
+        self.push_screen(
+            DebugScreen(self.chat.database_path, self.session.session_id, telemetry=otel)
+        )
 
     def action_cancel(self) -> None:
         """Cancel the streaming answer (the partial answer is kept)."""
