@@ -149,6 +149,19 @@ keep-alive left (exit 1 when none is kept); `stop` ends it now.""",
         "tuichat local stop",
     ),
 )
+_EXPORT = CommandHelp(
+    """Write logged sessions as JSONL, one conversation a line in the OpenAI
+chat-messages shape with metadata (models, tokens, cost, per-turn timings, tags,
+feedback), for eval and fine-tuning sets; or as a markdown transcript; or send
+them to the OpenTelemetry collector (--otlp) as traces with the logged times.
+The current redaction settings apply. Exit codes: 0 done, 1 the collector did
+not take everything, 2 bad usage.""",
+    (
+        "tuichat export --since 7d --output week.jsonl",
+        "tuichat export --session last --format markdown",
+        "tuichat export --otlp --since 24h",
+    ),
+)
 
 COMMAND_HELP: dict[str, CommandHelp] = {
     "chat": _CHAT,
@@ -163,6 +176,7 @@ COMMAND_HELP: dict[str, CommandHelp] = {
     "config": _CONFIG,
     "sim": _SIM,
     "local": _LOCAL,
+    "export": _EXPORT,
 }
 """Every top-level subcommand's prose, by name."""
 
