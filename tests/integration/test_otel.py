@@ -64,6 +64,10 @@ def test_a_turn_is_a_trace_with_a_span_per_attempt(receiver: OtlpReceiver) -> No
     turn = attributes(root)
     assert turn["gen_ai.operation.name"] == "chat"
     assert turn["gen_ai.conversation.id"] == "s-0000aaaa1111"
+    assert (turn["gen_ai.request.model"], turn["gen_ai.response.model"]) == (
+        "gpt-x",
+        "backup-model",
+    )
     assert turn["gen_ai.response.finish_reasons"] == ("stop",)
     assert turn["tuichat.attempts"] == 3
     assert [e.name for e in root.events] == ["retry", "fallback"]
@@ -162,7 +166,7 @@ def test_ask_sends_its_turn(
     assert result.stderr == ""
     receiver.wait_for("spans", 2)
     [root] = [s for s in receiver.spans() if not s.parent_span_id]
-    assert attributes(root)["gen_ai.request.model"] == "sim"  # the model's name in tuichat
+    assert attributes(root)["gen_ai.request.model"] == "sim?tokens=10"
     [attempt] = [s for s in receiver.spans() if s.parent_span_id]
     sent = attributes(attempt)
     assert sent["gen_ai.usage.output_tokens"] > 0
@@ -176,6 +180,24 @@ def test_ask_sends_its_turn(
         if kv.key == "service.name"
     }
     assert resource == "tuichat-test"
+
+
+def test_ask_quits_when_the_collector_is_unreachable(
+    sim: SimServerThread, tuichat_home: Path
+) -> None:
+    with OtlpReceiver() as gone:
+        endpoint = gone.endpoint  # closed on leaving: nothing listens there any more
+    env = {**os.environ, "TUICHAT_HOME": str(tuichat_home)}
+    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
+    args = ["ask", "hello", "--base-url", sim.base_url, "--model", "sim?tokens=5"]
+    result = subprocess.run(
+        [sys.executable, "-m", "tuichat", *args], capture_output=True, text=True, env=env,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert len(result.stderr.splitlines()) <= 1  # at most the one notice, never a traceback
+    assert "Traceback" not in result.stderr
 
 
 async def test_export_otlp_sends_logged_history_with_logged_times(

@@ -135,13 +135,14 @@ def _turn_attributes(record: TurnRecord, content: Redact | None) -> Attributes:
     attrs: Attributes = {
         "gen_ai.operation.name": "chat",
         "gen_ai.conversation.id": record.session_id,
-        "gen_ai.request.model": record.model,
+        "gen_ai.request.model": record.requested_model or record.model,
         "tuichat.turn.status": record.status,
         "tuichat.attempts": len(record.attempts),
     }
     served = record.served_by
     if served is not None:
         attrs["gen_ai.provider.name"] = _provider(served.provider)
+        attrs["gen_ai.response.model"] = served.served_model or served.model
     if record.finish_reason:
         attrs["gen_ai.response.finish_reasons"] = (record.finish_reason,)  # type: ignore[assignment]
     if record.error_type:

@@ -79,8 +79,11 @@ class TurnRecord:
     trace_id: str
     session_id: str
     model: str
+    """The model that answered (the requested one until the turn finishes)."""
     prompt: str
     start: float
+    requested_model: str = ""
+    """The model the user asked for (the first of the route)."""
     end: float = 0.0
     status: str = "ok"
     finish_reason: str | None = None
@@ -134,6 +137,7 @@ class _Folder:
             model=started.model,
             prompt=started.prompt,
             start=started.wall_time,
+            requested_model=started.model,
             end=started.wall_time,
         )
         self.current: AttemptRecord | None = None
