@@ -119,3 +119,12 @@ async def test_bad_since_and_no_target_are_one_line(
     assert await _run(args(otlp=True), io.StringIO()) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and "--since" in err[0] and "OTEL_EXPORTER_OTLP_ENDPOINT" in err[1]
+
+
+async def test_nothing_logged_is_an_empty_export(
+    tuichat_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = io.StringIO()
+    assert await _run(args(), out) == 0
+    assert out.getvalue() == ""
+    assert "no turns logged yet" in capsys.readouterr().err

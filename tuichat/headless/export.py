@@ -21,7 +21,9 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from tuichat import paths
 from tuichat.core.untrusted import neutralise, one_line
+from tuichat.headless.empty_log import say_nothing_logged
 from tuichat.headless.export_formats import ExportedSession, Redact, exported, jsonl_line, markdown
 from tuichat.logbook import LogbookError, open_logbook
 
@@ -48,6 +50,9 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from tuichat.config import resolve_settings
 
     settings = resolve_settings()
+    if not paths.database_path().exists():  # nothing logged is an empty history, not an error
+        say_nothing_logged(paths.database_path(), sys.stderr)
+        return EXIT_OK
     try:
         since = _since(args.since)
         items = asyncio.run(_read(args.session, since))
