@@ -13,7 +13,8 @@ def tuichat_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own home: config, database and caches never leak."""
     home = tmp_path / "home"
     monkeypatch.setenv("TUICHAT_HOME", str(home))
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "OLLAMA_HOST"):
+    otel = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_SERVICE_NAME")
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "OLLAMA_HOST", *otel):
         monkeypatch.delenv(var, raising=False)
     return home
 

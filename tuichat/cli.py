@@ -44,6 +44,7 @@ COMMANDS = (
     "local",
     "stats",
     "bench",
+    "export",
 )
 PRIVATE_UMASK = 0o077
 """Files 0600 and folders 0700 unless code asks for less."""
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tuichat.headless.bench_cmd import add_bench_parser
     from tuichat.headless.cache_cmd import add_cache_parser
     from tuichat.headless.debug import add_debug_parser
+    from tuichat.headless.export import add_export_parser
     from tuichat.headless.log_parsers import add_log_parsers
     from tuichat.headless.stats import add_stats_parser
     from tuichat.local.control import add_local_parser
@@ -116,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_local_parser(sub)
     add_stats_parser(sub)
     add_bench_parser(sub)
+    add_export_parser(sub)
     describe_commands(parser)
     return parser
 
@@ -270,6 +273,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tuichat.headless.bench_cmd import run_bench_command
 
         return run_bench_command(args)
+    if args.command == "export":
+        from tuichat.headless.export import run_export
+
+        return run_export(args)
     if args.command == "debug":
         from tuichat.headless.debug import run_debug
 

@@ -180,6 +180,19 @@ pass, 2 bad usage (nothing sent), 3 refused by a hard budget, 130 interrupted.""
         "tuichat bench evals.jsonl --model gpt-4o-mini --judge gpt-4o --tag nightly",
     ),
 )
+_EXPORT = CommandHelp(
+    """Write logged sessions as JSONL, one conversation a line in the OpenAI
+chat-messages shape with metadata (models, tokens, cost, per-turn timings, tags,
+feedback), for eval and fine-tuning sets; or as a markdown transcript; or send
+them to the OpenTelemetry collector (--otlp) as traces with the logged times.
+The current redaction settings apply. Exit codes: 0 done, 1 the collector did
+not take everything, 2 bad usage.""",
+    (
+        "tuichat export --since 7d --output week.jsonl",
+        "tuichat export --session last --format markdown",
+        "tuichat export --otlp --since 24h",
+    ),
+)
 
 COMMAND_HELP: dict[str, CommandHelp] = {
     "chat": _CHAT,
@@ -196,6 +209,7 @@ COMMAND_HELP: dict[str, CommandHelp] = {
     "sim": _SIM,
     "local": _LOCAL,
     "bench": _BENCH,
+    "export": _EXPORT,
 }
 """Every top-level subcommand's prose, by name."""
 

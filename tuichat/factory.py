@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from tuichat.store import LogWriter
     from tuichat.store.policy import LogPolicy
     from tuichat.store.shared_state import SqliteSharedState
+    from tuichat.telemetry import LiveTelemetry
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,8 @@ class Chat:
         self.shared: SqliteSharedState | None = None
         """Limits, breakers and readings shared by the user's processes (None: this one's)."""
         self.shared_failure: str | None = None
+        self.telemetry: LiveTelemetry | None = None
+        """OpenTelemetry export of every turn (None: not configured)."""
 
     @property
     def services(self) -> TurnServices:
@@ -157,6 +160,7 @@ class Chat:
 
         path = self.database_path
         cache_failure = self.open_cache()
+        telemetry_failure = self.open_telemetry(on_late)
         if self.wishes.warm:  # the TUI warms it when the chat is quiet (ui.warm_up)
             self._warming = warm_semantic(self.services.cache)
         try:
@@ -167,7 +171,7 @@ class Chat:
             await self.writer.start()
         except Exception as exc:
             log.exception("cannot open the log at %s", path)
-            return one_line(f"Not logging: cannot open {path}: {exc}")
+            return one_line(f"Not logging: cannot open {path}: {exc}")  # telemetry still runs
         lookup = partial(cached_answer, self.db)
         self.session.services = replace(self.services, log=self.writer, stale_lookup=lookup)
         resumed = self.wishes.resume
@@ -177,7 +181,7 @@ class Chat:
             )
         else:
             failure = await self.open_session_row()
-        return failure or cache_failure or self.shared_failure
+        return failure or cache_failure or self.shared_failure or telemetry_failure
 
     async def open_session_row(
         self, *, forked_from: str | None = None, fork_at: int | None = None
@@ -203,6 +207,18 @@ class Chat:
             log.exception("cannot record session %s", self.session.session_id)
             return one_line(f"Not recorded as a session of its own: {exc}")
         await self.refresh_budgets()
+        return None
+
+    def open_telemetry(self, say: Callable[[str], None] | None = None) -> str | None:
+        """Tap OpenTelemetry export onto the session if configured; one line if it cannot run."""
+        from tuichat.store.policy import Redactor
+        from tuichat.telemetry import start_telemetry
+
+        if self.settings is not None and self.telemetry is None:
+            self.telemetry, failure = start_telemetry(self.settings, Redactor(self._policy()), say)
+            if self.telemetry is not None:
+                self.session.tap(self.telemetry.observe)
+            return failure
         return None
 
     def _policy(self) -> LogPolicy:
@@ -282,6 +298,8 @@ class Chat:
         locked past the writer's deadline), else None.
         """
         unwritten = 0
+        if self.telemetry is not None:
+            self.telemetry.close()  # bounded: a hanging collector never holds the exit
         if self.writer is not None:
             await self.writer.close()
             unwritten = self.writer.failed_writes

@@ -123,3 +123,26 @@ async def test_text_from_the_log_is_shown_inert(showcase: Path) -> None:
 
 def test_snapshot(showcase: Path, snap_compare) -> None:
     assert snap_compare(DebugApp(showcase, SESSION), terminal_size=(120, 64), run_before=loaded)
+
+
+async def test_opentelemetry_line_when_export_is_on(showcase: Path) -> None:
+    line = "OTel → http://c:4318: 12 spans sent, 3 dropped (queue full), 0 failed"
+
+    class OtelDebugApp(App[None]):  # not a DebugApp: Textual would run both on_mount
+        def __init__(self, database: Path, session_id: str | None) -> None:
+            super().__init__()
+            self.database, self.session_id = database, session_id
+
+        def on_mount(self) -> None:
+            self.push_screen(
+                DebugScreen(
+                    self.database, self.session_id, clock=lambda: NOW, telemetry=lambda: line
+                )
+            )
+
+    app = OtelDebugApp(showcase, SESSION)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, DebugScreen)
+        assert text_of(screen, "#debug-otel") == line

@@ -5,7 +5,7 @@ Validation stops at the first problem and reports it as one
 and the dotted key. Top-level keys::
 
     default  system  stop  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets]
-    [log]  [cache]  [local]  [feedback]
+    [log]  [cache]  [local]  [feedback]  [otel]
 
 Chain members and ``default`` may name built-in and env-derived models too, so
 the loader is told which other names exist.
@@ -43,6 +43,7 @@ from tuichat.config.model import (
     Resilience,
 )
 from tuichat.config.model_table import parse_model
+from tuichat.config.otel_table import OtelSettings, parse_otel
 from tuichat.config.resilience_table import parse_profiles, parse_resilience
 from tuichat.config.stop_table import parse_stop
 from tuichat.config.toml_shape import check_shape
@@ -66,6 +67,7 @@ TOP_LEVEL = (
     "stop",
     "local",
     "feedback",
+    "otel",
 )
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -106,6 +108,8 @@ class FileConfig:
     """``[local]``: the embedded model's keep-alive."""
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
     """``[feedback]``: follow-up detection."""
+    otel: OtelSettings = field(default_factory=OtelSettings)
+    """``[otel]``: OpenTelemetry export."""
 
 
 def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig | None:
@@ -136,6 +140,7 @@ def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig |
         cache=parse_cache(data["cache"], where) if "cache" in data else CacheSettings(),
         local=parse_local(data["local"], where) if "local" in data else LocalSettings(),
         feedback=_feedback(data, where),
+        otel=parse_otel(data["otel"], where) if "otel" in data else OtelSettings(),
     )
 
 

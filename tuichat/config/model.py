@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from tuichat.config.feedback_table import FeedbackSettings
+from tuichat.config.otel_table import OtelSettings
 from tuichat.core.cost.budget import BudgetRule
 
 OPENAI = "openai"
@@ -240,6 +241,8 @@ class Settings:
     """``[local]``: the embedded model's keep-alive (also set on each ``local`` model)."""
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
     """``[feedback]``: when a re-asked prompt is logged as a follow-up."""
+    otel: OtelSettings = field(default_factory=OtelSettings)
+    """``[otel]``: OpenTelemetry export (the env vars are applied by ``tuichat.telemetry``)."""
     source_notes: list[str] = field(default_factory=list)
     """Why each choice was made, in words, for ``config show`` and the UI."""
     config_file: Path | None = None

@@ -43,6 +43,7 @@ from tuichat.config.model import (
     Resilience,
     Settings,
 )
+from tuichat.config.otel_table import OtelSettings
 from tuichat.config.stop_table import check_stop_flags
 from tuichat.config.text_checks import env_text
 
@@ -119,6 +120,7 @@ def _settings(
         cache=file.cache if file else CacheSettings(),
         local=local,
         feedback=file.feedback if file else FeedbackSettings(),
+        otel=file.otel if file else OtelSettings(),
         profile=flags.profile or env_text(env, "TUICHAT_PROFILE") or "default",
         source_notes=notes,
         config_file=file.path if file else None,

@@ -318,7 +318,10 @@ class TuichatApp(FeedbackActions, CacheActions, ModelActions, HudApp):
 
         if self.chat.writer is not None:
             await self.chat.writer.flush(everything=True)  # so the last turn is in the log
-        self.push_screen(screen or DebugScreen(self.chat.database_path, self.session.session_id))
+        if screen is None:
+            otel = self.chat.telemetry.stats.line if self.chat.telemetry is not None else None
+            screen = DebugScreen(self.chat.database_path, self.session.session_id, telemetry=otel)
+        self.push_screen(screen)
 
     async def action_stats(self) -> None:
         """The stats view (f9): requests, percentiles, cache and cost for session / today / 7 d."""

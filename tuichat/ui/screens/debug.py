@@ -114,6 +114,7 @@ class DebugScreen(Screen[None]):
     DebugScreen #debug-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     DebugScreen #debug-status { height: auto; padding: 0 1; color: $text-muted; }
     DebugScreen #debug-status.-error { color: $error; }
+    DebugScreen #debug-otel { height: auto; padding: 0 1; color: $text-muted; }
     DebugScreen #debug-sections { height: 1fr; padding: 1 1 0 1; }
     """
 
@@ -124,8 +125,11 @@ class DebugScreen(Screen[None]):
         *,
         clock: Callable[[], float] = time.time,
         window_s: float = DAY_S,
+        telemetry: Callable[[], str] | None = None,
     ) -> None:
         super().__init__()
+        self.telemetry = telemetry
+        """OpenTelemetry export's line (spans sent, dropped, failed); None: export is off."""
         self.database = database
         self.session_id = session_id
         self.window_s = window_s
@@ -137,6 +141,8 @@ class DebugScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Content("Debug"), id="debug-title")
         yield Static(Content("Reading the log…"), id="debug-status")
+        if self.telemetry is not None:
+            yield Static(Content(self.telemetry()), id="debug-otel", classes="-otel")
         with VerticalScroll(id="debug-sections"):
             for section_id in SECTION_IDS:
                 yield SectionView(id=f"debug-{section_id}")
