@@ -124,6 +124,7 @@ class AttemptEvents:
             status_code=int(row.http_status or 0),
             connect_ms=row.connect_ms,
             connection_reused=reused,
+            client_busy_ms=row.client_busy_ttfb_ms,
         )
 
     def _text(self, cutter: TextCutter, whole: bool) -> list[Event]:
@@ -144,7 +145,10 @@ class AttemptEvents:
             if not piece:
                 continue
             if first_token_due:
-                events.append(FirstToken(trace_id=trace, ts=ts, attempt=attempt))
+                busy = self._row.client_busy_ms
+                events.append(
+                    FirstToken(trace_id=trace, ts=ts, attempt=attempt, client_busy_ms=busy)
+                )
                 first_token_due = False
             events.append(TextDelta(trace_id=trace, ts=ts, attempt=attempt, text=piece))
         return events

@@ -45,6 +45,8 @@ Lines = tuple[Line, ...]
 SUMMARY_LINES = 3  # what the turn tried, wrapped (a long chain is cut with "[...]")
 LABEL = 10  # waterfall label column
 VALUE = 7  # waterfall value column
+PHASE_LABELS = {"client busy": "local busy"}
+"""Phase names too wide for the label column: the time our own process could not run."""
 
 
 def latency_lines(view: LatencyView, width: int) -> Lines:
@@ -58,6 +60,8 @@ def latency_lines(view: LatencyView, width: int) -> Lines:
     scale = time_scale(fall.total_ms) if view.running else fall.total_ms
     for phase in fall.phases:
         if phase.name == "retries" and not fall.earlier_attempts:
+            continue
+        if phase.name == "client busy" and not phase.ms:  # shown when some of it was ours
             continue
         lines.append(_phase_line(phase, scale, width, fall.connection_reused))
         if phase.name == "1st token" and fall.server_prefill_ms is not None:
@@ -88,7 +92,8 @@ def _phase_line(phase: Phase, total: float, width: int, reused: bool | None) -> 
         value = "reused"
     bar_width = max(0, width - LABEL - VALUE - 1)
     drawn = span_bar(phase.start_ms, phase.ms, total, bar_width)
-    return ((f"{phase.name:<{LABEL}}", MUTED), f"{value:>{VALUE}} ", (drawn, ACCENT))
+    label = PHASE_LABELS.get(phase.name, phase.name)
+    return ((f"{label:<{LABEL}}", MUTED), f"{value:>{VALUE}} ", (drawn, ACCENT))
 
 
 def latency_headline(view: LatencyView) -> str:
