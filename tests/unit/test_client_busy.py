@@ -113,3 +113,24 @@ async def test_no_probe_runs_after_the_first_token() -> None:
     events = await run(session.start_turn("hi"))
     [first] = [e for e in events if isinstance(e, FirstToken)]
     assert first.client_busy_ms == 0.0
+
+
+def latency_text(busy_first_ms: float | None) -> str:
+    from tuichat.core.metrics.hud_view import LatencyView
+    from tuichat.ui.widgets.hud_lines import latency_lines
+
+    a = AttemptStamps(
+        number=1, started=0.0, headers=0.05, first_token=0.3, last_token=0.5,
+        busy_headers_ms=0.0, busy_first_ms=busy_first_ms,
+    )  # fmt: skip
+    fall = build_waterfall(0.0, a, 0.5, running=False)
+    view = LatencyView("m", "ok", False, 300.0, None, None, 0, fall)
+    lines = latency_lines(view, 60)
+    return "\n".join("".join(p if isinstance(p, str) else p[0] for p in line) for line in lines)
+
+
+def test_the_hud_latency_panel_shows_client_busy_only_when_some_was_ours() -> None:
+    shown = latency_text(200.0)
+    assert "local busy" in shown and "200 ms" in shown
+    assert "local busy" not in latency_text(0.0)
+    assert "local busy" not in latency_text(None)  # older logs, replays
