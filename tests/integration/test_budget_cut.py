@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tuichat.core.events import TurnCancelled
 from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
+from tuichat.store.replay_events import terminal_event
+from tuichat.store.turn_rows import turn_records
 
 # Answer tokens cost $1 each, prompt tokens nothing: the cut falls near token 20.
 CONFIG = """
@@ -64,7 +67,16 @@ def test_ask_is_cut_at_the_limit_with_the_partial_kept(limited: Path) -> None:
     assert (status, content) == ("cancelled", partial)
     assert (attempt_status, error_type) == ("cancelled", "budget")
     assert "daily limit $20.00 reached" in message
-    assert 20 <= cost < 30  # what streamed is paid and logged (local count)
+    assert cost == float(line.split(" at $")[1].split(";")[0])  # priced as checked
+
+    with sqlite3.connect(limited / "tuichat.db") as db:
+        [(session_id,)] = db.execute("SELECT id FROM sessions").fetchall()
+        [turn] = turn_records(db, session_id)
+    assert turn.prompt.trace is not None
+    replayed = terminal_event(turn, partial, turn.prompt.trace, 0.0)
+    assert isinstance(replayed, TurnCancelled) and replayed.reason == line.removeprefix(
+        "tuichat: "
+    ).removesuffix("; partial answer kept")  # a replay says why, like the live chat
 
     again = ask("hi", "--model", "pricey", "--json", home=limited)
     assert again.returncode == 3 and json.loads(again.stdout)["status"] == "refused"

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 
 from tuichat.core.conversation import ChatRequest
-from tuichat.core.cost.budget_guard import RunningCost, SpendGuard
+from tuichat.core.cost.budget_guard import BudgetReached, RunningCost, SpendGuard
 from tuichat.core.cost.pricing import Cost, PriceBook, Tariff, TokenUsage
 from tuichat.core.cost.tokens import TokenCounter
 from tuichat.core.events import CostReported, Event
@@ -32,6 +32,8 @@ class AttemptLedger:
         self.usage: UsagePart | None = None
         self.accepted = False
         self.text: list[str] = []
+        self.estimated = False
+        """``usage`` is our estimate (a budget cut), not the provider's report."""
 
 
 class AttemptCosts:
@@ -73,7 +75,17 @@ class AttemptCosts:
         """
         self._ledger.text.append(text)
         if self._running is not None:
-            self._running.add(text)
+            try:
+                self._running.add(text)
+            except BudgetReached:
+                self._price_as_checked(self._running.usage)
+                raise
+
+    def _price_as_checked(self, usage: TokenUsage) -> None:
+        """A budget cut: price the attempt at the estimate the limit was checked with."""
+        if self._ledger.usage is None:
+            self._ledger.usage = UsagePart(usage.input_tokens, usage.output_tokens)
+            self._ledger.estimated = True
 
     def part(self, part: object) -> None:
         """A non-text part: the provider's usage, or the response head (accepted?)."""
@@ -160,7 +172,7 @@ class CostMeter:
         reported = ledger.usage
         if not ledger.accepted and reported is None:
             return TokenUsage(), False
-        estimated = False
+        estimated = ledger.estimated
         input_tokens = reported.input_tokens if reported else None
         output_tokens = reported.output_tokens if reported else None
         if input_tokens is None:

@@ -58,6 +58,9 @@ class RunningCost:
         self._chars = 0
         self._tokens: int | None = None
         self._warming = False
+        self.usage = TokenUsage()
+        """The tokens of the latest estimate: what a cut attempt is priced at, so the
+        log's cost is the one the limit was checked against."""
 
     def add(self, text: str) -> None:
         """Answer text arrived; raise :class:`BudgetReached` when a hard limit is reached."""
@@ -91,9 +94,9 @@ class RunningCost:
         output = self._tokens
         if output is None:
             output = math.ceil(self._chars / CHARS_PER_TOKEN)
-        usage = TokenUsage(input_tokens=self._input or 0, output_tokens=output)
+        self.usage = TokenUsage(input_tokens=self._input or 0, output_tokens=output)
         try:
-            return self._meter.prices.cost(self._tariff, usage).total_usd
+            return self._meter.prices.cost(self._tariff, self.usage).total_usd
         except Exception:  # third-party price data: no estimate, no cut
             return None
 

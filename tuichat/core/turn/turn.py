@@ -16,6 +16,9 @@ at any ``await`` (closing the HTTP response) and still end the stream with a
 :class:`~tuichat.core.turn.services.TurnServices` (metrics, budgets, the log,
 then the history) see every event in that task, in that order, before the
 iterating front end does, so a slow front end never loses a log row.
+
+An attempt's wait for text is probed for client busy time (``loop_lag``); under
+a hard budget, reaching the limit mid-stream ends the turn like a cancel (``budget_guard``).
 """
 
 from __future__ import annotations
@@ -125,7 +128,7 @@ class Turn(EventPump):
                 raise
             self._end_cancelled(None)
         except BudgetReached as cut:
-            self._outcome.step(RouteStep("failed", cut.error_type))
+            self._outcome.step(RouteStep("cancelled"))  # as the log replays it
             self._end_cancelled(cut.one_line())
 
     def _end_cancelled(self, reason: str | None) -> None:
