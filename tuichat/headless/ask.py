@@ -4,6 +4,8 @@ An answer served from the response cache streams the same way; on a terminal
 one stderr line says so ("cached (exact, 3 h old) · saved 1.2 s, $0.0031"),
 and ``--json`` says ``cache`` (null, "exact" or "semantic"), ``similarity``,
 ``age_s``, ``saved_usd`` and ``saved_ms``. ``--no-cache`` asks live.
+``client_busy_ms`` is the part of ``ttft_ms`` this process could not run its
+event loop (a cold start's imports and warm-ups), not network or server time.
 
 Exit codes: 0 answered, 1 the provider failed (or the stream was truncated),
 2 bad usage, 3 a hard budget limit: refused (nothing was sent) or reached while
