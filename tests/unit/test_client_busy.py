@@ -129,8 +129,9 @@ def latency_text(busy_first_ms: float | None) -> str:
     return "\n".join("".join(p if isinstance(p, str) else p[0] for p in line) for line in lines)
 
 
-def test_the_hud_latency_panel_shows_client_busy_only_when_some_was_ours() -> None:
+def test_the_hud_latency_panel_says_client_busy_on_the_total_line() -> None:
     shown = latency_text(200.0)
-    assert "local busy" in shown and "200 ms" in shown
-    assert "local busy" not in latency_text(0.0)
-    assert "local busy" not in latency_text(None)  # older logs, replays
+    assert "total" in shown and "500 ms, 200 ms busy" in shown
+    assert "busy" not in latency_text(0.0)
+    assert "busy" not in latency_text(None)  # older logs, replays
+    assert latency_text(200.0).count("\n") == latency_text(None).count("\n")  # same height

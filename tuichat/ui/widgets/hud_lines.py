@@ -19,7 +19,7 @@ from tuichat.core.metrics.hud_view import (
     ProviderView,
     ThroughputView,
 )
-from tuichat.core.metrics.waterfall import Phase
+from tuichat.core.metrics.waterfall import Phase, Waterfall
 from tuichat.ui.widgets.hud_text import (
     ACCENT,
     DASH,
@@ -45,8 +45,6 @@ Lines = tuple[Line, ...]
 SUMMARY_LINES = 3  # what the turn tried, wrapped (a long chain is cut with "[...]")
 LABEL = 10  # waterfall label column
 VALUE = 7  # waterfall value column
-PHASE_LABELS = {"client busy": "local busy"}
-"""Phase names too wide for the label column: the time our own process could not run."""
 
 
 def latency_lines(view: LatencyView, width: int) -> Lines:
@@ -61,13 +59,25 @@ def latency_lines(view: LatencyView, width: int) -> Lines:
     for phase in fall.phases:
         if phase.name == "retries" and not fall.earlier_attempts:
             continue
-        if phase.name == "client busy" and not phase.ms:  # shown when some of it was ours
+        if phase.name == "client busy":  # on the total's line: the panel keeps its height
             continue
         lines.append(_phase_line(phase, scale, width, fall.connection_reused))
         if phase.name == "1st token" and fall.server_prefill_ms is not None:
             lines.append(row("  prefill", f"{ms(fall.server_prefill_ms)} (server)", width))
-    lines.append(row("total", ms(fall.total_ms), width, label_width=LABEL - 1))
+    lines.append(row("total", _total(fall, width - LABEL), width, label_width=LABEL - 1))
     return tuple(lines)
+
+
+def _total(fall: Waterfall, room: int) -> str:
+    """``221 ms``; with client busy time, ``221 ms, 200 ms busy`` (our own stalled loop).
+
+    The busy part is the gap drawn between the first-token and generation bars.
+    """
+    busy = fall.phase("client busy").ms
+    if not busy:
+        return ms(fall.total_ms)
+    text = f"{ms(fall.total_ms)}, {ms(busy)} busy"
+    return text if len(text) <= room else f"{ms(fall.total_ms)}, {busy:.0f} busy"
 
 
 def time_scale(total_ms: float) -> float:
@@ -92,8 +102,7 @@ def _phase_line(phase: Phase, total: float, width: int, reused: bool | None) -> 
         value = "reused"
     bar_width = max(0, width - LABEL - VALUE - 1)
     drawn = span_bar(phase.start_ms, phase.ms, total, bar_width)
-    label = PHASE_LABELS.get(phase.name, phase.name)
-    return ((f"{label:<{LABEL}}", MUTED), f"{value:>{VALUE}} ", (drawn, ACCENT))
+    return ((f"{phase.name:<{LABEL}}", MUTED), f"{value:>{VALUE}} ", (drawn, ACCENT))
 
 
 def latency_headline(view: LatencyView) -> str:
