@@ -364,7 +364,9 @@ def assemble_chat(
     services = services_for(clock, settings, wishes, meter, shared)
     if shared is not None:  # the HUD shows the newest reading of any process
         metrics.stats.readings = ReadingBoard(shared, clock)
-    services = replace(services, metrics=metrics.observe, budgets=budgets.observe)
+    services = replace(
+        services, metrics=metrics.observe, budgets=budgets.observe, spend_guard=budgets
+    )
     session = ChatSession(
         provider,
         spec.model,

@@ -1,14 +1,17 @@
 """A provider that plays a script, for turn tests with a manual clock.
 
 A script is a list of steps: a stream part is yielded, a float advances the
-clock by that many seconds, a ``ProviderError`` is raised, and the string
-``"hang"`` waits until the turn is cancelled.
+clock by that many seconds, a :class:`Stall` blocks the event loop for that
+long (``ManualClock.stall``: timers due meanwhile fire late), a
+``ProviderError`` is raised, and the string ``"hang"`` waits until the turn
+is cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from dataclasses import dataclass
 
 from tuichat.core import errors
 from tuichat.core.clock import ManualClock
@@ -16,7 +19,15 @@ from tuichat.core.conversation import ChatRequest
 from tuichat.core.events import Event
 from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart, UsagePart
 
-Step = StreamPart | float | errors.ProviderError | str
+
+@dataclass(frozen=True)
+class Stall:
+    """A script step: the process cannot run its event loop for ``seconds``."""
+
+    seconds: float
+
+
+Step = StreamPart | float | errors.ProviderError | str | Stall
 
 
 class ScriptedProvider:
@@ -37,11 +48,13 @@ class ScriptedProvider:
             for step in self.script:
                 if isinstance(step, float):
                     self.clock.advance(step)
+                elif isinstance(step, Stall):
+                    self.clock.stall(step.seconds)
                 elif isinstance(step, errors.ProviderError):
                     raise step
                 elif step == "hang":
                     await asyncio.Event().wait()
-                elif not isinstance(step, str):
+                elif not isinstance(step, str | Stall):
                     yield step
                 await asyncio.sleep(0)
         except asyncio.CancelledError:

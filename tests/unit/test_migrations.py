@@ -74,6 +74,8 @@ EXPECTED_COLUMNS = {
         "last_token_ms",
         "timeline",
         "request_json",
+        "client_busy_ms",
+        "client_busy_ttfb_ms",
     ],
     "route_events": ["id", "trace_id", "session_id", "at", "kind", "attempt", "detail"],
     "writers": ["id", "pid", "process_start", "host", "opened_at", "seen_at"],

@@ -31,6 +31,7 @@ def test_a_finished_turn_splits_into_every_phase() -> None:
         "connect": 10.0,
         "TTFB": 20.0,
         "1st token": 160.0,
+        "client busy": None,
         "generation": 1000.0,
         "client": 20.0,
     }

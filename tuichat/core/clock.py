@@ -110,6 +110,11 @@ class ManualClock:
                 timer.callback()
         self._now = target
 
+    def stall(self, seconds: float) -> None:
+        """A blocked loop: time moves, then the timers it passed fire late (at the new now)."""
+        self._now += max(0.0, seconds)
+        self.advance(0.0)
+
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.advance(seconds)

@@ -108,6 +108,10 @@ class HeadersReceived(Event):
     status_code: int
     connect_ms: float | None = None
     connection_reused: bool | None = None
+    client_busy_ms: float | None = None
+    """Time since the attempt started that our own process could not run its event
+    loop (:mod:`tuichat.core.turn.loop_lag`): part of the wait was ours, not the
+    network's. None where it was not measured (older logs, replays)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,6 +119,9 @@ class FirstToken(Event):
     """The first non-empty text of an attempt arrived (TTFT is measured here)."""
 
     attempt: int
+    client_busy_ms: float | None = None
+    """Attempt start → here, the time our process could not run its event loop
+    (includes ``HeadersReceived.client_busy_ms``); None where not measured."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -320,9 +327,11 @@ class TurnFailed(TurnEnded):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TurnCancelled(TurnEnded):
-    """The user cancelled; the partial ``text`` is kept everywhere."""
+    """The user cancelled, or a hard budget cut the answer; the partial ``text`` is kept."""
 
     status: AttemptStatus = "cancelled"
+    reason: str | None = None
+    """Why, when it was not the user: "budget: day limit $0.50 reached at $0.5003"."""
 
 
 TerminalEvent = TurnFinished | TurnFailed | TurnCancelled

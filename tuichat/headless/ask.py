@@ -4,9 +4,13 @@ An answer served from the response cache streams the same way; on a terminal
 one stderr line says so ("cached (exact, 3 h old) · saved 1.2 s, $0.0031"),
 and ``--json`` says ``cache`` (null, "exact" or "semantic"), ``similarity``,
 ``age_s``, ``saved_usd`` and ``saved_ms``. ``--no-cache`` asks live.
+``client_busy_ms`` is the part of ``ttft_ms`` this process could not run its
+event loop (a cold start's imports and warm-ups), not network or server time.
 
 Exit codes: 0 answered, 1 the provider failed (or the stream was truncated),
-2 bad usage, 3 refused by a hard budget limit (nothing was sent), 130
+2 bad usage, 3 a hard budget limit: refused (nothing was sent) or reached while
+the answer streamed (the partial answer is printed, one stderr line says
+which limit, ``--json`` has ``error_type`` "budget"), 130
 interrupted (SIGINT cancels like ctrl+c; the partial answer is printed,
 logged and reported).
 """
@@ -45,6 +49,8 @@ EXIT_PROVIDER_ERROR = 1
 EXIT_USAGE = 2
 EXIT_BUDGET = 3
 EXIT_INTERRUPTED = 130
+BUDGET_CUT = "budget"
+"""``error_type`` of an answer a hard budget limit cut mid-stream."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,14 +152,15 @@ async def _stream(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> 
         err.write(f"tuichat: {outcome.error}{stale}\n")
     _say_cache(chat, outcome.cache, err, shown=not options.json_output and err.isatty())
     for line in chat.budgets.new_alerts():
-        err.write(f"tuichat: warning: {describe(line)}\n")
+        if outcome.error_type != BUDGET_CUT or line.level != "hard":  # said once, above
+            err.write(f"tuichat: warning: {describe(line)}\n")
     if options.json_output:
         summary = _summary(outcome, chat, turn.trace_id)
         summary.update(_cost_json(chat))
         summary.update(_cache_json(outcome.cache))
         out.write(json.dumps(summary) + "\n")
     out.flush()
-    return _exit_code(outcome.status)
+    return EXIT_BUDGET if outcome.error_type == BUDGET_CUT else _exit_code(outcome.status)
 
 
 def _apply(event: Event, outcome: AskOutcome, out: TextIO | None) -> None:
@@ -179,6 +186,9 @@ def _ended(event: TurnEnded, outcome: AskOutcome) -> None:
     if isinstance(event, TurnFailed):
         outcome.status, outcome.error_type = event.status, event.error_type
         outcome.error = event.message
+    elif isinstance(event, TurnCancelled) and event.reason is not None:
+        outcome.status, outcome.error_type = "cancelled", BUDGET_CUT
+        outcome.error = f"{event.reason}; partial answer kept"
     elif isinstance(event, TurnCancelled):
         outcome.status = "cancelled"
         outcome.error = "interrupted; partial answer kept"
@@ -197,6 +207,7 @@ def _summary(outcome: AskOutcome, chat: Chat, trace_id: str) -> dict[str, Any]:
         "error_type": outcome.error_type,
         "error": outcome.error,
         "ttft_ms": _round(snap.ttft_ms),
+        "client_busy_ms": _round(snap.client_busy_ms),
         "duration_ms": _round(snap.duration_ms),
         "tokens_per_s": _round(snap.tokens_per_s),
         "input_tokens": snap.input_tokens,

@@ -151,10 +151,13 @@ class EventMapper:
                     ttfb_ms=ttfb,
                     connect_ms=event.connect_ms,
                     connection_reused=None if reused is None else int(reused),
+                    client_busy_ttfb_ms=event.client_busy_ms,
                 )
             case FirstToken():
                 ttft = self._turn(event).ms_since_attempt_start(event.attempt, event.ts)
-                batch.update_attempt(event.trace_id, event.attempt, ttft_ms=ttft)
+                batch.update_attempt(
+                    event.trace_id, event.attempt, ttft_ms=ttft, client_busy_ms=event.client_busy_ms
+                )
             case UsageReported():
                 self._usage(batch, event)
             case CostReported():

@@ -314,6 +314,18 @@ def m012_cache_lookups(conn: sqlite3.Connection) -> None:
 
 
 @migration
+def m013_attempt_client_busy(conn: sqlite3.Connection) -> None:
+    """Client busy time: how much of an attempt's wait was our own process, not the network.
+
+    ``client_busy_ms`` is attempt start → first token (or its end), the time the
+    event loop could not run (``FirstToken.client_busy_ms``); ``client_busy_ttfb_ms``
+    the part before the response headers. NULL: not measured (older rows).
+    """
+    for column in ("client_busy_ms REAL", "client_busy_ttfb_ms REAL"):
+        conn.execute(f"ALTER TABLE attempts ADD COLUMN {column}")
+
+
+@migration
 def m014_stats_indexes(conn: sqlite3.Connection) -> None:
     """Covering and rank indexes, so ``tuichat stats`` reads a million attempts in under 1 s.
 

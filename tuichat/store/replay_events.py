@@ -124,6 +124,7 @@ class AttemptEvents:
             status_code=int(row.http_status or 0),
             connect_ms=row.connect_ms,
             connection_reused=reused,
+            client_busy_ms=row.client_busy_ttfb_ms,
         )
 
     def _text(self, cutter: TextCutter, whole: bool) -> list[Event]:
@@ -144,7 +145,10 @@ class AttemptEvents:
             if not piece:
                 continue
             if first_token_due:
-                events.append(FirstToken(trace_id=trace, ts=ts, attempt=attempt))
+                busy = self._row.client_busy_ms
+                events.append(
+                    FirstToken(trace_id=trace, ts=ts, attempt=attempt, client_busy_ms=busy)
+                )
                 first_token_due = False
             events.append(TextDelta(trace_id=trace, ts=ts, attempt=attempt, text=piece))
         return events
@@ -300,7 +304,8 @@ def terminal_event(record: TurnRecord, text: str, trace_id: str, last_ts: float)
             trace_id=trace_id, ts=ts, text=text, finish_reason=reason, model=model, outcome=tried
         )
     if status == "cancelled":
-        return TurnCancelled(trace_id=trace_id, ts=ts, text=text, outcome=tried)
+        cut = _budget_cut(record)
+        return TurnCancelled(trace_id=trace_id, ts=ts, text=text, outcome=tried, reason=cut)
     error_type, message = _failure(record, status, tried)
     ended: AttemptStatus = "truncated" if status == "truncated" else "failed"
     return TurnFailed(
@@ -312,6 +317,14 @@ def terminal_event(record: TurnRecord, text: str, trace_id: str, last_ts: float)
         message=message,
         outcome=tried,
     )
+
+
+def _budget_cut(record: TurnRecord) -> str | None:
+    """The reason of a turn a hard budget cut (its last attempt's message), else None."""
+    last = record.attempts[-1] if record.attempts else None
+    if last is None or last.error_type != "budget":
+        return None
+    return last.error_message or "budget: a hard limit was reached"
 
 
 def _unanswered(record: TurnRecord) -> str:

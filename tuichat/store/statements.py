@@ -78,6 +78,8 @@ ATTEMPT_UPDATE_COLUMNS = (
     "connection_reused",
     "last_token_ms",
     "timeline",
+    "client_busy_ms",
+    "client_busy_ttfb_ms",
 )
 # One statement for every kind of attempt update, so a batch's updates share
 # one executemany; COALESCE keeps what earlier events already set.

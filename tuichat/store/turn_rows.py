@@ -72,6 +72,8 @@ class AttemptRecord:
     connection_reused: int | None
     last_token_ms: float | None
     timeline: bytes | None
+    client_busy_ms: float | None = None
+    client_busy_ttfb_ms: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

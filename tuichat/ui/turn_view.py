@@ -27,7 +27,7 @@ from tuichat.core.events import (
 )
 from tuichat.core.turn.replay import LoggedTurn
 from tuichat.core.turn.wait_countdown import WaitCountdown
-from tuichat.core.untrusted import neutralise
+from tuichat.core.untrusted import neutralise, one_line
 from tuichat.ui.chat_text import age, cache_note, finish_note, route_notice
 from tuichat.ui.widgets.transcript import AssistantMessage, Transcript, UserMessage
 from tuichat.ui.widgets.wait_line import WaitLine
@@ -102,6 +102,8 @@ def end_note(event: TurnEnded, stale: str, notes: EndNotes) -> tuple[str | None,
     """The status line under an ended answer, and its kind (info, warning, error)."""
     if isinstance(event, TurnFinished):
         return finish_note(event), "info"
+    if isinstance(event, TurnCancelled) and event.reason is not None:  # a hard budget
+        return f"⛔ {one_line(event.reason)}; partial answer kept", "warning"
     if isinstance(event, TurnCancelled):
         return notes.cancelled, "warning"
     assert isinstance(event, TurnFailed)

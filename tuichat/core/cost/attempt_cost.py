@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 
 from tuichat.core.conversation import ChatRequest
+from tuichat.core.cost.budget_guard import BudgetReached, RunningCost, SpendGuard
 from tuichat.core.cost.pricing import Cost, PriceBook, Tariff, TokenUsage
 from tuichat.core.cost.tokens import TokenCounter
 from tuichat.core.events import CostReported, Event
@@ -31,6 +32,8 @@ class AttemptLedger:
         self.usage: UsagePart | None = None
         self.accepted = False
         self.text: list[str] = []
+        self.estimated = False
+        """``usage`` is our estimate (a budget cut), not the provider's report."""
 
 
 class AttemptCosts:
@@ -42,21 +45,47 @@ class AttemptCosts:
     """
 
     def __init__(
-        self, meter: CostMeter | None, trace_id: str, emit: Callable[[Event], None]
+        self,
+        meter: CostMeter | None,
+        trace_id: str,
+        emit: Callable[[Event], None],
+        guard: SpendGuard | None = None,
     ) -> None:
         self._meter = meter
         self._trace_id = trace_id
         self._emit = emit
+        self._guard = guard
         self._ledger = AttemptLedger()
         self._priced: tuple[Tariff, ChatRequest] | None = None
+        self._running: RunningCost | None = None
 
     def start(self, tariff: Tariff, request: ChatRequest) -> None:
         """A new attempt: ``request`` sent to a model priced by ``tariff``."""
         self._ledger, self._priced = AttemptLedger(), (tariff, request)
+        guard, meter = self._guard, self._meter
+        self._running = None
+        if guard is not None and meter is not None and guard.armed:
+            self._running = RunningCost(meter, tariff, request, guard)
 
     def text(self, text: str) -> None:
-        """Answer text received (O(1): this runs per streamed chunk)."""
+        """Answer text received (per chunk: O(1), plus counting the chunk under a hard budget).
+
+        Raises :class:`~tuichat.core.cost.budget_guard.BudgetReached` when the
+        attempt's running cost reaches a hard budget limit.
+        """
         self._ledger.text.append(text)
+        if self._running is not None:
+            try:
+                self._running.add(text)
+            except BudgetReached:
+                self._price_as_checked(self._running.usage)
+                raise
+
+    def _price_as_checked(self, usage: TokenUsage) -> None:
+        """A budget cut: price the attempt at the estimate the limit was checked with."""
+        if self._ledger.usage is None:
+            self._ledger.usage = UsagePart(usage.input_tokens, usage.output_tokens)
+            self._ledger.estimated = True
 
     def part(self, part: object) -> None:
         """A non-text part: the provider's usage, or the response head (accepted?)."""
@@ -143,7 +172,7 @@ class CostMeter:
         reported = ledger.usage
         if not ledger.accepted and reported is None:
             return TokenUsage(), False
-        estimated = False
+        estimated = ledger.estimated
         input_tokens = reported.input_tokens if reported else None
         output_tokens = reported.output_tokens if reported else None
         if input_tokens is None:

@@ -8,7 +8,8 @@ because the baseline comes from the log, never from memory.
 
 A soft limit warns once per window; a hard limit blocks sending until the
 limit is raised (the chat asks for confirmation, ``ask`` exits with its own
-code). Days and months are the user's local calendar.
+code), and cuts an answer that reaches it while streaming
+(:mod:`tuichat.core.cost.budget_guard`). Days and months are the user's local calendar.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from tuichat.core.cost.budget_guard import reached_line
 from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.cost.money import usd
 from tuichat.core.events import CostReported, Event
@@ -121,6 +123,25 @@ class Budgets:
             BudgetLine(rule.scope, self.spent(rule), rule.soft_usd, rule.hard_usd)
             for rule in self.rules
         ]
+
+    @property
+    def armed(self) -> bool:
+        """True when a hard limit applies: a streaming answer is then watched (a SpendGuard)."""
+        return any(rule.hard_usd is not None for rule in self.rules)
+
+    def crossing(self, extra_usd: float) -> str | None:
+        """The first hard limit that ``extra_usd`` more would reach, in words (None: none).
+
+        The streaming attempt's estimate is not in ``spent`` yet (it is priced when
+        the attempt ends), so it is added here.
+        """
+        for rule in self.rules:
+            if rule.hard_usd is None:
+                continue
+            total = self.spent(rule) + extra_usd
+            if total >= rule.hard_usd:
+                return reached_line(rule.scope, rule.hard_usd, total)
+        return None
 
     def blocking(self) -> list[BudgetLine]:
         """Budgets at or over their hard limit: sending needs the user's say-so."""

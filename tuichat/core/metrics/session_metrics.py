@@ -78,6 +78,7 @@ class TurnMetrics:
             self.observe_delta(event)
         elif isinstance(event, FirstToken):
             self.attempt.first_token, self.status = event.ts, "streaming"
+            self.attempt.busy_first_ms = event.client_busy_ms
         elif isinstance(event, TurnStarted):
             self.started, self.model = event.ts, event.model
         elif isinstance(event, Queued):
@@ -87,6 +88,7 @@ class TurnMetrics:
         elif isinstance(event, HeadersReceived):
             self.attempt.headers = event.ts
             self.attempt.connect_ms, self.attempt.reused = event.connect_ms, event.connection_reused
+            self.attempt.busy_headers_ms = event.client_busy_ms
         elif isinstance(event, UsageReported | TimingsReported | CostReported):
             self._reported(event)
         elif isinstance(event, RetryScheduled):
@@ -148,6 +150,7 @@ class TurnMetrics:
             provider=self.provider,
             status=self.status,
             ttft_ms=self.ttft_ms(),
+            client_busy_ms=self.client_busy_ms(),
             tokens_per_s=self._rate(tokens, end),
             input_tokens=self.input_tokens,
             output_tokens=tokens,
@@ -170,6 +173,11 @@ class TurnMetrics:
         if a.first_token is None or a.started is None:
             return None
         return (a.first_token - a.started) * 1000.0
+
+    def client_busy_ms(self) -> float | None:
+        """Answering attempt's client busy time to its first token (else to its headers)."""
+        a = self.attempt
+        return a.busy_first_ms if a.busy_first_ms is not None else a.busy_headers_ms
 
     def _rate(self, tokens: int, end: float) -> float | None:
         """Generation rate: tokens after the first over the time since the first.

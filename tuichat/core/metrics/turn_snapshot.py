@@ -17,6 +17,8 @@ class TurnSnapshot:
     """"queued" | "waiting" | "streaming" | "retrying" | "ok" | "cancelled" | "failed" |
     "truncated"."""
     ttft_ms: float | None
+    client_busy_ms: float | None
+    """Of the wait for the first token, the time our process could not run its loop."""
     tokens_per_s: float | None
     """Average generation rate: tokens after the first over first → last token."""
     input_tokens: int | None

@@ -15,12 +15,19 @@ streamed):
     keep-alive connection; unknown where the transport does not report it.
 ``TTFB``
     After connect until the response headers (``HeadersReceived``): sending the
-    request and waiting for the server. The log's ``attempts.ttfb_ms`` is
-    connect + this.
+    request and waiting for the server, less the client busy time in it. The
+    log's ``attempts.ttfb_ms`` is connect + this + that busy time.
 ``1st token``
-    Headers → first token (``FirstToken``); the server's own prefill time is
-    carried beside it where it reports one (``TimingsReported.prefill_ms``).
-    The log's ``attempts.ttft_ms`` = connect + TTFB + this.
+    Headers → first token (``FirstToken``), less the client busy time in it; the
+    server's own prefill time is carried beside it where it reports one
+    (``TimingsReported.prefill_ms``). The log's ``attempts.ttft_ms`` = connect +
+    TTFB + this + client busy.
+``client busy``
+    Attempt start → first token, the time our own process could not run its
+    event loop (``FirstToken.client_busy_ms``, :mod:`~tuichat.core.turn.loop_lag`):
+    a cold start's imports and warm-ups, not the network's or the server's time.
+    Drawn after the phases it was taken from; unknown (None) until the first
+    token, and for turns logged before it was measured.
 ``generation``
     First → last token.
 ``client``
@@ -36,7 +43,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PHASES = ("retries", "queue", "connect", "TTFB", "1st token", "generation", "client")
+PHASES = (
+    "retries",
+    "queue",
+    "connect",
+    "TTFB",
+    "1st token",
+    "client busy",
+    "generation",
+    "client",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +93,10 @@ class AttemptStamps:
     first_token: float | None = None
     last_token: float | None = None
     server_prefill_ms: float | None = None
+    busy_headers_ms: float | None = None
+    """Client busy time from the start to the headers (``HeadersReceived.client_busy_ms``)."""
+    busy_first_ms: float | None = None
+    """Client busy time from the start to the first token (``FirstToken.client_busy_ms``)."""
 
 
 def build_waterfall(turn_start: float, a: AttemptStamps, end: float, *, running: bool) -> Waterfall:
@@ -93,9 +113,13 @@ def build_waterfall(turn_start: float, a: AttemptStamps, end: float, *, running:
     line.add("queue", a.started, reached=a.queued_at is not None)
     line.add("connect", _connected(a), reached=a.connect_ms is not None)
     ttfb_known = a.headers is not None or a.first_token is None
-    line.add("TTFB", a.headers, reached=a.started is not None and ttfb_known)
+    busy_h = (a.busy_headers_ms or 0.0) / 1000.0 if a.headers is not None else 0.0
+    busy_f = (a.busy_first_ms or 0.0) / 1000.0
+    line.add("TTFB", _less(a.headers, busy_h), reached=a.started is not None and ttfb_known)
     got_head = a.headers is not None or a.first_token is not None
-    line.add("1st token", a.first_token, reached=got_head)
+    line.add("1st token", _less(a.first_token, busy_f), reached=got_head)
+    busy_known = a.first_token is not None and a.busy_first_ms is not None
+    line.add("client busy", a.first_token, reached=busy_known)
     last = None if running else a.last_token
     line.add("generation", last, reached=a.first_token is not None)
     if running:
@@ -135,6 +159,11 @@ class _Timeline:
         spent = sum(p.ms for p in self.phases if p.ms is not None)
         start = _ms(self.cursor - self.start)
         self.phases.append(Phase(name, start, max(0.0, self.total_ms - spent)))
+
+
+def _less(stamp: float | None, busy_s: float) -> float | None:
+    """A phase's end, less the client busy time inside it (drawn apart)."""
+    return None if stamp is None else stamp - busy_s
 
 
 def _connected(a: AttemptStamps) -> float | None:

@@ -24,9 +24,16 @@ class AnswerText:
     """Accumulates one turn's answer across its attempts and emits text events."""
 
     def __init__(
-        self, trace_id: str, clock: Clock, emit: Callable[[Event], None], max_delay: float
+        self,
+        trace_id: str,
+        clock: Clock,
+        emit: Callable[[Event], None],
+        max_delay: float,
+        busy_ms: Callable[[], float | None] = lambda: None,
     ) -> None:
         self._trace_id = trace_id
+        self._busy_ms = busy_ms
+        """The attempt's client busy time so far, stamped on its FirstToken."""
         self._clock = clock
         self._emit = emit
         self.last_text_at: float | None = None
@@ -57,7 +64,10 @@ class AnswerText:
         now = self._clock.now()
         self.last_text_at = now
         if not self._chunks:
-            self._emit(FirstToken(trace_id=self._trace_id, ts=now, attempt=attempt))
+            busy = self._busy_ms()
+            self._emit(
+                FirstToken(trace_id=self._trace_id, ts=now, attempt=attempt, client_busy_ms=busy)
+            )
         self._chunks.append(text)
         self._emit(TextDelta(trace_id=self._trace_id, ts=now, attempt=attempt, text=text))
         self._release(self._buffer.feed(text, now), now)

@@ -18,8 +18,10 @@ from tuichat.core.provider import ResponseHead, TimingsPart, UsagePart
 MetaPart = ResponseHead | UsagePart | TimingsPart
 
 
-def meta_event(part: MetaPart, trace_id: str, ts: float, attempt: int) -> Event:
-    """The event for a non-text stream part."""
+def meta_event(
+    part: MetaPart, trace_id: str, ts: float, attempt: int, busy_ms: float | None = None
+) -> Event:
+    """The event for a non-text stream part (``busy_ms``: client busy time, for headers)."""
     if isinstance(part, ResponseHead):
         return HeadersReceived(
             trace_id=trace_id,
@@ -28,6 +30,7 @@ def meta_event(part: MetaPart, trace_id: str, ts: float, attempt: int) -> Event:
             status_code=part.status_code,
             connect_ms=part.connect_ms,
             connection_reused=part.connection_reused,
+            client_busy_ms=busy_ms,
         )
     if isinstance(part, TimingsPart):
         return TimingsReported(

@@ -32,6 +32,7 @@ from typing import Protocol
 from tuichat.core.cache.response_cache import ResponseCache
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.core.cost.attempt_cost import CostMeter
+from tuichat.core.cost.budget_guard import SpendGuard
 from tuichat.core.events import Event
 from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.limits.admission import Admission
@@ -69,6 +70,8 @@ class TurnServices:
     meter: CostMeter | None = None
     metrics: Observer | None = None
     budgets: Observer | None = None
+    spend_guard: SpendGuard | None = None
+    """Hard budgets checked while an answer streams (the session's ``Budgets``; None: none)."""
     log: LogSink | None = None
     max_delay: float = 0.12
     """The sentence buffer's longest hold, in seconds."""

@@ -16,19 +16,22 @@ at any ``await`` (closing the HTTP response) and still end the stream with a
 :class:`~tuichat.core.turn.services.TurnServices` (metrics, budgets, the log,
 then the history) see every event in that task, in that order, before the
 iterating front end does, so a slow front end never loses a log row.
+
+An attempt's wait for text is probed for client busy time (``loop_lag``); under
+a hard budget, reaching the limit mid-stream ends the turn like a cancel (``budget_guard``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from tuichat.core import errors
 from tuichat.core.clock import ClockTimeout
 from tuichat.core.cost.attempt_cost import AttemptCosts
+from tuichat.core.cost.budget_guard import BudgetReached
 from tuichat.core.events import (
     AttemptEnded,
     AttemptStarted,
@@ -48,35 +51,21 @@ from tuichat.core.turn.answer_text import AnswerText
 from tuichat.core.turn.cache_step import CacheAsk, CacheStep
 from tuichat.core.turn.deadline import Deadline
 from tuichat.core.turn.degrade import degrade
+from tuichat.core.turn.loop_lag import LoopLag
 from tuichat.core.turn.part_events import MetaPart, meta_event, rate_limit_event
 from tuichat.core.turn.retry import decide
 from tuichat.core.turn.route import Target
 from tuichat.core.turn.services import Observer, TurnServices
 from tuichat.core.turn.source import EventPump
 from tuichat.core.turn.stale import stale_event
+from tuichat.core.turn.turn_parts import Failed as _Failed
+from tuichat.core.turn.turn_parts import GaveUp as _GaveUp
+from tuichat.core.turn.turn_parts import close_stream as _close
+from tuichat.core.turn.turn_parts import failed_step as _failed_step
+from tuichat.core.turn.turn_parts import new_trace_id
 from tuichat.core.untrusted import one_line
 
 log = logging.getLogger(__name__)
-
-
-def new_trace_id() -> str:
-    """A W3C/OpenTelemetry-shaped trace id (32 hex chars)."""
-    return uuid.uuid4().hex
-
-
-class _Failed(Exception):
-    """Internal: an attempt failed with ``error`` (already logged as AttemptEnded)."""
-
-    def __init__(self, error: errors.ProviderError) -> None:
-        self.error = error
-
-
-@dataclass(frozen=True, slots=True)
-class _GaveUp:
-    """Internal: a target gave up with ``error``; ``stop`` ends the route (no fallback)."""
-
-    error: errors.ProviderError
-    stop: bool
 
 
 class Turn(EventPump):
@@ -106,10 +95,13 @@ class Turn(EventPump):
         self._breakers = BreakerWatch(services.breakers, self.trace_id, self._clock, self._emit)
         admission = services.admission
         self._gate = Gate(admission, self.trace_id, self._clock, self._emit) if admission else None
-        self._answer = AnswerText(self.trace_id, self._clock, self._emit, services.max_delay)
+        self._lag = LoopLag(self._clock)
+        self._answer = AnswerText(
+            self.trace_id, self._clock, self._emit, services.max_delay, self._busy_ms
+        )
         self._attempt = 0
         self._outcome = OutcomeBuilder()
-        self._costs = AttemptCosts(services.meter, self.trace_id, self._emit)
+        self._costs = AttemptCosts(services.meter, self.trace_id, self._emit, services.spend_guard)
         self._cache_ask = cache_ask or CacheAsk()
 
     @property
@@ -134,12 +126,24 @@ class Turn(EventPump):
         except asyncio.CancelledError:
             if not self._cancel_requested:
                 raise
-            now = self._answer.flush(self._attempt)
-            self._emit(
-                TurnCancelled(
-                    trace_id=self.trace_id, ts=now, text=self.text, outcome=self._outcome.build()
-                )
+            self._end_cancelled(None)
+        except BudgetReached as cut:
+            self._outcome.step(RouteStep("cancelled"))  # as the log replays it
+            self._end_cancelled(cut.one_line())
+
+    def _end_cancelled(self, reason: str | None) -> None:
+        """The user cancelled (``reason`` None) or a hard budget cut the answer."""
+        now = self._answer.flush(self._attempt)
+        outcome = self._outcome.build()
+        self._emit(
+            TurnCancelled(
+                trace_id=self.trace_id, ts=now, text=self.text, outcome=outcome, reason=reason
             )
+        )
+
+    def _busy_ms(self) -> float | None:
+        """Client busy time of the attempt so far (None when not probing)."""
+        return self._lag.busy_ms() if self._lag.running else None
 
     async def _answered_from_cache(self) -> bool:
         """Ask the response cache (if any); True when a hit answered the turn."""
@@ -221,6 +225,7 @@ class Turn(EventPump):
         self._attempt += 1
         self._answer.new_attempt()
         self._costs.start(target.pricing(), target.request)
+        self._lag.start()
         self._emit(
             AttemptStarted(
                 trace_id=self.trace_id,
@@ -241,6 +246,9 @@ class Turn(EventPump):
             if self._cancel_requested:
                 self._end_attempt("cancelled")
             raise
+        except BudgetReached as cut:
+            self._end_attempt("cancelled", cut)
+            raise
         except errors.ProviderError as exc:
             self._record_failure(target, exc)
             raise _Failed(exc) from exc
@@ -249,6 +257,8 @@ class Turn(EventPump):
             wrapped = errors.ProviderError(one_line(f"internal error: {exc}"))
             self._record_failure(target, wrapped)
             raise _Failed(wrapped) from exc
+        finally:
+            self._lag.stop()
         self._breakers.success(target.breaker_key)
         return finish
 
@@ -256,11 +266,14 @@ class Turn(EventPump):
         """Read one attempt's stream under the headers, first-token, idle and total timeouts."""
         deadline = Deadline(self._services.timeouts, self._clock)
         finish = FinishPart(None)
+        parts = target.provider.stream(target.request)
         try:
             async with ClockTimeout(self._clock, deadline.next("headers")) as scope:
-                async for part in target.provider.stream(target.request):
+                async for part in parts:
                     if isinstance(part, TextPart):
                         self._answer.feed(part.text, self._attempt)
+                        if self._lag.running:
+                            self._lag.stop()
                         self._costs.text(part.text)
                         scope.reschedule(deadline.next("idle"))
                     elif isinstance(part, FinishPart):
@@ -271,6 +284,9 @@ class Turn(EventPump):
                         self._on_meta(part)
         except TimeoutError:
             raise deadline.error(target.breaker_key) from None
+        except BudgetReached:
+            await _close(parts)  # like a cancel: the server sees the disconnect
+            raise
         return finish
 
     async def _admit(self, target: Target) -> None:
@@ -279,7 +295,8 @@ class Turn(EventPump):
             await self._gate.admit(target.label, target.request)
 
     def _on_meta(self, part: MetaPart) -> None:
-        self._emit(meta_event(part, self.trace_id, self._clock.now(), self._attempt))
+        busy = self._busy_ms() if isinstance(part, ResponseHead) else None
+        self._emit(meta_event(part, self.trace_id, self._clock.now(), self._attempt, busy))
         self._costs.part(part)
         if isinstance(part, UsagePart) and self._gate is not None:
             self._gate.settle(part)
@@ -378,6 +395,4 @@ class Turn(EventPump):
         )
 
 
-def _failed_step(error: errors.ProviderError) -> RouteStep:
-    """An attempt that failed with ``error``, as a step of the outcome."""
-    return RouteStep("failed", error.error_type, error.status_code)
+__all__ = ["Turn", "new_trace_id"]

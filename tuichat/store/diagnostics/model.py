@@ -75,7 +75,10 @@ class LatencySplit:
     back-off between attempts. ``network``: time to the response headers (or,
     where the server reports its own timings, everything it did not spend
     computing). ``prefill``/``generation``: up to the first token and after
-    it. ``failed``: attempts that ended without a first token.
+    it. ``client busy``: of the wait for the first token, the time our own
+    process could not run its event loop (a cold start's imports and warm-ups),
+    taken out of network and prefill. ``failed``: attempts that ended without a
+    first token.
     """
 
     queue_ms: float = 0.0
@@ -84,6 +87,7 @@ class LatencySplit:
     prefill_ms: float = 0.0
     generation_ms: float = 0.0
     failed_ms: float = 0.0
+    client_busy_ms: float = 0.0
 
     def parts(self) -> dict[str, float]:
         """Component name → milliseconds, in a fixed order."""
@@ -92,6 +96,7 @@ class LatencySplit:
             "network": self.network_ms,
             "queue": self.queue_ms,
             "prefill": self.prefill_ms,
+            "client busy": self.client_busy_ms,
             "retry wait": self.retry_wait_ms,
             "failed attempts": self.failed_ms,
         }

@@ -88,6 +88,7 @@ def _latency(r: LatencyReport) -> list[str]:
         lines += [
             f"{name}: {fig.ms(value)} ({fig.pct(value / total)})"
             for name, value in r.split.parts().items()
+            if value or name != "client busy"  # shown where our own loop stalled
         ]
     lines += [
         f"prefill: server-reported for {fig.plural(r.prefill_server_attempts, 'attempt')},"

@@ -75,6 +75,7 @@ def latency_report(
         prefill_ms=totals.prefill_ms,
         generation_ms=totals.generation_ms,
         failed_ms=totals.failed_ms,
+        client_busy_ms=totals.client_busy_ms,
     )
     p50, p95 = quantile(ttft, 0.5), quantile(ttft, 0.95)
     estimated = totals.prefill_estimated > 0

@@ -24,6 +24,9 @@ _WASTED = "(a.status != 'ok' AND a.ttft_ms IS NULL)"
 _SERVER = "(a.server_prefill_ms IS NOT NULL AND a.server_generation_ms IS NOT NULL)"
 _FIRST = "coalesce(a.ttft_ms, a.duration_ms)"
 _TTFB = f"min(coalesce(a.ttfb_ms, 0), {_FIRST})"
+# Client busy time (m013): our own stalled loop, taken out of network and prefill.
+_BUSY = f"min(coalesce(a.client_busy_ms, 0), {_FIRST})"
+_BUSY_TTFB = f"min(coalesce(a.client_busy_ttfb_ms, 0), {_TTFB})"
 _CACHED = "coalesce(a.cached_input_tokens, a.server_cached_prompt_tokens)"
 
 
@@ -45,9 +48,13 @@ _EXPRESSIONS = {
     "rate_limited": f"sum({IS_RATE_LIMITED})",
     "quota_errors": "sum(a.error_type = 'quota_exceeded')",
     "network_ms": _component(
-        "max(a.duration_ms - a.server_prefill_ms - a.server_generation_ms, 0)", _TTFB
+        f"max(a.duration_ms - a.server_prefill_ms - a.server_generation_ms - {_BUSY}, 0)",
+        f"{_TTFB} - {_BUSY_TTFB}",
     ),
-    "prefill_ms": _component("a.server_prefill_ms", f"max({_FIRST} - {_TTFB}, 0)"),
+    "prefill_ms": _component(
+        "a.server_prefill_ms", f"max({_FIRST} - {_TTFB} - ({_BUSY} - {_BUSY_TTFB}), 0)"
+    ),
+    "client_busy_ms": _component(_BUSY, _BUSY),
     "generation_ms": _component("a.server_generation_ms", f"max(a.duration_ms - {_FIRST}, 0)"),
     "failed_ms": f"sum(CASE WHEN {_WASTED} THEN a.duration_ms END)",
     "prefill_server": f"sum(a.duration_ms IS NOT NULL AND NOT {_WASTED} AND {_SERVER})",
@@ -81,6 +88,7 @@ class Totals:
     quota_errors: int = 0
     network_ms: float = 0.0
     prefill_ms: float = 0.0
+    client_busy_ms: float = 0.0
     generation_ms: float = 0.0
     failed_ms: float = 0.0
     prefill_server: int = 0

@@ -20,7 +20,7 @@ from tuichat.core.metrics.hud_view import (
     ProviderView,
     ThroughputView,
 )
-from tuichat.core.metrics.waterfall import Phase
+from tuichat.core.metrics.waterfall import Phase, Waterfall
 from tuichat.ui.widgets.hud_text import (
     ACCENT,
     DASH,
@@ -60,11 +60,25 @@ def latency_lines(view: LatencyView, width: int) -> Lines:
     for phase in fall.phases:
         if phase.name == "retries" and not fall.earlier_attempts:
             continue
+        if phase.name == "client busy":  # on the total's line: the panel keeps its height
+            continue
         lines.append(_phase_line(phase, scale, width, fall.connection_reused))
         if phase.name == "1st token" and fall.server_prefill_ms is not None:
             lines.append(row("  prefill", f"{ms(fall.server_prefill_ms)} (server)", width))
-    lines.append(row("total", ms(fall.total_ms), width, label_width=LABEL - 1))
+    lines.append(row("total", _total(fall, width - LABEL), width, label_width=LABEL - 1))
     return tuple(lines)
+
+
+def _total(fall: Waterfall, room: int) -> str:
+    """``221 ms``; with client busy time, ``221 ms, 200 ms busy`` (our own stalled loop).
+
+    The busy part is the gap drawn between the first-token and generation bars.
+    """
+    busy = fall.phase("client busy").ms
+    if not busy:
+        return ms(fall.total_ms)
+    text = f"{ms(fall.total_ms)}, {ms(busy)} busy"
+    return text if len(text) <= room else f"{ms(fall.total_ms)}, {busy:.0f} busy"
 
 
 def time_scale(total_ms: float) -> float:
