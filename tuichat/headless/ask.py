@@ -5,10 +5,14 @@ one stderr line says so ("cached (exact, 3 h old) · saved 1.2 s, $0.0031"),
 and ``--json`` says ``cache`` (null, "exact" or "semantic"), ``similarity``,
 ``age_s``, ``saved_usd`` and ``saved_ms``. ``--no-cache`` asks live.
 
+Structured output (``--schema``, ``--json-mode``, ``--repair``) is in
+:mod:`~tuichat.headless.ask_structured`: the answer is validated at the end
+and ``--json`` adds ``structured``.
+
 Exit codes: 0 answered, 1 the provider failed (or the stream was truncated),
-2 bad usage, 3 refused by a hard budget limit (nothing was sent), 130
-interrupted (SIGINT cancels like ctrl+c; the partial answer is printed,
-logged and reported).
+2 bad usage, 3 refused by a hard budget limit (nothing was sent), 4 the
+structured answer is invalid, 130 interrupted (SIGINT cancels like ctrl+c;
+the partial answer is printed, logged and reported).
 """
 
 from __future__ import annotations
@@ -37,6 +41,13 @@ from tuichat.core.events import (
 from tuichat.core.limits.limiter import Priority
 from tuichat.core.untrusted import neutralise
 from tuichat.factory import Chat, ChatWishes, start_chat
+from tuichat.headless.ask_structured import (
+    EXIT_INVALID,
+    StructuredAsk,
+    StructuredReport,
+    TurnResult,
+    check_and_repair,
+)
 from tuichat.headless.wait_progress import WaitProgress
 from tuichat.startup import StderrProgress
 
@@ -59,6 +70,7 @@ class AskOptions:
     no_cache: bool = False
     cache_ttl_s: float | None = None
     cache_tags: tuple[str, ...] = ()
+    structured: StructuredAsk | None = None
 
 
 @dataclass
@@ -127,7 +139,34 @@ def _refuse(options: AskOptions, blocking: list[BudgetLine], out: TextIO, err: T
 
 
 async def _stream(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> int:
-    turn = chat.session.start_turn(options.prompt)
+    structured = options.structured
+    live = not options.json_output and (structured is None or out.isatty())
+    shown = out if live else None
+    if structured is not None:
+        chat.session.response_format = structured.response_format
+    trace_id, outcome = await _run_turn(options.prompt, options, chat, shown, err)
+    report: StructuredReport | None = None
+    if structured is not None and outcome.status == "ok":
+
+        async def again(prompt: str) -> TurnResult:
+            nonlocal trace_id, outcome
+            trace_id, outcome = await _run_turn(prompt, options, chat, shown, err)
+            return TurnResult(trace_id, outcome.status, outcome.text)
+
+        first = TurnResult(trace_id, outcome.status, outcome.text)
+        report = (await check_and_repair(structured, first, again, err))[0]
+    if not options.json_output and not live:
+        out.write(outcome.text)  # piped structured output: only the kept attempt
+    if not options.json_output and outcome.text and not outcome.text.endswith("\n"):
+        out.write("\n")
+    return _report(options, chat, outcome, trace_id, report, out, err)
+
+
+async def _run_turn(
+    prompt: str, options: AskOptions, chat: Chat, out: TextIO | None, err: TextIO
+) -> tuple[str, AskOutcome]:
+    """Stream one turn (``out`` None: not shown as it comes); its trace id and outcome."""
+    turn = chat.session.start_turn(prompt)
     outcome = AskOutcome()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, turn.cancel)
@@ -136,11 +175,22 @@ async def _stream(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> 
         async with waiting.ticking(chat.clock):
             async for event in turn:
                 waiting.see(event)
-                _apply(event, outcome, None if options.json_output else out)
+                _apply(event, outcome, out)
     finally:
         loop.remove_signal_handler(signal.SIGINT)
-    if not options.json_output and outcome.text and not outcome.text.endswith("\n"):
-        out.write("\n")
+    return turn.trace_id, outcome
+
+
+def _report(
+    options: AskOptions,
+    chat: Chat,
+    outcome: AskOutcome,
+    trace_id: str,
+    report: StructuredReport | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """The stderr lines, the ``--json`` summary and the exit code of the kept turn."""
     if outcome.error:
         stale = " (a stale answer exists: see --json)" if outcome.stale else ""
         err.write(f"tuichat: {outcome.error}{stale}\n")
@@ -148,11 +198,15 @@ async def _stream(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> 
     for line in chat.budgets.new_alerts():
         err.write(f"tuichat: warning: {describe(line)}\n")
     if options.json_output:
-        summary = _summary(outcome, chat, turn.trace_id)
+        summary = _summary(outcome, chat, trace_id)
         summary.update(_cost_json(chat))
         summary.update(_cache_json(outcome.cache))
+        if options.structured is not None:
+            summary["structured"] = report.as_json() if report else None
         out.write(json.dumps(summary) + "\n")
     out.flush()
+    if report is not None and not report.final.valid and outcome.status == "ok":
+        return EXIT_INVALID
     return _exit_code(outcome.status)
 
 
