@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tuichat.command_help import describe_commands
     from tuichat.config import add_config_parser, add_override_options, add_stop_option
     from tuichat.config.bounds import MAX_SECONDS, wait_seconds_flag
+    from tuichat.headless.ask_structured import add_structured_options
     from tuichat.headless.bench_cmd import add_bench_parser
     from tuichat.headless.cache_cmd import add_cache_parser
     from tuichat.headless.debug import add_debug_parser
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"(0 to {MAX_SECONDS:g}; 0: never queue)",
     )
     _add_cache_options(ask)
+    add_structured_options(ask)
     _add_cost_parsers(sub)
     add_config_parser(sub)
     add_sim_parser(sub)
@@ -293,6 +295,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _ask(args: argparse.Namespace) -> int:
     from tuichat.config import check_selected_keys
     from tuichat.headless.ask import AskOptions, run_ask
+    from tuichat.headless.ask_structured import structured_from_args
 
     prompt = _stdin_prompt() if args.prompt == "-" else args.prompt
     if not prompt.strip():
@@ -308,6 +311,7 @@ def _ask(args: argparse.Namespace) -> int:
         no_cache=args.no_cache,
         cache_ttl_s=args.cache_ttl,
         cache_tags=tuple(args.cache_tag),
+        structured=structured_from_args(args),
     )
     return run_ask(options)
 

@@ -43,12 +43,14 @@ ANTHROPIC_API_KEY, OLLAMA_HOST), else the embedded local model.""",
 _ASK = CommandHelp(
     """Ask once and stream the answer to stdout; the turn is logged like a chat turn.
 Exit codes: 0 answered, 1 the provider failed, 2 bad usage or configuration,
-3 refused by a hard budget (nothing sent), 130 interrupted (partial kept).""",
+3 refused by a hard budget (nothing sent), 4 the structured answer (--schema,
+--json-mode) is invalid, 130 interrupted (partial kept).""",
     (
         "tuichat ask 'what is a circuit breaker?'",
         "git diff | tuichat ask - --system 'review this diff'",
         "tuichat ask hi --model gpt-4o-mini --json | jq .cost_usd",
         "tuichat ask 'list three colours' --stop 4. --max-tokens 50",
+        "tuichat ask 'describe Ada Lovelace' --schema person.json --repair",
     ),
 )
 _COST = CommandHelp(

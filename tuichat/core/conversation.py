@@ -5,8 +5,9 @@ These are plain data the providers translate into their wire formats.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant"]
 
@@ -19,6 +20,32 @@ class ChatMessage:
     content: str
 
 
+@dataclass(frozen=True, slots=True)
+class ResponseFormat:
+    """Structured output asked of the model: one JSON document, with or without a schema.
+
+    The schema is kept as canonical JSON text so the request stays hashable
+    and its cache key stays stable; :meth:`schema` decodes it. ``schema_json``
+    None is plain JSON mode (any JSON object).
+    """
+
+    name: str = "answer"
+    schema_json: str | None = None
+
+    @classmethod
+    def of(cls, schema: dict[str, Any] | None, name: str = "answer") -> ResponseFormat:
+        """The format for ``schema`` (None: JSON mode), canonicalised."""
+        text = None if schema is None else json.dumps(schema, sort_keys=True, separators=(",", ":"))
+        return cls(name=name, schema_json=text)
+
+    def schema(self) -> dict[str, Any] | None:
+        """The JSON Schema as a dict (a fresh copy each call), or None in JSON mode."""
+        if self.schema_json is None:
+            return None
+        value = json.loads(self.schema_json)
+        return value if isinstance(value, dict) else {}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatRequest:
     """Everything a provider needs for one streamed completion."""
@@ -28,6 +55,8 @@ class ChatRequest:
     max_tokens: int | None = None
     temperature: float | None = None
     stop: tuple[str, ...] = ()
+    response_format: ResponseFormat | None = None
+    """Structured output: providers use their JSON-schema mode or a prompt (see adapters)."""
 
 
 @dataclass
@@ -53,6 +82,7 @@ class Conversation:
         max_tokens: int | None = None,
         temperature: float | None = None,
         stop: tuple[str, ...] = (),
+        response_format: ResponseFormat | None = None,
     ) -> ChatRequest:
         """Build the request for the next answer from the whole history."""
         head = (ChatMessage("system", self.system),) if self.system else ()
@@ -62,6 +92,7 @@ class Conversation:
             max_tokens=max_tokens,
             temperature=temperature,
             stop=stop,
+            response_format=response_format,
         )
 
     def drop_last_user(self) -> None:

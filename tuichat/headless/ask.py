@@ -7,12 +7,16 @@ and ``--json`` says ``cache`` (null, "exact" or "semantic"), ``similarity``,
 ``client_busy_ms`` is the part of ``ttft_ms`` this process could not run its
 event loop (a cold start's imports and warm-ups), not network or server time.
 
+Structured output (``--schema``, ``--json-mode``, ``--repair``) is in
+:mod:`~tuichat.headless.ask_structured`: the answer is validated at the end
+and ``--json`` adds ``structured``.
+
 Exit codes: 0 answered, 1 the provider failed (or the stream was truncated),
 2 bad usage, 3 a hard budget limit: refused (nothing was sent) or reached while
 the answer streamed (the partial answer is printed, one stderr line says
-which limit, ``--json`` has ``error_type`` "budget"), 130
-interrupted (SIGINT cancels like ctrl+c; the partial answer is printed,
-logged and reported).
+which limit, ``--json`` has ``error_type`` "budget"), 4 the structured answer
+is invalid, 130 interrupted (SIGINT cancels like ctrl+c; the partial answer is
+printed, logged and reported).
 """
 
 from __future__ import annotations
@@ -41,6 +45,13 @@ from tuichat.core.events import (
 from tuichat.core.limits.limiter import Priority
 from tuichat.core.untrusted import neutralise
 from tuichat.factory import Chat, ChatWishes, start_chat
+from tuichat.headless.ask_structured import (
+    EXIT_INVALID,
+    StructuredAsk,
+    StructuredReport,
+    TurnResult,
+    check_and_repair,
+)
 from tuichat.headless.wait_progress import WaitProgress
 from tuichat.startup import StderrProgress
 
@@ -65,6 +76,7 @@ class AskOptions:
     no_cache: bool = False
     cache_ttl_s: float | None = None
     cache_tags: tuple[str, ...] = ()
+    structured: StructuredAsk | None = None
 
 
 @dataclass
@@ -133,7 +145,34 @@ def _refuse(options: AskOptions, blocking: list[BudgetLine], out: TextIO, err: T
 
 
 async def _stream(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> int:
-    turn = chat.session.start_turn(options.prompt)
+    structured = options.structured
+    live = not options.json_output and (structured is None or out.isatty())
+    shown = out if live else None
+    if structured is not None:
+        chat.session.response_format = structured.response_format
+    trace_id, outcome = await _run_turn(options.prompt, options, chat, shown, err)
+    report: StructuredReport | None = None
+    if structured is not None and outcome.status == "ok":
+
+        async def again(prompt: str) -> TurnResult:
+            nonlocal trace_id, outcome
+            trace_id, outcome = await _run_turn(prompt, options, chat, shown, err)
+            return TurnResult(trace_id, outcome.status, outcome.text)
+
+        first = TurnResult(trace_id, outcome.status, outcome.text)
+        report = (await check_and_repair(structured, first, again, err))[0]
+    if not options.json_output and not live:
+        out.write(outcome.text)  # piped structured output: only the kept attempt
+    if not options.json_output and outcome.text and not outcome.text.endswith("\n"):
+        out.write("\n")
+    return _report(options, chat, outcome, trace_id, report, out, err)
+
+
+async def _run_turn(
+    prompt: str, options: AskOptions, chat: Chat, out: TextIO | None, err: TextIO
+) -> tuple[str, AskOutcome]:
+    """Stream one turn (``out`` None: not shown as it comes); its trace id and outcome."""
+    turn = chat.session.start_turn(prompt)
     outcome = AskOutcome()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, turn.cancel)
@@ -142,11 +181,22 @@ async def _stream(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> 
         async with waiting.ticking(chat.clock):
             async for event in turn:
                 waiting.see(event)
-                _apply(event, outcome, None if options.json_output else out)
+                _apply(event, outcome, out)
     finally:
         loop.remove_signal_handler(signal.SIGINT)
-    if not options.json_output and outcome.text and not outcome.text.endswith("\n"):
-        out.write("\n")
+    return turn.trace_id, outcome
+
+
+def _report(
+    options: AskOptions,
+    chat: Chat,
+    outcome: AskOutcome,
+    trace_id: str,
+    report: StructuredReport | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """The stderr lines, the ``--json`` summary and the exit code of the kept turn."""
     if outcome.error:
         stale = " (a stale answer exists: see --json)" if outcome.stale else ""
         err.write(f"tuichat: {outcome.error}{stale}\n")
@@ -155,12 +205,18 @@ async def _stream(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> 
         if outcome.error_type != BUDGET_CUT or line.level != "hard":  # said once, above
             err.write(f"tuichat: warning: {describe(line)}\n")
     if options.json_output:
-        summary = _summary(outcome, chat, turn.trace_id)
+        summary = _summary(outcome, chat, trace_id)
         summary.update(_cost_json(chat))
         summary.update(_cache_json(outcome.cache))
+        if options.structured is not None:
+            summary["structured"] = report.as_json() if report else None
         out.write(json.dumps(summary) + "\n")
     out.flush()
-    return EXIT_BUDGET if outcome.error_type == BUDGET_CUT else _exit_code(outcome.status)
+    if outcome.error_type == BUDGET_CUT:
+        return EXIT_BUDGET
+    if report is not None and not report.final.valid and outcome.status == "ok":
+        return EXIT_INVALID
+    return _exit_code(outcome.status)
 
 
 def _apply(event: Event, outcome: AskOutcome, out: TextIO | None) -> None:

@@ -20,6 +20,14 @@ prompt), ``cached_input_tokens`` = cache read, ``cache_write_tokens`` = cache
 creation; both are parts of ``input_tokens`` (uncached = input - both).
 Stop reasons are mapped to the OpenAI names the rest of tuichat uses
 (``end_turn`` -> ``stop``, ``max_tokens`` -> ``length``, ...).
+
+Structured output: the Messages API has no JSON-schema mode, so a request
+with a ``response_format`` gets prompt plus validation — the instruction and
+the schema are appended to the system prompt
+(:func:`~tuichat.core.structured.prompts.schema_instruction`) and the
+answer is validated when it ends. (Forcing a tool call would constrain the
+shape further but streams ``input_json_delta``, not text, and breaks the
+one-text-stream contract every consumer relies on.)
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import httpx
 from tuichat.core import errors
 from tuichat.core.conversation import ChatMessage, ChatRequest
 from tuichat.core.provider import FinishPart, StreamPart, TextPart, UsagePart
+from tuichat.core.structured.prompts import with_instruction
 from tuichat.providers.http_errors import (
     decode_event,
     error_fields,
@@ -115,6 +124,8 @@ def request_body(request: ChatRequest) -> dict[str, Any]:
         "messages": alternating_messages(request.messages),
     }
     system = system_text(request.messages)
+    if request.response_format is not None:  # no schema mode: the prompt asks, ask validates
+        system = with_instruction(system, request.response_format)
     if system:
         block = {"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}
         body["system"] = [block]

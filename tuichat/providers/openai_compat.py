@@ -5,6 +5,14 @@ of :class:`~tuichat.providers.sse_client.SSEClient`. Comments, keep-alives
 and empty ``data:`` lines are skipped; chunks with no ``choices`` (usage,
 Azure preambles) are not text. A stream that ends without ``[DONE]`` and
 without a finish reason is truncated, not finished.
+
+Structured output (``ChatRequest.response_format``): with a schema, the
+request carries ``response_format: {type: json_schema, json_schema: {name,
+schema, strict: false}}`` (OpenAI; llama.cpp, vLLM and Ollama accept the same
+shape). ``strict`` stays false because OpenAI's strict mode rejects common
+schemas (optional fields, open objects); the answer is validated afterwards
+anyway. Without a schema it is ``{type: json_object}``, plus the JSON
+instruction in the system prompt, which OpenAI's JSON mode requires.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from typing import Any
 import httpx
 
 from tuichat.core import errors
-from tuichat.core.conversation import ChatRequest
+from tuichat.core.conversation import ChatRequest, ResponseFormat
 from tuichat.core.provider import (
     FinishPart,
     StreamPart,
@@ -25,6 +33,7 @@ from tuichat.core.provider import (
     TimingsPart,
     UsagePart,
 )
+from tuichat.core.structured.prompts import with_instruction
 from tuichat.providers.http_errors import stream_error
 from tuichat.providers.sse_client import DEFAULT_TIMEOUT, Events, SSEClient
 from tuichat.providers.sse_drain import drain
@@ -35,7 +44,7 @@ def request_body(request: ChatRequest) -> dict[str, Any]:
     """The JSON body of a streamed chat completion."""
     body: dict[str, Any] = {
         "model": request.model,
-        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "messages": _messages(request),
         "stream": True,
         "stream_options": {"include_usage": True},
     }
@@ -45,7 +54,31 @@ def request_body(request: ChatRequest) -> dict[str, Any]:
         body["temperature"] = request.temperature
     if request.stop:
         body["stop"] = list(request.stop)
+    if request.response_format is not None:
+        body["response_format"] = response_format_body(request.response_format)
     return body
+
+
+def response_format_body(response_format: ResponseFormat) -> dict[str, Any]:
+    """``json_schema`` with the schema, ``json_object`` without one."""
+    schema = response_format.schema()
+    if schema is None:
+        return {"type": "json_object"}
+    spec = {"name": response_format.name, "schema": schema, "strict": False}
+    return {"type": "json_schema", "json_schema": spec}
+
+
+def _messages(request: ChatRequest) -> list[dict[str, str]]:
+    """The messages as sent; JSON mode adds its instruction to the system prompt."""
+    messages = [{"role": m.role, "content": m.content} for m in request.messages]
+    response_format = request.response_format
+    if response_format is None or response_format.schema_json is not None:
+        return messages
+    if messages and messages[0]["role"] == "system":
+        messages[0]["content"] = with_instruction(messages[0]["content"], response_format)
+    else:
+        messages.insert(0, {"role": "system", "content": with_instruction("", response_format)})
+    return messages
 
 
 class _StreamState:

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tuichat.sim import anthropic_errors
+from tuichat.sim.json_answers import prompted_schema
 from tuichat.sim.settings import MODEL_NAME
 from tuichat.sim.wire import Answer, BadChatRequest, ChatRequest, Usage, dumps
 
@@ -115,6 +116,7 @@ def parse_messages_request(body: Any) -> ChatRequest:
         raise BadChatRequest("model: Field required", "model")
     max_tokens = _positive_int(body, "max_tokens")
     system, cache_system = _system(body)
+    json_requested, schema = prompted_schema(system)
     return ChatRequest(
         model=model,
         messages=_messages(body),
@@ -124,6 +126,8 @@ def parse_messages_request(body: Any) -> ChatRequest:
         stop=_stop_sequences(body),
         system=system,
         cache_system=cache_system,
+        json_requested=json_requested,
+        schema=schema,
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from tuichat.sim.answers import answer_tokens
 from tuichat.sim.http1 import LAST_CHUNK, CannedResponse, Connection, chunk, response_head
+from tuichat.sim.json_answers import json_answer_tokens
 from tuichat.sim.prompt_cache import CacheUse
 from tuichat.sim.records import RequestRecord
 from tuichat.sim.settings import RequestPlan
@@ -147,6 +148,14 @@ def plan_answer(content: str, n: int, max_tokens: int | None, stops: tuple[str, 
     return Answer(kept, "stop", stop_sequence=stop)
 
 
+def _json_answer(chat: ChatRequest, behaviour: str) -> Answer:
+    """A structured-output answer (see :mod:`~tuichat.sim.json_answers`); max_tokens cuts it."""
+    tokens = json_answer_tokens(chat, behaviour)
+    if chat.max_tokens is not None and len(tokens) > chat.max_tokens:
+        return Answer(tokens[: chat.max_tokens], "length")
+    return Answer(tokens, "stop")
+
+
 @dataclass
 class Exchange:
     """Everything a scenario needs to answer one chat request, in its API's wire format."""
@@ -163,6 +172,9 @@ class Exchange:
     answer: Answer = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.chat.json_requested:
+            self.answer = _json_answer(self.chat, self.plan.json)
+            return
         self.answer = plan_answer(
             self.plan.content, self.plan.tokens, self.chat.max_tokens, self.chat.stop
         )

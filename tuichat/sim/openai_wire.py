@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tuichat.sim import openai_errors
+from tuichat.sim.json_answers import requested_schema
 from tuichat.sim.settings import MODEL_NAME
 from tuichat.sim.wire import Answer, BadChatRequest, ChatRequest, Usage, dumps, prompt_tokens
 
@@ -68,6 +69,7 @@ def parse_chat_request(body: Any) -> ChatRequest:
     if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
         raise BadChatRequest("'messages' must be a list of message objects", "messages")
     options = body.get("stream_options") or {}
+    json_requested, schema = requested_schema(body)
     return ChatRequest(
         model=model,
         messages=messages,
@@ -75,6 +77,8 @@ def parse_chat_request(body: Any) -> ChatRequest:
         include_usage=isinstance(options, dict) and options.get("include_usage") is True,
         max_tokens=_max_tokens(body),
         stop=_stop(body),
+        json_requested=json_requested,
+        schema=schema,
     )
 
 

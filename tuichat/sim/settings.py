@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from tuichat.sim.answers import CONTENT_KINDS
+from tuichat.sim.json_answers import JSON_BEHAVIOURS
 
 MODEL_NAME = "sim"
 MAX_TOKENS = 1_000_000
@@ -53,6 +54,8 @@ class RequestPlan:
     retry_form: str = "seconds"
     """How the wait is written: ``seconds`` (Retry-After: 2), ``ms`` (retry-after-ms)
     or ``date`` (Retry-After as an HTTP date)."""
+    json: str = "valid"
+    """A JSON request's answer: ``valid``, ``invalid`` until repaired, or ``broken``."""
 
 
 RETRY_FORMS = ("seconds", "ms", "date")
@@ -92,6 +95,12 @@ def _retry_form(raw: str) -> str:
     return raw
 
 
+def _json_behaviour(raw: str) -> str:
+    if raw not in JSON_BEHAVIOURS:
+        raise ValueError(f"must be one of {', '.join(JSON_BEHAVIOURS)}")
+    return raw
+
+
 def _status_code(raw: str) -> int:
     value = int(raw)
     if not 200 <= value <= 599:
@@ -108,6 +117,7 @@ _OVERRIDES: dict[str, Callable[[str], Any]] = {
     "status": _status_code,
     "retry_after": _non_negative_float,
     "retry_form": _retry_form,
+    "json": _json_behaviour,
 }
 
 

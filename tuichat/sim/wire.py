@@ -44,6 +44,10 @@ class ChatRequest:
     """A top-level system prompt (Anthropic); OpenAI keeps it among the messages."""
     cache_system: bool = False
     """The system prompt carries ``cache_control``: the prompt cache applies."""
+    json_requested: bool = False
+    """Structured output asked for (``response_format`` or a prompt with a schema)."""
+    schema: dict[str, Any] | None = None
+    """The JSON Schema the answer should follow, when one was given."""
 
 
 def message_text(message: dict[str, Any]) -> str:

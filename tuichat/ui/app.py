@@ -52,6 +52,7 @@ from tuichat.ui.model_picker import choices
 from tuichat.ui.send_hint import SendHint
 from tuichat.ui.session_picker import PickerResult
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
+from tuichat.ui.structured_actions import STRUCTURED_BINDINGS, StructuredActions
 from tuichat.ui.theming import ThemeKeeper
 from tuichat.ui.turn_view import show_answer
 from tuichat.ui.warm_up import WarmUp, chat_steps
@@ -88,7 +89,7 @@ def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None 
     return app.return_code or 0
 
 
-class TuichatApp(FeedbackActions, CacheActions, ModelActions, HudApp):
+class TuichatApp(StructuredActions, FeedbackActions, CacheActions, ModelActions, HudApp):
     """tuichat's terminal UI."""
 
     TITLE = "tuichat"
@@ -104,6 +105,7 @@ class TuichatApp(FeedbackActions, CacheActions, ModelActions, HudApp):
         *HUD_BINDINGS,
         *CACHE_BINDINGS,
         *FEEDBACK_BINDINGS,
+        *STRUCTURED_BINDINGS,
         Binding("ctrl+l", "sessions", "Sessions", id="sessions"),  # last: first to go when narrow
     ]
 
@@ -211,7 +213,7 @@ class TuichatApp(FeedbackActions, CacheActions, ModelActions, HudApp):
 
     async def on_prompt_area_submitted(self, message: PromptArea.Submitted) -> None:
         text = message.text.strip()
-        if not text:
+        if not text or await self.structured_command(text, message.prompt):
             return
         if self.streaming:
             self.notify("Still answering: ctrl+c cancels it.", severity="warning")
@@ -269,7 +271,7 @@ class TuichatApp(FeedbackActions, CacheActions, ModelActions, HudApp):
         """Render one turn's events; any UI failure ends in a one-line notice."""
         self.feedback_turn_started(turn, answer)
         try:
-            await show_answer(self, turn, answer)
+            await show_answer(self, self.structured_source(turn, answer), answer)
         except Exception as exc:
             log.exception("rendering turn %s failed", turn.trace_id)
             turn.cancel()
@@ -372,6 +374,7 @@ class TuichatApp(FeedbackActions, CacheActions, ModelActions, HudApp):
             "Find a logged session: resume, replay or fork it, or compare it on other models",
             self.action_sessions,
         )
+        yield from self.structured_system_commands()
         if self.chat.settings is None:
             return
         for choice in choices(self.chat.settings):

@@ -5,9 +5,10 @@ it: the provider (its name and base-URL host: the same model id on two
 servers is two models), the model, the system prompt, *every* message of the
 history, every sampling parameter of :class:`ChatRequest` (temperature,
 max_tokens, stop, and any field added later: fields are read generically, so
-a new parameter is keyed by default) and a slot for tools/response format
-(None today). GPTCache keys on the last message only, so the same question in
-two conversations hits wrongly (its issue #8); here it cannot.
+a new parameter is keyed by default) and a slot for tools and the response
+format (``ChatRequest.response_format`` goes there; tools are None today).
+GPTCache keys on the last message only, so the same question in two
+conversations hits wrongly (its issue #8); here it cannot.
 
 The semantic *scope* is the same request without its last user message: two
 questions are only ever compared when they are asked at the same point of the
@@ -25,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from tuichat.core.conversation import ChatMessage, ChatRequest
@@ -86,7 +87,10 @@ def _base(
     request: ChatRequest, provider: ProviderIdentity, response_format: Any, tools: Any
 ) -> dict[str, Any]:
     """Everything but the messages: provider, model and every parameter field."""
-    params = {f.name: getattr(request, f.name) for f in fields(request) if f.name != "messages"}
+    slots = ("messages", "response_format")  # the format has its own slot: old keys unchanged
+    params = {f.name: getattr(request, f.name) for f in fields(request) if f.name not in slots}
+    if request.response_format is not None:
+        response_format = asdict(request.response_format)
     return {
         "v": KEY_VERSION,
         "provider": provider.name,

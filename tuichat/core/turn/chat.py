@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from tuichat.core.clock import Clock
-from tuichat.core.conversation import Conversation
+from tuichat.core.conversation import Conversation, ResponseFormat
 from tuichat.core.cost.pricing import Tariff
 from tuichat.core.events import CacheLookedUp, Event, TurnEnded, TurnStarted
 from tuichat.core.provider import Provider
@@ -73,6 +73,8 @@ class ChatSession:
         """Freshness critical: the next turns skip the cache (their answers are still stored)."""
         self.last_hit: str | None = None
         """The cache key of the latest turn's answer when the cache served it."""
+        self.response_format: ResponseFormat | None = None
+        """Structured output: the next turns ask for this JSON document (None: free text)."""
 
     @property
     def clock(self) -> Clock:
@@ -126,6 +128,7 @@ class ChatSession:
                     max_tokens=entry.max_tokens,
                     temperature=entry.temperature,
                     stop=entry.stop,
+                    response_format=self.response_format,
                 ),
                 entry.tariff,
             )
