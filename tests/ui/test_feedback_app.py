@@ -1,4 +1,4 @@
-"""Feedback in the chat app: ctrl+t rates the last (or the selected) answer; follow-ups are logged.
+"""Feedback in the chat app: ctrl+f rates the last (or the selected) answer; follow-ups are logged.
 
 The real app and log, the simulator over loopback.
 """
@@ -36,7 +36,7 @@ async def ask(pilot: Any, app: TuichatApp, text: str) -> AssistantMessage:
 
 
 async def rate(pilot: Any, app: TuichatApp, keys: list[str]) -> None:
-    await pilot.press("ctrl+t")
+    await pilot.press("ctrl+f")
     await wait_until(pilot, lambda: isinstance(app.screen, FeedbackDialog))
     await pilot.press(*keys)
     await wait_until(pilot, lambda: not isinstance(app.screen, FeedbackDialog))
@@ -96,11 +96,11 @@ async def test_the_focused_prompt_selects_its_answer(sim: object, tmp_path: Path
 async def test_enter_without_a_rating_keeps_the_dialog(sim: object, tmp_path: Path) -> None:
     app = make_app(sim, MODEL, tmp_path / "log.db")  # type: ignore[arg-type]
     async with app.run_test() as pilot:
-        await pilot.press("ctrl+t")
+        await pilot.press("ctrl+f")
         await pilot.pause()
         assert not isinstance(app.screen, FeedbackDialog)  # nothing to rate yet
         await ask(pilot, app, "What is a token bucket?")
-        await pilot.press("ctrl+t", "enter", "ctrl+t")  # ctrl+t in the dialog opens no second one
+        await pilot.press("ctrl+f", "enter", "ctrl+f")  # ctrl+f in the dialog opens no second one
         await pilot.pause()
         assert isinstance(app.screen, FeedbackDialog) and len(app.screen_stack) == 2
         await pilot.press("escape")

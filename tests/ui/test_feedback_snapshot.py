@@ -1,7 +1,7 @@
 """A rated answer on screen: its mark in the status line, the HUD's feedback line.
 
 The snapshot app on a manual clock: one answer, rated 👍 with a comment
-through the ctrl+t dialog; the SVG holds the answer's status line and the cost
+through the ctrl+f dialog; the SVG holds the answer's status line and the cost
 panel's ``feedback`` row under the session's spend.
 """
 
@@ -20,7 +20,7 @@ def test_a_rated_answer_on_screen(snap_compare, tmp_path: Path) -> None:
         app = pilot.app
         assert isinstance(app, SnapshotApp)
         await one_turn(pilot)
-        await pilot.press("ctrl+t")
+        await pilot.press("ctrl+f")
         while not isinstance(app.screen, FeedbackDialog):
             await pilot.pause(0.01)
         await pilot.press("plus", *"spot on", "enter")
@@ -36,7 +36,7 @@ def test_the_dialog_on_screen(snap_compare, tmp_path: Path) -> None:
         app = pilot.app
         assert isinstance(app, SnapshotApp)
         await one_turn(pilot)
-        await pilot.press("ctrl+t")
+        await pilot.press("ctrl+f")
         while not isinstance(app.screen, FeedbackDialog):
             await pilot.pause(0.01)
         await pilot.press("minus", *"too long")

@@ -1,6 +1,6 @@
-"""Feedback in the chat: rate an answer (ctrl+t), and follow-ups noticed as prompts are sent.
+"""Feedback in the chat: rate an answer (ctrl+f), and follow-ups noticed as prompts are sent.
 
-A mixin of the chat app (like :mod:`~tuichat.ui.cache_actions`). ``ctrl+t``
+A mixin of the chat app (like :mod:`~tuichat.ui.cache_actions`). ``ctrl+f``
 rates the selected answer — the one after the focused, numbered prompt —
 or else the last answer, in a small dialog (:mod:`~tuichat.ui.screens.feedback`).
 The rating goes to the log as a :class:`~tuichat.core.feedback.records.FeedbackGiven`
@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from tuichat.ui.app import TuichatApp
     from tuichat.ui.screens.feedback import FeedbackChoice
 
-FEEDBACK_BINDINGS = [Binding("ctrl+t", "feedback", "Rate", show=False, id="feedback")]
-"""ctrl+t ("thumbs"): f2–f5, f8, f9 are taken (debug, HUD, freshness, stats), f6/f7 the prompt's."""
+FEEDBACK_BINDINGS = [Binding("ctrl+f", "feedback", "Rate", show=False, id="feedback")]
+"""ctrl+f ("feedback"): f2–f5, f8, f9 are taken (debug, HUD, freshness, stats), f6/f7 the prompt's."""
 
 GLYPH = {1: "👍", -1: "👎"}
 
@@ -210,7 +210,7 @@ class FeedbackActions:
         """Command palette: "Feedback" after Textual's own entries."""
         yield from super().get_system_commands(screen)  # type: ignore[misc]
         yield SystemCommand(
-            "Feedback: rate the answer (ctrl+t)",
+            "Feedback: rate the answer (ctrl+f)",
             "Thumbs up or down on the selected (or last) answer, with an optional comment",
             self.action_feedback,
         )
