@@ -35,6 +35,7 @@ from tuichat.ui.widgets.hidden_history import (
     Parked,
     Shelved,
 )
+from tuichat.ui.widgets.render_cache import BlankLines
 
 
 def plain(text: str) -> Content:
@@ -92,7 +93,7 @@ class Notice(Static):
         return ParkedNotice(self.source, self.kind)
 
 
-class AssistantMessage(Vertical):
+class AssistantMessage(BlankLines, Vertical):
     """An answer: streamed markdown, then a status line when it ends."""
 
     def __init__(self, model: str, view: AnswerView | None = None) -> None:
