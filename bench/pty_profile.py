@@ -50,6 +50,10 @@ SUBSYSTEMS = (
     ("content/wrap", "textual/content"),
     ("rich", "rich/"),
     ("gc", "<gc>"),
+    ("frame: layout (reflow)", "Compositor.reflow"),
+    ("frame: paint (dirty regions)", "render_partial_update"),
+    ("answer step", "AnswerView._step"),
+    ("token counts (tiktoken)", "tiktoken/"),
 )
 
 

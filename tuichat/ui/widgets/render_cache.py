@@ -75,7 +75,8 @@ class BlankLines:
     same strip (its background and padding), so one is rendered through
     Textual (styles, filters, opacity as usual) and repeated: the compositor's
     cut of that one strip is cached too. Anything with a top or bottom edge
-    or a title renders as usual.
+    or a title renders as usual. (Textual's own ``BLANK`` flag would skip
+    the app's line filters, e.g. the dimming behind a modal screen.)
     """
 
     def render_lines(self, crop: Region) -> list[Strip]:
