@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from textual.await_remove import AwaitRemove
+
 from tests.helpers.chat_pilot import make_app, send, wait_until
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.widgets.transcript import AssistantMessage
@@ -24,3 +27,23 @@ async def test_a_silent_model_shows_its_wait_then_the_answer(
         answer = app.query_one(AssistantMessage)
         await wait_until(pilot, lambda: answer.text != "", 20.0)
         await wait_until(pilot, lambda: not list(app.query(WaitLine)), 20.0)  # gone with the text
+
+
+async def test_the_wait_line_is_taken_away_once_not_per_token(
+    sim: SimServerThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    removals: list[WaitLine] = []
+    remove = WaitLine.remove
+
+    def counted(self: WaitLine) -> AwaitRemove:
+        removals.append(self)
+        return remove(self)
+
+    monkeypatch.setattr(WaitLine, "remove", counted)
+    app = make_app(sim, "sim?ttft_ms=20&tokens=200&tps=2000", tmp_path / "t.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "two hundred tokens")
+        await wait_until(pilot, lambda: app.turn is not None and not app.turn.running, 20.0)
+        await wait_until(pilot, lambda: len(app.query_one(AssistantMessage).text) > 200, 20.0)
+        assert len(removals) == 1  # the wait ended once; every later token left it alone
+        assert not list(app.query(WaitLine))

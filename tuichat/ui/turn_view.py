@@ -11,7 +11,7 @@ session's history) goes through :func:`show_logged` with the same status lines.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -68,11 +68,11 @@ async def show_answer(
     """Render ``source``'s events into ``answer`` until its terminal event."""
     stale, cached = "", ""
     countdown = WaitCountdown()
-    wait_line = WaitLine(countdown, app.hud_now)
+    wait_line: WaitLine | None = None
     async for event in source:
         countdown.see(event)
-        if countdown.waiting != wait_line.is_mounted:  # only when a wait starts or ends
-            await _show_wait(answer, wait_line, countdown.waiting)
+        if countdown.waiting != (wait_line is not None):  # only when a wait starts or ends
+            wait_line = await _show_wait(answer, wait_line, countdown, app.hud_now)
         if notice := route_notice(event):  # retries, fallbacks, queueing
             app.notify(notice[0], timeout=notice[1], markup=False)
         if isinstance(event, TextReleased):
@@ -90,12 +90,24 @@ async def show_answer(
             await answer.finish(note, kind=kind)
 
 
-async def _show_wait(answer: AssistantMessage, line: WaitLine, waiting: bool) -> None:
-    """Put the wait line under the pending answer, or take it away."""
-    if waiting:
+async def _show_wait(
+    answer: AssistantMessage,
+    line: WaitLine | None,
+    countdown: WaitCountdown,
+    now: Callable[[], float],
+) -> WaitLine | None:
+    """Put a wait line under the pending answer, or take it away; returns the line shown.
+
+    Whether a line is shown is this return value, not ``is_mounted``: Textual
+    never resets that flag on removal, so it would ask for a removal with
+    every token of the answer (an await and a signature lookup each).
+    """
+    if line is None:
+        line = WaitLine(countdown, now)
         await answer.mount(line)
-    else:
-        await line.remove()
+        return line
+    await line.remove()
+    return None
 
 
 def end_note(event: TurnEnded, stale: str, notes: EndNotes) -> tuple[str | None, str]:

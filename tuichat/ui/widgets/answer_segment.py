@@ -42,6 +42,7 @@ from textual.widgets.markdown import MarkdownBlock
 
 from tuichat.ui.widgets.answer_geometry import rows as measure_rows
 from tuichat.ui.widgets.markdown_blocks import block_starts
+from tuichat.ui.widgets.render_cache import BlankLines
 
 ParserFactory = Callable[[], MarkdownIt]
 
@@ -59,6 +60,14 @@ def set_stacked(widget: Widget) -> None:
     """
     widget.styles.layout = "vertical"
     widget.styles.height = "auto"
+
+
+class AnswerMarkdown(BlankLines, Markdown):
+    """The ``Markdown`` inside a segment: as tall as the segment, its own lines painted once.
+
+    (No CSS of its own: it is styled as ``Markdown``, and mounting the first
+    one re-parses no stylesheet.)
+    """
 
 
 def hoist_margins(holder: Widget, markdown: Markdown) -> None:
@@ -145,7 +154,7 @@ class DraftText(Static):
             self.styles.height = "auto"  # the parked height was for another width
 
 
-class AnswerSegment(Widget):
+class AnswerSegment(BlankLines, Widget):
     """Consecutive top-level blocks of an answer, drafted or rendered."""
 
     class Exposed(Message):
@@ -275,7 +284,7 @@ class AnswerSegment(Widget):
             hoist_margins(self, self._markdown)
 
     async def _rebuild(self, source: str) -> None:
-        markdown = Markdown(parser_factory=self._parser)
+        markdown = AnswerMarkdown(parser_factory=self._parser)
         await self.remove_children()
         await self.mount(markdown)
         await markdown.append(source)

@@ -57,7 +57,7 @@ from tuichat.ui.widgets.markdown_blocks import (
     split_blocks,
 )
 from tuichat.ui.widgets.paced_view import PacedView
-from tuichat.ui.widgets.render_cache import trim_render_cache
+from tuichat.ui.widgets.render_cache import BlankLines, trim_render_cache
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ IDLE_SCREENS = 1.0  # after the stream, drafts this close to the viewport render
 KEEP_SCREENS = 3.0  # rendered segments farther than this from view are parked when idle
 
 
-class AnswerView(PacedView):
+class AnswerView(BlankLines, PacedView):
     """A streamed markdown answer: drafts out of view, markdown in view."""
 
     class Folded(Message):

@@ -35,6 +35,7 @@ from tuichat.ui.widgets.hidden_history import (
     Parked,
     Shelved,
 )
+from tuichat.ui.widgets.render_cache import BlankLines
 
 
 def plain(text: str) -> Content:
@@ -92,7 +93,7 @@ class Notice(Static):
         return ParkedNotice(self.source, self.kind)
 
 
-class AssistantMessage(Vertical):
+class AssistantMessage(BlankLines, Vertical):
     """An answer: streamed markdown, then a status line when it ends."""
 
     def __init__(self, model: str, view: AnswerView | None = None) -> None:
@@ -184,7 +185,7 @@ _PARKABLE = (UserMessage, Notice, AssistantMessage)
 """Messages that can be kept as text; anything else stays (and so do those after it)."""
 
 
-class Transcript(VerticalScroll):
+class Transcript(BlankLines, VerticalScroll):
     """The scrolling list of messages; sticks to the bottom while streaming.
 
     Its answers share one :class:`StreamingAnswers`, so the idle rendering
@@ -196,6 +197,10 @@ class Transcript(VerticalScroll):
     above the viewport are parked as text behind one spacer
     (:mod:`~tuichat.ui.widgets.hidden_history`), so layout and the garbage
     collector only ever handle the last few screens' widgets.
+
+    Its own lines are blank (:class:`BlankLines`): every new line of a
+    streamed answer moves its scrollbar, which makes Textual repaint all of
+    them.
     """
 
     def __init__(self, *, clock: Clock | None = None, id: str | None = None) -> None:
