@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from tuichat.ui.screens.feedback import FeedbackChoice
 
 FEEDBACK_BINDINGS = [Binding("ctrl+f", "feedback", "Rate", show=False, id="feedback")]
-"""ctrl+f ("feedback"): f2–f5, f8, f9 are taken (debug, HUD, freshness, stats), f6/f7 the prompt's."""
+"""ctrl+f: f2–f5, f8, f9, f10 are taken (debug, HUD, freshness, stats, repair); ctrl+t copies."""
 
 GLYPH = {1: "👍", -1: "👎"}
 
