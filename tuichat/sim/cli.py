@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 from tuichat.sim.answers import CONTENT_KINDS
 from tuichat.sim.scenarios import SCENARIOS
-from tuichat.sim.server import SimServer
 from tuichat.sim.settings import SimSettings
 
 DEFAULT_PORT = 8765
@@ -127,6 +126,8 @@ def _settings(args: argparse.Namespace) -> SimSettings:
 
 async def _serve(args: argparse.Namespace) -> int:
     """Listen, announce the URL, wait for a signal, stop."""
+    from tuichat.sim.server import SimServer
+
     server = SimServer(_settings(args))
     try:
         await server.start(args.host, args.port)
