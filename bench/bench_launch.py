@@ -63,8 +63,7 @@ import sys
 import tuichat.ui.app as app
 
 class Probe(app.TuichatApp):
-    def on_ready(self):
-        super().on_ready()
+    def on_ready(self):  # Textual calls TuichatApp.on_ready too
         print("MODULES", *sorted(sys.modules), file=sys.__stdout__, flush=True)
         self.exit()
 

@@ -23,7 +23,8 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, TextArea
+from textual.widgets import TextArea
+from textual.widgets._footer import FooterKey
 
 from tuichat.backends import Backends
 from tuichat.config import Settings
@@ -54,11 +55,15 @@ from tuichat.ui.spending import BudgetConfirm, ChatSpending
 from tuichat.ui.theming import ThemeKeeper
 from tuichat.ui.turn_view import show_answer
 from tuichat.ui.warm_up import WarmUp, chat_steps
+from tuichat.ui.widgets.chat_footer import ChatFooter
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.prompt import PromptArea
 from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript, UserMessage
 
 log = logging.getLogger(__name__)
+
+FIRST_SCREEN_FRAMES = 10
+"""Frames to wait, at most, for the footer's keys before starting the background work."""
 
 
 def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None = None) -> int:
@@ -114,6 +119,7 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
         self.model_name = chat.spec.name
         self.spending = ChatSpending(chat)
         self.turn: Turn | None = None
+        self._log_started = False
         self.log_ready = asyncio.Event()
         """Set once the log (and the cache, the shared limits) is open, or failed to open."""
         # Real time, not the chat's clock: the warm-up spaces real CPU work
@@ -122,12 +128,18 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
         self.exit_notice: str | None = None
         """A line to print after the screen is gone (e.g. log rows left unwritten)."""
 
+    def get_default_screen(self) -> Screen[Any]:
+        """The chat's screen focuses the prompt itself (not the first focusable, then it)."""
+        screen = super().get_default_screen()
+        screen.AUTO_FOCUS = "#prompt"  # type: ignore[misc]
+        return screen
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
             yield Transcript(id="transcript")
             yield Hud(id="hud")
         yield PromptArea(id="prompt")
-        yield Footer()
+        yield ChatFooter()
 
     async def on_mount(self) -> None:
         self.theme_keeper.start()
@@ -137,7 +149,30 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
         if self.chat.notice:
             await self.transcript.add(Notice(self.chat.notice, kind="info"))
         await self._show_history()
-        self.run_worker(self._open_log(), name="open-log", group="open-log", exit_on_error=False)
+
+    def _start_log(self) -> None:
+        """Open the log (once): after the first screen, or at once for an early send."""
+        if not self._log_started:
+            self._log_started = True
+            opening = self._open_log()
+            self.run_worker(opening, name="open-log", group="open-log", exit_on_error=False)
+
+    async def _after_first_screen(self) -> None:
+        """Start the log and the warm-ups once the first screen is complete.
+
+        Textual paints the footer's keys a few frames after the first paint;
+        work started earlier (the log's files, the HTTP client in a thread)
+        held those frames back by 100-300 ms of CPU. A send before this
+        point opens the log itself, and builds the HTTP client on demand.
+        """
+        footer = self.query_one(ChatFooter)
+        for _ in range(FIRST_SCREEN_FRAMES):
+            if footer.query(FooterKey):
+                await footer.wait_for_refresh()  # the keys are composed: now painted
+                break
+            await footer.wait_for_refresh()
+        self._start_log()
+        await self.warm_up.run(chat_steps(self.chat, self.send_hint.changed))
 
     async def _open_log(self) -> None:
         """The log, the response cache and the shared limits, opened after the first paint.
@@ -173,7 +208,7 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
         self.send_hint = SendHint(self, prompt, self.session, estimator, ready=estimator.loaded)
         self.send_hint.changed()
         self.run_worker(
-            self.warm_up.run(chat_steps(self.chat, self.send_hint.changed)),
+            self._after_first_screen(),
             name="warm-up",
             group="warm-up",
             description="load prices, encodings, the HTTP backend when the chat is quiet",
@@ -219,6 +254,7 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
         self, prompt: str, shown: str, draft: PromptArea | None = None
     ) -> None:
         """Send, unless a hard budget is reached: then ask first (the draft is kept)."""
+        self._start_log()
         await self.log_ready.wait()  # only the first send, right after start-up, can wait
         if blocking := await self.spending.blocking():
             confirm = BudgetConfirm(blocking)
