@@ -17,12 +17,17 @@ have their ``.pyc``; so by default the children get a private bytecode cache
 (``PYTHONPYCACHEPREFIX`` in a temporary folder, filled by one untimed start).
 ``--source`` measures the compile-every-time case instead.
 
+``--ask`` times ``tuichat ask`` instead: spawn → first byte of the answer on
+stdout, and → exit, against the simulator in its own process (as a remote
+provider) and against ``--model sim`` (started in-process), each in a new
+HOME (a first run: the log is created).
+
 ``--imports`` prints, instead, an import-time summary of the chat's start-up
 (``python -X importtime``, the minimum of each module over the runs): the
 packages and tuichat sub-packages by self time, and the heavy modules that
 were imported before the first screen (there should be none).
 
-Run: ``python bench/bench_launch.py [--runs 7] [--source] [--imports]``.
+Run: ``python bench/bench_launch.py [--runs 7] [--source] [--ask | --imports]``.
 """
 
 from __future__ import annotations
@@ -140,6 +145,38 @@ def tuichat_chat(sim: Simulator, answer: Answer, tmp: Path, env: dict[str, str])
     return PtyChild(argv, env, (WIDTH, HEIGHT))
 
 
+def timed_ask(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Seconds to the first stdout byte and to exit of one ``tuichat ask``."""
+    command = [sys.executable, "-m", "tuichat", "ask", "ping", "--no-cache", *argv]
+    start = time.monotonic()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert child.stdout is not None
+    child.stdout.read(1)
+    first = time.monotonic() - start
+    child.stdout.read()
+    child.wait()
+    return first, time.monotonic() - start
+
+
+def asks(runs: int, pycache: Path | None, sim: Simulator, tmp: Path) -> None:
+    """``ask`` against the simulator's process and the in-process simulator, interleaved."""
+    remote = ["--model", Answer.of(50, 0).model, "--base-url", sim.base_url]
+    kinds = {"ask, simulator process": remote, "ask --model sim": ["--model", "sim"]}
+    figures: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
+    for run in range(runs + 1):
+        for kind, argv in kinds.items():
+            home = tmp / f"ask-{time.monotonic_ns()}"
+            (home / "config").mkdir(parents=True)
+            value = timed_ask(argv, child_env(home, pycache))
+            if run:
+                figures[kind].append(value)
+    print(f"\ntuichat ask, {runs} interleaved runs (first byte / exit, medians)")
+    for kind, values in figures.items():
+        first = statistics.median(v[0] for v in values) * 1000
+        done = statistics.median(v[1] for v in values) * 1000
+        print(f"{kind:24} first byte {first:6.0f} ms   exit {done:6.0f} ms")
+
+
 def report(figures: dict[str, list], runs: int, bytecode: str) -> None:
     """Median (min-max) per child; tuichat's CPU to ready and its ratio to the floor."""
     print(f"\nlaunch → ready, {runs} interleaved runs, {WIDTH}x{HEIGHT} pty ({bytecode})")
@@ -182,6 +219,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--source", action="store_true", help="no bytecode cache (compile)")
+    parser.add_argument("--ask", action="store_true", help="time tuichat ask instead")
     parser.add_argument("--imports", action="store_true", help="import-time summary instead")
     args = parser.parse_args()
     with TemporaryDirectory() as name:
@@ -193,6 +231,9 @@ def main() -> None:
             import_summary(args.runs, env)
             return
         with simulator() as base_url:
+            if args.ask:
+                asks(args.runs, pycache, Simulator(base_url), tmp)
+                return
             figures = launches(args.runs, pycache, Simulator(base_url), tmp)
         bytecode = "compiled from source" if args.source else "bytecode cached"
         report(figures, args.runs, bytecode)
