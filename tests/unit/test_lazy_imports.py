@@ -1,8 +1,8 @@
 """The chat's first screen imports only what it shows: the HTTP client waits for the warm-up.
 
-A fresh interpreter builds the chat as ``tuichat chat`` does (the command
-line, the settings, a remote model's chat) and runs the app headless to its
-first ``on_ready``, then reports which of the modules made lazy for the
+A fresh interpreter runs ``tuichat chat`` on a remote model (the command
+line, the settings, ``run_chat``) with the app headless, to its first
+``on_ready``, then reports which of the modules made lazy for the
 launch were loaded. They load after the first paint (``ui.warm_up``) or on
 the first send; none may creep back into the first screen's imports.
 """
@@ -24,8 +24,12 @@ LAZY = (
     "tuichat.model_list_hint",
     "tuichat.local.model_files",
     "tuichat.sim.server",
+    "tuichat.store",
+    "aiosqlite",
 )
-"""Deferred by the launch work: not needed until the first request (or never, for chat)."""
+"""Deferred by the launch work: not needed until the first request (or never, for chat).
+
+The log and the shared limits (``tuichat.store``, aiosqlite) open after the first screen."""
 
 PROBE = """
 import json, sys
@@ -33,12 +37,7 @@ import tuichat
 assert tuichat.__file__.startswith(sys.argv[2]), tuichat.__file__
 import tuichat.cli as cli
 import tuichat.ui.app as app
-from tuichat.backends import Backends
-from tuichat.factory import ChatWishes, start_chat
 
-argv = ["chat", "--model", "gpt-x", "--base-url", "http://127.0.0.1:9/v1"]
-args = cli.parse_command_line(cli.build_parser(), argv)
-settings = cli._settings(args)
 seen = {}
 
 class Probe(app.TuichatApp):
@@ -46,9 +45,11 @@ class Probe(app.TuichatApp):
         seen["loaded"] = [m for m in json.loads(sys.argv[1]) if m in sys.modules]
         self.exit()
 
-with Backends(env={}) as backends:
-    chat = start_chat(settings, ChatWishes(warm=False), backends=backends)
-    Probe(chat).run(headless=True, size=(120, 40))
+    def run(self, **kwargs):
+        return super().run(headless=True, size=(120, 40))
+
+app.TuichatApp = Probe  # run_chat builds the chat as ``tuichat chat`` does, then this app
+cli.main(["chat", "--model", "gpt-x", "--base-url", "http://127.0.0.1:9/v1"])
 print(json.dumps(seen))
 """
 
@@ -69,7 +70,9 @@ def _loaded(home: Path, first: str = "") -> list[str]:
     return loaded
 
 
-def test_the_first_screen_loads_no_http_client_nor_the_local_model_files(tmp_path: Path) -> None:
+def test_the_first_screen_loads_no_http_client_no_store_no_local_model_files(
+    tmp_path: Path,
+) -> None:
     assert _loaded(tmp_path) == []
 
 

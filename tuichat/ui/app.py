@@ -81,7 +81,11 @@ def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None 
     connect = settings.resilience.connect_timeout
     with Backends(progress=progress, connect_timeout=connect) as backends:
         wishes = ChatWishes(
-            max_tokens=settings.max_tokens, warm=False, resume=logged, fork_at=fork_at
+            max_tokens=settings.max_tokens,
+            warm=False,
+            shared_later=True,
+            resume=logged,
+            fork_at=fork_at,
         )
         chat = start_chat(settings, wishes, backends=backends)
         progress.done()
@@ -185,6 +189,7 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
             if failure := await self.chat.open_log(on_late=self._log_is_late):
                 self.notify(failure, severity="error", markup=False)
         finally:
+            self.breakers = self.chat.breakers or self.breakers  # shared now, if they could be
             self.log_ready.set()
         self.refresh_hud()  # today's spend and the budgets, from the log
         self._budget_alerts()  # already over a limit: say so now, once
