@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import logging
 import sys
 from collections.abc import Iterable
@@ -24,7 +25,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import TextArea
-from textual.widgets._footer import FooterKey
 
 from tuichat.backends import Backends
 from tuichat.config import Settings
@@ -62,8 +62,14 @@ from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript, 
 
 log = logging.getLogger(__name__)
 
-FIRST_SCREEN_FRAMES = 10
-"""Frames to wait, at most, for the footer's keys before starting the background work."""
+LOG_MODULES = ("tuichat.store", "tuichat.store.shared_state", "tuichat.cache_setup")
+"""What opening the log imports (~40 ms): in a thread, so the footer's frames go on."""
+
+
+def import_log_modules() -> None:
+    """Import :data:`LOG_MODULES` (blocking; run it in a thread)."""
+    for name in LOG_MODULES:
+        importlib.import_module(name)
 
 
 def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None = None) -> int:
@@ -155,28 +161,11 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
         await self._show_history()
 
     def _start_log(self) -> None:
-        """Open the log (once): after the first screen, or at once for an early send."""
+        """Open the log (once), after the first paint (with the HTTP client's warm-up)."""
         if not self._log_started:
             self._log_started = True
             opening = self._open_log()
             self.run_worker(opening, name="open-log", group="open-log", exit_on_error=False)
-
-    async def _after_first_screen(self) -> None:
-        """Start the log and the warm-ups once the first screen is complete.
-
-        Textual paints the footer's keys a few frames after the first paint;
-        work started earlier (the log's files, the HTTP client in a thread)
-        held those frames back by 100-300 ms of CPU. A send before this
-        point opens the log itself, and builds the HTTP client on demand.
-        """
-        footer = self.query_one(ChatFooter)
-        for _ in range(FIRST_SCREEN_FRAMES):
-            if footer.query(FooterKey):
-                await footer.wait_for_refresh()  # the keys are composed: now painted
-                break
-            await footer.wait_for_refresh()
-        self._start_log()
-        await self.warm_up.run(chat_steps(self.chat, self.send_hint.changed))
 
     async def _open_log(self) -> None:
         """The log, the response cache and the shared limits, opened after the first paint.
@@ -186,6 +175,7 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
         :attr:`log_ready` instead, so no turn ever goes unlogged.
         """
         try:
+            await asyncio.to_thread(import_log_modules)  # the loop paints the footer meanwhile
             if failure := await self.chat.open_log(on_late=self._log_is_late):
                 self.notify(failure, severity="error", markup=False)
         finally:
@@ -212,8 +202,9 @@ class TuichatApp(CacheActions, ModelActions, HudApp):
         estimator = self.spending.estimator
         self.send_hint = SendHint(self, prompt, self.session, estimator, ready=estimator.loaded)
         self.send_hint.changed()
+        self._start_log()
         self.run_worker(
-            self._after_first_screen(),
+            self.warm_up.run(chat_steps(self.chat, self.send_hint.changed)),
             name="warm-up",
             group="warm-up",
             description="load prices, encodings, the HTTP backend when the chat is quiet",
