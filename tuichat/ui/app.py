@@ -14,7 +14,8 @@ import gc
 import importlib
 import logging
 import sys
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -95,11 +96,35 @@ def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None 
         )
         chat = start_chat(settings, wishes, backends=backends)
         progress.done()
+        warm_client_now(chat)
         app = TuichatApp(chat)
         app.run()
     if app.exit_notice:
         print(f"tuichat: {app.exit_notice}", file=sys.stderr)
     return app.return_code or 0
+
+
+def warm_client_now(chat: Chat) -> None:
+    """Build the HTTP client in a thread while Textual starts its first screen.
+
+    The first screen does not need httpx (~60 ms of imports and an SSL
+    context), but a message sent the instant it is ready does: built here,
+    alongside Textual's start-up, it is ready by then (measured: launch
+    0.57 s, Enter → wire 39 ms; built after the first paint, 0.50 s and
+    106 ms). A failure is logged: the first send builds it again and says why.
+    """
+    warm = getattr(chat.session.provider, "warm", None)
+    if callable(warm):
+        threading.Thread(
+            target=_quietly, args=(warm,), name="warm-http-client", daemon=True
+        ).start()
+
+
+def _quietly(load: Callable[[], object]) -> None:
+    try:
+        load()
+    except Exception:  # never a traceback on the chat's screen
+        log.warning("building the HTTP client early failed", exc_info=True)
 
 
 class TuichatApp(CacheActions, ModelActions, HudApp):

@@ -141,11 +141,12 @@ def importing(name: str) -> WarmStep:
 
 
 def provider_steps(chat: Chat) -> list[WarmStep]:
-    """Build the chat's HTTP client at once, after the first paint (it was deferred for it).
+    """Build the chat's HTTP client at once after the first paint, if not built yet.
 
+    ``run_chat`` starts building it in a thread alongside Textual's start-up;
+    this step waits for that (or builds it: a test's app, a failed thread).
     A message typed the instant the screen is ready would otherwise import
-    httpx and build the client (~80 ms) between Enter and the request; run
-    in a thread with the short switch interval, the loop keeps taking keys.
+    httpx and build the client (~80 ms) between Enter and the request.
     """
     warm = getattr(chat.session.provider, "warm", None)
     return [WarmStep("HTTP client", warm, quiet_s=0.0)] if callable(warm) else []
