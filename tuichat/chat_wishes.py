@@ -32,6 +32,9 @@ class ChatWishes:
     """The log (default: the user's data folder)."""
     warm: bool = True
     """Warm token encodings and prices on threads now (the TUI does it after its first paint)."""
+    shared_later: bool = False
+    """Open the limits shared by the user's processes with the log, not at assembly (the TUI:
+    after its first paint; a send waits for the log anyway, so no turn goes without them)."""
     breakers: bool = True
     """Circuit breakers across turns; a one-shot ``ask`` has no later turn to protect
     in its own process (it still uses the breakers shared by the user's processes)."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -229,6 +228,8 @@ def _decode_arguments(args: argparse.Namespace) -> None:
 
 def _report(exc: Exception) -> int:
     """Print a failure as one line (config, local model, I/O, database, bugs)."""
+    import sqlite3
+
     from tuichat.config import ConfigError
     from tuichat.core.untrusted import one_line
     from tuichat.local.errors import LocalModelError

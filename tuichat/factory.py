@@ -159,6 +159,8 @@ class Chat:
         from tuichat.store import LogWriter, cached_answer, open_database
 
         path = self.database_path
+        if self.wishes.shared_later and self.shared is None:
+            self.share_limits()
         cache_failure = self.open_cache()
         telemetry_failure = self.open_telemetry(on_late)
         if self.wishes.warm:  # the TUI warms it when the chat is quiet (ui.warm_up)
@@ -182,6 +184,23 @@ class Chat:
         else:
             failure = await self.open_session_row()
         return failure or cache_failure or self.shared_failure or telemetry_failure
+
+    def share_limits(self) -> None:
+        """Open the limits shared by the user's processes now, and use them from the next turn.
+
+        The breakers, the limiter and the HUD's readings are rebuilt on the
+        shared file (``ChatWishes.shared_later``: the TUI opens it after its
+        first paint, before any send).
+        """
+        shared, self.shared_failure = open_shared(self.settings, self.wishes)
+        if shared is None:
+            return
+        self.shared = shared
+        rebuilt = services_for(self.clock, self.settings, self.wishes, self.meter, shared)
+        self.session.services = replace(
+            self.services, breakers=rebuilt.breakers, admission=rebuilt.admission
+        )
+        self.metrics.stats.readings = ReadingBoard(shared, self.clock)
 
     async def open_session_row(
         self, *, forked_from: str | None = None, fork_at: int | None = None
@@ -359,7 +378,7 @@ def assemble_chat(
     if wishes.warm:
         warm(meter)
     metrics, budgets = SessionMetrics(), budgets_for(settings)
-    shared, shared_failure = open_shared(settings, wishes)
+    shared, shared_failure = (None, None) if wishes.shared_later else open_shared(settings, wishes)
     clock = clock or SystemClock()
     services = services_for(clock, settings, wishes, meter, shared)
     if shared is not None:  # the HUD shows the newest reading of any process

@@ -76,16 +76,20 @@ class StderrProgress:
 
 
 def start_primary(settings: Settings, backends: Backends) -> Started:
-    """Provider for the selected model; may fall back to the simulator (see module doc)."""
+    """Provider for the selected model; may fall back to the simulator (see module doc).
+
+    Its server (if any) is started and its key checked now; its HTTP client is
+    built on first use or by the chat's warm-up (``Backends.deferred``).
+    """
     spec = settings.primary
     defaulted = spec.provider == LOCAL and spec.model_path is None and _is_default(settings)
     try:
-        provider = backends.provider_for(spec)
+        provider = backends.deferred(spec)
     except LocalModelError as exc:
         if not defaulted:
             raise
         sim = settings.models.get(SIM) or ModelSpec(SIM, SIM, SIM, origin="built-in")
-        return Started(sim, backends.provider_for(sim), SIM_NOTICE.format(reason=exc.message))
+        return Started(sim, backends.deferred(sim), SIM_NOTICE.format(reason=exc.message))
     return Started(spec, provider, LOCAL_NOTICE if defaulted else None)
 
 

@@ -98,6 +98,7 @@ def run_ask(options: AskOptions, out: TextIO | None = None, err: TextIO | None =
     connect = options.settings.resilience.connect_timeout
     shown = None if options.json_output else progress
     wishes = ChatWishes(
+        warm=False,  # prices and encodings load after the answer, not against the request
         priority=options.priority,
         queue_budget_s=options.budget,
         label="ask",
@@ -118,6 +119,7 @@ async def _ask(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> int
     def say(line: str) -> None:
         err.write(f"tuichat: {line}\n")
 
+    building = _build_client(chat)
     try:
         if failure := await chat.open_log(on_late=say):
             say(failure)
@@ -125,8 +127,20 @@ async def _ask(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> int
             return _refuse(options, blocking, out, err)
         return await _stream(options, chat, out, err)
     finally:
+        if building is not None:
+            await asyncio.gather(building, return_exceptions=True)  # a failure recurs on use
         if unwritten := await chat.aclose():
             say(unwritten)
+
+
+def _build_client(chat: Chat) -> asyncio.Future[object] | None:
+    """Build the provider's HTTP client in a thread while the log opens (SQLite waits on disk).
+
+    The first stream would build it anyway; started here, its imports overlap
+    the log's file work instead of following it.
+    """
+    warm = getattr(chat.session.provider, "warm", None)
+    return asyncio.ensure_future(asyncio.to_thread(warm)) if callable(warm) else None
 
 
 def _refuse(options: AskOptions, blocking: list[BudgetLine], out: TextIO, err: TextIO) -> int:

@@ -16,7 +16,8 @@ Used when no provider is configured, or with ``--local-model PATH.gguf``::
 - :mod:`.answer_start`: answers without the prompt format's leading space.
 
 Nothing here imports llama.cpp: only the child process does. Importing
-:class:`LocalModelServer` is deferred, so the child does not pay for httpx.
+:class:`LocalModelServer` and the model files is deferred, so the child does
+not pay for httpx, nor the chat's first screen for hashing and metadata.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tuichat.local.errors import LocalModelError
-from tuichat.local.model_files import ensure_bundled_model, validate_gguf
 
 if TYPE_CHECKING:
+    from tuichat.local.model_files import ensure_bundled_model, validate_gguf
     from tuichat.local.server import LocalModelServer
 
 __all__ = ["LocalModelError", "LocalModelServer", "ensure_bundled_model", "validate_gguf"]
@@ -37,4 +38,8 @@ def __getattr__(name: str) -> object:
         from tuichat.local.server import LocalModelServer
 
         return LocalModelServer
+    if name in ("ensure_bundled_model", "validate_gguf"):
+        from tuichat.local import model_files
+
+        return getattr(model_files, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

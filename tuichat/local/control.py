@@ -14,16 +14,12 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tuichat import paths
-from tuichat.local.discovery import (
-    ServerRecord,
-    process_alive,
-    read_record,
-    record_path,
-    remove_record,
-    usable_record,
-)
+
+if TYPE_CHECKING:  # the parser is built on every start; discovery (urllib) is not needed then
+    from tuichat.local.discovery import ServerRecord
 
 STOP_WAIT_S = 10.0
 NONE_KEPT = "no local model server is kept running"
@@ -39,6 +35,8 @@ def add_local_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def run_local(args: argparse.Namespace, folder: Path | None = None) -> int:
     """Run ``local status`` or ``local stop``; return the exit code."""
+    from tuichat.local.discovery import record_path
+
     path = record_path(folder or paths.runtime_dir())
     record = kept_server(path)
     if args.local_action == "stop":
@@ -53,6 +51,8 @@ def run_local(args: argparse.Namespace, folder: Path | None = None) -> int:
 
 def kept_server(path: Path) -> ServerRecord | None:
     """The live kept server's record; a stale record is removed."""
+    from tuichat.local.discovery import read_record, remove_record, usable_record
+
     record = usable_record(path)
     if record is None:
         stale = read_record(path)
@@ -72,6 +72,8 @@ def describe(record: ServerRecord, now: float) -> str:
 
 def stop_server(path: Path, record: ServerRecord) -> str:
     """SIGTERM the keeper (SIGKILL if it lingers); return what happened, in one line."""
+    from tuichat.local.discovery import process_alive, remove_record
+
     with contextlib.suppress(ProcessLookupError):
         os.kill(record.pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_WAIT_S

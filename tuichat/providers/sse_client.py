@@ -21,7 +21,6 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from httpx_sse import ServerSentEvent
@@ -33,6 +32,7 @@ from tuichat.core.provider import FinishPart, ResponseHead, StreamPart, TextPart
 from tuichat.providers.body_bytes import body_chunks
 from tuichat.providers.connect_timing import ConnectTimer
 from tuichat.providers.head_guard import guard_client
+from tuichat.providers.hosts import host_of
 from tuichat.providers.http_errors import check_event_stream, transport_error
 from tuichat.providers.scrub import Scrubber
 from tuichat.providers.sse_reader import read_events
@@ -45,12 +45,6 @@ STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 
 Events = AsyncIterator[ServerSentEvent]
 """What an adapter parses: httpx-sse's events, read within the stream limits."""
-
-
-def host_of(base_url: str) -> str:
-    """``host[:port]`` of a URL, without any credentials in it."""
-    parts = urlsplit(base_url)
-    return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else ""
 
 
 class SSEClient:

@@ -12,11 +12,9 @@ import asyncio
 import math
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from tuichat.sim.answers import CONTENT_KINDS
-from tuichat.sim.scenarios import SCENARIOS
-from tuichat.sim.server import SimServer
 from tuichat.sim.settings import SimSettings
 
 DEFAULT_PORT = 8765
@@ -86,10 +84,10 @@ def _add_answer_options(serve: argparse.ArgumentParser) -> None:
     )
     add(
         "--scenario",
-        choices=sorted(SCENARIOS),
+        choices=ScenarioNames(),
         default=defaults.scenario,
         metavar="NAME",
-        help=f"default behaviour: {', '.join(SCENARIOS)} (default: %(default)s)",
+        help="default behaviour: %(choices)s (default: %(default)s)",
     )
     add(
         "--content",
@@ -97,6 +95,25 @@ def _add_answer_options(serve: argparse.ArgumentParser) -> None:
         default=defaults.content,
         help="kind of answer text (default: %(default)s)",
     )
+
+
+class ScenarioNames:
+    """The simulator's scenario names, for argparse, read from the scenarios on first use.
+
+    The parser is built on every ``tuichat`` start; importing the scenarios
+    (the simulator's HTTP and streaming code) only for ``sim serve`` keeps
+    ~20 ms off the chat's launch.
+    """
+
+    def __contains__(self, name: object) -> bool:
+        from tuichat.sim.scenarios import SCENARIOS
+
+        return name in SCENARIOS
+
+    def __iter__(self) -> Iterator[str]:
+        from tuichat.sim.scenarios import SCENARIOS
+
+        return iter(sorted(SCENARIOS))
 
 
 def _number(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], float]:
@@ -127,6 +144,8 @@ def _settings(args: argparse.Namespace) -> SimSettings:
 
 async def _serve(args: argparse.Namespace) -> int:
     """Listen, announce the URL, wait for a signal, stop."""
+    from tuichat.sim.server import SimServer
+
     server = SimServer(_settings(args))
     try:
         await server.start(args.host, args.port)
