@@ -48,6 +48,7 @@ from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_actions import ModelActions
 from tuichat.ui.model_picker import choices
+from tuichat.ui.prompt_history import PromptRecall
 from tuichat.ui.send_hint import SendHint
 from tuichat.ui.session_picker import PickerResult
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
@@ -87,7 +88,7 @@ def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None 
     return app.return_code or 0
 
 
-class TuichatApp(CacheActions, ModelActions, HudApp):
+class TuichatApp(CacheActions, ModelActions, PromptRecall, HudApp):
     """tuichat's terminal UI."""
 
     TITLE = "tuichat"
