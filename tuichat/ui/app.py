@@ -44,6 +44,7 @@ from tuichat.ui.continue_session import (
     session_picker_for,
     show_history,
 )
+from tuichat.ui.copy_actions import COPY_BINDINGS, CopyActions
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_actions import ModelActions
@@ -88,7 +89,7 @@ def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None 
     return app.return_code or 0
 
 
-class TuichatApp(CacheActions, ModelActions, PromptRecall, HudApp):
+class TuichatApp(CacheActions, ModelActions, PromptRecall, CopyActions, HudApp):
     """tuichat's terminal UI."""
 
     TITLE = "tuichat"
@@ -102,6 +103,7 @@ class TuichatApp(CacheActions, ModelActions, PromptRecall, HudApp):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         *HUD_BINDINGS,
         *CACHE_BINDINGS,
+        *COPY_BINDINGS,
         Binding("ctrl+l", "sessions", "Sessions", id="sessions"),  # last: first to go when narrow
     ]
 
