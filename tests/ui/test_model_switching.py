@@ -90,3 +90,28 @@ async def test_no_match_picks_nothing_and_says_so(sim: SimServerThread, tmp_path
             assert "No model or chain matches “zzq”" in hint
             await pilot.press("escape")
             assert app.model_name == "first"
+
+
+def test_snapshot_of_the_filtered_picker(snap_compare, tmp_path: Path) -> None:
+    """The picker over the chat at 80x24: "o" typed, the current model marked."""
+    from textual.pilot import Pilot
+
+    from tests.helpers.hud_snapshot import settle, snapshot_app
+    from tuichat.config import ModelSpec
+
+    specs = [ModelSpec(n, "openai-compat", m, origin="test") for n, m in
+             [("example", "example-model-1"), ("gpt-4o", "gpt-4o"), ("local", "local"),
+              ("opus", "claude-opus")]]  # fmt: skip
+    settings = Settings(models={s.name: s for s in specs}, chains={"pair": ("gpt-4o", "opus")},
+                        selected=("example",), selection="example", selection_source="test")  # fmt: skip
+
+    async def open_picker(pilot: Pilot[None]) -> None:
+        await settle(pilot)  # the estimate and the HUD as they will stay
+        pilot.app.push_screen(ModelPicker(settings, "gpt-4o"))
+        await pilot.pause()
+        await pilot.press("o")
+        pilot.app.screen.query_one("#picker-filter").cursor_blink = False  # type: ignore[attr-defined]
+        pilot.app.query_one(PromptArea).cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(snapshot_app(tmp_path), terminal_size=(80, 24), run_before=open_picker)

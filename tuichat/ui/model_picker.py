@@ -100,7 +100,9 @@ class ModelPicker(ModalScreen[Choice | None]):
         width: 80%; max-width: 100; height: auto; max-height: 80%;
         border: round $accent; background: $surface; padding: 0 1;
     }
-    ModelPicker Input { border: none; height: 1; padding: 0; margin: 1 0 0 0; }
+    ModelPicker Input, ModelPicker Input:focus {
+        border: none; height: 1; padding: 0 1; margin: 1 0 0 0; background: $boost;
+    }
     ModelPicker OptionList { height: auto; max-height: 20; border: none; }
     ModelPicker #picker-hint { color: $text-muted; }
     """

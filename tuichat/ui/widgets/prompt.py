@@ -1,10 +1,14 @@
 """The multi-line prompt: Enter sends, ctrl+j adds a line, up/down recall earlier prompts.
 
 Adding a line: ``ctrl+j`` sends a plain line feed, which every terminal and
-tmux pass through unchanged, so it is the key the footer shows.
-``shift+enter`` and ``alt+enter`` work too where the terminal reports them
-(tmux turns shift+enter into a plain Enter unless its ``extended-keys`` is
-on; alt+enter arrives as escape + Enter and works there).
+tmux pass through unchanged, so it is the key the footer shows. Measured in
+tmux 3.3a (``extended-keys off``, its default) by typing raw terminal bytes
+into an attached client: ``ctrl+j`` adds a line; ``shift+enter`` arrives as a
+plain Enter from a legacy terminal (it sends) and is dropped when the outer
+terminal speaks the kitty or modifyOtherKeys protocol; ``alt+enter`` arrives
+as ESC + CR, which Textual reads as Enter (it sends). Outside tmux,
+``shift+enter`` and ``alt+enter`` add a line in terminals with the kitty
+keyboard protocol (kitty, WezTerm, foot, Ghostty), so they stay as extras.
 
 Recall: up on the first visual line shows the previous prompt, down on the
 last visual line the next one, then the draft that was being typed
@@ -28,7 +32,7 @@ class PromptArea(TextArea):
     """A TextArea that submits on Enter instead of inserting a newline."""
 
     BINDINGS = [
-        Binding("ctrl+j", "newline", "New line", id="newline", key_display="ctrl+j"),
+        Binding("ctrl+j", "newline", "New line", id="newline"),
     ]
 
     class Submitted(Message):
