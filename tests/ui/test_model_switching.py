@@ -102,8 +102,13 @@ def test_snapshot_of_the_filtered_picker(snap_compare, tmp_path: Path) -> None:
     specs = [ModelSpec(n, "openai-compat", m, origin="test") for n, m in
              [("example", "example-model-1"), ("gpt-4o", "gpt-4o"), ("local", "local"),
               ("opus", "claude-opus")]]  # fmt: skip
-    settings = Settings(models={s.name: s for s in specs}, chains={"pair": ("gpt-4o", "opus")},
-                        selected=("example",), selection="example", selection_source="test")  # fmt: skip
+    settings = Settings(
+        models={s.name: s for s in specs},
+        chains={"pair": ("gpt-4o", "opus")},
+        selected=("example",),
+        selection="example",
+        selection_source="test",
+    )
 
     async def open_picker(pilot: Pilot[None]) -> None:
         await settle(pilot)  # the estimate and the HUD as they will stay
