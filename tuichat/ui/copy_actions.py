@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets.markdown import MarkdownFence
 
 from tuichat.core.untrusted import sanitize_text
 from tuichat.ui.code_blocks import CodeBlock, code_blocks, copied_answer, copied_code
@@ -82,6 +81,8 @@ class CopyActions:
 
 def _pointed_block(widget: Widget | None) -> tuple[CodeBlock, str] | None:
     """The code block the mouse pointer is over (None: it is over none)."""
+    from textual.widgets.markdown import MarkdownFence
+
     node = widget
     while node is not None and not isinstance(node, MarkdownFence):
         node = node.parent if isinstance(node.parent, Widget) else None
