@@ -55,7 +55,8 @@ class ModelActions:
         """The prompt's border title: the model, the provider, who answered last."""
         app = self._host
         title = model_title(app.session.route, app.model_name, app.metrics.report)
-        app.query_one(PromptArea).border_title = title
+        for prompt in app.query(PromptArea):  # none while the app closes (a turn cancelled)
+            prompt.border_title = title
 
     def action_pick_model(self) -> None:
         """Open the model picker (needs the configuration this app was started with)."""

@@ -108,4 +108,5 @@ class PromptRecall:
         except Exception:  # a nicety: the chat goes on without it
             log.exception("reading the prompt history failed")
             return
-        app.query_one(PromptArea).recall.load(prompts)
+        for prompt in app.query(PromptArea):  # none if the app closed meanwhile
+            prompt.recall.load(prompts)
