@@ -43,6 +43,13 @@ class WindowFinder:
                 self._found[key] = self._resolve(entry)
             return self._found[key]
 
+    def ready(self, entry: RouteModel) -> bool:
+        """True when finding ``entry``'s window loads nothing (found, configured, served)."""
+        key = (entry.label, entry.model, entry.context_window)
+        if key in self._found or entry.context_window or self.prices.loaded:
+            return True
+        return provider_kind(entry) in ("local", "sim", "simulator")
+
     def _resolve(self, entry: RouteModel) -> Window:
         kind = provider_kind(entry)
         tariff = entry.tariff or Tariff(kind, entry.model)
@@ -61,7 +68,8 @@ def keeper_for(chat: Chat, policy: Policy | None = None) -> ContextKeeper:
     if policy is None:
         policy = settings.context.policy if settings is not None else "drop-oldest"
     finder = WindowFinder(chat.meter.prices)
-    return ContextKeeper(policy, chat.counter, finder, partial(summarise_for, chat, finder))
+    summariser = partial(summarise_for, chat, finder)
+    return ContextKeeper(policy, chat.counter, finder, summariser, window_ready=finder.ready)
 
 
 async def summarise_for(

@@ -23,7 +23,7 @@ from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.chat_options import ChatOptions
 
-WORDS = "the window keeps every message we wrote about budgets and caches in order".split()
+WORDS = "the window keeps every message we wrote about budgets and caches in order".split()  # noqa: SIM905
 
 
 def words(n: int, tag: str) -> str:

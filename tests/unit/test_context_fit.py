@@ -21,7 +21,10 @@ FIT_TABLE = [
 ]
 
 
-@pytest.mark.parametrize(("window", "fixed", "history", "draft", "answer", "room", "want"), FIT_TABLE)
+FIT_ARGS = ("window", "fixed", "history", "draft", "answer", "room", "want")
+
+
+@pytest.mark.parametrize(FIT_ARGS, FIT_TABLE)
 def test_plan_fit(
     window: int,
     fixed: int,

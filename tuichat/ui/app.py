@@ -37,6 +37,7 @@ from tuichat.logbook import LogbookError, continued_session
 from tuichat.startup import StderrProgress
 from tuichat.ui.cache_actions import CACHE_BINDINGS, CacheActions
 from tuichat.ui.chat_text import CONTINUE_PROMPT
+from tuichat.ui.context_actions import CONTEXT_BINDINGS, ContextActions
 from tuichat.ui.continue_session import (
     act_on_pick,
     fork_here,
@@ -89,7 +90,9 @@ def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None 
     return app.return_code or 0
 
 
-class TuichatApp(StructuredActions, FeedbackActions, CacheActions, ModelActions, HudApp):
+class TuichatApp(
+    ContextActions, StructuredActions, FeedbackActions, CacheActions, ModelActions, HudApp
+):
     """tuichat's terminal UI."""
 
     TITLE = "tuichat"
@@ -106,6 +109,7 @@ class TuichatApp(StructuredActions, FeedbackActions, CacheActions, ModelActions,
         *CACHE_BINDINGS,
         *FEEDBACK_BINDINGS,
         *STRUCTURED_BINDINGS,
+        *CONTEXT_BINDINGS,
         Binding("ctrl+l", "sessions", "Sessions", id="sessions"),  # last: first to go when narrow
     ]
 
@@ -175,8 +179,10 @@ class TuichatApp(StructuredActions, FeedbackActions, CacheActions, ModelActions,
         gc.freeze()
         prompt = self.query_one(PromptArea)
         estimator = self.spending.estimator
-        self.send_hint = SendHint(self, prompt, self.session, estimator, ready=estimator.loaded)
+        self.send_hint = SendHint(self, prompt, self.session, estimator, ready=estimator.loaded,
+                                  **self.send_hint_options())  # fmt: skip
         self.send_hint.changed()
+        self.context_startup_check()
         self.run_worker(
             self.warm_up.run(chat_steps(self.chat, self.send_hint.changed)),
             name="warm-up",
@@ -234,7 +240,7 @@ class TuichatApp(StructuredActions, FeedbackActions, CacheActions, ModelActions,
     async def _send_confirmed(
         self, prompt: str, shown: str, draft: PromptArea | None, send: bool | None
     ) -> None:
-        if send and not self.streaming:
+        if send and not self.streaming and await self.context_allows(prompt):
             if draft is not None:
                 draft.clear()
             await self._send(prompt, shown=shown)
@@ -271,7 +277,8 @@ class TuichatApp(StructuredActions, FeedbackActions, CacheActions, ModelActions,
         """Render one turn's events; any UI failure ends in a one-line notice."""
         self.feedback_turn_started(turn, answer)
         try:
-            await show_answer(self, self.structured_source(turn, answer), answer)
+            source = self.context_source(self.structured_source(turn, answer))
+            await show_answer(self, source, answer)
         except Exception as exc:
             log.exception("rendering turn %s failed", turn.trace_id)
             turn.cancel()
@@ -280,6 +287,7 @@ class TuichatApp(StructuredActions, FeedbackActions, CacheActions, ModelActions,
             self.hud_streaming(False)
             self._budget_alerts()
             self.cache_after_turn()
+            self.context_turn_ended(turn)
             if hasattr(self, "send_hint"):
                 self.send_hint.changed()
 
@@ -375,6 +383,7 @@ class TuichatApp(StructuredActions, FeedbackActions, CacheActions, ModelActions,
             self.action_sessions,
         )
         yield from self.structured_system_commands()
+        yield from self.context_system_commands()
         if self.chat.settings is None:
             return
         for choice in choices(self.chat.settings):

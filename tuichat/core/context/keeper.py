@@ -69,11 +69,14 @@ class ContextKeeper:
         counter: TokenCounter,
         window_of: Callable[[RouteModel], Window],
         summariser: Summariser | None = None,
+        window_ready: Callable[[RouteModel], bool] = lambda entry: True,
     ) -> None:
         self.policy = policy
         self.counter = counter
         self.window_of = window_of
         self.summariser = summariser
+        self.window_ready = window_ready
+        """False while finding ``entry``'s window would load the catalogue (first Enter)."""
         self._told_unknown: set[str] = set()
 
     async def make_room(
@@ -81,7 +84,9 @@ class ContextKeeper:
     ) -> ContextAction:
         """Make the next request fit, or refuse it (``shrink_to``: a provider said too long)."""
         entry = session.route[0]
-        window = await asyncio.to_thread(self.window_of, entry)  # may load the catalogue
+        if shrink_to is None and not self.window_ready(entry):
+            return ContextAction("fits")  # a first message, right after launch: nothing to drop
+        window = await asyncio.to_thread(self.window_of, entry)
         tokens = window.tokens if shrink_to is None else min(window.tokens or shrink_to, shrink_to)
         if tokens is None:
             return self._unknown(entry, window)
