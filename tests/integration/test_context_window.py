@@ -167,6 +167,8 @@ async def test_an_unknown_window_is_said_once(sim_server: SimServerThread, tmp_p
     chat = sim_chat(sim_server, "sim?tps=0", tmp_path / "log.db")
     try:
         keeper = keeper_for(chat)
+        assert (await keeper.make_room(chat.session, "hi")).line == ""  # short: nothing to say
+        script_history(chat.session, 30, 100)
         first = await keeper.make_room(chat.session, "hi")
         second = await keeper.make_room(chat.session, "hi")
         assert first.kind == second.kind == "unknown"

@@ -10,8 +10,8 @@ The request estimated is the one the next turn sends (the context policy's
 drops and summary, the length preset's cap and instruction); the window is
 the model's (:mod:`tuichat.core.context.window`), and the answer's reserve is
 its cap, else a share of the window. With a length preset, the line ends with
-it; once the session has a speed, with the longest the answer may take
-(``≤ 6 s``). Each estimate also goes to ``on_use``: the HUD's "window" row.
+it and, once the session has a speed, the longest the answer may take
+(``brief ≤300 ~4 s``). Each estimate also goes to ``on_use``: the HUD's "window" row.
 """
 
 from __future__ import annotations
@@ -127,9 +127,8 @@ class _Draft:
                         estimate.exact)  # fmt: skip
         parts = [estimate.describe()]
         if self.length is not None:
-            parts.append(f"{self.length.name} ≤{self.length.max_tokens:,}")
-        if self.rate:
-            parts.append(f"≤ {estimate.answer_cap / self.rate:.0f} s")
+            longest = f" ~{self.length.max_tokens / self.rate:.0f} s" if self.rate else ""
+            parts.append(f"{self.length.name} ≤{self.length.max_tokens:,}{longest}")
         return " · ".join(parts), use
 
 

@@ -13,7 +13,8 @@ primary model's window (:mod:`.window`) and, when it would not fit, applies
 
 A system prompt that leaves no room even for an empty history is refused
 whatever the policy ("bad input": one line, nothing sent). An unknown window
-applies no policy and is said once per model. Every action comes back as a
+applies no policy and is said once per model, once the history is long enough
+to matter. Every action comes back as a
 :class:`ContextAction` whose ``line`` the front end shows.
 """
 
@@ -89,7 +90,7 @@ class ContextKeeper:
         window = await asyncio.to_thread(self.window_of, entry)
         tokens = window.tokens if shrink_to is None else min(window.tokens or shrink_to, shrink_to)
         if tokens is None:
-            return self._unknown(entry, window)
+            return self._unknown(session, entry, window)
         if shrink_to is None and surely_fits(session, entry, draft, tokens):
             return ContextAction("fits")
         given = await asyncio.to_thread(measure, session, entry, draft, tokens, self.counter)
@@ -121,9 +122,9 @@ class ContextKeeper:
             return ContextAction("refused", line, use=action.use)
         return replace(action, line=f"{said}; {action.line}; sending once more")
 
-    def _unknown(self, entry: RouteModel, window: Window) -> ContextAction:
-        """No window known: nothing to apply; say so the first time for this model."""
-        if entry.label in self._told_unknown:
+    def _unknown(self, session: ChatSession, entry: RouteModel, window: Window) -> ContextAction:
+        """No window known: nothing to apply; said once per model, once the chat is long."""
+        if entry.label in self._told_unknown or _short(session):
             return ContextAction("unknown")
         self._told_unknown.add(entry.label)
         line = (
@@ -193,6 +194,20 @@ def _too_small(entry: RouteModel, given: FitInput) -> str:
         f"not sent: {entry.label}'s context window ({given.window:,} tokens) is too small for "
         f"the system prompt ({given.fixed:,} tokens) plus the answer budget ({given.answer:,})"
     )
+
+
+UNKNOWN_NOTE_BYTES = 16_000
+"""An unknown window is mentioned once the history is this long (a short chat fits any)."""
+
+
+def _short(session: ChatSession) -> bool:
+    """True while the history is too short for any window to matter."""
+    size = 0
+    for message in session.conversation.in_context:
+        size += len(message.content)
+        if size >= UNKNOWN_NOTE_BYTES:
+            return False
+    return True
 
 
 def refused_for_length(ended: TurnEnded) -> bool:
