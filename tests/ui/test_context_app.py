@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from tests.helpers.chat_pilot import make_app, send, sim_spec, wait_until
@@ -122,3 +123,23 @@ async def test_a_window_too_small_for_the_system_prompt_sends_nothing(
         assert app.query_one(PromptArea).text == "hello?"  # the draft stays
         assert app.turn is None
     assert sim.records() == []
+
+
+async def test_a_provider_context_error_drops_and_sends_once_more(
+    sim: SimServerThread, tmp_path: Path
+) -> None:
+    app = make_app(sim, "sim?window=400&tps=0&tokens=60", tmp_path / "t.db")
+    route = app.session.route[0]
+    app.session.set_route([replace(route, context_window=100_000)])  # the client thinks it fits
+    async with app.run_test(size=(120, 60)) as pilot:
+        for n in range(4):
+            await chat_until_idle(pilot, app, long_prompt(n, 60))
+        await wait_until(pilot, lambda: len(sim.records()) >= 5)
+        await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
+        await pilot.pause(0.05)
+        said = [line for line in notices(app) if "said the context is too long" in line]
+        assert len(said) == 1 and said[0].endswith("sending once more")
+        assert app.session.conversation.context_start > 0
+        assert app.session.conversation.messages[-1].role == "assistant"
+    statuses = [r.status_code for r in sim.records()]
+    assert statuses.count(400) == 1 and statuses[-1] == 200

@@ -39,7 +39,9 @@ POLICIES: tuple[Policy, ...] = ("summarise", "drop-oldest", "refuse")
 ActionKind = Literal["fits", "unknown", "dropped", "summarised", "refused"]
 CONTEXT_ERROR = "context_too_long"
 SHRINK = 0.75
-"""After a provider's context-length error, aim at this share of what was sent."""
+"""After a provider's context-length error, the prompt comes down to this share of what was sent."""
+UNBOUNDED = 1 << 30
+"""A window for measuring when none is known."""
 Summariser = Callable[[Sequence[ChatMessage], str | None], Awaitable[Summary]]
 """Condenses messages (after an earlier summary) into a :class:`Summary`."""
 
@@ -83,19 +85,25 @@ class ContextKeeper:
     async def make_room(
         self, session: ChatSession, draft: str, *, shrink_to: int | None = None
     ) -> ContextAction:
-        """Make the next request fit, or refuse it (``shrink_to``: a provider said too long)."""
+        """Make the next request fit, or refuse it.
+
+        ``shrink_to``: a provider said too long; the prompt (without the
+        answer's reserve) must come down to this many tokens.
+        """
         entry = session.route[0]
         if shrink_to is None and not self.window_ready(entry):
             return ContextAction("fits")  # a first message, right after launch: nothing to drop
         window = await asyncio.to_thread(self.window_of, entry)
-        tokens = window.tokens if shrink_to is None else min(window.tokens or shrink_to, shrink_to)
+        tokens = window.tokens if shrink_to is None else window.tokens or UNBOUNDED
         if tokens is None:
             return self._unknown(session, entry, window)
         if shrink_to is None and surely_fits(session, entry, draft, tokens):
             return ContextAction("fits")
         given = await asyncio.to_thread(measure, session, entry, draft, tokens, self.counter)
-        use = WindowUse(given.used - given.answer, given.answer, tokens, window.source)
-        if not system_fits(tokens, given.fixed, given.answer):
+        if shrink_to is not None:
+            given = replace(given, window=min(tokens, shrink_to + given.answer))
+        use = WindowUse(given.used - given.answer, given.answer, given.window, window.source)
+        if not system_fits(given.window, given.fixed, given.answer):
             return ContextAction("refused", _too_small(entry, given), use=use)
         plan = plan_fit(given)
         if plan.fits:
@@ -111,9 +119,10 @@ class ContextKeeper:
         """
         entry = session.route[0]
         window = await asyncio.to_thread(self.window_of, entry)
-        guess = window.tokens or 1 << 30
+        guess = window.tokens or UNBOUNDED
         sent = await asyncio.to_thread(measure, session, entry, prompt, guess, self.counter)
-        action = await self.make_room(session, prompt, shrink_to=int(sent.used * SHRINK))
+        prompt_tokens = sent.used - sent.answer
+        action = await self.make_room(session, prompt, shrink_to=int(prompt_tokens * SHRINK))
         said = f"{entry.label} said the context is too long"
         if not action.sendable:
             return ContextAction("refused", f"{said}; {action.line}", use=action.use)
