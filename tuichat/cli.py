@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tuichat.command_help import describe_commands
     from tuichat.config import add_config_parser, add_override_options, add_stop_option
     from tuichat.config.bounds import MAX_SECONDS, wait_seconds_flag
+    from tuichat.headless.ask_context import add_length_option
     from tuichat.headless.ask_structured import add_structured_options
     from tuichat.headless.bench_cmd import add_bench_parser
     from tuichat.headless.cache_cmd import add_cache_parser
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("prompt", help="the prompt; '-' reads it from stdin")
     add_override_options(ask)
     add_stop_option(ask)
+    add_length_option(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object at the end")
     ask.add_argument(
         "--priority",
@@ -313,6 +315,7 @@ def _ask(args: argparse.Namespace) -> int:
         cache_ttl_s=args.cache_ttl,
         cache_tags=tuple(args.cache_tag),
         structured=structured_from_args(args),
+        length=args.length,
     )
     return run_ask(options)
 

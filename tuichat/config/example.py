@@ -101,6 +101,13 @@ fast = ["gpt-4o-mini", "haiku", "local"]
 # [budgets.tags.summarizer]      # sessions started with --tag summarizer
 # month = { soft = 20, hard = 30 }
 
+# When a conversation outgrows the model's window (context_window on the model,
+# else the local server's n_ctx or genai-prices' catalogue). Never silent:
+# dropped turns are greyed, a summary shows as a folded note, a refusal is one line.
+# [context]
+# policy = "drop-oldest"        # or "summarise" (its own logged call) or "refuse"
+# summary_model = "mini"        # a cheaper model for summaries (default: the chat's)
+
 # The response cache (these are the defaults). Only answers that finished
 # normally are stored; `tuichat ask --no-cache` (or the TUI's "freshness
 # critical" toggle) asks live.

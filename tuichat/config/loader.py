@@ -5,7 +5,7 @@ Validation stops at the first problem and reports it as one
 and the dotted key. Top-level keys::
 
     default  system  stop  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets]
-    [log]  [cache]  [local]  [feedback]  [otel]
+    [log]  [cache]  [local]  [feedback]  [otel]  [context]
 
 Chain members and ``default`` may name built-in and env-derived models too, so
 the loader is told which other names exist.
@@ -28,6 +28,7 @@ from typing import Any
 from tuichat.config.budget_table import parse_budgets
 from tuichat.config.cache_table import parse_cache
 from tuichat.config.catalogue import ENV_MODEL_SOURCES
+from tuichat.config.context_table import ContextSettings, parse_context
 from tuichat.config.errors import ConfigError, did_you_mean
 from tuichat.config.feedback_table import FeedbackSettings, parse_feedback
 from tuichat.config.fields import Where, check_keys, dotted, quoted, shown, string, table
@@ -68,6 +69,7 @@ TOP_LEVEL = (
     "local",
     "feedback",
     "otel",
+    "context",
 )
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -110,6 +112,8 @@ class FileConfig:
     """``[feedback]``: follow-up detection."""
     otel: OtelSettings = field(default_factory=OtelSettings)
     """``[otel]``: OpenTelemetry export."""
+    context: ContextSettings = field(default_factory=ContextSettings)
+    """``[context]``: the window policy."""
 
 
 def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig | None:
@@ -141,6 +145,9 @@ def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig |
         local=parse_local(data["local"], where) if "local" in data else LocalSettings(),
         feedback=_feedback(data, where),
         otel=parse_otel(data["otel"], where) if "otel" in data else OtelSettings(),
+        context=parse_context(data["context"], where, known)
+        if "context" in data
+        else ContextSettings(),
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from tuichat.config.context_table import ContextSettings
 from tuichat.config.feedback_table import FeedbackSettings
 from tuichat.config.otel_table import OtelSettings
 from tuichat.core.cost.budget import BudgetRule
@@ -243,6 +244,8 @@ class Settings:
     """``[feedback]``: when a re-asked prompt is logged as a follow-up."""
     otel: OtelSettings = field(default_factory=OtelSettings)
     """``[otel]``: OpenTelemetry export (the env vars are applied by ``tuichat.telemetry``)."""
+    context: ContextSettings = field(default_factory=ContextSettings)
+    """``[context]``: the policy when a conversation outgrows the window."""
     source_notes: list[str] = field(default_factory=list)
     """Why each choice was made, in words, for ``config show`` and the UI."""
     config_file: Path | None = None

@@ -29,6 +29,7 @@ from tuichat.config.catalogue import (
     env_models,
     merge_env,
 )
+from tuichat.config.context_table import ContextSettings
 from tuichat.config.errors import ConfigError
 from tuichat.config.feedback_table import FeedbackSettings
 from tuichat.config.flags import Pick, apply_flags, check_flags, openai_for_key
@@ -121,6 +122,7 @@ def _settings(
         local=local,
         feedback=file.feedback if file else FeedbackSettings(),
         otel=file.otel if file else OtelSettings(),
+        context=file.context if file else ContextSettings(),
         profile=flags.profile or env_text(env, "TUICHAT_PROFILE") or "default",
         source_notes=notes,
         config_file=file.path if file else None,

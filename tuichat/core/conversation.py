@@ -61,10 +61,19 @@ class ChatRequest:
 
 @dataclass
 class Conversation:
-    """The history of one session; partial answers are kept like full ones."""
+    """The history of one session; partial answers are kept like full ones.
+
+    Messages are never removed to make room: ``context_start`` says where the
+    part still sent begins (the context policy moves it, visibly), and
+    ``summary`` stands in for what lies before it when it was summarised.
+    """
 
     system: str | None = None
     messages: list[ChatMessage] = field(default_factory=list)
+    context_start: int = 0
+    """Messages before this index are left out of requests (dropped or summarised)."""
+    summary: str | None = None
+    """A summary of the messages before ``context_start``, sent after the system prompt."""
 
     def add_user(self, text: str) -> None:
         """Append the user's prompt."""
@@ -83,17 +92,35 @@ class Conversation:
         temperature: float | None = None,
         stop: tuple[str, ...] = (),
         response_format: ResponseFormat | None = None,
+        instruction: str | None = None,
     ) -> ChatRequest:
-        """Build the request for the next answer from the whole history."""
-        head = (ChatMessage("system", self.system),) if self.system else ()
+        """Build the request for the next answer from the history in context.
+
+        ``instruction`` (a length preset's) is added to the system prompt.
+        """
+        system = self.system_text(instruction)
+        head = (ChatMessage("system", system),) if system else ()
         return ChatRequest(
             model=model,
-            messages=head + tuple(self.messages),
+            messages=head + tuple(self.in_context),
             max_tokens=max_tokens,
             temperature=temperature,
             stop=stop,
             response_format=response_format,
         )
+
+    @property
+    def in_context(self) -> list[ChatMessage]:
+        """The messages still sent (from ``context_start`` on)."""
+        return self.messages[self.context_start :] if self.context_start else self.messages
+
+    def system_text(self, instruction: str | None = None) -> str | None:
+        """The system prompt as sent: the user's, an instruction, the summary (None: none)."""
+        parts = [self.system, instruction]
+        if self.summary:
+            parts.append(f"Summary of the earlier conversation:\n{self.summary}")
+        text = "\n\n".join(part for part in parts if part)
+        return text or None
 
     def drop_last_user(self) -> None:
         """Remove a trailing unanswered prompt (the turn produced nothing)."""

@@ -45,6 +45,7 @@ from tuichat.core.events import (
 from tuichat.core.limits.limiter import Priority
 from tuichat.core.untrusted import neutralise
 from tuichat.factory import Chat, ChatWishes, start_chat
+from tuichat.headless.ask_context import prepare_context
 from tuichat.headless.ask_structured import (
     EXIT_INVALID,
     StructuredAsk,
@@ -77,6 +78,8 @@ class AskOptions:
     cache_ttl_s: float | None = None
     cache_tags: tuple[str, ...] = ()
     structured: StructuredAsk | None = None
+    length: str | None = None
+    """``--length``: a length preset name (None: the models' own max_tokens)."""
 
 
 @dataclass
@@ -125,6 +128,9 @@ async def _ask(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> int
             say(failure)
         if blocking := chat.budgets.blocking():
             return _refuse(options, blocking, out, err)
+        if refused := await prepare_context(chat, options.prompt, options.length):
+            say(refused)
+            return EXIT_USAGE
         return await _stream(options, chat, out, err)
     finally:
         if building is not None:
@@ -224,6 +230,7 @@ def _report(
         summary.update(_cache_json(outcome.cache))
         if options.structured is not None:
             summary["structured"] = report.as_json() if report else None
+        summary["length"] = options.length
         out.write(json.dumps(summary) + "\n")
     out.flush()
     if outcome.error_type == BUDGET_CUT:

@@ -183,6 +183,13 @@ class Exchange:
     def conn(self) -> Connection:
         return self.out.conn
 
+    def over_window(self) -> bool:
+        """The prompt and its answer budget exceed the plan's ``window`` (if one is set)."""
+        window = self.plan.window
+        if window is None:
+            return False
+        return self.usage().prompt + (self.chat.max_tokens or 0) > window
+
     def usage(self) -> Usage:
         """The answer's token usage, prompt cache included."""
         return Usage(

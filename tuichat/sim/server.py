@@ -191,7 +191,8 @@ class SimServer:
         prepared = self._prepare_chat(api, request, out)
         if isinstance(prepared, CannedResponse):
             return await out.send(prepared)
-        scenario = SCENARIOS[prepared.plan.scenario]
+        over = prepared.over_window()
+        scenario = SCENARIOS["context_too_long" if over else prepared.plan.scenario]
         return await _run_watched(out, scenario.respond(prepared))
 
     def _prepare_chat(

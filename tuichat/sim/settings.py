@@ -56,6 +56,8 @@ class RequestPlan:
     or ``date`` (Retry-After as an HTTP date)."""
     json: str = "valid"
     """A JSON request's answer: ``valid``, ``invalid`` until repaired, or ``broken``."""
+    window: int | None = None
+    """Context window in tokens: a longer prompt (plus max_tokens) gets the context-length 400."""
 
 
 RETRY_FORMS = ("seconds", "ms", "date")
@@ -118,6 +120,7 @@ _OVERRIDES: dict[str, Callable[[str], Any]] = {
     "retry_after": _non_negative_float,
     "retry_form": _retry_form,
     "json": _json_behaviour,
+    "window": _token_count,
 }
 
 

@@ -39,6 +39,7 @@ from tuichat.logbook import LogbookError, continued_session
 from tuichat.startup import StderrProgress
 from tuichat.ui.cache_actions import CACHE_BINDINGS, CacheActions
 from tuichat.ui.chat_text import CONTINUE_PROMPT
+from tuichat.ui.context_actions import CONTEXT_BINDINGS, ContextActions
 from tuichat.ui.continue_session import (
     act_on_pick,
     fork_here,
@@ -132,6 +133,7 @@ def _quietly(load: Callable[[], object]) -> None:
 
 
 class TuichatApp(
+    ContextActions,
     StructuredActions,
     FeedbackActions,
     CacheActions,
@@ -157,6 +159,7 @@ class TuichatApp(
         *FEEDBACK_BINDINGS,
         *STRUCTURED_BINDINGS,
         *COPY_BINDINGS,
+        *CONTEXT_BINDINGS,
         Binding("ctrl+l", "sessions", "Sessions", id="sessions"),  # last: first to go when narrow
     ]
 
@@ -241,9 +244,11 @@ class TuichatApp(
         gc.freeze()
         prompt = self.query_one(PromptArea)
         estimator = self.spending.estimator
-        self.send_hint = SendHint(self, prompt, self.session, estimator, ready=estimator.loaded)
+        self.send_hint = SendHint(self, prompt, self.session, estimator, ready=estimator.loaded,
+                                  **self.send_hint_options())  # fmt: skip
         self.send_hint.changed()
         self._start_log()
+        self.context_startup_check()
         self.run_worker(
             self.warm_up.run(chat_steps(self.chat, self.send_hint.changed)),
             name="warm-up",
@@ -302,7 +307,7 @@ class TuichatApp(
     async def _send_confirmed(
         self, prompt: str, shown: str, draft: PromptArea | None, send: bool | None
     ) -> None:
-        if send and not self.streaming:
+        if send and not self.streaming and await self.context_allows(prompt):
             if draft is not None:
                 draft.clear()
             await self._send(prompt, shown=shown)
@@ -339,7 +344,8 @@ class TuichatApp(
         """Render one turn's events; any UI failure ends in a one-line notice."""
         self.feedback_turn_started(turn, answer)
         try:
-            await show_answer(self, self.structured_source(turn, answer), answer)
+            source = self.context_source(self.structured_source(turn, answer))
+            await show_answer(self, source, answer)
         except Exception as exc:
             log.exception("rendering turn %s failed", turn.trace_id)
             turn.cancel()
@@ -348,6 +354,7 @@ class TuichatApp(
             self.hud_streaming(False)
             self._budget_alerts()
             self.cache_after_turn()
+            self.context_turn_ended(turn)
             if hasattr(self, "send_hint"):
                 self.send_hint.changed()
 
@@ -443,6 +450,7 @@ class TuichatApp(
             self.action_sessions,
         )
         yield from self.structured_system_commands()
+        yield from self.context_system_commands()
         if self.chat.settings is None:
             return
         for choice in choices(self.chat.settings):

@@ -22,7 +22,7 @@ from textual.geometry import Size
 from tuichat.core.feedback.tally import FeedbackCounts
 from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.metrics.cache_tally import CacheTally
-from tuichat.core.metrics.hud_view import SpendStatus
+from tuichat.core.metrics.hud_view import SpendStatus, ThroughputView
 from tuichat.core.metrics.session_metrics import SessionMetrics
 from tuichat.ui.hud_refresh import HUD_INTERVAL, IDLE_INTERVAL, HudRefresh
 from tuichat.ui.widgets.hud import Hud
@@ -113,6 +113,10 @@ class HudHost(_Node):
         """The session's ratings and follow-ups for the cost panel (None: no line)."""
         return None
 
+    def context_view(self, view: ThroughputView) -> ThroughputView:
+        """The throughput view with the window use and length preset (the chat app's)."""
+        return view
+
     def hud_streaming(self, streaming: bool) -> None:
         """A turn started (keep the HUD live) or ended (one last refresh)."""
         self.hud_refresh.streaming(streaming)
@@ -161,6 +165,7 @@ class HudHost(_Node):
         )
         if (feedback := self.feedback_counts()) is not None:
             snapshot = replace(snapshot, cost=replace(snapshot.cost, feedback=feedback))
+        snapshot = replace(snapshot, throughput=self.context_view(snapshot.throughput))
         hud.show(snapshot)
         self.hud_refresh.refreshed(now, snapshot)
 

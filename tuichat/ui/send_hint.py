@@ -5,6 +5,13 @@ them; until the start-up warm-up (:mod:`tuichat.ui.warm_up`) has loaded
 tiktoken's BPE data and the price database, no estimate is made, so the
 first keystrokes never start that loading beside a send. The
 numbers come from :class:`~tuichat.core.cost.send_estimate.SendEstimator`.
+
+The request estimated is the one the next turn sends (the context policy's
+drops and summary, the length preset's cap and instruction); the window is
+the model's (:mod:`tuichat.core.context.window`), and the answer's reserve is
+its cap, else a share of the window. With a length preset, the line ends with
+it and, once the session has a speed, the longest the answer may take
+(``brief ≤300 ~4 s``). Each estimate also goes to ``on_use``: the HUD's "window" row.
 """
 
 from __future__ import annotations
@@ -18,10 +25,13 @@ from textual.app import App
 from textual.timer import Timer
 from textual.widgets import TextArea
 
+from tuichat.core.context.fit import WindowUse, answer_budget
+from tuichat.core.context.length import LengthPreset
+from tuichat.core.context.window import UNKNOWN, Window
 from tuichat.core.conversation import ChatMessage
 from tuichat.core.cost.pricing import Tariff
 from tuichat.core.cost.send_estimate import SendEstimator
-from tuichat.core.turn.chat import ChatSession
+from tuichat.core.turn.chat import ChatSession, RouteModel
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +50,15 @@ class SendHint:
         estimator: SendEstimator,
         *,
         ready: Callable[[], bool] = lambda: True,
+        window_of: Callable[[RouteModel], Window] | None = None,
+        rate: Callable[[], float | None] = lambda: None,
+        on_use: Callable[[WindowUse], None] = lambda use: None,
     ) -> None:
         self._app = app
         self._ready = ready
+        self._window_of = window_of or _configured
+        self._rate = rate
+        self._on_use = on_use
         self._target = target
         self._session = session
         self._estimator = estimator
@@ -58,10 +74,13 @@ class SendHint:
         """Snapshot the inputs on the event loop, then count and price off it."""
         if not self._target.is_attached or not self._ready():
             return  # not loaded yet: the warm-up asks again once it is (see ui.warm_up)
-        entry = self._session.route[0]
-        history = self._session.conversation.request(entry.model).messages
+        session = self._session
+        entry = session.route[0]
+        history = session.request_for(entry).messages
         tariff = entry.tariff or Tariff(entry.provider.name, entry.model)
-        request = _Draft(history, self._target.text, tariff, entry.max_tokens, entry.context_window)
+        cap = session.answer_cap(entry)
+        request = _Draft(history, self._target.text, tariff, cap, entry, self._window_of,
+                         session.length, self._rate())  # fmt: skip
         self._app.run_worker(
             self._estimate(request),
             name="send-estimate",
@@ -73,11 +92,12 @@ class SendHint:
 
     async def _estimate(self, draft: _Draft) -> None:
         try:
-            text = await asyncio.to_thread(draft.describe, self._estimator)
+            text, use = await asyncio.to_thread(draft.describe, self._estimator)
         except Exception:  # a count must never disturb typing
             log.warning("pre-send estimate failed", exc_info=True)
             return
         self._target.border_subtitle = text
+        self._on_use(use)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +108,30 @@ class _Draft:
     text: str
     tariff: Tariff
     max_tokens: int | None
-    context_window: int | None
+    entry: RouteModel
+    window_of: Callable[[RouteModel], Window]
+    length: LengthPreset | None
+    rate: float | None
+    """The session's average tok/s (None: nothing streamed yet)."""
 
-    def describe(self, estimator: SendEstimator) -> str:
+    def describe(self, estimator: SendEstimator) -> tuple[str, WindowUse]:
+        """The line for the prompt's border, and the window use for the HUD (on a thread)."""
+        window = self.window_of(self.entry)
+        reserve = self.max_tokens
+        if window.tokens is not None:
+            reserve = answer_budget(self.max_tokens, window.tokens)
         estimate = estimator.estimate(
-            self.history,
-            self.text,
-            self.tariff,
-            max_tokens=self.max_tokens,
-            context_window=self.context_window,
+            self.history, self.text, self.tariff, max_tokens=reserve, context_window=window.tokens
         )
-        return estimate.describe()
+        use = WindowUse(estimate.prompt_tokens, estimate.answer_cap, window.tokens, window.source,
+                        estimate.exact)  # fmt: skip
+        parts = [estimate.describe()]
+        if self.length is not None:
+            longest = f" ~{self.length.max_tokens / self.rate:.0f} s" if self.rate else ""
+            parts.append(f"{self.length.name} ≤{self.length.max_tokens:,}{longest}")
+        return " · ".join(parts), use
+
+
+def _configured(entry: RouteModel) -> Window:
+    """Without a window finder: the configured window only."""
+    return Window(entry.context_window, "config" if entry.context_window else UNKNOWN)

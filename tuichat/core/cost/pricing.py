@@ -137,6 +137,20 @@ class PriceBook:
         """The price database's version, e.g. ``genai-prices 0.2.3``."""
         return f"genai-prices {self._genai().__version__}"
 
+    def context_window(self, tariff: Tariff) -> int | None:
+        """The model's context window per genai-prices (None: not listed, or no window there).
+
+        Models tuichat runs itself are never looked up: their window is the server's.
+        """
+        if tariff.provider in FREE_PROVIDERS:
+            return None
+        hint = _provider_hint(tariff)
+        found = self._calc_zero(tariff.model, hint)
+        if found is None and "provider_api_url" in hint:
+            found = self._calc_zero(tariff.model, {})
+        window = getattr(found.model, "context_window", None) if found is not None else None
+        return window if isinstance(window, int) and window > 0 else None
+
     def _database_cost(self, price: Any, usage: TokenUsage, source: str) -> Cost:
         """The database's own calculation (tiers included) with the model's current price."""
         genai = self._genai()

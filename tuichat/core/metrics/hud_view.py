@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from tuichat.core.context.fit import WindowUse
+from tuichat.core.context.length import LengthPreset
 from tuichat.core.cost.budget_status import BudgetLine
 from tuichat.core.feedback.tally import FeedbackCounts
 from tuichat.core.health.breaker import BreakerSnapshot
@@ -48,6 +50,10 @@ class ThroughputView:
     input_tokens: int | None
     output_tokens: int | None
     output_estimated: bool
+    window: WindowUse | None = None
+    """The next request and its answer budget against the window (the app fills it in)."""
+    length: LengthPreset | None = None
+    """The session's length preset (None: each model's own cap)."""
 
 
 @dataclass(frozen=True, slots=True)

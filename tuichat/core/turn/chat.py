@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from tuichat.core.clock import Clock
-from tuichat.core.conversation import Conversation, ResponseFormat
+from tuichat.core.context.length import LengthPreset
+from tuichat.core.conversation import ChatRequest, Conversation, ResponseFormat
 from tuichat.core.cost.pricing import Tariff
 from tuichat.core.events import CacheLookedUp, Event, TurnEnded, TurnStarted
 from tuichat.core.provider import Provider
@@ -75,6 +76,8 @@ class ChatSession:
         """The cache key of the latest turn's answer when the cache served it."""
         self.response_format: ResponseFormat | None = None
         """Structured output: the next turns ask for this JSON document (None: free text)."""
+        self.length: LengthPreset | None = None
+        """The length preset: its cap and instruction (None: each model's own ``max_tokens``)."""
 
     @property
     def clock(self) -> Clock:
@@ -120,18 +123,7 @@ class ChatSession:
         """
         self.conversation.add_user(prompt)
         targets = [
-            Target(
-                entry.label,
-                entry.provider,
-                self.conversation.request(
-                    entry.model,
-                    max_tokens=entry.max_tokens,
-                    temperature=entry.temperature,
-                    stop=entry.stop,
-                    response_format=self.response_format,
-                ),
-                entry.tariff,
-            )
+            Target(entry.label, entry.provider, self.request_for(entry), entry.tariff)
             for entry in self.route
         ]
         return Turn(
@@ -141,6 +133,26 @@ class ChatSession:
             services=self.services,
             observers=[*self.services.consumers(), self._record, *self.services.taps],
             cache_ask=CacheAsk(bypass=self.bypass_cache, rejects=rejects),
+        )
+
+    def answer_cap(self, entry: RouteModel) -> int | None:
+        """``max_tokens`` sent to ``entry``: the length preset's, else the model's own."""
+        return self.length.max_tokens if self.length is not None else entry.max_tokens
+
+    def request_for(self, entry: RouteModel) -> ChatRequest:
+        """The request for ``entry`` from the history in context (the request assembly).
+
+        The length preset sets ``max_tokens`` and adds its instruction to the
+        system prompt; the context policy's summary and drops are in the
+        conversation (:attr:`Conversation.context_start`, :attr:`Conversation.summary`).
+        """
+        return self.conversation.request(
+            entry.model,
+            max_tokens=self.answer_cap(entry),
+            temperature=entry.temperature,
+            stop=entry.stop,
+            response_format=self.response_format,
+            instruction=self.length.instruction if self.length is not None else None,
         )
 
     def reject_hit(self, key: str) -> Turn:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
+from tuichat.core.context.fit import WindowUse
 from tuichat.core.feedback.tally import FeedbackCounts
 from tuichat.core.metrics.cache_tally import CacheTally
 from tuichat.core.metrics.hud_view import (
@@ -111,12 +112,39 @@ def latency_headline(view: LatencyView) -> str:
 
 
 def throughput_lines(view: ThroughputView, width: int) -> Lines:
-    """tok/s on average (now is the headline), a sparkline of the turn, tokens in/out."""
+    """tok/s on average (now is the headline), a sparkline, tokens in/out, window, length."""
     lines = [row("average", f"{rate(view.rate_avg)} tok/s", width)]
     spark = sparkline(view.sparkline, width) if view.sparkline else ""
     lines.append(((spark or " ", ACCENT),))
     lines.append(row("in / out", _in_out(view), width))
+    if view.window is not None and view.window.window is not None:  # unknown: said once, at send
+        lines.append(window_line(view.window, width))
+    if view.length is not None:
+        lines.append(row("length", _length(view), width))
     return tuple(lines)
+
+
+def window_line(use: WindowUse, width: int) -> Line:
+    """``window    1.2k+1k/4k 55%``: the next request, its answer reserve, the window.
+
+    Amber from 80%, red over 100% (the context policy will act on the send).
+    The caller leaves the row out while the window is unknown.
+    """
+    share = use.share or 0.0
+    approx = "" if use.exact else "≈"
+    text = f"{approx}{short_count(use.prompt)}+{short_count(use.answer)}/{short_count(use.window)}"
+    style = ERROR if share > 1 else WARNING if share >= 0.8 else ""
+    return row("window", f"{text} {percent(share)}", width, style=style)
+
+
+def _length(view: ThroughputView) -> str:
+    """``brief ≤300 ~4 s``: the preset, its cap, the longest it takes at the session's speed."""
+    preset = view.length
+    assert preset is not None
+    text = f"{preset.name} ≤{short_count(preset.max_tokens)}"
+    if view.rate_avg:
+        text += f" ~{seconds(preset.max_tokens / view.rate_avg)}"
+    return text
 
 
 def _in_out(view: ThroughputView) -> str:

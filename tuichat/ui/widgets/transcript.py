@@ -26,6 +26,7 @@ from tuichat.ui.widgets.answer_geometry import screen_rows
 from tuichat.ui.widgets.answer_pacing import StreamingAnswers
 from tuichat.ui.widgets.answer_segment import Fold
 from tuichat.ui.widgets.answer_view import AnswerView
+from tuichat.ui.widgets.context_note import SummaryNote
 from tuichat.ui.widgets.hidden_history import (
     HIDE_SCREENS,
     KEEP_MESSAGES,
@@ -181,7 +182,7 @@ class ParkedAnswer:
         return AssistantMessage.restored(self)
 
 
-_PARKABLE = (UserMessage, Notice, AssistantMessage)
+_PARKABLE = (UserMessage, Notice, AssistantMessage, SummaryNote)
 """Messages that can be kept as text; anything else stays (and so do those after it)."""
 
 
@@ -201,7 +202,15 @@ class Transcript(BlankLines, VerticalScroll):
     Its own lines are blank (:class:`BlankLines`): every new line of a
     streamed answer moves its scrollbar, which makes Textual repaint all of
     them.
+
+    Turns the context policy left out of the context are greyed and marked
+    (:meth:`mark_dropped`), revived ones too: they stay on screen and in the log.
     """
+
+    DEFAULT_CSS = """
+    Transcript .dropped { opacity: 55%; }
+    """
+    DROPPED_TIP = "Left out of the context (still in the log)"
 
     def __init__(self, *, clock: Clock | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -211,6 +220,8 @@ class Transcript(BlankLines, VerticalScroll):
         self.history = HiddenHistory()
         self._parking = asyncio.Lock()  # parking and reviving take turns
         self._park_pending = self._reveal_pending = False
+        self.dropped_before = 0
+        """Prompts whose ``context`` index is below this are out of the context (greyed)."""
 
     def compose(self) -> ComposeResult:
         yield self._spacer
@@ -233,6 +244,21 @@ class Transcript(BlankLines, VerticalScroll):
         await self.mount_all(widgets)
         self.anchor()
         self._schedule_parking()
+
+    def mark_dropped(self, upto: int) -> None:
+        """Grey the turns whose prompt is before message ``upto`` (the context's new start)."""
+        self.dropped_before = upto
+        self._grey(self.shown_messages)
+
+    def _grey(self, messages: list[Widget]) -> None:
+        """Mark each dropped prompt and the messages after it, up to the next prompt."""
+        dropped = False
+        for message in messages:
+            if isinstance(message, UserMessage) and message.context is not None:
+                dropped = message.context < self.dropped_before
+            if dropped and isinstance(message, (UserMessage, AssistantMessage)):
+                message.add_class("dropped")
+                message.tooltip = self.DROPPED_TIP
 
     def park_older(self, newest: AnswerView) -> None:
         """Ask the other shown answers to park (or fold) what is out of view, when idle."""
@@ -307,6 +333,8 @@ class Transcript(BlankLines, VerticalScroll):
             for message in messages:
                 if isinstance(message, AssistantMessage):
                     message.markdown.join(self.answers, self._clock)
+            if self.dropped_before:
+                self._grey(messages)
             with self.app.batch_update():
                 await self.mount_all(messages, after=self._spacer)
                 self._spacer.set_rows(self.history.rows)
