@@ -22,18 +22,20 @@ from typing import TYPE_CHECKING, cast
 
 from textual.worker import Worker, WorkerState
 
-from tuichat.store.prompt_history import HISTORY_LIMIT
-
 if TYPE_CHECKING:
     from tuichat.ui.app import TuichatApp
 
 log = logging.getLogger(__name__)
 
+RECALL_LIMIT = 200
+"""Prompts kept for up/down recall. Not imported from the store: the first
+screen must not load ``tuichat.store`` (``tests/unit/test_lazy_imports.py``)."""
+
 
 class PromptHistory:
     """Earlier prompts, newest first, and where the user is in them while recalling."""
 
-    def __init__(self, limit: int = HISTORY_LIMIT) -> None:
+    def __init__(self, limit: int = RECALL_LIMIT) -> None:
         self._limit = limit
         self._entries: list[str] = []
         self._index = -1
@@ -104,7 +106,7 @@ class PromptRecall:
         if app.chat.db is None:
             return
         try:
-            prompts = await Logbook(app.chat.db).recent_prompts()
+            prompts = await Logbook(app.chat.db).recent_prompts(RECALL_LIMIT)
         except Exception:  # a nicety: the chat goes on without it
             log.exception("reading the prompt history failed")
             return
