@@ -5,7 +5,7 @@ Validation stops at the first problem and reports it as one
 and the dotted key. Top-level keys::
 
     default  system  stop  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets]
-    [log]  [cache]  [local]  [feedback]  [otel]
+    [log]  [cache]  [local]  [feedback]  [otel]  [[routing]]
 
 Chain members and ``default`` may name built-in and env-derived models too, so
 the loader is told which other names exist.
@@ -45,9 +45,11 @@ from tuichat.config.model import (
 from tuichat.config.model_table import parse_model
 from tuichat.config.otel_table import OtelSettings, parse_otel
 from tuichat.config.resilience_table import parse_profiles, parse_resilience
+from tuichat.config.routing_table import parse_routing
 from tuichat.config.stop_table import parse_stop
 from tuichat.config.toml_shape import check_shape
 from tuichat.core.cost.budget import BudgetRule
+from tuichat.core.routing import RoutingRule
 from tuichat.small_file import UnsuitableFile, read_small_file
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -68,6 +70,7 @@ TOP_LEVEL = (
     "local",
     "feedback",
     "otel",
+    "routing",
 )
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -110,6 +113,8 @@ class FileConfig:
     """``[feedback]``: follow-up detection."""
     otel: OtelSettings = field(default_factory=OtelSettings)
     """``[otel]``: OpenTelemetry export."""
+    routing: tuple[RoutingRule, ...] = ()
+    """``[[routing]]``: rules that pick each turn's model, in file order."""
 
 
 def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig | None:
@@ -141,7 +146,14 @@ def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig |
         local=parse_local(data["local"], where) if "local" in data else LocalSettings(),
         feedback=_feedback(data, where),
         otel=parse_otel(data["otel"], where) if "otel" in data else OtelSettings(),
+        routing=_routing(data, where, text, [*known, *chains]),
     )
+
+
+def _routing(
+    data: dict[str, Any], where: Where, text: str, known: list[str]
+) -> tuple[RoutingRule, ...]:
+    return parse_routing(data["routing"], where, text, known) if "routing" in data else ()
 
 
 def _feedback(data: dict[str, Any], where: Where) -> FeedbackSettings:

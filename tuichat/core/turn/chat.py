@@ -21,6 +21,7 @@ from tuichat.core.conversation import Conversation, ResponseFormat
 from tuichat.core.cost.pricing import Tariff
 from tuichat.core.events import CacheLookedUp, Event, TurnEnded, TurnStarted
 from tuichat.core.provider import Provider
+from tuichat.core.route_choice import RouteChoice
 from tuichat.core.turn.cache_step import CacheAsk
 from tuichat.core.turn.route import Target
 from tuichat.core.turn.services import Observer, TurnServices
@@ -75,6 +76,8 @@ class ChatSession:
         """The cache key of the latest turn's answer when the cache served it."""
         self.response_format: ResponseFormat | None = None
         """Structured output: the next turns ask for this JSON document (None: free text)."""
+        self.route_choice: RouteChoice | None = None
+        """Why the route is what it is (set per send by routing; carried on ``TurnStarted``)."""
 
     @property
     def clock(self) -> Clock:
@@ -141,6 +144,7 @@ class ChatSession:
             services=self.services,
             observers=[*self.services.consumers(), self._record, *self.services.taps],
             cache_ask=CacheAsk(bypass=self.bypass_cache, rejects=rejects),
+            route_choice=self.route_choice,
         )
 
     def reject_hit(self, key: str) -> Turn:
