@@ -53,6 +53,7 @@ from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_actions import ModelActions
 from tuichat.ui.model_picker import choices
 from tuichat.ui.prompt_history import PromptRecall
+from tuichat.ui.routing_actions import ROUTING_BINDINGS, RoutingActions
 from tuichat.ui.send_hint import SendHint
 from tuichat.ui.session_picker import PickerResult
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
@@ -132,6 +133,7 @@ def _quietly(load: Callable[[], object]) -> None:
 
 
 class TuichatApp(
+    RoutingActions,
     StructuredActions,
     FeedbackActions,
     CacheActions,
@@ -157,6 +159,7 @@ class TuichatApp(
         *FEEDBACK_BINDINGS,
         *STRUCTURED_BINDINGS,
         *COPY_BINDINGS,
+        *ROUTING_BINDINGS,
         Binding("ctrl+l", "sessions", "Sessions", id="sessions"),  # last: first to go when narrow
     ]
 
@@ -316,12 +319,13 @@ class TuichatApp(
         exist before its first token, which then costs a text update only.
         """
         numbered = numbered_prompt(self.transcript, self.session, shown)
+        routed = self.route_send(prompt)  # the [[routing]] rules pick this turn's route
         self.turn = turn = self.session.start_turn(prompt)
         turn.start()
         self.warm_up.pause()
         answer = AssistantMessage(self.session.model)
         with self.batch_update():
-            await self.transcript.add(numbered, answer)
+            await self.transcript.add(numbered, *routed, answer)
         self.hud_streaming(True)
         self.stream_turn(turn, answer)
 
@@ -443,6 +447,7 @@ class TuichatApp(
             self.action_sessions,
         )
         yield from self.structured_system_commands()
+        yield from self.routing_system_commands()
         if self.chat.settings is None:
             return
         for choice in choices(self.chat.settings):

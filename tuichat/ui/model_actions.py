@@ -90,6 +90,7 @@ class ModelActions:
         names = choice.members[1:]
         app.session.set_route(app.chat.route_for(spec, provider, fallbacks=names))
         app.model_name = choice.name
+        app.pin_model(choice.name)  # an explicit choice overrides the routing rules
         chain = " → ".join(choice.members) if choice.is_chain else f"{spec.provider} · {spec.model}"
         self.show_model_line()
         await app.transcript.add(Notice(f"Switched to {choice.name} ({chain})."))
