@@ -142,3 +142,18 @@ def test_a_rule_naming_an_unknown_model_is_one_line_and_nothing_is_sent(
     assert err.count("\n") == 0
     assert "routing[1].model: unknown model or chain \"smal\" (did you mean 'small'?)" in err
     assert sim_server.records() == []
+
+
+def test_debug_shows_how_turns_were_routed(
+    tuichat_home: Path, sim_server: SimServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(tuichat_home, sim_server)
+    ask_json(capsys, "hello", "--tag", "support")
+    ask_json(capsys, "hello there", "--tag", "support")
+    ask_json(capsys, "hello again")
+    assert main(["debug"]) == 0
+    text = capsys.readouterr().out
+    assert "routing:\n  2 × rule 2 · tag=support → small\n  1 × no rule matched → big" in text
+    assert main(["debug", "--json"]) == 0
+    routing = json.loads(capsys.readouterr().out)["routing"]
+    assert routing[0] == {"rule": 2, "why": "tag=support", "model": "small", "turns": 2}

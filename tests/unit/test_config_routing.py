@@ -116,3 +116,18 @@ def test_bad_rules_fail_at_the_key_in_one_line(
     line = caught.value.one_line()
     assert expected in line
     assert "\n" not in line
+
+
+def test_config_show_lists_the_rules_and_what_turned_them_off(tuichat_home: Path) -> None:
+    from tuichat.config.show import settings_json, settings_text
+
+    text = '[[routing]]\nwhen = { tag = "support", cheap = true }\nmodel = "small"\n'
+    settings = settings_from(tuichat_home, text, CliOverrides(model="big"))
+    path = tuichat_home / "config.toml"
+    shown = settings_text(settings, path, {})
+    assert "routing (first match wins; off: flag --model chose the model):" in shown
+    assert '  1. tag = "support", cheap = true → small' in shown
+    data = settings_json(settings, path, {})
+    assert data["routing"] == [
+        {"rule": 1, "when": {"tag": "support", "cheap": True}, "model": "small"}
+    ]

@@ -109,6 +109,23 @@ def _flag(number: int, when: dict[str, Any], key: str, lines: _RuleLines) -> boo
     return value
 
 
+def rule_json(rule: RoutingRule) -> dict[str, Any]:
+    """One rule for ``config show --json``: its number, conditions and target."""
+    when = {key: getattr(rule.when, key) for key in WHEN_KEYS}
+    return {
+        "rule": rule.number,
+        "when": {k: v for k, v in when.items() if v is not None},
+        "model": rule.model,
+    }
+
+
+def rule_text(rule: RoutingRule) -> str:
+    """``2. tag = "support", cheap = true → cheap`` for ``config show``."""
+    when = rule_json(rule)["when"]
+    conditions = ", ".join(f"{key} = {shown(value)}" for key, value in when.items())
+    return f"{rule.number}. {conditions} → {rule.model}"
+
+
 class _RuleLines:
     """Lines of the ``[[routing]]`` headers: tomllib gives none, the locator knows no index."""
 
