@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from tuichat.backends import LazyProvider
 from tuichat.config import ConfigError, ModelSpec
+from tuichat.core.cost.tokens import REPLY_PRIMING, TOKENS_PER_MESSAGE, TokenCounter
 from tuichat.core.provider import Provider
 from tuichat.core.route_choice import RouteChoice
 from tuichat.core.routing import RouteInput, choose_route, needs_tokens
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 CHARS_PER_TOKEN = 4
 """The rough estimate while tiktoken's encodings are not loaded yet."""
 NO_MATCH = "no rule matched"
+MAX_COUNTED = 2000
+"""Messages whose token counts are remembered (a long session's history, and drafts)."""
 
 
 class ChatRouter:
@@ -41,7 +44,7 @@ class ChatRouter:
         settings = chat.settings
         self._chat = chat
         usable = settings is not None and chat.backends is not None
-        self.rules = settings.routing if usable and settings is not None else ()
+        self.rules = settings.routing if settings is not None and usable else ()
         self.cheap = False
         """The "cheap" toggle (a key and a palette entry in the TUI, ``ask --cheap``)."""
         self.override = settings.routing_override if settings is not None else None
@@ -50,6 +53,7 @@ class ChatRouter:
         self._pinned_name = self._default_name
         self._default_route = list(chat.session.route)
         self._routes: dict[str, list[RouteModel]] = {}
+        self._counted: dict[tuple[str, str], int] = {}
 
     @property
     def active(self) -> bool:
@@ -84,14 +88,30 @@ class ChatRouter:
         return RouteInput(prompt_tokens=tokens, tag=tag, draft=draft, cheap=self.cheap)
 
     def _prompt_tokens(self, draft: str) -> int:
-        """History + system + draft, in tokens of the default model (roughly, until loaded)."""
+        """History + system + draft, in tokens of the default model (roughly, until loaded).
+
+        Each message is counted once and remembered, so a long conversation
+        costs the send only its newest messages and the draft.
+        """
         conversation = self._chat.session.conversation
         head = [("system", conversation.system)] if conversation.system else []
         messages = [*head, *((m.role, m.content) for m in conversation.messages), ("user", draft)]
         counter = self._chat.meter.counter
         if counter is None or not counter.loaded:
             return sum(len(content) for _, content in messages) // CHARS_PER_TOKEN
-        return counter.count_messages(messages, self._default_route[0].model).tokens
+        return REPLY_PRIMING + sum(self._message_tokens(counter, m) for m in messages)
+
+    def _message_tokens(self, counter: TokenCounter, message: tuple[str, str]) -> int:
+        """One message's tokens as ``count_messages`` counts them (memoised by text)."""
+        tokens = self._counted.get(message)
+        if tokens is None:
+            role, content = message
+            model = self._default_route[0].model
+            tokens = TOKENS_PER_MESSAGE + counter.count(role + content, model).tokens
+            if len(self._counted) >= MAX_COUNTED:
+                self._counted.clear()
+            self._counted[message] = tokens
+        return tokens
 
     def _route_for(self, choice: RouteChoice) -> list[RouteModel]:
         """The routed model alone, or the routed chain; the start-up route when none matched."""
