@@ -11,11 +11,13 @@ the tag. ``--json`` reports ``"route": {"rule": 2, "why": "tag=support",
 from __future__ import annotations
 
 import argparse
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tuichat.core.route_choice import RouteChoice
 from tuichat.core.untrusted import one_line
-from tuichat.factory import Chat
+
+if TYPE_CHECKING:  # the parser imports this module: --help must not load httpx
+    from tuichat.factory import Chat
 
 
 def add_routing_options(ask: argparse.ArgumentParser) -> None:
