@@ -132,9 +132,9 @@ class ChatRouter:
         """The routed model's provider now if quick, else started when the turn reaches it."""
         backends = self._chat.backends
         assert backends is not None
-        if backends.is_ready(spec):
+        if backends.is_ready(spec):  # remote, or its server is up: its client builds in a thread
             try:
-                return backends.provider_for(spec)
+                return backends.deferred(spec)
             except ConfigError:  # e.g. its key variable is unset: fails as auth, when sent
                 pass
         return LazyProvider(backends, spec)

@@ -20,6 +20,7 @@ from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.model_picker import Choice
 from tuichat.ui.widgets.hud_lines import route_lines
 from tuichat.ui.widgets.hud_panel import HudPanel
+from tuichat.ui.widgets.prompt import PromptArea
 from tuichat.ui.widgets.transcript import Notice
 
 BIG, SMALL = "sim?tps=0&tokens=8", "sim?tps=0&tokens=3"
@@ -75,6 +76,9 @@ async def test_the_cheap_key_routes_and_the_hud_says_which_rule(
             await finish(pilot, app)
             shown = health_text(app)  # a narrow HUD: the model, then why on its own row
             assert "routed    → small\nrule 2 · cheap on" in shown
+            title = str(app.query_one(PromptArea).border_title)  # the model line
+            assert title.startswith("small · openai-compat @ 127.0.0.1:")
+            assert title.endswith(" · routed: rule 2 · cheap on")
             assert notices(app)[-2:] == [
                 "routed: no rule matched → big",
                 "routed: rule 2 · cheap on → small",
@@ -95,6 +99,8 @@ async def test_an_explicit_pick_overrides_the_rules_and_says_so(
             await send(pilot, "hello")
             await finish(pilot, app)
             assert "routed    → big\nctrl+o overrides routing" in health_text(app)
+            title = str(app.query_one(PromptArea).border_title)
+            assert title.startswith("big · ") and title.endswith(" · ctrl+o overrides routing")
     sent = [(record.body or {}).get("model") for record in sim.records()]
     assert sent == [BIG]
 

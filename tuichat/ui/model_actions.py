@@ -54,7 +54,8 @@ class ModelActions:
     def show_model_line(self) -> None:
         """The prompt's border title: the model, the provider, who answered last."""
         app = self._host
-        title = model_title(app.session.route, app.model_name, app.metrics.report)
+        routed = app.session.route_choice  # [[routing]] named the last send's route
+        title = model_title(app.session.route, app.model_name, app.metrics.report, routed)
         for prompt in app.query(PromptArea):  # none while the app closes (a turn cancelled)
             prompt.border_title = title
 

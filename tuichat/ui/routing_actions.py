@@ -8,7 +8,8 @@ send's, a notice above the answer says so ("routed: rule 2 · tag=support →
 cheap"). The HUD's health panel shows the latest choice on a ``routed`` row.
 f12 (binding id ``cheap``) and a palette entry flip the "cheap" toggle that
 ``when = { cheap = true }`` tests. An explicit ctrl+o choice overrides the
-rules for the rest of the session, and the HUD says so.
+rules for the rest of the session, and the HUD says so. The model line over
+the prompt (:mod:`tuichat.ui.model_line`) names the routed model and why.
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ class RoutingActions:
 
     def route_send(self, prompt: str) -> tuple[Notice, ...]:
         """Route the next turn by the rules; a notice when the rule or model changed."""
-        choice = self._router_app.chat.router.before_send(prompt)
+        app = self._router_app
+        choice = app.chat.router.before_send(prompt)
+        if choice is not None:
+            app.show_model_line()  # the line over the prompt names the routed model and why
         if choice is None or (choice.rule, choice.model) == self._shown_route:
             return ()
         self._shown_route = (choice.rule, choice.model)
