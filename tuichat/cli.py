@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tuichat.config import add_config_parser, add_override_options, add_stop_option
     from tuichat.config.bounds import MAX_SECONDS, wait_seconds_flag
     from tuichat.headless.ask_context import add_length_option
+    from tuichat.headless.ask_routing import add_routing_options
     from tuichat.headless.ask_structured import add_structured_options
     from tuichat.headless.bench_cmd import add_bench_parser
     from tuichat.headless.cache_cmd import add_cache_parser
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_cache_options(ask)
     add_structured_options(ask)
+    add_routing_options(ask)
     _add_cost_parsers(sub)
     add_config_parser(sub)
     add_sim_parser(sub)
@@ -316,6 +318,7 @@ def _ask(args: argparse.Namespace) -> int:
         cache_tags=tuple(args.cache_tag),
         structured=structured_from_args(args),
         length=args.length,
+        cheap=args.cheap,
     )
     return run_ask(options)
 

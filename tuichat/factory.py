@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from tuichat import paths
 from tuichat.backends import Backends, route_for
+from tuichat.chat_routing import ChatRouter
 from tuichat.chat_services import budgets_for, open_shared, services_for, system_for, warm
 from tuichat.chat_wishes import ChatWishes as ChatWishes  # re-exported: front ends import it here
 from tuichat.config import ModelSpec, Settings
@@ -99,6 +100,8 @@ class Chat:
         self.shared_failure: str | None = None
         self.telemetry: LiveTelemetry | None = None
         """OpenTelemetry export of every turn (None: not configured)."""
+        self.router = ChatRouter(self)
+        """``[[routing]]``: picks each send's route (front ends call ``before_send``)."""
 
     @property
     def services(self) -> TurnServices:
@@ -401,6 +404,7 @@ def assemble_chat(
     chat.shared, chat.shared_failure = shared, shared_failure
     if settings is not None and backends is not None:
         session.set_route(chat.route_for(spec, provider))
+        chat.router = ChatRouter(chat)  # after the route: no rule matched means this one
     return chat
 
 

@@ -52,9 +52,14 @@ def observe_all(writer: LogWriter, events: list[Any]) -> None:
 
 
 async def fetch(db: aiosqlite.Connection, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    """All rows of ``sql``."""
-    async with db.execute(sql, params) as cursor:
-        return [tuple(row) for row in await cursor.fetchall()]
+    """All rows of ``sql``, read in one trip to aiosqlite's thread.
+
+    ``execute`` then ``fetchall`` are two trips: the writer's transaction may
+    run between them, on this same connection, while the SELECT is half
+    stepped, and SQLite leaves what such a read returns undefined (it saw one
+    row twice once the schema grew).
+    """
+    return [tuple(row) for row in await db.execute_fetchall(sql, params)]
 
 
 async def answer(db: aiosqlite.Connection, trace: str = "t1") -> tuple[Any, ...] | None:

@@ -36,6 +36,9 @@ EXPECTED_COLUMNS = {
         "created_at",
         "content_kept",
         "source_id",
+        "route_rule",
+        "route_why",
+        "route_model",
     ],
     "attempts": [
         "id",

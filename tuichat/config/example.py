@@ -65,6 +65,17 @@ price = { input_per_mtok = 0, output_per_mtok = 0 }
 [chains]
 fast = ["gpt-4o-mini", "haiku", "local"]
 
+# Routing rules pick each turn's model (or chain) before the chain runs; the first
+# rule whose conditions all hold wins, else the default. --model or ctrl+o overrides
+# them. Conditions: prompt_tokens_over (history + draft), tag (--tag), has_code
+# (fenced or code-like lines in the draft), cheap (f12 in the chat, ask --cheap).
+# [[routing]]
+# when = { prompt_tokens_over = 2000 }
+# model = "haiku"
+# [[routing]]
+# when = { cheap = true }
+# model = "local"
+
 # Remap UI bindings by binding id (see the key help in the app).
 [keys]
 # quit = "ctrl+q"

@@ -5,7 +5,7 @@ Validation stops at the first problem and reports it as one
 and the dotted key. Top-level keys::
 
     default  system  stop  [models.*]  [chains]  [keys]  [resilience]  [profiles.*]  [budgets]
-    [log]  [cache]  [local]  [feedback]  [otel]  [context]
+    [log]  [cache]  [local]  [feedback]  [otel]  [context]  [[routing]]
 
 Chain members and ``default`` may name built-in and env-derived models too, so
 the loader is told which other names exist.
@@ -46,9 +46,11 @@ from tuichat.config.model import (
 from tuichat.config.model_table import parse_model
 from tuichat.config.otel_table import OtelSettings, parse_otel
 from tuichat.config.resilience_table import parse_profiles, parse_resilience
+from tuichat.config.routing_table import parse_routing
 from tuichat.config.stop_table import parse_stop
 from tuichat.config.toml_shape import check_shape
 from tuichat.core.cost.budget import BudgetRule
+from tuichat.core.routing import RoutingRule
 from tuichat.small_file import UnsuitableFile, read_small_file
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -70,6 +72,7 @@ TOP_LEVEL = (
     "feedback",
     "otel",
     "context",
+    "routing",
 )
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -114,6 +117,8 @@ class FileConfig:
     """``[otel]``: OpenTelemetry export."""
     context: ContextSettings = field(default_factory=ContextSettings)
     """``[context]``: the window policy."""
+    routing: tuple[RoutingRule, ...] = ()
+    """``[[routing]]``: rules that pick each turn's model, in file order."""
 
 
 def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig | None:
@@ -148,7 +153,14 @@ def load_file(path: Path, other_models: Mapping[str, ModelSpec]) -> FileConfig |
         context=parse_context(data["context"], where, known)
         if "context" in data
         else ContextSettings(),
+        routing=_routing(data, where, text, [*known, *chains]),
     )
+
+
+def _routing(
+    data: dict[str, Any], where: Where, text: str, known: list[str]
+) -> tuple[RoutingRule, ...]:
+    return parse_routing(data["routing"], where, text, known) if "routing" in data else ()
 
 
 def _feedback(data: dict[str, Any], where: Where) -> FeedbackSettings:

@@ -16,6 +16,7 @@ from tuichat.config.context_table import ContextSettings
 from tuichat.config.feedback_table import FeedbackSettings
 from tuichat.config.otel_table import OtelSettings
 from tuichat.core.cost.budget import BudgetRule
+from tuichat.core.routing import RoutingRule
 
 OPENAI = "openai"
 ANTHROPIC = "anthropic"
@@ -246,6 +247,10 @@ class Settings:
     """``[otel]``: OpenTelemetry export (the env vars are applied by ``tuichat.telemetry``)."""
     context: ContextSettings = field(default_factory=ContextSettings)
     """``[context]``: the policy when a conversation outgrows the window."""
+    routing: tuple[RoutingRule, ...] = ()
+    """``[[routing]]``: rules that pick each turn's model before the chain (first match wins)."""
+    routing_override: str | None = None
+    """Why routing is off: an explicit choice ("flag --model", "env TUICHAT_MODEL"), else None."""
     source_notes: list[str] = field(default_factory=list)
     """Why each choice was made, in words, for ``config show`` and the UI."""
     config_file: Path | None = None

@@ -74,12 +74,23 @@ def resolve_settings(
     chains = dict(file.chains) if file else {}
     implicit = _implicit_pick(file, found)
     pick = _explicit_pick(flags, env)
+    explicit = pick.source if pick is not None else None  # routing gives way to it
     if pick is None and implicit.nothing_configured:
         pick = _key_only_pick(flags, models)
     pick = pick or implicit
     selected = apply_flags(models, chains, pick, implicit, flags, notes)
     notes.insert(0, f"selected {pick.name!r} ({', '.join(selected)}): {pick.source}")
-    return _settings(models, chains, selected, pick, flags, file, env, notes)
+    settings = _settings(models, chains, selected, pick, flags, file, env, notes)
+    return _with_routing(settings, file, explicit)
+
+
+def _with_routing(settings: Settings, file: FileConfig | None, explicit: str | None) -> Settings:
+    """The file's ``[[routing]]`` rules; an explicit ``--model`` (or the like) turns them off."""
+    if file is None or not file.routing:
+        return settings
+    if explicit is not None:
+        settings.source_notes.append(f"routing rules off: {explicit} chose the model")
+    return replace(settings, routing=file.routing, routing_override=explicit)
 
 
 def _with_keep_alive(models: dict[str, ModelSpec], local: LocalSettings) -> dict[str, ModelSpec]:

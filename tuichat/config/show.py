@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tuichat.config.model import EMBEDDED, CacheSettings, LogSettings, ModelSpec, Settings
+from tuichat.config.routing_table import rule_json, rule_text
 from tuichat.config.text_checks import key_problem
 from tuichat.core.cost.budget import BudgetRule
 from tuichat.core.secrets import mask, redact
@@ -65,6 +66,8 @@ def settings_json(settings: Settings, path: Path, env: Mapping[str, str]) -> dic
         "stop": list(settings.stop if settings.stop is not None else settings.default_stop),
         "models": {name: _model_json(spec, env) for name, spec in settings.models.items()},
         "chains": {name: list(members) for name, members in settings.chains.items()},
+        "routing": [rule_json(rule) for rule in settings.routing],
+        "routing_override": settings.routing_override,
         "keys": settings.keys,
         "budgets": [_budget_json(rule) for rule in settings.budgets],
         "profile": settings.profile,
@@ -93,6 +96,7 @@ def settings_text(settings: Settings, path: Path, env: Mapping[str, str]) -> str
     for spec in settings.models.values():
         lines += _model_lines(spec, spec.name in settings.selected, env)
     lines += _section("chains:", [f"{k} = {', '.join(v)}" for k, v in settings.chains.items()])
+    lines += _section(_routing_title(settings), [rule_text(rule) for rule in settings.routing])
     lines += _section("keys:", [f"{k} = {v}" for k, v in settings.keys.items()])
     lines += _section("budgets (USD):", [_budget_text(rule) for rule in settings.budgets])
     lines += _section("notes:", settings.source_notes)
@@ -145,6 +149,11 @@ def _selection(settings: Settings) -> str:
     if settings.selected == (settings.selection,):
         return settings.selection
     return f"{settings.selection} → {', '.join(settings.selected)}"
+
+
+def _routing_title(settings: Settings) -> str:
+    off = f"; off: {settings.routing_override} chose the model" if settings.routing_override else ""
+    return f"routing (first match wins{off}):"
 
 
 def _section(title: str, rows: list[str]) -> list[str]:

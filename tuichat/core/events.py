@@ -43,6 +43,7 @@ from typing import Literal
 from tuichat.core.conversation import ChatRequest
 from tuichat.core.limit_state import RateLimitState
 from tuichat.core.outcome import NO_OUTCOME, RouteOutcome
+from tuichat.core.route_choice import RouteChoice
 
 AttemptStatus = Literal["ok", "cancelled", "failed", "truncated"]
 
@@ -57,12 +58,17 @@ class Event:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TurnStarted(Event):
-    """The user sent a prompt; ``wall_time`` is the epoch time at ``ts``."""
+    """The user sent a prompt; ``wall_time`` is the epoch time at ``ts``.
+
+    ``route``: which ``[[routing]]`` rule picked the model, and why (None:
+    no routing configured, or a replayed turn logged without it).
+    """
 
     session_id: str
     prompt: str
     model: str
     wall_time: float
+    route: RouteChoice | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

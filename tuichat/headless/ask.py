@@ -43,9 +43,11 @@ from tuichat.core.events import (
     TurnFailed,
 )
 from tuichat.core.limits.limiter import Priority
+from tuichat.core.route_choice import RouteChoice
 from tuichat.core.untrusted import neutralise
 from tuichat.factory import Chat, ChatWishes, start_chat
 from tuichat.headless.ask_context import prepare_context
+from tuichat.headless.ask_routing import route_json, route_prompt, say_route
 from tuichat.headless.ask_structured import (
     EXIT_INVALID,
     StructuredAsk,
@@ -80,6 +82,8 @@ class AskOptions:
     structured: StructuredAsk | None = None
     length: str | None = None
     """``--length``: a length preset name (None: the models' own max_tokens)."""
+    cheap: bool = False
+    """``--cheap``: the "cheap" toggle routing rules may test."""
 
 
 @dataclass
@@ -170,6 +174,9 @@ async def _stream(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> 
     shown = out if live else None
     if structured is not None:
         chat.session.response_format = structured.response_format
+    route = route_prompt(chat, options.prompt, cheap=options.cheap)
+    if not options.json_output:
+        say_route(route, err)
     trace_id, outcome = await _run_turn(options.prompt, options, chat, shown, err)
     report: StructuredReport | None = None
     if structured is not None and outcome.status == "ok":
@@ -185,7 +192,7 @@ async def _stream(options: AskOptions, chat: Chat, out: TextIO, err: TextIO) -> 
         out.write(outcome.text)  # piped structured output: only the kept attempt
     if not options.json_output and outcome.text and not outcome.text.endswith("\n"):
         out.write("\n")
-    return _report(options, chat, outcome, trace_id, report, out, err)
+    return _report(options, chat, outcome, trace_id, report, out, err, route)
 
 
 async def _run_turn(
@@ -215,6 +222,7 @@ def _report(
     report: StructuredReport | None,
     out: TextIO,
     err: TextIO,
+    route: RouteChoice | None = None,
 ) -> int:
     """The stderr lines, the ``--json`` summary and the exit code of the kept turn."""
     if outcome.error:
@@ -228,6 +236,7 @@ def _report(
         summary = _summary(outcome, chat, trace_id)
         summary.update(_cost_json(chat))
         summary.update(_cache_json(outcome.cache))
+        summary.update(route_json(route))
         if options.structured is not None:
             summary["structured"] = report.as_json() if report else None
         summary["length"] = options.length

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from tuichat.core.metrics.cache_verdict import CacheVerdict
     from tuichat.store.diagnostics import Diagnosis
+    from tuichat.store.route_choices import RouteCount
 
 EXIT_OK = 0
 EXIT_NO_LOG = 1
@@ -77,6 +78,7 @@ def run_debug(
     from tuichat import paths
     from tuichat.core.untrusted import one_line
     from tuichat.headless.debug_cache import cache_section
+    from tuichat.headless.debug_routing import routed_turns
     from tuichat.headless.empty_log import NOTHING_LOGGED, say_nothing_logged
     from tuichat.store.diagnostics import NoSuchSession, Scope, diagnose_file
 
@@ -96,20 +98,30 @@ def run_debug(
         err.write(f"tuichat: cannot diagnose {path}: {one_line(str(exc))}\n")
         return EXIT_NO_LOG
     cache = cache_section(path, diagnosis.scope, diagnosis.cache)
-    _print(diagnosis, cache, args.json, out)
+    _print(diagnosis, cache, args.json, out, routed_turns(path, diagnosis.scope))
     return EXIT_OK
 
 
-def _print(diagnosis: Diagnosis, cache: CacheVerdict, as_json: bool, out: TextIO) -> None:
+def _print(
+    diagnosis: Diagnosis,
+    cache: CacheVerdict,
+    as_json: bool,
+    out: TextIO,
+    routed: list[RouteCount] | str | None = None,
+) -> None:
+    from tuichat.headless.debug_routing import routing_json, routing_lines
+
     if as_json:
         data = {
             "scope_label": diagnosis.scope.describe(),
             **asdict(diagnosis),
             "cache_verdict": asdict(cache),
+            "routing": routing_json(routed or []),
         }
         out.write(json.dumps(data, indent=2) + "\n")
     else:
-        out.write("\n".join(report_lines(diagnosis, cache)) + "\n")
+        lines = report_lines(diagnosis, cache) + routing_lines(routed or [])
+        out.write("\n".join(lines) + "\n")
     out.flush()
 
 

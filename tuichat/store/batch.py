@@ -139,6 +139,7 @@ class EventMapper:
         match event:
             case TurnStarted():
                 self._turn_started(batch, event)
+                self._route_choice(batch, event)
             case AttemptStarted():
                 self._attempt_started(batch, event)
             case HeadersReceived():
@@ -248,6 +249,12 @@ class EventMapper:
                 kept,
             )
         )
+
+    def _route_choice(self, batch: LogBatch, event: TurnStarted) -> None:
+        """The routing rule that picked the turn's model (m016), when routing is on."""
+        if (route := event.route) is not None:
+            row = (route.rule, self.redact(route.why), route.model, event.trace_id)
+            batch.route_choices.append(row)
 
     def _attempt_started(self, batch: LogBatch, event: AttemptStarted) -> None:
         turn = self._turn(event)

@@ -416,6 +416,21 @@ def m015_feedback(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+@migration
+def m016_turn_route(conn: sqlite3.Connection) -> None:
+    """Which ``[[routing]]`` rule picked a turn's model, and why (on the turn's prompt row).
+
+    ``messages.route_rule`` is the rule's number (1 = first in the file; NULL
+    when none matched or an explicit ``--model`` / ctrl+o overrode routing),
+    ``route_why`` the reason in words (``tag=support``, ``no rule matched``,
+    ``flag --model overrides routing``) and ``route_model`` the model or chain
+    routed to. All NULL on turns logged without routing rules. The attempts
+    keep the model that actually answered, so ``stats --by model`` is unchanged.
+    """
+    for column in ("route_rule INTEGER", "route_why TEXT", "route_model TEXT"):
+        conn.execute(f"ALTER TABLE messages ADD COLUMN {column}")
+
+
 # Append new migrations above this line, e.g.:
 #
 #     @migration

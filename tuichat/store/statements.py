@@ -41,6 +41,11 @@ MESSAGE_SQL = (
     " (session_id, trace_id, role, content, status, model, created_at, content_kept)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+ROUTE_CHOICE_SQL = (
+    "UPDATE messages SET route_rule = ?, route_why = ?, route_model = ?"
+    " WHERE trace_id = ? AND role = 'user'"
+)
+"""Which routing rule picked the turn's model (m016), on its prompt row."""
 ATTEMPT_SQL = (
     "INSERT INTO attempts"
     " (trace_id, session_id, attempt, model, provider, base_url_host, started_at, request_json)"
@@ -98,6 +103,7 @@ class LogBatch:
     sessions: list[Row] = field(default_factory=list)
     opened: list[Row] = field(default_factory=list)
     messages: list[Row] = field(default_factory=list)
+    route_choices: list[Row] = field(default_factory=list)
     attempts: list[Row] = field(default_factory=list)
     attempt_updates: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
     answers: dict[str, AnswerRow] = field(default_factory=dict)
@@ -130,6 +136,7 @@ class LogBatch:
             (ATTEMPT_SQL, self.attempts),
             (ATTEMPT_UPDATE_SQL, updates),
             (MESSAGE_SQL, self.messages),
+            (ROUTE_CHOICE_SQL, self.route_choices),
             (ANSWER_INSERT_SQL, [answer.insert() for answer in answers]),
             (ANSWER_UPDATE_SQL, [answer.update() for answer in answers]),
             (ROUTE_EVENT_SQL, self.route_events),

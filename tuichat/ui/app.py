@@ -54,6 +54,7 @@ from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_actions import ModelActions
 from tuichat.ui.model_picker import choices
 from tuichat.ui.prompt_history import PromptRecall
+from tuichat.ui.routing_actions import ROUTING_BINDINGS, RoutingActions
 from tuichat.ui.send_hint import SendHint
 from tuichat.ui.session_picker import PickerResult
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
@@ -134,6 +135,7 @@ def _quietly(load: Callable[[], object]) -> None:
 
 class TuichatApp(
     ContextActions,
+    RoutingActions,
     StructuredActions,
     FeedbackActions,
     CacheActions,
@@ -160,6 +162,7 @@ class TuichatApp(
         *STRUCTURED_BINDINGS,
         *COPY_BINDINGS,
         *CONTEXT_BINDINGS,
+        *ROUTING_BINDINGS,
         Binding("ctrl+l", "sessions", "Sessions", id="sessions"),  # last: first to go when narrow
     ]
 
@@ -321,12 +324,13 @@ class TuichatApp(
         exist before its first token, which then costs a text update only.
         """
         numbered = numbered_prompt(self.transcript, self.session, shown)
+        routed = self.route_send(prompt)  # the [[routing]] rules pick this turn's route
         self.turn = turn = self.session.start_turn(prompt)
         turn.start()
         self.warm_up.pause()
         answer = AssistantMessage(self.session.model)
         with self.batch_update():
-            await self.transcript.add(numbered, answer)
+            await self.transcript.add(numbered, *routed, answer)
         self.hud_streaming(True)
         self.stream_turn(turn, answer)
 
@@ -451,6 +455,7 @@ class TuichatApp(
         )
         yield from self.structured_system_commands()
         yield from self.context_system_commands()
+        yield from self.routing_system_commands()
         if self.chat.settings is None:
             return
         for choice in choices(self.chat.settings):

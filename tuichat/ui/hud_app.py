@@ -24,6 +24,7 @@ from tuichat.core.health.breaker import BreakerBoard
 from tuichat.core.metrics.cache_tally import CacheTally
 from tuichat.core.metrics.hud_view import SpendStatus, ThroughputView
 from tuichat.core.metrics.session_metrics import SessionMetrics
+from tuichat.core.route_choice import RouteChoice
 from tuichat.ui.hud_refresh import HUD_INTERVAL, IDLE_INTERVAL, HudRefresh
 from tuichat.ui.widgets.hud import Hud
 
@@ -117,6 +118,10 @@ class HudHost(_Node):
         """The throughput view with the window use and length preset (the chat app's)."""
         return view
 
+    def route_choice(self) -> RouteChoice | None:
+        """Which routing rule picked the latest turn's model (None: no ``routed`` row)."""
+        return None
+
     def hud_streaming(self, streaming: bool) -> None:
         """A turn started (keep the HUD live) or ended (one last refresh)."""
         self.hud_refresh.streaming(streaming)
@@ -166,6 +171,8 @@ class HudHost(_Node):
         if (feedback := self.feedback_counts()) is not None:
             snapshot = replace(snapshot, cost=replace(snapshot.cost, feedback=feedback))
         snapshot = replace(snapshot, throughput=self.context_view(snapshot.throughput))
+        if (route := self.route_choice()) is not None:
+            snapshot = replace(snapshot, health=replace(snapshot.health, route=route))
         hud.show(snapshot)
         self.hud_refresh.refreshed(now, snapshot)
 

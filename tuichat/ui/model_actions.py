@@ -54,7 +54,8 @@ class ModelActions:
     def show_model_line(self) -> None:
         """The prompt's border title: the model, the provider, who answered last."""
         app = self._host
-        title = model_title(app.session.route, app.model_name, app.metrics.report)
+        routed = app.session.route_choice  # [[routing]] named the last send's route
+        title = model_title(app.session.route, app.model_name, app.metrics.report, routed)
         for prompt in app.query(PromptArea):  # none while the app closes (a turn cancelled)
             prompt.border_title = title
 
@@ -90,6 +91,7 @@ class ModelActions:
         names = choice.members[1:]
         app.session.set_route(app.chat.route_for(spec, provider, fallbacks=names))
         app.model_name = choice.name
+        app.pin_model(choice.name)  # an explicit choice overrides the routing rules
         chain = " → ".join(choice.members) if choice.is_chain else f"{spec.provider} · {spec.model}"
         self.show_model_line()
         await app.transcript.add(Notice(f"Switched to {choice.name} ({chain})."))

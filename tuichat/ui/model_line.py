@@ -17,22 +17,36 @@ from collections.abc import Sequence
 from textual.content import Content
 
 from tuichat.core.metrics.turn_report import TurnReport
+from tuichat.core.route_choice import RouteChoice
 from tuichat.core.turn.chat import RouteModel
 from tuichat.core.untrusted import one_line
 
 
-def model_line(route: Sequence[RouteModel], label: str, report: TurnReport | None) -> str:
+def model_line(
+    route: Sequence[RouteModel],
+    label: str,
+    report: TurnReport | None,
+    routed: RouteChoice | None = None,
+) -> str:
     """``label · provider @ host``, plus who answered last when a fallback did.
 
     ``label`` is what the user picked (a model or a chain's name); a chain's
-    members follow it in parentheses.
+    members follow it in parentheses. ``routed``: the ``[[routing]]`` choice
+    of the last send, which then names the route and says why
+    (``· routed: rule 2 · tag=support``).
     """
+    if routed is not None and routed.rule is not None:
+        label = routed.model
     first = route[0]
     members = " → ".join(model.label for model in route)
     name = members if label == first.label else f"{label} ({members})"
     line = f"{name} · {first.provider.name} @ {first.provider.base_url_host}"
     if answered := fallback_answer(route, report):
         line += f" · last answer from {answered} (fallback)"
+    if routed is not None:
+        line += (
+            f" · routed: rule {routed.rule} · {routed.why}" if routed.rule else f" · {routed.why}"
+        )
     return one_line(line)
 
 
@@ -49,6 +63,11 @@ def fallback_answer(route: Sequence[RouteModel], report: TurnReport | None) -> s
     return f"{last.model} ({last.provider})"
 
 
-def model_title(route: Sequence[RouteModel], label: str, report: TurnReport | None) -> Content:
+def model_title(
+    route: Sequence[RouteModel],
+    label: str,
+    report: TurnReport | None,
+    routed: RouteChoice | None = None,
+) -> Content:
     """:func:`model_line` as inert content for a border title."""
-    return Content(model_line(route, label, report))
+    return Content(model_line(route, label, report, routed))

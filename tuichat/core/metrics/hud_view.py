@@ -23,6 +23,7 @@ from tuichat.core.metrics.session_stats import QueueState, SessionSnapshot
 from tuichat.core.metrics.turn_report import TurnReport
 from tuichat.core.metrics.turn_snapshot import TurnSnapshot
 from tuichat.core.metrics.waterfall import Waterfall
+from tuichat.core.route_choice import RouteChoice
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,8 @@ class HealthView:
     retries: int
     fallbacks: int
     summary: str
+    route: RouteChoice | None = None
+    """Which ``[[routing]]`` rule picked the latest turn's model, and why (None: no rules)."""
 
 
 @dataclass(frozen=True, slots=True)

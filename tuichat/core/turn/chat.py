@@ -22,6 +22,7 @@ from tuichat.core.conversation import ChatRequest, Conversation, ResponseFormat
 from tuichat.core.cost.pricing import Tariff
 from tuichat.core.events import CacheLookedUp, Event, TurnEnded, TurnStarted
 from tuichat.core.provider import Provider
+from tuichat.core.route_choice import RouteChoice
 from tuichat.core.turn.cache_step import CacheAsk
 from tuichat.core.turn.route import Target
 from tuichat.core.turn.services import Observer, TurnServices
@@ -78,6 +79,8 @@ class ChatSession:
         """Structured output: the next turns ask for this JSON document (None: free text)."""
         self.length: LengthPreset | None = None
         """The length preset: its cap and instruction (None: each model's own ``max_tokens``)."""
+        self.route_choice: RouteChoice | None = None
+        """Why the route is what it is (set per send by routing; carried on ``TurnStarted``)."""
 
     @property
     def clock(self) -> Clock:
@@ -133,6 +136,7 @@ class ChatSession:
             services=self.services,
             observers=[*self.services.consumers(), self._record, *self.services.taps],
             cache_ask=CacheAsk(bypass=self.bypass_cache, rejects=rejects),
+            route_choice=self.route_choice,
         )
 
     def answer_cap(self, entry: RouteModel) -> int | None:

@@ -47,6 +47,7 @@ from tuichat.core.health.breaker_watch import BreakerWatch
 from tuichat.core.limits.admission import Gate
 from tuichat.core.outcome import OutcomeBuilder, RouteStep
 from tuichat.core.provider import FinishPart, ResponseHead, TextPart, UsagePart
+from tuichat.core.route_choice import RouteChoice
 from tuichat.core.turn.answer_text import AnswerText
 from tuichat.core.turn.cache_step import CacheAsk, CacheStep
 from tuichat.core.turn.deadline import Deadline
@@ -81,6 +82,7 @@ class Turn(EventPump):
         observers: Sequence[Observer] | None = None,
         trace_id: str | None = None,
         cache_ask: CacheAsk | None = None,
+        route_choice: RouteChoice | None = None,
     ) -> None:
         if not route:
             raise ValueError("a turn needs at least one target")
@@ -103,6 +105,8 @@ class Turn(EventPump):
         self._outcome = OutcomeBuilder()
         self._costs = AttemptCosts(services.meter, self.trace_id, self._emit, services.spend_guard)
         self._cache_ask = cache_ask or CacheAsk()
+        self.route_choice = route_choice
+        """The routing rule that picked the first target (carried on ``TurnStarted``)."""
 
     @property
     def text(self) -> str:
@@ -118,6 +122,7 @@ class Turn(EventPump):
                 prompt=self.prompt,
                 model=self.route[0].request.model,
                 wall_time=self._clock.wall(),
+                route=self.route_choice,
             )
         )
         try:

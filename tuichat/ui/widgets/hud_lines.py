@@ -22,6 +22,8 @@ from tuichat.core.metrics.hud_view import (
     ThroughputView,
 )
 from tuichat.core.metrics.waterfall import Phase, Waterfall
+from tuichat.core.route_choice import RouteChoice
+from tuichat.core.untrusted import one_line
 from tuichat.ui.widgets.hud_text import (
     ACCENT,
     DASH,
@@ -355,9 +357,23 @@ def health_lines(view: HealthView, width: int) -> Lines:
     for provider in view.providers:
         lines.extend(_provider_lines(provider, width))
     lines.append(row("retries", f"{view.retries}   fallbacks {view.fallbacks}", width))
+    if view.route is not None:
+        lines.extend(route_lines(view.route, width))
     summary = textwrap.wrap(view.summary, max(8, width), max_lines=SUMMARY_LINES)
     lines.extend(((text, MUTED),) for text in summary)
     return tuple(lines)
+
+
+def route_lines(route: RouteChoice, width: int) -> Lines:
+    """``routed    rule 2 · tag=support → cheap``; narrow, ``→ cheap`` then the why, muted."""
+    line = one_line(route.line())
+    if len(line) <= width - 10:
+        return (row("routed", line, width),)
+    why = f"rule {route.rule} · {route.why}" if route.rule is not None else route.why
+    return (
+        row("routed", f"→ {one_line(route.model)}", width),
+        ((fit(one_line(why), width), MUTED),),
+    )
 
 
 def _errors(view: HealthView) -> str:
