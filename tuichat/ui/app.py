@@ -39,6 +39,7 @@ from tuichat.logbook import LogbookError, continued_session
 from tuichat.startup import StderrProgress
 from tuichat.ui.cache_actions import CACHE_BINDINGS, CacheActions
 from tuichat.ui.chat_text import CONTINUE_PROMPT
+from tuichat.ui.compare_actions import CompareActions
 from tuichat.ui.continue_session import (
     act_on_pick,
     fork_here,
@@ -132,6 +133,7 @@ def _quietly(load: Callable[[], object]) -> None:
 
 
 class TuichatApp(
+    CompareActions,
     StructuredActions,
     FeedbackActions,
     CacheActions,
@@ -284,6 +286,9 @@ class TuichatApp(
             return
         if self.streaming:
             self.notify("Still answering: ctrl+c cancels it.", severity="warning")
+            return
+        draft = message.prompt
+        if await self.compare_command(text, draft) or await self.compare_send(text, draft):
             return
         await self._send_within_budget(text, text, message.prompt)
 
@@ -443,6 +448,7 @@ class TuichatApp(
             self.action_sessions,
         )
         yield from self.structured_system_commands()
+        yield from self.compare_system_commands()
         if self.chat.settings is None:
             return
         for choice in choices(self.chat.settings):
@@ -453,7 +459,7 @@ class TuichatApp(
             )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Let escape through to widgets unless an answer is streaming."""
+        """Let escape through to widgets unless an answer is streaming; ctrl+c to a comparison."""
         if action == "cancel":
             return self.streaming
-        return True
+        return not self.compare_owns(action)
