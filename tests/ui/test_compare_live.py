@@ -18,11 +18,12 @@ from tests.helpers.chat_pilot import send, sim_spec, wait_until
 from tuichat.config import Settings
 from tuichat.core.events import TurnCancelled, TurnFinished
 from tuichat.headless.stats import StatsQuery, load_report
+from tuichat.headless.word_diff import word_diff
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.app import TuichatApp
 from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.compare_actions import CompareProblem, parse_compare
-from tuichat.ui.screens.compare_live import CompareLiveScreen
+from tuichat.ui.screens.compare_live import CompareLiveScreen, diff_text
 from tuichat.ui.widgets.prompt import PromptArea
 
 SLOW = "sim?ttft_ms=0&tps=4&tokens=400"
@@ -35,7 +36,11 @@ def compare_app(sim: SimServerThread, db: Path) -> Iterator[TuichatApp]:
     """The chat on ``fast``, with ``slow`` and ``fast`` configured."""
     from tuichat.backends import Backends
 
-    models = {"slow": sim_spec(sim, SLOW, "slow"), "fast": sim_spec(sim, FAST, "fast")}
+    models = {
+        "slow": sim_spec(sim, SLOW, "slow"),
+        "fast": sim_spec(sim, FAST, "fast"),
+        "brief": sim_spec(sim, "sim?ttft_ms=0&tps=0&tokens=5", "brief"),
+    }
     settings = Settings(models=models, chains={}, selected=("fast",), selection="fast",
                         selection_source="test")  # fmt: skip
     with Backends(env={}) as backends:
@@ -102,7 +107,7 @@ async def test_an_unknown_model_is_one_line_and_nothing_is_sent(
         async with app.run_test() as pilot:
             await send(pilot, "/compare fast nosuch")
             assert app.compare_names == ()
-            assert notes == ["unknown model 'nosuch' (configured: fast, slow); nothing sent"]
+            assert notes == ["unknown model 'nosuch' (configured: brief, fast, slow); nothing sent"]
             assert app.query_one(PromptArea).text == "/compare fast nosuch"  # kept, to fix
             assert not isinstance(app.screen, CompareLiveScreen)
             assert app.turn is None
@@ -119,3 +124,46 @@ def test_compare_takes_two_or_three_distinct_configured_names() -> None:
             assert "\n" not in str(exc)
         else:
             raise AssertionError(f"{bad!r} accepted")
+
+
+async def test_the_next_prompts_go_to_all_each_with_its_own_history(
+    sim: SimServerThread, tmp_path: Path
+) -> None:
+    db = tmp_path / "t.db"
+    with compare_app(sim, db) as app:
+        async with app.run_test(size=(120, 40)) as pilot:
+            palette = [c.title for c in app.compare_system_commands()]
+            assert palette == ["Compare models: /compare m1 m2 [m3]"]
+            app._fill_compare_command()
+            assert app.query_one(PromptArea).text == "/compare brief fast slow"
+            await send(pilot, "/compare fast brief")
+            for prompt in ("first question", "second question"):
+                await send(pilot, prompt)
+                await wait_until(pilot, lambda: isinstance(app.screen, CompareLiveScreen))
+                screen = app.screen
+                assert isinstance(screen, CompareLiveScreen)
+                await screen.all_done()
+                await pilot.press("escape")
+                await wait_until(pilot, lambda: not isinstance(app.screen, CompareLiveScreen))
+            fast, brief = (column.session for column in screen.columns)
+            assert [m.content for m in fast.conversation.messages][::2] == [
+                "first question",
+                "second question",
+            ]
+            assert len(brief.conversation.messages) == 4
+            notices = [str(n.source) for n in app.query(".notice")]  # type: ignore[attr-defined]
+            assert any(n.startswith("Compared on: second question\nfast: TTFT") for n in notices)
+            await send(pilot, "/compare off")
+            assert app.compare_names == ()
+        if app.chat.writer is not None:
+            await app.chat.writer.close()
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT model FROM sessions WHERE title LIKE 'compare:%'").fetchall()
+    assert sorted(model for (model,) in rows) == ["brief", "fast"]  # one row per model
+
+
+def test_the_diff_neutralises_what_the_models_wrote() -> None:
+    diff = word_diff("clear \x1b[2J screen", "clear the screen")
+    shown = diff_text("a", "b", diff).plain
+    assert shown.startswith("word diff a → b: ")
+    assert "␛[2J" in shown and "\x1b" not in shown

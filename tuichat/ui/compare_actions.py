@@ -36,6 +36,7 @@ from tuichat.core.turn.services import TurnServices
 from tuichat.core.untrusted import one_line
 from tuichat.ui.chat_text import reason
 from tuichat.ui.widgets.prompt import PromptArea
+from tuichat.ui.widgets.transcript import Notice
 
 if TYPE_CHECKING:
     from tuichat.ui.app import TuichatApp
@@ -138,8 +139,17 @@ class CompareActions:
             return True
         if draft is not None:
             draft.clear()
-        app.push_screen(CompareLiveScreen(text, seats))
+        app.push_screen(CompareLiveScreen(text, seats), self._compared)
         return True
+
+    async def _compared(self, summary: str | None) -> None:
+        """Back from a comparison: its figures stay in the transcript; spend is re-read."""
+        app = self._chat_app
+        if summary:
+            await app.transcript.add(Notice(summary))
+        await app.chat.refresh_budgets()  # the comparison's spend, from the log
+        app.refresh_hud()
+        app._budget_alerts()
 
     async def _seats(self) -> list[tuple[str, ChatSession]]:
         """One session per compared model (built once per ``/compare``)."""

@@ -109,10 +109,14 @@ class CompareColumn(Vertical):
                 self.ended = event
             yield event
 
+    @property
+    def figures(self) -> str:
+        """The figures line as of now."""
+        return figures_line(self.metrics.snapshot(self.session.clock.now()))
+
     def show_figures(self) -> None:
         """Redraw the figures line from the metrics as of now."""
-        snap = self.metrics.snapshot(self.session.clock.now())
-        self.query_one(".compare-figures", Static).update(figures_line(snap))
+        self.query_one(".compare-figures", Static).update(self.figures)
 
     def notify(
         self,

@@ -6,7 +6,8 @@ its own worker, so a fast model finishes while a slow one still streams —
 there is no await they share. ctrl+c cancels every column still running
 (partials kept, logged as cancelled); ``d`` shows a word diff of two answers
 once all are done (with three, each press moves to the next pair); escape
-goes back to the chat (cancelling first, when something still runs).
+goes back to the chat (cancelling first, when something still runs) and
+hands the chat a summary: one line per model with its figures.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def diff_text(left: str, right: str, diff: WordDiff, limit: int = 1200) -> Text:
     return text
 
 
-class CompareLiveScreen(Screen[None]):
+class CompareLiveScreen(Screen[str]):
     """Columns of answers to one prompt, each streaming on its own."""
 
     DEFAULT_CSS = """
@@ -131,7 +132,13 @@ class CompareLiveScreen(Screen[None]):
             self.action_cancel_all()
             self.app.notify("Cancelled; escape again goes back to the chat.", timeout=3)
             return
-        self.dismiss()
+        self.dismiss(self.summary())
+
+    def summary(self) -> str:
+        """What the chat keeps of the comparison: the prompt, then each model's figures."""
+        lines = [one_line(f"Compared on: {self.prompt}")]
+        lines += [f"{column.seat}: {column.figures}" for column in self.columns]
+        return "\n".join(lines)
 
     def action_diff(self) -> None:
         """``d``: the word diff of the next pair of answers (all must be done)."""
