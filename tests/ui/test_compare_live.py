@@ -8,6 +8,7 @@ when ctrl+c cancels it.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -23,12 +24,14 @@ from tuichat.sim.thread import SimServerThread
 from tuichat.ui.app import TuichatApp
 from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.compare_actions import CompareProblem, parse_compare
+from tuichat.ui.compare_view import CompareColumn
 from tuichat.ui.screens.compare_live import CompareLiveScreen, diff_text
 from tuichat.ui.widgets.prompt import PromptArea
 
 SLOW = "sim?ttft_ms=0&tps=4&tokens=400"
 """First token at once, then 100 s of answer: streaming long after the fast one ended."""
 FAST = "sim?ttft_ms=0&tps=0&tokens=12"
+HANG_GUARD_S = 60.0
 
 
 @contextmanager
@@ -47,6 +50,11 @@ def compare_app(sim: SimServerThread, db: Path) -> Iterator[TuichatApp]:
         options = ChatOptions(model=models["fast"], settings=settings, backends=backends,
                               database=db)  # fmt: skip
         yield TuichatApp(options.chat(backends.provider_for(models["fast"])))
+
+
+async def ended(*columns: CompareColumn) -> None:
+    """Wait for the columns' terminal events (a hang guard, not a timing assertion)."""
+    await asyncio.wait_for(asyncio.gather(*(c.done.wait() for c in columns)), HANG_GUARD_S)
 
 
 def attempts_by_model(db: Path) -> dict[str, list[str]]:
@@ -71,12 +79,12 @@ async def test_the_fast_model_is_never_held_back_by_the_slow_one(
             screen = app.screen
             assert isinstance(screen, CompareLiveScreen)
             slow, fast = screen.columns
-            await fast.done.wait()  # the fast turn's terminal event, nothing else
+            await ended(fast)  # the fast turn's terminal event, nothing else
             assert isinstance(fast.ended, TurnFinished)
             assert slow.ended is None and slow.running  # still streaming
             await wait_until(pilot, lambda: slow.text != "")  # its partial is on screen
             await pilot.press("ctrl+c")  # cancels every column still running
-            await slow.done.wait()
+            await ended(slow)
             assert isinstance(slow.ended, TurnCancelled)
             assert slow.text and slow.ended.text.startswith(slow.text[:10])
             assert "TTFT" in str(fast.query_one(".compare-figures").render())
@@ -142,7 +150,7 @@ async def test_the_next_prompts_go_to_all_each_with_its_own_history(
                 await wait_until(pilot, lambda: isinstance(app.screen, CompareLiveScreen))
                 screen = app.screen
                 assert isinstance(screen, CompareLiveScreen)
-                await screen.all_done()
+                await ended(*screen.columns)
                 await pilot.press("escape")
                 await wait_until(pilot, lambda: not isinstance(app.screen, CompareLiveScreen))
             fast, brief = (column.session for column in screen.columns)

@@ -65,9 +65,11 @@ class CompareLiveScreen(Screen[str]):
         width: 1fr; height: 1fr; padding: 0 1; border-right: vkey $panel;
     }
     CompareLiveScreen .compare-column:last-of-type { border-right: none; }
-    CompareLiveScreen .compare-head { text-style: bold; color: $accent; height: 1; }
+    CompareLiveScreen .compare-head {
+        text-style: bold; color: $accent; height: 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     CompareLiveScreen .compare-answer { height: 1fr; }
-    CompareLiveScreen .compare-figures { height: 1; color: $text-muted; }
+    CompareLiveScreen .compare-figures { height: auto; max-height: 2; color: $text-muted; }
     CompareLiveScreen #compare-diff {
         display: none; height: auto; max-height: 12; padding: 0 1; border-top: hkey $panel;
     }
