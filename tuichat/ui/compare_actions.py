@@ -200,10 +200,12 @@ class CompareActions:
         )  # fmt: skip
 
     def compare_owns(self, action: str) -> bool:
-        """True when the compare screen is up and handles ``action`` itself."""
-        from tuichat.ui.screens.compare_live import CompareLiveScreen
+        """True when the compare screen is up and handles ``action`` itself.
 
-        return action in COMPARE_OWNS and isinstance(self._chat_app.screen, CompareLiveScreen)
+        Asked for every binding the footer shows, so it reads a marker rather
+        than importing the screen (``tuichat.ui.screens`` loads the store).
+        """
+        return action in COMPARE_OWNS and getattr(self._chat_app.screen, "owns_cancel", False)
 
     def compare_system_commands(self) -> Iterator[SystemCommand]:
         """Palette entries: start a comparison (fills the prompt), and end it."""

@@ -55,6 +55,8 @@ def diff_text(left: str, right: str, diff: WordDiff, limit: int = 1200) -> Text:
 class CompareLiveScreen(Screen[str]):
     """Columns of answers to one prompt, each streaming on its own."""
 
+    owns_cancel = True
+    """ctrl+c is this screen's (the chat app lets it through: ``compare_owns``)."""
     DEFAULT_CSS = """
     CompareLiveScreen #compare-prompt {
         height: auto; max-height: 3; padding: 0 1; text-style: bold;
