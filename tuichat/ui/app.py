@@ -39,6 +39,7 @@ from tuichat.logbook import LogbookError, continued_session
 from tuichat.startup import StderrProgress
 from tuichat.ui.cache_actions import CACHE_BINDINGS, CacheActions
 from tuichat.ui.chat_text import CONTINUE_PROMPT
+from tuichat.ui.compare_actions import CompareActions
 from tuichat.ui.context_actions import CONTEXT_BINDINGS, ContextActions
 from tuichat.ui.continue_session import (
     act_on_pick,
@@ -136,6 +137,7 @@ def _quietly(load: Callable[[], object]) -> None:
 class TuichatApp(
     ContextActions,
     RoutingActions,
+    CompareActions,
     StructuredActions,
     FeedbackActions,
     CacheActions,
@@ -292,6 +294,9 @@ class TuichatApp(
             return
         if self.streaming:
             self.notify("Still answering: ctrl+c cancels it.", severity="warning")
+            return
+        draft = message.prompt
+        if await self.compare_command(text, draft) or await self.compare_send(text, draft):
             return
         await self._send_within_budget(text, text, message.prompt)
 
@@ -456,6 +461,7 @@ class TuichatApp(
         yield from self.structured_system_commands()
         yield from self.context_system_commands()
         yield from self.routing_system_commands()
+        yield from self.compare_system_commands()
         if self.chat.settings is None:
             return
         for choice in choices(self.chat.settings):
@@ -466,7 +472,7 @@ class TuichatApp(
             )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Let escape through to widgets unless an answer is streaming."""
+        """Let escape through to widgets unless an answer is streaming; ctrl+c to a comparison."""
         if action == "cancel":
             return self.streaming
-        return True
+        return not self.compare_owns(action)
