@@ -53,6 +53,7 @@ from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_actions import ModelActions
 from tuichat.ui.model_picker import choices
 from tuichat.ui.prompt_history import PromptRecall
+from tuichat.ui.regen_actions import BROWSE_ACTION, REGEN_BINDINGS, RegenActions
 from tuichat.ui.send_hint import SendHint
 from tuichat.ui.session_picker import PickerResult
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
@@ -132,6 +133,7 @@ def _quietly(load: Callable[[], object]) -> None:
 
 
 class TuichatApp(
+    RegenActions,
     StructuredActions,
     FeedbackActions,
     CacheActions,
@@ -157,6 +159,7 @@ class TuichatApp(
         *FEEDBACK_BINDINGS,
         *STRUCTURED_BINDINGS,
         *COPY_BINDINGS,
+        *REGEN_BINDINGS,
         Binding("ctrl+l", "sessions", "Sessions", id="sessions"),  # last: first to go when narrow
     ]
 
@@ -280,7 +283,11 @@ class TuichatApp(
 
     async def on_prompt_area_submitted(self, message: PromptArea.Submitted) -> None:
         text = message.text.strip()
-        if not text or await self.structured_command(text, message.prompt):
+        if (
+            await self.regen_command(text, message.prompt)
+            or not text
+            or await self.structured_command(text, message.prompt)
+        ):
             return
         if self.streaming:
             self.notify("Still answering: ctrl+c cancels it.", severity="warning")
@@ -453,7 +460,7 @@ class TuichatApp(
             )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Let escape through to widgets unless an answer is streaming."""
+        """Let escape through to widgets unless an answer is streaming (alt+←/→ unless browsing)."""
         if action == "cancel":
             return self.streaming
-        return True
+        return self.can_browse() if action == BROWSE_ACTION else True

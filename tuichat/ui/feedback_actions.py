@@ -143,6 +143,7 @@ class FeedbackActions:
         state.comments[trace] = choice.comment
         await self._mark(answer, state, mark_text(choice.rating, choice.comment))
         app.refresh_hud()
+        app.regen_offer(choice.rating)
 
     async def _mark(self, answer: AssistantMessage, state: SessionFeedback, mark: str) -> None:
         """Put ``mark`` at the end of the answer's status line (replacing an earlier mark)."""
