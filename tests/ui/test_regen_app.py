@@ -122,3 +122,28 @@ async def test_regen_command_strategies_and_bad_input(sim: SimServerThread, tmp_
             await settled(pilot, app)
             assert app.session.conversation.messages[1].content == shown(app)[0].text.strip()
             assert not app.query(AlternativesBar)
+
+
+async def test_a_thumbs_down_offers_to_regenerate_and_the_palette_lists_strategies(
+    sim: SimServerThread, tmp_path: Path
+) -> None:
+    from tuichat.ui.screens.feedback import FeedbackDialog
+
+    with chain_app(sim, tmp_path / "log.db") as app:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await send(pilot, "Hello")
+            await settled(pilot, app)
+            await pilot.press("ctrl+f")
+            await wait_until(pilot, lambda: isinstance(app.screen, FeedbackDialog))
+            await pilot.press("minus", "enter")
+            await wait_until(pilot, lambda: not isinstance(app.screen, FeedbackDialog))
+            notes = [str(n.message) for n in app._notifications]
+            assert any(note.startswith("👎 noted. f12 regenerates it") for note in notes)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            assert [t for t in titles if t.startswith("Regenerate")] == [
+                "Regenerate: default (f12)",
+                "Regenerate: strict",
+                "Regenerate: short",
+                "Regenerate: model …",
+                "Regenerate: temp …",
+            ]

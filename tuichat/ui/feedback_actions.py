@@ -172,6 +172,8 @@ class FeedbackActions:
         state = self._feedback_state()
         if turn.prompt == CONTINUE_PROMPT or state.watch.rules.window_s <= 0:
             return
+        if self._app.is_regeneration(turn.trace_id):  # the same prompt again, not a follow-up
+            return
         self._app.run_worker(
             self._watch_follow_up(state, turn.trace_id, turn.prompt),
             name="follow-up",

@@ -121,6 +121,11 @@ class RegenActions:
                 f"👎 noted. {REGEN_KEY} regenerates it ({USAGE}).", timeout=6, markup=False
             )
 
+    def is_regeneration(self, trace_id: str) -> bool:
+        """True for the turn regenerating an answer now (its prompt is no follow-up)."""
+        running = self.alternatives.running if self.alternatives is not None else None
+        return running is not None and running.trace_id == trace_id
+
     def can_browse(self) -> bool:
         """alt+left/right act only while alternatives are open and the prompt is empty."""
         app = self._app
