@@ -78,6 +78,7 @@ async def test_regenerate_with_the_other_model_browse_and_keep(
             assert history[-1].content == regenerated[0].text.strip() != original.text.strip()
             await pilot.press("alt+left")  # the prompt is empty: browse
             assert shown(app) == [original] and bar(app).startswith("answer 1/2 · first")
+            assert app._answer_to_rate() is original  # ctrl+f rates the answer on screen
             assert app.session.conversation.messages[-1].content == original.text.strip()
             assert app.query_one(PromptArea).text == ""
             await pilot.press("alt+right", "enter")  # keep the regenerated one

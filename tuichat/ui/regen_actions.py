@@ -283,13 +283,18 @@ class RegenActions:
         self._app.context_changed()
 
     def _show_alternative(self) -> None:
-        """Display the shown alternative only, and name it on the bar."""
-        alternatives = self.alternatives
-        if alternatives is None or self._regen_bar is None:
+        """Display the shown alternative only, last before the bar, and name it on the bar.
+
+        Last: the keys that act on "the last answer" (ctrl+f rates it, the
+        copy keys) then find the one on screen, not a hidden one.
+        """
+        alternatives, bar = self.alternatives, self._regen_bar
+        if alternatives is None or bar is None:
             return
         for index, view in enumerate(self._regen_views):
             view.display = index == alternatives.shown
-        self._regen_bar.show_line(_line(alternatives, alternatives.current))
+        self._app.transcript.move_child(self._regen_views[alternatives.shown], before=bar)
+        bar.show_line(_line(alternatives, alternatives.current))
 
     async def _keep_alternative(self, *, implicit: bool) -> bool:
         """Keep the shown alternative: log it, mark it, drop the others from the screen."""
