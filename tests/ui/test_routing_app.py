@@ -71,7 +71,7 @@ async def test_the_cheap_key_routes_and_the_hud_says_which_rule(
             await send(pilot, "hello")
             await finish(pilot, app)
             assert "routed    no rule matched → big" in health_text(app)
-            await pilot.press("f12")
+            await pilot.press("shift+f12")
             await send(pilot, "hello again")
             await finish(pilot, app)
             shown = health_text(app)  # a narrow HUD: the model, then why on its own row
@@ -93,7 +93,7 @@ async def test_an_explicit_pick_overrides_the_rules_and_says_so(
     with Backends(env={}) as backends:
         app = routed_app(sim, backends, tmp_path / "t.db")
         async with app.run_test(size=(140, 50)) as pilot:
-            await pilot.press("f12")  # cheap on: rule 2 would pick small
+            await pilot.press("shift+f12")  # cheap on: rule 2 would pick small
             app._switch_model(Choice("big", ("big",)))
             await wait_until(pilot, lambda: app.chat.router.override == "ctrl+o")
             await send(pilot, "hello")

@@ -122,6 +122,16 @@ class Conversation:
         text = "\n\n".join(part for part in parts if part)
         return text or None
 
+    def replace_last_answer(self, text: str) -> None:
+        """Put ``text`` in place of the trailing answer (a regenerated alternative was kept).
+
+        The next turn's history then holds the kept alternative, never the
+        one it replaced; raises ValueError when the history ends in no answer.
+        """
+        if not self.messages or self.messages[-1].role != "assistant":
+            raise ValueError("the history ends in no answer to replace")
+        self.messages[-1] = ChatMessage("assistant", text)
+
     def drop_last_user(self) -> None:
         """Remove a trailing unanswered prompt (the turn produced nothing)."""
         if self.messages and self.messages[-1].role == "user":

@@ -17,7 +17,9 @@ with the chunk timelines of its attempts. Every text passes through the
 each attempt's request is stored against the session's previous one
 (:mod:`tuichat.store.request_rows`).
 Feedback on an ended turn (a rating, a follow-up seen) arrives as events of
-its own, carrying their session and wall time (:mod:`tuichat.store.feedback`).
+its own, carrying their session and wall time (:mod:`tuichat.store.feedback`);
+so do a regeneration's link to its original turn and the alternative kept
+(:mod:`tuichat.store.regen_rows`).
 With a ``writer_id``, a turn's first rows also list it in ``open_turns`` and
 its final rows remove it, so a crash in between is found later
 (:mod:`tuichat.store.recovery`).
@@ -52,9 +54,11 @@ from tuichat.core.events import (
     UsageReported,
 )
 from tuichat.core.feedback.records import FeedbackGiven, FollowUpSeen
+from tuichat.core.regen.records import AlternativeKept, RegenerationMade
 from tuichat.store.cache_lookups import cache_lookup_row
 from tuichat.store.feedback import feedback_row, follow_up_row
 from tuichat.store.policy import KEPT_NONE, KEPT_REDACTED, LogPolicy, Redactor
+from tuichat.store.regen_rows import kept_row, regeneration_row
 from tuichat.store.request_rows import RequestLog
 from tuichat.store.route_rows import RouteEvent, route_event_detail
 from tuichat.store.statements import LogBatch
@@ -198,6 +202,10 @@ class EventMapper:
                 batch.feedback.append(feedback_row(event, comment or None))
             case FollowUpSeen():
                 batch.follow_ups.append(follow_up_row(event))
+            case RegenerationMade():
+                batch.regenerations.append(regeneration_row(event))
+            case AlternativeKept():
+                batch.kept.append(kept_row(event))
             case _:
                 pass  # text events, and events later issues add: nothing to log
 

@@ -431,6 +431,33 @@ def m016_turn_route(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE messages ADD COLUMN {column}")
 
 
+@migration
+def m017_regenerations(conn: sqlite3.Connection) -> None:
+    """Regenerated answers: which turn asks which turn's prompt again, and which was kept.
+
+    One row per regeneration: ``trace_id`` is the new turn (logged and
+    priced like any other), ``regenerates`` the original turn, ``strategy``
+    how it was asked (``strict``, ``temp 1.2``, ``short``, ``model NAME``),
+    ``model`` the model asked first. ``kept`` is 1 on the alternative the
+    user kept; when no row of an original has it, the original was kept.
+    Written by :mod:`tuichat.store.regen_rows`.
+    """
+    conn.execute(
+        """
+        CREATE TABLE regenerations (
+            trace_id TEXT PRIMARY KEY,
+            session_id TEXT,
+            ts_wall REAL NOT NULL,
+            regenerates TEXT NOT NULL,
+            strategy TEXT NOT NULL,
+            model TEXT,
+            kept INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    conn.execute("CREATE INDEX idx_regenerations_regenerates ON regenerations (regenerates)")
+
+
 # Append new migrations above this line, e.g.:
 #
 #     @migration

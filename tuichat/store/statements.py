@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from tuichat.store.cache_lookups import CACHE_LOOKUP_SQL
 from tuichat.store.feedback import FEEDBACK_SQL, FOLLOW_UP_SQL
+from tuichat.store.regen_rows import KEPT_SQL, REGENERATION_SQL
 from tuichat.store.streamed import ANSWER_INSERT_SQL, ANSWER_UPDATE_SQL, AnswerRow
 
 Row = tuple[object, ...]
@@ -111,6 +112,8 @@ class LogBatch:
     cache_lookups: list[Row] = field(default_factory=list)
     feedback: list[Row] = field(default_factory=list)
     follow_ups: list[Row] = field(default_factory=list)
+    regenerations: list[Row] = field(default_factory=list)
+    kept: list[Row] = field(default_factory=list)
     closed: list[Row] = field(default_factory=list)
 
     def update_attempt(self, trace_id: str, attempt: int, **values: object) -> None:
@@ -143,6 +146,8 @@ class LogBatch:
             (CACHE_LOOKUP_SQL, self.cache_lookups),
             (FEEDBACK_SQL, self.feedback),
             (FOLLOW_UP_SQL, self.follow_ups),
+            (REGENERATION_SQL, self.regenerations),
+            (KEPT_SQL, self.kept),
             (CLOSE_TURN_SQL, self.closed),
         ]
         return [(sql, rows) for sql, rows in groups if rows]

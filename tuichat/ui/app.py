@@ -55,6 +55,7 @@ from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_actions import ModelActions
 from tuichat.ui.model_picker import choices
 from tuichat.ui.prompt_history import PromptRecall
+from tuichat.ui.regen_actions import BROWSE_ACTION, REGEN_BINDINGS, RegenActions
 from tuichat.ui.routing_actions import ROUTING_BINDINGS, RoutingActions
 from tuichat.ui.send_hint import SendHint
 from tuichat.ui.session_picker import PickerResult
@@ -138,6 +139,7 @@ class TuichatApp(
     ContextActions,
     RoutingActions,
     CompareActions,
+    RegenActions,
     StructuredActions,
     FeedbackActions,
     CacheActions,
@@ -165,6 +167,7 @@ class TuichatApp(
         *COPY_BINDINGS,
         *CONTEXT_BINDINGS,
         *ROUTING_BINDINGS,
+        *REGEN_BINDINGS,
         Binding("ctrl+l", "sessions", "Sessions", id="sessions"),  # last: first to go when narrow
     ]
 
@@ -290,7 +293,11 @@ class TuichatApp(
 
     async def on_prompt_area_submitted(self, message: PromptArea.Submitted) -> None:
         text = message.text.strip()
-        if not text or await self.structured_command(text, message.prompt):
+        if (
+            await self.regen_command(text, message.prompt)
+            or not text
+            or await self.structured_command(text, message.prompt)
+        ):
             return
         if self.streaming:
             self.notify("Still answering: ctrl+c cancels it.", severity="warning")
@@ -472,7 +479,9 @@ class TuichatApp(
             )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Let escape through to widgets unless an answer is streaming; ctrl+c to a comparison."""
+        """Escape only while streaming; ctrl+c to a comparison; alt+←/→ only while browsing."""
         if action == "cancel":
             return self.streaming
+        if action == BROWSE_ACTION:
+            return self.can_browse()
         return not self.compare_owns(action)

@@ -143,6 +143,7 @@ class FeedbackActions:
         state.comments[trace] = choice.comment
         await self._mark(answer, state, mark_text(choice.rating, choice.comment))
         app.refresh_hud()
+        app.regen_offer(choice.rating)
 
     async def _mark(self, answer: AssistantMessage, state: SessionFeedback, mark: str) -> None:
         """Put ``mark`` at the end of the answer's status line (replacing an earlier mark)."""
@@ -170,6 +171,8 @@ class FeedbackActions:
         answer.trace_id = turn.trace_id
         state = self._feedback_state()
         if turn.prompt == CONTINUE_PROMPT or state.watch.rules.window_s <= 0:
+            return
+        if self._app.is_regeneration(turn.trace_id):  # the same prompt again, not a follow-up
             return
         self._app.run_worker(
             self._watch_follow_up(state, turn.trace_id, turn.prompt),

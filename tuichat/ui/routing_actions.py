@@ -6,7 +6,7 @@ Before each send :meth:`RoutingActions.route_send` lets the chat's
 ``[[routing]]`` rules; when the rule or model differs from the previous
 send's, a notice above the answer says so ("routed: rule 2 · tag=support →
 cheap"). The HUD's health panel shows the latest choice on a ``routed`` row.
-f12 (binding id ``cheap``) and a palette entry flip the "cheap" toggle that
+shift+f12 (binding id ``cheap``) and a palette entry flip the "cheap" toggle that
 ``when = { cheap = true }`` tests. An explicit ctrl+o choice overrides the
 rules for the rest of the session, and the HUD says so. The model line over
 the prompt (:mod:`tuichat.ui.model_line`) names the routed model and why.
@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 
     from tuichat.ui.app import TuichatApp
 
-CHEAP_KEY = "f12"
+CHEAP_KEY = "shift+f12"
 ROUTING_BINDINGS = [Binding(CHEAP_KEY, "toggle_cheap", "Cheap", show=False, id="cheap")]
-"""f12: f2–f5, f8–f10 are taken (debug, HUD, freshness, stats, repair), f6/f7 the prompt's."""
+"""shift+f12: f12 regenerates; f2–f5, f8–f10 are taken, f6/f7 the prompt's, f1/f11 terminals'."""
 
 
 class RoutingActions:

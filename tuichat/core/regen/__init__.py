@@ -1,0 +1,1 @@
+"""Regenerate an answer with a strategy: pure request changes, the alternatives, their records."""
