@@ -161,7 +161,13 @@ class CircuitBreaker:
         return self._view().state
 
     def allow(self) -> bool:
-        """May a request go out now? In half-open this reserves a probe slot."""
+        """May a request go out now? In half-open this reserves a probe slot.
+
+        A closed breaker is only read: letting a request through changes
+        nothing in its record, so the shared file sees no write.
+        """
+        if _settled(self._records.read(self.provider)):
+            return True
         allowed = False
 
         def step(health: BreakerHealth, now: float, moves: _Moves) -> None:
@@ -177,6 +183,8 @@ class CircuitBreaker:
     def record_success(self) -> None:
         """A request to this provider succeeded."""
         self.successes += 1
+        if _settled(self._records.read(self.provider)):
+            return  # closed, no failure on record: the success changes nothing stored
         self._change(self._success)
 
     def record_failure(self, error_type: str | None = None) -> bool:
@@ -295,7 +303,7 @@ class CircuitBreaker:
             if health.probe_successes >= self._probes:
                 health.cooldown, health.recent, health.streak = None, [], 0
                 _move(health, moves, "closed", now, "probe succeeded")
-        elif health.state == "closed":
+        elif health.state == "closed" and health.recent:  # no failures: nothing to reset
             health.streak += 1
             if self._success_reset is not None and health.streak >= self._success_reset:
                 health.recent = []
@@ -334,6 +342,11 @@ def _move(
 ) -> None:
     moves.append((health.state, to_state, at, reason))
     health.state = to_state
+
+
+def _settled(health: BreakerHealth | None) -> bool:
+    """Closed with no failure on record: allowing a request or a success changes nothing."""
+    return health is None or (health.state == "closed" and not health.recent)
 
 
 def _validate(threshold: int, window: float, cooldown: float, probes: int, backoff: float) -> None:

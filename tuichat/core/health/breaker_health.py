@@ -35,7 +35,7 @@ class BreakerHealth:
     recent: list[float] = field(default_factory=list)
     """Times of the health failures still inside the window, oldest first."""
     streak: int = 0
-    """Consecutive successes while closed."""
+    """Consecutive successes while closed with failures on record (``success_reset``)."""
     opened_at: float = 0.0
     cooldown: float | None = None
     """The current cooldown (grown by failed probes); None: the configured one."""
