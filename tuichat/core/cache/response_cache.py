@@ -139,11 +139,17 @@ class ResponseCache:
         trace_id: str,
         bypass: bool = False,
         rejects: str | None = None,
+        record: bool = True,
     ) -> CacheLookup:
-        """Exact, then semantic; a miss (or a bypass) records the live answer for storing."""
+        """Exact, then semantic; a miss (or a bypass) records the live answer for storing.
+
+        ``record=False`` with ``bypass``: the live answer is not stored (nothing
+        watches its events).
+        """
         keys = request_keys(request, provider)
         if bypass:
-            self._record(trace_id, AnswerRecording(keys, question, request.model))
+            if record:
+                self._record(trace_id, AnswerRecording(keys, question, request.model))
             reason = "rejected hit: asked again" if rejects else "bypassed: freshness critical"
             return CacheLookup("bypass", keys=keys, reason=reason, rejects=rejects)
         now = self.clock.wall()
