@@ -6,11 +6,15 @@ import importlib.util
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tuichat.core.clock import ClockTimeout, ManualClock
 from tuichat.core.health.breaker import CircuitBreaker
 from tuichat.core.health.breaker_health import BreakerHealth, HealthChange, LocalHealth
+from tuichat.core.limits.headers import parse_rate_limit_headers
 from tuichat.core.turn.deadline import Deadline, Timeouts
+from tuichat.core.turn.sentence_buffer import _BOUNDARY, _TERMINATOR
 from tuichat.providers import sniffio_hint
 
 
@@ -109,3 +113,16 @@ def test_an_installed_sniffio_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
     assert not sniffio_hint.mark_sniffio_absent()
     assert "sniffio" not in sys.modules
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab .!?…:;。！？\n\"')]”’»」』）】\t")), max_size=40))
+def test_every_boundary_starts_with_a_terminator(text: str) -> None:
+    for match in _BOUNDARY.finditer(text):
+        assert _TERMINATOR.match(text, match.start())
+
+
+def test_headers_without_a_rate_limit_name_are_not_parsed() -> None:
+    plain = {"Content-Type": "text/event-stream", "X-Request-Id": "abc", "Server": "sim"}
+    assert parse_rate_limit_headers(plain, 1.0, 1e9) is None
+    found = parse_rate_limit_headers({**plain, "X-RateLimit-Remaining-Requests": "9"}, 1.0, 1e9)
+    assert found is not None and found.requests is not None and found.requests.remaining == 9

@@ -146,12 +146,13 @@ class ResponseCache:
         ``record=False`` with ``bypass``: the live answer is not stored (nothing
         watches its events).
         """
-        keys = request_keys(request, provider)
         if bypass:
-            if record:
+            keys = request_keys(request, provider) if record else None
+            if keys is not None:
                 self._record(trace_id, AnswerRecording(keys, question, request.model))
             reason = "rejected hit: asked again" if rejects else "bypassed: freshness critical"
             return CacheLookup("bypass", keys=keys, reason=reason, rejects=rejects)
+        keys = request_keys(request, provider)
         now = self.clock.wall()
         try:
             entry = self.store.get(keys.key, now)
