@@ -54,6 +54,7 @@ from tuichat.core.health.breaker_health import (
     BreakerTransition,
     HealthRecords,
     LocalHealth,
+    settled,
 )
 
 __all__ = [
@@ -161,12 +162,8 @@ class CircuitBreaker:
         return self._view().state
 
     def allow(self) -> bool:
-        """May a request go out now? In half-open this reserves a probe slot.
-
-        A closed breaker is only read: letting a request through changes
-        nothing in its record, so the shared file sees no write.
-        """
-        if _settled(self._records.read(self.provider)):
+        """May a request go out now? In half-open this reserves a probe slot (a write)."""
+        if settled(self._records.read(self.provider)):  # closed: only read
             return True
         allowed = False
 
@@ -183,9 +180,8 @@ class CircuitBreaker:
     def record_success(self) -> None:
         """A request to this provider succeeded."""
         self.successes += 1
-        if _settled(self._records.read(self.provider)):
-            return  # closed, no failure on record: the success changes nothing stored
-        self._change(self._success)
+        if not settled(self._records.read(self.provider)):  # else nothing stored changes
+            self._change(self._success)
 
     def record_failure(self, error_type: str | None = None) -> bool:
         """A request failed; returns whether it counted against the provider.
@@ -342,11 +338,6 @@ def _move(
 ) -> None:
     moves.append((health.state, to_state, at, reason))
     health.state = to_state
-
-
-def _settled(health: BreakerHealth | None) -> bool:
-    """Closed with no failure on record: allowing a request or a success changes nothing."""
-    return health is None or (health.state == "closed" and not health.recent)
 
 
 def _validate(threshold: int, window: float, cooldown: float, probes: int, backoff: float) -> None:

@@ -69,6 +69,15 @@ class BreakerSnapshot:
     rate_limited: int
 
 
+def settled(health: BreakerHealth | None) -> bool:
+    """Closed with no failure on record: letting a request through or a success changes nothing.
+
+    The breaker then only reads its record, so the shared file sees no write
+    on the common path (two write transactions per request otherwise).
+    """
+    return health is None or (health.state == "closed" and not health.recent)
+
+
 HealthChange = Callable[[BreakerHealth], None]
 """Mutates a record in place; called once, inside the store's transaction."""
 
