@@ -12,10 +12,11 @@ the client's CPU), alternating rounds so load drift hits both:
   the SQLite log (in a temporary TUICHAT_HOME) all on, as ``tuichat bench``
   runs it.
 
-Overhead per call is reported two ways: the difference of the medians of
-per-call latency (what one call waits longer), and the difference of wall
-time per call over a round (what the run takes longer, per call). Target
-(issue #12): under 2 ms per call at concurrency 8.
+Overhead per call is reported three ways: the difference of the medians of
+per-call latency (what one call waits longer), of wall time per call over a
+round (what the run takes longer, per call), and of this process's CPU time
+per call (all threads: the log writer's too; the least disturbed by other
+load on the machine). Target (issue #12): under 2 ms per call at concurrency 8.
 
 Run: ``python bench/bench_bench.py [--calls 400] [--concurrency 8] [--rounds 3]``.
 """
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 
 TARGET_MS = 2.0
 SIM_MODEL = "sim?tokens=60&ttft_ms=20&tps=0"
@@ -47,8 +49,12 @@ def start_simulator() -> tuple[subprocess.Popen[str], str]:
     return child, line.strip().rsplit(" ", 1)[-1]
 
 
-async def raw_round(base_url: str, calls: int, concurrency: int) -> tuple[float, list[float]]:
-    """The floor: wall time of the round and each call's latency (s)."""
+Round = tuple[float, float, list[float]]
+"""Wall and CPU time of a round's calls (not its set-up), and each call's latency (s)."""
+
+
+async def raw_round(base_url: str, calls: int, concurrency: int) -> Round:
+    """The floor: a raw client's round."""
     import json
 
     import httpx
@@ -70,12 +76,12 @@ async def raw_round(base_url: str, calls: int, concurrency: int) -> tuple[float,
                                 text.append(choice.get("delta", {}).get("content") or "")
                 latencies.append(time.perf_counter() - started)
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(one() for _ in range(calls)))
-        return time.perf_counter() - started, latencies
+        return time.perf_counter() - started, time.process_time() - cpu, latencies
 
 
-async def bench_round(base_url: str, calls: int, concurrency: int) -> tuple[float, list[float]]:
+async def bench_round(base_url: str, calls: int, concurrency: int) -> Round:
     """``tuichat bench``'s runner on a factory-built chat, log on."""
     import io
 
@@ -95,13 +101,13 @@ async def bench_round(base_url: str, calls: int, concurrency: int) -> tuple[floa
         try:
             jobs = jobs_for([BenchPrompt(1, "hi")], [SIM_MODEL], calls)
             run = BenchRun({SIM_MODEL: chat}, BenchProgress(io.StringIO(), calls, SystemClock()))
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             results = await run.run(jobs, concurrency)
-            wall = time.perf_counter() - started
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
         finally:
             await chat.aclose()
     assert all(r.status == "ok" for r in results), {r.error_type for r in results}
-    return wall, [(r.latency_ms or 0.0) / 1000 for r in results]
+    return wall, cpu, [(r.latency_ms or 0.0) / 1000 for r in results]
 
 
 def main() -> int:
@@ -122,37 +128,51 @@ def main() -> int:
 async def compare(base_url: str, calls: int, concurrency: int, rounds: int) -> int:
     await raw_round(base_url, 20, concurrency)  # warm both paths: imports, connections
     await bench_round(base_url, 20, concurrency)
-    raw_walls, raw_lat, bench_walls, bench_lat = [], [], [], []
+    raw, bench = Side(), Side()
     for _ in range(rounds):
-        wall, lat = await raw_round(base_url, calls, concurrency)
-        raw_walls.append(wall / calls)
-        raw_lat += lat
-        wall, lat = await bench_round(base_url, calls, concurrency)
-        bench_walls.append(wall / calls)
-        bench_lat += lat
-    return report(calls, concurrency, raw_walls, raw_lat, bench_walls, bench_lat)
+        await raw.measure(raw_round(base_url, calls, concurrency), calls)
+        await bench.measure(bench_round(base_url, calls, concurrency), calls)
+    return report(calls, concurrency, raw, bench)
 
 
-def report(
-    calls: int,
-    concurrency: int,
-    raw_walls: list[float],
-    raw_lat: list[float],
-    bench_walls: list[float],
-    bench_lat: list[float],
-) -> int:
-    def ms(seconds: float) -> str:
-        return f"{seconds * 1000:7.2f} ms"
+class Side:
+    """One side's rounds: wall and CPU time per call, and every call's latency (s)."""
 
-    lat_over = statistics.median(bench_lat) - statistics.median(raw_lat)
-    wall_over = statistics.median(bench_walls) - statistics.median(raw_walls)
-    print(f"{calls} calls x {len(raw_walls)} rounds, concurrency {concurrency}, {SIM_MODEL}")
-    print(f"  raw httpx   latency p50 {ms(statistics.median(raw_lat))}"
-          f"   wall/call {ms(statistics.median(raw_walls))}")  # fmt: skip
-    print(f"  bench       latency p50 {ms(statistics.median(bench_lat))}"
-          f"   wall/call {ms(statistics.median(bench_walls))}")  # fmt: skip
-    print(f"  overhead    latency p50 {ms(lat_over)}   wall/call {ms(wall_over)}"
-          f"   (target < {TARGET_MS:.0f} ms/call)")  # fmt: skip
+    def __init__(self) -> None:
+        self.walls: list[float] = []
+        self.cpus: list[float] = []
+        self.latencies: list[float] = []
+
+    async def measure(self, round_: Awaitable[Round], calls: int) -> None:
+        """Run one round; CPU is the whole process's (the log writer's thread included)."""
+        wall, cpu, latencies = await round_
+        self.cpus.append(cpu / calls)
+        self.walls.append(wall / calls)
+        self.latencies += latencies
+
+    def line(self, name: str) -> str:
+        """Medians: latency, wall per call, CPU per call."""
+        return (
+            f"  {name:<11} latency p50 {_ms(statistics.median(self.latencies))}"
+            f"   wall/call {_ms(statistics.median(self.walls))}"
+            f"   cpu/call {_ms(statistics.median(self.cpus))}"
+        )
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.2f} ms"
+
+
+def report(calls: int, concurrency: int, raw: Side, bench: Side) -> int:
+    """Print both sides and the overhead; exit status 0 when under the target."""
+    lat_over = statistics.median(bench.latencies) - statistics.median(raw.latencies)
+    wall_over = statistics.median(bench.walls) - statistics.median(raw.walls)
+    cpu_over = statistics.median(bench.cpus) - statistics.median(raw.cpus)
+    print(f"{calls} calls x {len(raw.walls)} rounds, concurrency {concurrency}, {SIM_MODEL}")
+    print(raw.line("raw httpx"))
+    print(bench.line("bench"))
+    print(f"  overhead    latency p50 {_ms(lat_over)}   wall/call {_ms(wall_over)}"
+          f"   cpu/call {_ms(cpu_over)}   (target < {TARGET_MS:.0f} ms/call)")  # fmt: skip
     return 0 if lat_over * 1000 < TARGET_MS else 1
 
 

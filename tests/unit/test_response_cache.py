@@ -221,6 +221,16 @@ async def test_freshness_critical_bypasses_and_refreshes() -> None:
     assert store.calls.count("put") == 2  # the fresh answer replaces the old one
 
 
+async def test_a_bypass_that_does_not_fill_leaves_the_cache_alone() -> None:
+    store, clock = FakeCacheStore(), ManualClock()
+    first, provider, _ = cached_session(store, clock)
+    first.bypass_cache, first.fill_cache = True, False  # as a bench asks
+    events = await run(first.start_turn("hi"))
+    assert looked_up(events).verdict == "bypass" and len(provider.requests) == 1
+    assert isinstance(events[-1], TurnFinished) and events[-1].text == ANSWER
+    assert "put" not in store.calls and not first.services.cache._recordings  # type: ignore[union-attr]
+
+
 async def test_rejecting_a_hit_marks_it_and_asks_again_live() -> None:
     store, clock = FakeCacheStore(), ManualClock()
     _, hit, provider, second = await ask_twice(store, clock)

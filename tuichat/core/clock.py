@@ -132,13 +132,16 @@ class ClockTimeout:
     The body is cancelled when ``clock.now()`` reaches ``when`` (None: never)
     and the cancellation leaves the block as :class:`TimeoutError`; a
     cancellation from outside stays a cancellation. :meth:`reschedule` moves
-    the deadline (e.g. each time text arrives).
+    the deadline (e.g. each time text arrives). Moving it later only notes the
+    new time: the armed timer fires at the old one and re-arms itself, so a
+    deadline moved on every token costs no timer per token.
     """
 
     def __init__(self, clock: Clock, when: float | None) -> None:
         self._clock = clock
         self._when = when
         self._handle: TimerHandle | None = None
+        self._armed_at: float | None = None
         self._task: asyncio.Task[object] | None = None
         self.expired = False
 
@@ -149,16 +152,31 @@ class ClockTimeout:
 
     def reschedule(self, when: float | None) -> None:
         """Give up at ``when`` instead (None: no limit)."""
+        self._when = when
+        armed_at = self._armed_at
+        if when is not None and armed_at is not None and armed_at <= when:
+            return  # the armed timer comes first and re-arms for ``when``
+        self._disarm()
+        if when is not None and not self.expired:
+            self._arm(when)
+
+    def _arm(self, when: float) -> None:
+        self._armed_at = when
+        self._handle = self._clock.call_at(when, self._expire)
+
+    def _disarm(self) -> None:
         if self._handle is not None:
             self._handle.cancel()
-            self._handle = None
-        self._when = when
-        if when is not None and not self.expired:
-            self._handle = self._clock.call_at(when, self._expire)
+        self._handle = self._armed_at = None
 
     def _expire(self) -> None:
-        self._handle = None
-        if self._task is not None and not self._task.done():
+        self._handle = self._armed_at = None
+        when = self._when
+        if when is None:
+            return
+        if self._clock.now() < when:  # moved later since the timer was armed
+            self._arm(when)
+        elif self._task is not None and not self._task.done():
             self.expired = True
             self._task.cancel()
 
@@ -168,9 +186,7 @@ class ClockTimeout:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
+        self._disarm()
         if self.expired and exc_type is asyncio.CancelledError:
             assert self._task is not None
             if self._task.uncancel() == 0:

@@ -165,6 +165,7 @@ class BenchRun:
             session_id=self._sessions.get((job.label, prompt.tag), base.session_id),
         )
         session.bypass_cache = True  # a bench measures the models, not the response cache
+        session.fill_cache = False  # ... and leaves it as it was
         route = base.route
         if prompt.max_tokens is not None:
             route = [replace(entry, max_tokens=prompt.max_tokens) for entry in route]
@@ -196,7 +197,7 @@ class BenchRun:
             system=JUDGE_SYSTEM,
             session_id=base.session_id,
         )
-        session.bypass_cache = True
+        session.bypass_cache, session.fill_cache = True, False
         session.set_route(base.route)
         turn = session.start_turn(judge_request(check, prompt, answer))
         fold = CallFold()

@@ -35,6 +35,7 @@ from tuichat.providers.head_guard import guard_client
 from tuichat.providers.hosts import host_of
 from tuichat.providers.http_errors import check_event_stream, transport_error
 from tuichat.providers.scrub import Scrubber
+from tuichat.providers.sniffio_hint import mark_sniffio_absent
 from tuichat.providers.sse_reader import read_events
 from tuichat.providers.stream_limits import StreamLimits
 
@@ -71,6 +72,7 @@ class SSEClient:
         all_headers = {**defaults, **headers}
         self._client = httpx.AsyncClient(headers=all_headers, timeout=timeout, transport=transport)
         guard_client(self._client)
+        mark_sniffio_absent()  # httpcore would look for it on disk several times per request
 
     @property
     def name(self) -> str:

@@ -139,13 +139,20 @@ class ResponseCache:
         trace_id: str,
         bypass: bool = False,
         rejects: str | None = None,
+        record: bool = True,
     ) -> CacheLookup:
-        """Exact, then semantic; a miss (or a bypass) records the live answer for storing."""
-        keys = request_keys(request, provider)
+        """Exact, then semantic; a miss (or a bypass) records the live answer for storing.
+
+        ``record=False`` with ``bypass``: the live answer is not stored (nothing
+        watches its events).
+        """
         if bypass:
-            self._record(trace_id, AnswerRecording(keys, question, request.model))
+            keys = request_keys(request, provider) if record else None
+            if keys is not None:
+                self._record(trace_id, AnswerRecording(keys, question, request.model))
             reason = "rejected hit: asked again" if rejects else "bypassed: freshness critical"
             return CacheLookup("bypass", keys=keys, reason=reason, rejects=rejects)
+        keys = request_keys(request, provider)
         now = self.clock.wall()
         try:
             entry = self.store.get(keys.key, now)

@@ -54,6 +54,7 @@ from tuichat.core.health.breaker_health import (
     BreakerTransition,
     HealthRecords,
     LocalHealth,
+    settled,
 )
 
 __all__ = [
@@ -161,7 +162,9 @@ class CircuitBreaker:
         return self._view().state
 
     def allow(self) -> bool:
-        """May a request go out now? In half-open this reserves a probe slot."""
+        """May a request go out now? In half-open this reserves a probe slot (a write)."""
+        if settled(self._records.read(self.provider)):  # closed: only read
+            return True
         allowed = False
 
         def step(health: BreakerHealth, now: float, moves: _Moves) -> None:
@@ -177,7 +180,8 @@ class CircuitBreaker:
     def record_success(self) -> None:
         """A request to this provider succeeded."""
         self.successes += 1
-        self._change(self._success)
+        if not settled(self._records.read(self.provider)):  # else nothing stored changes
+            self._change(self._success)
 
     def record_failure(self, error_type: str | None = None) -> bool:
         """A request failed; returns whether it counted against the provider.
@@ -295,7 +299,7 @@ class CircuitBreaker:
             if health.probe_successes >= self._probes:
                 health.cooldown, health.recent, health.streak = None, [], 0
                 _move(health, moves, "closed", now, "probe succeeded")
-        elif health.state == "closed":
+        elif health.state == "closed" and health.recent:  # no failures: nothing to reset
             health.streak += 1
             if self._success_reset is not None and health.streak >= self._success_reset:
                 health.recent = []

@@ -35,7 +35,7 @@ class BreakerHealth:
     recent: list[float] = field(default_factory=list)
     """Times of the health failures still inside the window, oldest first."""
     streak: int = 0
-    """Consecutive successes while closed."""
+    """Consecutive successes while closed with failures on record (``success_reset``)."""
     opened_at: float = 0.0
     cooldown: float | None = None
     """The current cooldown (grown by failed probes); None: the configured one."""
@@ -67,6 +67,15 @@ class BreakerSnapshot:
     successes: int
     failures: int
     rate_limited: int
+
+
+def settled(health: BreakerHealth | None) -> bool:
+    """Closed with no failure on record: letting a request through or a success changes nothing.
+
+    The breaker then only reads its record, so the shared file sees no write
+    on the common path (two write transactions per request otherwise).
+    """
+    return health is None or (health.state == "closed" and not health.recent)
 
 
 HealthChange = Callable[[BreakerHealth], None]

@@ -40,6 +40,8 @@ def parse_rate_limit_headers(
     response arrived; both are injected so tests need no real clock.
     """
     lowered = _lower_keys(headers)
+    if lowered.keys().isdisjoint(_ALL_NAMES):  # most responses: no rate-limit header at all
+        return None
     for source, names in _FAMILIES:
         found = {name: _window(lowered, keys, now, wall_now) for name, keys in names.items()}
         if any(window is not None for window in found.values()):
@@ -105,6 +107,12 @@ _FAMILIES: tuple[tuple[str, dict[str, tuple[_Keys, ...]]], ...] = (
     ),
 )
 """Header family → window → candidate header-name triples (first with a value wins)."""
+
+_ALL_NAMES = frozenset(
+    name for _, windows in _FAMILIES for triples in windows.values() for keys in triples
+    for name in keys
+)  # fmt: skip
+"""Every header name a family reads: a response with none of them says nothing."""
 
 
 def _window(

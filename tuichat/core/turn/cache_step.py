@@ -33,6 +33,8 @@ class CacheAsk:
     bypass: bool = False
     rejects: str | None = None
     """The key of the hit the user rejected (implies ``bypass``)."""
+    store: bool = True
+    """With ``bypass``: False leaves the cache alone, the live answer is not stored either."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,7 @@ class CacheStep:
             trace_id=self.trace_id,
             bypass=self.ask.bypass or self.ask.rejects is not None,
             rejects=self.ask.rejects,
+            record=self.ask.store,
         )
         self.emit(looked.event(self.trace_id, self.clock.now()))
         hit = looked.hit

@@ -73,6 +73,8 @@ class ChatSession:
         self.session_id = session_id or new_session_id()
         self.bypass_cache = False
         """Freshness critical: the next turns skip the cache (their answers are still stored)."""
+        self.fill_cache = True
+        """False (with ``bypass_cache``): the next turns' answers are not stored either."""
         self.last_hit: str | None = None
         """The cache key of the latest turn's answer when the cache served it."""
         self.response_format: ResponseFormat | None = None
@@ -135,7 +137,7 @@ class ChatSession:
             prompt=prompt,
             services=self.services,
             observers=[*self.services.consumers(), self._record, *self.services.taps],
-            cache_ask=CacheAsk(bypass=self.bypass_cache, rejects=rejects),
+            cache_ask=CacheAsk(self.bypass_cache, rejects, store=self.fill_cache),
             route_choice=self.route_choice,
         )
 

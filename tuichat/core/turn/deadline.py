@@ -68,6 +68,17 @@ class Deadline:
         self._by_total = at is not None and at == self._total_at and at != self._step_at(wait)
         return at
 
+    def next_idle(self) -> float | None:
+        """``next("idle")`` for the hot path: called once per piece of text."""
+        self._wait = "idle"
+        idle, total_at = self._timeouts.idle, self._total_at
+        if idle is None:
+            self._by_total = total_at is not None
+            return total_at
+        at = self._clock.now() + idle
+        self._by_total = total_at is not None and total_at < at
+        return total_at if self._by_total else at
+
     def _step_at(self, wait: Wait) -> float | None:
         """When ``wait``'s own limit ends: headers and first token count from the start."""
         limit: float | None = getattr(self._timeouts, wait)

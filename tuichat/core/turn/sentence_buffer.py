@@ -38,6 +38,8 @@ _BOUNDARY = re.compile(
     rf"|[.!?…:;][{_CLOSERS}]{{0,{_MAX_CLOSERS}}}\s+"
     rf"|[。！？][{_CLOSERS}]{{0,{_MAX_CLOSERS}}}(?:\s+|(?=[^{_CLOSERS}]))"
 )
+_TERMINATOR = re.compile(r"[\n.!?…:;。！？]")
+"""The first character of every boundary: where none is, no boundary starts (a cheap scan)."""
 # A boundary still waiting for its next char is at most a terminator plus its
 # closers long, so a rescan only needs to step back this far into old text.
 _LOOKBACK = 1 + _MAX_CLOSERS
@@ -105,6 +107,8 @@ class SentenceBuffer:
         had no complete boundary before this feed, so the hot path stays
         proportional to the token, not to what is held.
         """
+        if _TERMINATOR.search(self._held, scan_from) is None:  # most tokens
+            return ""
         cut = -1
         for match in _BOUNDARY.finditer(self._held, scan_from):
             cut = match.end()

@@ -8,7 +8,7 @@ screen and the HUD cannot tell a live answer from a cached or replayed one.
 :class:`EventPump` is the machinery every source uses: the source's work runs
 in its own task (:meth:`EventPump._run`) and emits events; each event goes to
 the consumers first (synchronously, in order — see
-:mod:`tuichat.core.turn.services`), then onto a queue the front end reads.
+:mod:`tuichat.core.turn.services`), then onto the queue the front end reads.
 Before the front end gets an event after which text is shown (a first token,
 a stale answer, the terminal event) the pump waits for the log to be durable.
 Cancelling (or the front end going away) cancels the task; the source's
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
 
 from tuichat.core.events import TERMINAL_EVENTS, Event, FirstToken, StaleAnswerOffered
@@ -38,7 +39,8 @@ class EventPump:
     def __init__(self, observers: Sequence[Observer], log_sink: LogSink | None) -> None:
         self._observers = tuple(observers)
         self._log_sink = log_sink
-        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._pending: deque[Event] = deque()  # emitted, not yet handed to the front end
+        self._arrived: asyncio.Future[None] | None = None  # set while the front end waits
         self._task: asyncio.Task[None] | None = None
         self._cancel_requested = False
         self._iterated = False
@@ -81,9 +83,13 @@ class EventPump:
             raise RuntimeError("an answer source can be iterated only once")
         self._iterated = True
         self.start()
+        pending = self._pending
         try:
             while True:
-                event = await self._queue.get()
+                if not pending:
+                    await self._arrival()
+                    continue
+                event = pending.popleft()
                 if isinstance(event, DURABLE_BEFORE):
                     await self._durable()
                 yield event
@@ -93,6 +99,14 @@ class EventPump:
             # The consumer went away early (app quit, worker cancelled): that is
             # a cancel too, so consumers still get TurnCancelled and the partial.
             self.cancel()
+
+    async def _arrival(self) -> None:
+        """Wait until the source emits (a deque and one future: no queue machinery per event)."""
+        arrived = self._arrived = asyncio.get_running_loop().create_future()
+        try:
+            await arrived
+        finally:
+            self._arrived = None
 
     async def _durable(self) -> None:
         """Wait until the log holds everything so far (a broken log never stops a turn)."""
@@ -110,4 +124,7 @@ class EventPump:
                 observer(event)
             except Exception:  # a consumer bug must not break the answer
                 log.exception("consumer failed on %s", type(event).__name__)
-        self._queue.put_nowait(event)
+        self._pending.append(event)
+        arrived = self._arrived
+        if arrived is not None and not arrived.done():
+            arrived.set_result(None)

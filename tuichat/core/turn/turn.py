@@ -280,7 +280,7 @@ class Turn(EventPump):
                         if self._lag.running:
                             self._lag.stop()
                         self._costs.text(part.text)
-                        scope.reschedule(deadline.next("idle"))
+                        scope.reschedule(deadline.next_idle())
                     elif isinstance(part, FinishPart):
                         finish = part
                     else:
