@@ -42,23 +42,20 @@ from tuichat.ui.chat_text import CONTINUE_PROMPT
 from tuichat.ui.compare_actions import CompareActions
 from tuichat.ui.context_actions import CONTEXT_BINDINGS, ContextActions
 from tuichat.ui.continue_session import (
-    act_on_pick,
-    fork_here,
     numbered_prompt,
-    session_picker_for,
     show_history,
 )
 from tuichat.ui.copy_actions import COPY_BINDINGS, CopyActions
 from tuichat.ui.feedback_actions import FEEDBACK_BINDINGS, FeedbackActions
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
+from tuichat.ui.log_views import LogViews
 from tuichat.ui.model_actions import ModelActions
 from tuichat.ui.model_picker import choices
 from tuichat.ui.prompt_history import PromptRecall
 from tuichat.ui.regen_actions import BROWSE_ACTION, REGEN_BINDINGS, RegenActions
 from tuichat.ui.routing_actions import ROUTING_BINDINGS, RoutingActions
 from tuichat.ui.send_hint import SendHint
-from tuichat.ui.session_picker import PickerResult
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
 from tuichat.ui.structured_actions import STRUCTURED_BINDINGS, StructuredActions
 from tuichat.ui.theming import ThemeKeeper
@@ -67,7 +64,7 @@ from tuichat.ui.warm_up import WarmUp, chat_steps
 from tuichat.ui.widgets.chat_footer import ChatFooter
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.prompt import PromptArea
-from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript, UserMessage
+from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +133,7 @@ def _quietly(load: Callable[[], object]) -> None:
 
 
 class TuichatApp(
+    LogViews,
     ContextActions,
     RoutingActions,
     CompareActions,
@@ -386,41 +384,10 @@ class TuichatApp(
         """Today's spend and the budgets' states for the cost panel (no I/O)."""
         return self.spending.status()
 
-    async def action_sessions(self) -> None:
-        """The session picker: find a logged session; resume, replay, fork or compare it."""
-        if self.chat.writer is not None:
-            await self.chat.writer.flush(everything=True)  # this chat's last turn is listed
-        self.push_screen(session_picker_for(self.chat), self._on_session_picked)
-
-    async def _on_session_picked(self, picked: PickerResult | None) -> None:
-        await act_on_pick(self, picked)
-
-    async def on_user_message_fork_requested(self, message: UserMessage.ForkRequested) -> None:
-        """``f`` on a focused prompt: a new session with the history through its turn."""
-        await fork_here(self, message.prompt)
-        self.query_one(PromptArea).focus()
-
     def context_changed(self) -> None:
         """Resumed or forked: the pre-send estimate follows the new context."""
         if hasattr(self, "send_hint"):
             self.send_hint.changed()
-
-    async def action_debug(self, screen: Screen[None] | None = None) -> None:
-        """The debug view (or ``screen``, another view of the log) after flushing the log."""
-        from tuichat.ui.screens import DebugScreen  # its queries load on first use
-
-        if self.chat.writer is not None:
-            await self.chat.writer.flush(everything=True)  # so the last turn is in the log
-        if screen is None:
-            otel = self.chat.telemetry.stats.line if self.chat.telemetry is not None else None
-            screen = DebugScreen(self.chat.database_path, self.session.session_id, telemetry=otel)
-        self.push_screen(screen)
-
-    async def action_stats(self) -> None:
-        """The stats view (f9): requests, percentiles, cache and cost for session / today / 7 d."""
-        from tuichat.ui.screens.stats_screen import StatsScreen
-
-        await self.action_debug(StatsScreen(self.chat.database_path, self.session.session_id))
 
     def action_cancel(self) -> None:
         """Cancel the streaming answer (the partial answer is kept)."""
