@@ -51,7 +51,7 @@ from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.log_views import LogViews
 from tuichat.ui.model_actions import ModelActions
-from tuichat.ui.model_picker import choices
+from tuichat.ui.palette import chat_commands
 from tuichat.ui.prompt_history import PromptRecall
 from tuichat.ui.regen_actions import BROWSE_ACTION, REGEN_BINDINGS, RegenActions
 from tuichat.ui.routing_actions import ROUTING_BINDINGS, RoutingActions
@@ -407,43 +407,9 @@ class TuichatApp(
             self.notify("Nothing to cancel. ctrl+q quits.", timeout=2)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Command palette: one entry per model and chain, after Textual's own."""
+        """Command palette: Textual's own entries, then the chat's (:mod:`tuichat.ui.palette`)."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Debug view",
-            "Latency, rate limits, cache, errors, streaming and tokens, from the log",
-            self.action_debug,
-        )
-        yield SystemCommand(
-            "Stats view (f9)", "p50/p95/p99, errors, cache, cost", self.action_stats
-        )
-        yield SystemCommand(
-            "Cache: not what I asked (ctrl+n)",
-            "The last answer came from the cache and is wrong: mark it, ask the model again",
-            self.action_reject_hit,
-        )
-        yield SystemCommand(
-            "Cache: freshness critical (f8)",
-            "Skip the response cache for the next turns, or use it again",
-            self.action_toggle_freshness,
-        )
-        yield SystemCommand(
-            "Sessions",
-            "Find a logged session: resume, replay or fork it, or compare it on other models",
-            self.action_sessions,
-        )
-        yield from self.structured_system_commands()
-        yield from self.context_system_commands()
-        yield from self.routing_system_commands()
-        yield from self.compare_system_commands()
-        if self.chat.settings is None:
-            return
-        for choice in choices(self.chat.settings):
-            yield SystemCommand(
-                f"Model: {choice.name}",
-                "Use this model for the next turns (the conversation is kept)",
-                partial(self._on_model_picked, choice),
-            )
+        yield from chat_commands(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Escape only while streaming; ctrl+c to a comparison; alt+←/→ only while browsing."""
