@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tuichat.headless.bench_cmd import add_bench_parser
     from tuichat.headless.cache_cmd import add_cache_parser
     from tuichat.headless.debug import add_debug_parser
-    from tuichat.headless.export import add_export_parser
+    from tuichat.headless.export_cmd import add_export_parser
     from tuichat.headless.log_parsers import add_log_parsers
     from tuichat.headless.stats import add_stats_parser
     from tuichat.local.control import add_local_parser

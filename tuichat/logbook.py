@@ -1,5 +1,7 @@
 """The log read back, for front ends: find sessions, load their turns, resume and fork them.
 
+(And the earlier prompts the chat's up/down recall, :meth:`Logbook.recent_prompts`.)
+
 Like :mod:`tuichat.factory` for live chats, this is the one place a front end
 (``sessions``, ``replay``, ``rerun``, ``--resume``, the TUI's picker) gets at
 logged sessions: it never opens the database itself. Opening goes through the
@@ -86,6 +88,12 @@ class Logbook:
         except StoreError as exc:
             raise LogbookError(f"session {session_id}: {exc}") from None
         return LoggedSession(session_id, _system(turns), tuple(turns))
+
+    async def recent_prompts(self, limit: int | None = None) -> list[str]:
+        """The user's earlier prompts across sessions, newest first, each once (for recall)."""
+        from tuichat.store.prompt_history import HISTORY_LIMIT, recent_prompts
+
+        return await recent_prompts(self.db, limit or HISTORY_LIMIT)
 
 
 def _system(turns: Sequence[LoggedTurn]) -> str | None:

@@ -12,7 +12,15 @@ import sys
 
 import pytest
 
-HEAVY = ("textual", "httpx", "aiosqlite", "tiktoken", "genai_prices")
+HEAVY = (
+    "textual",
+    "httpx",
+    "aiosqlite",
+    "tiktoken",
+    "genai_prices",
+    "tuichat.logbook",
+    "jsonschema",
+)
 
 PROBE = """
 import contextlib, io, json, sys
@@ -56,6 +64,9 @@ def _probe(argv: list[str], first: str = "") -> dict[str, object]:
         ["rerun", "--help"],
         ["cache", "--help"],
         ["cache", "stats", "--help"],
+        ["stats", "--help"],
+        ["bench", "--help"],
+        ["export", "--help"],
     ],
     ids=" ".join,
 )

@@ -31,20 +31,6 @@ EXIT_OK, EXIT_NOT_SENT, EXIT_USAGE = 0, 1, 2
 MAX_SESSIONS = 1_000_000
 
 
-def add_export_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``export``: its options and help."""
-    export = sub.add_parser(
-        "export", help="write logged sessions as JSONL (eval/fine-tuning) or markdown, or OTLP"
-    )
-    export.add_argument("--session", metavar="ID|last", help="one session (default: all)")
-    export.add_argument("--since", metavar="WHEN", help="sessions since 7d, 12h, 90m or YYYY-MM-DD")
-    export.add_argument("--format", choices=("jsonl", "markdown"), default="jsonl")
-    export.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
-    export.add_argument(
-        "--otlp", action="store_true", help="send to the OpenTelemetry collector ([otel] / OTEL_*)"
-    )
-
-
 def run_export(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Export; return the exit code."""
     from tuichat.config import resolve_settings

@@ -46,11 +46,13 @@ from tuichat.ui.continue_session import (
     session_picker_for,
     show_history,
 )
+from tuichat.ui.copy_actions import COPY_BINDINGS, CopyActions
 from tuichat.ui.feedback_actions import FEEDBACK_BINDINGS, FeedbackActions
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.model_actions import ModelActions
 from tuichat.ui.model_picker import choices
+from tuichat.ui.prompt_history import PromptRecall
 from tuichat.ui.send_hint import SendHint
 from tuichat.ui.session_picker import PickerResult
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
@@ -134,7 +136,15 @@ def _quietly(load: Callable[[], object]) -> None:
         log.warning("building the HTTP client early failed", exc_info=True)
 
 
-class TuichatApp(StructuredActions, FeedbackActions, CacheActions, ModelActions, HudApp):
+class TuichatApp(
+    StructuredActions,
+    FeedbackActions,
+    CacheActions,
+    ModelActions,
+    PromptRecall,
+    CopyActions,
+    HudApp,
+):
     """tuichat's terminal UI."""
 
     TITLE = "tuichat"
@@ -151,6 +161,7 @@ class TuichatApp(StructuredActions, FeedbackActions, CacheActions, ModelActions,
         *CACHE_BINDINGS,
         *FEEDBACK_BINDINGS,
         *STRUCTURED_BINDINGS,
+        *COPY_BINDINGS,
         Binding("ctrl+l", "sessions", "Sessions", id="sessions"),  # last: first to go when narrow
     ]
 

@@ -4,6 +4,10 @@ A mixin of the chat app (kept apart so the app stays one screen of wiring).
 The picker lists the configured models and chains; the chosen one's first
 model is started on a thread (a local model may take seconds), then the next
 turns follow its route; the conversation is kept.
+
+The prompt's border title names the model and provider
+(:mod:`tuichat.ui.model_line`): set at mount, after a switch and after each
+turn (a fallback may have answered it), so it reads right with the HUD hidden.
 """
 
 from __future__ import annotations
@@ -12,14 +16,19 @@ import asyncio
 from typing import TYPE_CHECKING, cast
 
 from textual import work
+from textual.worker import Worker, WorkerState
 
 from tuichat.core.untrusted import one_line
 from tuichat.ui.chat_text import reason
+from tuichat.ui.model_line import model_title
 from tuichat.ui.model_picker import Choice, ModelPicker
+from tuichat.ui.widgets.prompt import PromptArea
 from tuichat.ui.widgets.transcript import Notice
 
 if TYPE_CHECKING:
     from tuichat.ui.app import TuichatApp
+
+_ENDED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 
 
 class ModelActions:
@@ -28,6 +37,26 @@ class ModelActions:
     @property
     def _host(self) -> TuichatApp:
         return cast("TuichatApp", self)
+
+    async def on_mount(self) -> None:
+        """Name the model over the prompt from the first paint on.
+
+        Textual calls the ``on_mount`` of every class along the app's MRO, so
+        this runs beside (after) the app's own, which it leaves alone.
+        """
+        self.show_model_line()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A turn ended (a fallback may have answered) or a switch finished: say so."""
+        if event.worker.group in ("turn", "switch") and event.state in _ENDED:
+            self.show_model_line()
+
+    def show_model_line(self) -> None:
+        """The prompt's border title: the model, the provider, who answered last."""
+        app = self._host
+        title = model_title(app.session.route, app.model_name, app.metrics.report)
+        for prompt in app.query(PromptArea):  # none while the app closes (a turn cancelled)
+            prompt.border_title = title
 
     def action_pick_model(self) -> None:
         """Open the model picker (needs the configuration this app was started with)."""
@@ -62,5 +91,6 @@ class ModelActions:
         app.session.set_route(app.chat.route_for(spec, provider, fallbacks=names))
         app.model_name = choice.name
         chain = " → ".join(choice.members) if choice.is_chain else f"{spec.provider} · {spec.model}"
+        self.show_model_line()
         await app.transcript.add(Notice(f"Switched to {choice.name} ({chain})."))
         app.send_hint.changed()

@@ -1,16 +1,39 @@
-"""The multi-line prompt: Enter sends, shift+enter / ctrl+j / alt+enter add a line."""
+"""The multi-line prompt: Enter sends, ctrl+j adds a line, up/down recall earlier prompts.
+
+Adding a line: ``ctrl+j`` sends a plain line feed, which every terminal and
+tmux pass through unchanged, so it is the key the footer shows. Measured in
+tmux 3.3a (``extended-keys off``, its default) by typing raw terminal bytes
+into an attached client: ``ctrl+j`` adds a line; ``shift+enter`` arrives as a
+plain Enter from a legacy terminal (it sends) and is dropped when the outer
+terminal speaks the kitty or modifyOtherKeys protocol; ``alt+enter`` arrives
+as ESC + CR, which Textual reads as Enter (it sends). Outside tmux,
+``shift+enter`` and ``alt+enter`` add a line in terminals with the kitty
+keyboard protocol (kitty, WezTerm, foot, Ghostty), so they stay as extras.
+
+Recall: up on the first visual line shows the previous prompt, down on the
+last visual line the next one, then the draft that was being typed
+(:class:`~tuichat.ui.prompt_history.PromptHistory`); elsewhere up/down move
+the cursor as in any editor.
+"""
 
 from __future__ import annotations
 
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
+
+from tuichat.ui.prompt_history import PromptHistory
 
 NEWLINE_KEYS = frozenset({"shift+enter", "ctrl+j", "alt+enter"})
 
 
 class PromptArea(TextArea):
     """A TextArea that submits on Enter instead of inserting a newline."""
+
+    BINDINGS = [
+        Binding("ctrl+j", "newline", "New line", id="newline"),
+    ]
 
     class Submitted(Message):
         """The user pressed Enter; ``text`` is the prompt (the area is not cleared)."""
@@ -22,17 +45,48 @@ class PromptArea(TextArea):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, **kwargs)  # type: ignore[arg-type]
+        self.recall = PromptHistory()
+        """Earlier prompts for up/down (filled from the log by the app; ``history`` is undo)."""
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
-            event.stop()
-            event.prevent_default()
+            self._stop(event)
+            self.recall.add(self.text)
             self.post_message(self.Submitted(self, self.text))
             return
         if event.key in NEWLINE_KEYS:
-            event.stop()
-            event.prevent_default()
-            start, end = self.selection
-            self.replace("\n", start, end, maintain_selection_offset=False)
+            self._stop(event)
+            self.action_newline()
+            return
+        if event.key in ("up", "down") and self._show_recalled(older=event.key == "up"):
+            self._stop(event)
             return
         await super()._on_key(event)
+
+    @staticmethod
+    def _stop(event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+
+    def action_newline(self) -> None:
+        """Add a line at the cursor (replacing a selection)."""
+        start, end = self.selection
+        self.replace("\n", start, end, maintain_selection_offset=False)
+
+    def _show_recalled(self, *, older: bool) -> bool:
+        """Show an earlier (or later) prompt if the cursor is on the edge line; True if it did."""
+        here = self.cursor_location
+        if self.selection.start != self.selection.end:
+            return False
+        if older and self.navigator.is_first_wrapped_line(here):
+            shown = self.recall.older(self.text)
+        elif not older and self.navigator.is_last_wrapped_line(here):
+            shown = self.recall.newer()
+        else:
+            return False
+        if shown is None:
+            return False
+        self.replace(shown, (0, 0), self.document.end, maintain_selection_offset=False)
+        first = shown.split("\n", 1)[0]
+        self.move_cursor((0, len(first)) if older else self.document.end)
+        return True
