@@ -166,7 +166,8 @@ class Chat:
         self.metrics.cache_mode = cache_mode(self.settings, cache)
         if cache is not None:
             self.session.services = replace(self.services, cache=cache)
-            self.session.bypass_cache = not self.wishes.cache
+            if not self.wishes.cache:  # ``ask --no-cache``; a bypass chosen meanwhile stays
+                self.session.bypass_cache = True
         return failure
 
     def log_later(self) -> None:

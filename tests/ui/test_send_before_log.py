@@ -55,9 +55,9 @@ async def test_the_request_goes_out_before_the_log_opens_and_the_turn_is_logged(
         assert not app.log_ready.is_set() and app.chat.writer is None
         assert app.query_one(AssistantMessage).text == ""  # shown only once it is durable
         gate.set()
+        answer = app.query_one(AssistantMessage)
+        await wait_until(pilot, lambda: answer.text == answer_text("prose", 20))
         await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
-        await pilot.pause()
-        assert app.query_one(AssistantMessage).text == answer_text("prose", 20)
     assert logged(tmp_path / "t.db") == [
         ("user", "ok", "hello before the log"),
         ("assistant", "ok", answer_text("prose", 20)),
