@@ -82,6 +82,20 @@ def import_log_modules() -> None:
             log.debug("could not import %s ahead of time", name, exc_info=True)
 
 
+def ready_for_the_first_send(chat: Chat) -> None:
+    """After the first paint, in a thread: the HTTP client, then httpx's and the log's imports.
+
+    One after the other, not side by side: threads compete for the GIL, and
+    the request needs the client first (waited for here while
+    :func:`warm_client_now` still builds it), the first paint of its answer
+    the log.
+    """
+    warm = getattr(chat.session.provider, "warm", None)
+    if callable(warm):
+        _quietly(warm)  # built once (Backends.provider_for): this waits for the build
+    import_log_modules()
+
+
 def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None = None) -> int:
     """Start the selected model (with progress), run the app until the user quits.
 
@@ -236,7 +250,7 @@ class TuichatApp(
         only once they are committed, so no turn ever goes unlogged.
         """
         try:
-            await asyncio.to_thread(import_log_modules)  # the loop paints the footer meanwhile
+            await asyncio.to_thread(ready_for_the_first_send, self.chat)  # the loop paints on
             if failure := await self.chat.open_log(on_late=self._log_is_late):
                 self.notify(failure, severity="error", markup=False)
         except Exception:  # a bug here: the chat goes on, unlogged; the trace goes to the log file
