@@ -11,8 +11,8 @@ two halves live in different places:
    and metrics, bundled as the session's immutable
    :class:`~tuichat.core.turn.services.TurnServices`.
 2. :meth:`Chat.open_log` (on the front end's event loop, since the SQLite
-   connection belongs to it): the log writer, the session row, the
-   stale-answer lookup and the budgets' baselines. A log that cannot be opened
+   connection belongs to it; :mod:`tuichat.chat_log`): the log writer, the
+   session row, the stale-answer lookup and the budgets' baselines. A log that cannot be opened
    leaves a working, unlogged chat and a one-line notice. The response cache
    (``cache.sqlite3`` beside the log, see :mod:`tuichat.cache_setup`) is
    opened there too, whether or not the log opened; never for a ``rerun``.
@@ -26,12 +26,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tuichat import paths
 from tuichat.backends import Backends, route_for
+from tuichat.chat_log import ChatLog
 from tuichat.chat_routing import ChatRouter
 from tuichat.chat_services import budgets_for, open_shared, services_for, system_for, warm
 from tuichat.chat_wishes import ChatWishes as ChatWishes  # re-exported: front ends import it here
@@ -58,6 +58,7 @@ from tuichat.startup import (
 if TYPE_CHECKING:
     import aiosqlite
 
+    from tuichat.pending_log import PendingLog
     from tuichat.store import LogWriter
     from tuichat.store.policy import LogPolicy
     from tuichat.store.shared_state import SqliteSharedState
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Chat:
+class Chat(ChatLog):
     """A ready chat: the session, the consumers of its events, its log and providers."""
 
     def __init__(
@@ -102,6 +103,8 @@ class Chat:
         """OpenTelemetry export of every turn (None: not configured)."""
         self.router = ChatRouter(self)
         """``[[routing]]``: picks each send's route (front ends call ``before_send``)."""
+        self._pending: PendingLog | None = None
+        """Where turns log while the log opens (:meth:`log_later`; None: they wait for it)."""
 
     @property
     def services(self) -> TurnServices:
@@ -134,77 +137,6 @@ class Chat:
         """Where the response cache lives: a sibling file of the log."""
         return self.database_path.with_name("cache.sqlite3")
 
-    def open_cache(self) -> str | None:
-        """Open the response cache and attach it; on failure one line (the chat goes live)."""
-        from tuichat.cache_setup import CacheRequest, cache_mode, open_response_cache
-
-        if self.settings is None:
-            return None
-        wishes, tag = self.wishes, self.settings.tag
-        tags = wishes.cache_tags or ((tag,) if tag else ())  # the feature tag by default
-        wanted = CacheRequest(self.cache_path, wishes.cache_ttl_s, tags, self.spec)
-        if self.wishes.rerun_of is not None:  # a rerun exists to ask the models again
-            return None
-        cache, failure = open_response_cache(self.settings, wanted, self._policy(), self.clock)
-        self.metrics.cache_mode = cache_mode(self.settings, cache)
-        if cache is not None:
-            self.session.services = replace(self.services, cache=cache)
-            self.session.bypass_cache = not self.wishes.cache
-        return failure
-
-    async def open_log(self, on_late: Callable[[str], None] | None = None) -> str | None:
-        """Open the log and attach it; on failure return a one-line notice (chat goes on).
-
-        ``on_late`` gets one line when the log falls behind because another
-        process holds the database (nothing is lost; rows wait in memory).
-        """
-        from tuichat.cache_setup import warm_semantic
-        from tuichat.store import LogWriter, cached_answer, open_database
-
-        path = self.database_path
-        if self.wishes.shared_later and self.shared is None:
-            self.share_limits()
-        cache_failure = self.open_cache()
-        telemetry_failure = self.open_telemetry(on_late)
-        if self.wishes.warm:  # the TUI warms it when the chat is quiet (ui.warm_up)
-            self._warming = warm_semantic(self.services.cache)
-        try:
-            self.db = await open_database(path)
-            self.writer = LogWriter(
-                self.db, clock=self.clock, on_late=self._late(on_late), policy=self._policy()
-            )
-            await self.writer.start()
-        except Exception as exc:
-            log.exception("cannot open the log at %s", path)
-            return one_line(f"Not logging: cannot open {path}: {exc}")  # telemetry still runs
-        lookup = partial(cached_answer, self.db)
-        self.session.services = replace(self.services, log=self.writer, stale_lookup=lookup)
-        resumed = self.wishes.resume
-        if resumed is not None and self.wishes.fork_at is not None:
-            failure = await self.open_session_row(
-                forked_from=resumed.session_id, fork_at=self.wishes.fork_at
-            )
-        else:
-            failure = await self.open_session_row()
-        return failure or cache_failure or self.shared_failure or telemetry_failure
-
-    def share_limits(self) -> None:
-        """Open the limits shared by the user's processes now, and use them from the next turn.
-
-        The breakers, the limiter and the HUD's readings are rebuilt on the
-        shared file (``ChatWishes.shared_later``: the TUI opens it after its
-        first paint, before any send).
-        """
-        shared, self.shared_failure = open_shared(self.settings, self.wishes)
-        if shared is None:
-            return
-        self.shared = shared
-        rebuilt = services_for(self.clock, self.settings, self.wishes, self.meter, shared)
-        self.session.services = replace(
-            self.services, breakers=rebuilt.breakers, admission=rebuilt.admission
-        )
-        self.metrics.stats.readings = ReadingBoard(shared, self.clock)
-
     async def open_session_row(
         self, *, forked_from: str | None = None, fork_at: int | None = None
     ) -> str | None:
@@ -228,6 +160,7 @@ class Chat:
         except Exception as exc:
             log.exception("cannot record session %s", self.session.session_id)
             return one_line(f"Not recorded as a session of its own: {exc}")
+        self._release_pending()  # the session row is queued: held turns can follow it
         await self.refresh_budgets()
         return None
 

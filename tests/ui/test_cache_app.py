@@ -36,6 +36,7 @@ def answers(app: TuichatApp) -> list[AssistantMessage]:
 
 
 async def ask(pilot: object, app: TuichatApp, text: str) -> AssistantMessage:
+    await app.log_ready.wait()  # the cache opens with the log: a send before it goes live
     count = len(answers(app))
     await send(pilot, text)
     await wait_until(pilot, lambda: len(answers(app)) > count)
@@ -99,6 +100,7 @@ async def test_freshness_critical_skips_the_cache(sim: object, tmp_path: Path) -
             await ask(pilot, first, "Fresh, please")
         second = cached_app(sim, backends, db)
         async with second.run_test() as pilot:
+            await second.log_ready.wait()  # the cache opens with the log
             await pilot.press("f8")
             assert second.session.bypass_cache
             assert second.metrics.cache_mode is not None

@@ -41,6 +41,7 @@ def cached_app(tmp_path: Path, wall: float) -> CachedSnapshotApp:
 async def store_one_answer(tmp_path: Path) -> None:
     app = cached_app(tmp_path, WALL)
     async with app.run_test() as pilot:
+        await app.log_ready.wait()  # the cache opens with the log: a send before it goes live
         await one_turn(pilot)
 
 
@@ -53,6 +54,7 @@ def test_a_cached_answer_on_screen(snap_compare, tmp_path: Path) -> None:
         """The same question; no cost is injected (a hit costs nothing)."""
         app = pilot.app
         assert isinstance(app, CachedSnapshotApp)
+        await app.log_ready.wait()  # the cache opens with the log
         prompt = app.query_one("#prompt")
         prompt.cursor_blink = False  # type: ignore[attr-defined]
         prompt.text = "How did this answer go?"  # type: ignore[attr-defined]

@@ -104,9 +104,8 @@ async def open_database(path: Path) -> aiosqlite.Connection:
     """
     await asyncio.to_thread(_prepare_and_migrate, path)
     db = await aiosqlite.connect(path)
-    try:
-        for pragma in _CONNECTION_PRAGMAS:
-            await db.execute(pragma)
+    try:  # one hop to the connection's thread, not one per pragma (a turn may wait for it)
+        await db.executescript(";\n".join(_CONNECTION_PRAGMAS))
     except BaseException:
         await db.close()
         raise

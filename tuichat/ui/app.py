@@ -70,12 +70,31 @@ log = logging.getLogger(__name__)
 
 LOG_MODULES = ("tuichat.store", "tuichat.store.shared_state", "tuichat.cache_setup")
 """What opening the log imports (~40 ms): in a thread, so the footer's frames go on."""
+FIRST_REQUEST_MODULES = ("anyio._backends._asyncio", "anyio.to_thread", "httpcore._backends.anyio")
+"""What httpx imports on the event loop at its first request (~20 ms): imported beforehand."""
 
 
 def import_log_modules() -> None:
-    """Import :data:`LOG_MODULES` (blocking; run it in a thread)."""
-    for name in LOG_MODULES:
-        importlib.import_module(name)
+    """Import :data:`LOG_MODULES` and :data:`FIRST_REQUEST_MODULES` (blocking; in a thread)."""
+    for name in (*FIRST_REQUEST_MODULES, *LOG_MODULES):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # another httpx backend: the first request imports its own
+            log.debug("could not import %s ahead of time", name, exc_info=True)
+
+
+def ready_for_the_first_send(chat: Chat) -> None:
+    """After the first paint, in a thread: the HTTP client, then httpx's and the log's imports.
+
+    One after the other, not side by side: threads compete for the GIL, and
+    the request needs the client first (waited for here while
+    :func:`warm_client_now` still builds it), the first paint of its answer
+    the log.
+    """
+    warm = getattr(chat.session.provider, "warm", None)
+    if callable(warm):
+        _quietly(warm)  # built once (Backends.provider_for): this waits for the build
+    import_log_modules()
 
 
 def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None = None) -> int:
@@ -179,9 +198,11 @@ class TuichatApp(
         self.model_name = chat.spec.name
         self.spending = ChatSpending(chat)
         self.turn: Turn | None = None
-        self._log_started = False
+        self._log_opening: asyncio.Task[None] | None = None
         self.log_ready = asyncio.Event()
         """Set once the log (and the cache, the shared limits) is open, or failed to open."""
+        self._spend_before_log = False
+        """A turn began before the log opened: re-read the spend from the log when it ends."""
         # Real time, not the chat's clock: the warm-up spaces real CPU work
         # from real keystrokes (and must not move a test's manual clock).
         self.warm_up = WarmUp(SystemClock(), busy=lambda: self.streaming)
@@ -211,28 +232,44 @@ class TuichatApp(
         await self._show_history()
 
     def _start_log(self) -> None:
-        """Open the log (once), after the first paint (with the HTTP client's warm-up)."""
-        if not self._log_started:
-            self._log_started = True
-            opening = self._open_log()
-            self.run_worker(opening, name="open-log", group="open-log", exit_on_error=False)
+        """Open the log (once), after the first paint; turns sent meanwhile wait in memory.
+
+        The opening is a task of the app's, shielded inside the ``open-log``
+        worker: Textual cancels workers before unmounting, and a turn sent
+        before the log opened must still reach it (:meth:`on_unmount` waits).
+        """
+        if self._log_opening is None:
+            self.chat.log_later()  # a send does not wait for the log (tuichat.pending_log)
+            self._log_opening = opening = asyncio.create_task(self._open_log(), name="open-log")
+            self.run_worker(
+                asyncio.shield(opening),
+                name="open-log",
+                group="open-log",
+                description="open the log, the response cache and the shared limits",
+                exit_on_error=False,
+            )
 
     async def _open_log(self) -> None:
         """The log, the response cache and the shared limits, opened after the first paint.
 
         Opening them (migrations, crash recovery, three SQLite files) took
-        the first paint's time when it ran in ``on_mount``; a send waits for
-        :attr:`log_ready` instead, so no turn ever goes unlogged.
+        the first paint's time when it ran in ``on_mount``. A send does not
+        wait for it (unless budgets or telemetry need the log): its events
+        are held and written once the log is open, and its answer is shown
+        only once they are committed, so no turn ever goes unlogged.
         """
         try:
-            await asyncio.to_thread(import_log_modules)  # the loop paints the footer meanwhile
+            await asyncio.to_thread(ready_for_the_first_send, self.chat)  # the loop paints on
             if failure := await self.chat.open_log(on_late=self._log_is_late):
                 self.notify(failure, severity="error", markup=False)
+        except Exception:  # a bug here: the chat goes on, unlogged; the trace goes to the log file
+            log.exception("opening the log failed")
         finally:
             self.breakers = self.chat.breakers or self.breakers  # shared now, if they could be
             self.log_ready.set()
-        self.refresh_hud()  # today's spend and the budgets, from the log
-        self._budget_alerts()  # already over a limit: say so now, once
+        if self.is_running:
+            self.refresh_hud()  # today's spend and the budgets, from the log
+            self._budget_alerts()  # already over a limit: say so now, once
 
     async def _show_history(self) -> None:
         """A resumed or forked session: its turns on screen, as logged (they are in context)."""
@@ -276,6 +313,8 @@ class TuichatApp(
     async def on_unmount(self) -> None:
         if self.turn is not None:
             self.turn.cancel()
+        if self._log_opening is not None:  # a turn sent before the log opened is written too
+            await asyncio.wait([self._log_opening])
         if unwritten := await self.chat.aclose():
             log.error("%s", unwritten)
             self.exit_notice = unwritten  # the screen is gone: run_chat prints it
@@ -308,9 +347,15 @@ class TuichatApp(
     async def _send_within_budget(
         self, prompt: str, shown: str, draft: PromptArea | None = None
     ) -> None:
-        """Send, unless a hard budget is reached: then ask first (the draft is kept)."""
+        """Send, unless a hard budget is reached: then ask first (the draft is kept).
+
+        Right after start-up the log may not be open yet: the turn goes out at
+        once and its events wait for the log (``Chat.log_later``), unless
+        budgets or telemetry need the log before a send.
+        """
         self._start_log()
-        await self.log_ready.wait()  # only the first send, right after start-up, can wait
+        if self.chat.send_waits_for_log:
+            await self.log_ready.wait()  # only the first send, right after start-up, can wait
         if blocking := await self.spending.blocking():
             confirm = BudgetConfirm(blocking)
             self.push_screen(confirm, partial(self._send_confirmed, prompt, shown, draft))
@@ -335,6 +380,7 @@ class TuichatApp(
         """
         numbered = numbered_prompt(self.transcript, self.session, shown)
         routed = self.route_send(prompt)  # the [[routing]] rules pick this turn's route
+        self._spend_before_log = self._spend_before_log or not self.log_ready.is_set()
         self.turn = turn = self.session.start_turn(prompt)
         turn.start()
         self.warm_up.pause()
@@ -366,11 +412,23 @@ class TuichatApp(
             self.notify(one_line(f"Display error: {exc}"), severity="error", markup=False)
         finally:
             self.hud_streaming(False)
+            await self._reload_spend()
             self._budget_alerts()
             self.cache_after_turn()
             self.context_turn_ended(turn)
             if hasattr(self, "send_hint"):
                 self.send_hint.changed()
+
+    async def _reload_spend(self) -> None:
+        """After a turn sent before the log opened: today's spend re-read, with that turn in it.
+
+        Opening the log reads the spend while such a turn may still be
+        running; re-reading once it has ended keeps the HUD equal to the log.
+        """
+        if self._spend_before_log and self.log_ready.is_set():
+            self._spend_before_log = False
+            await self.chat.refresh_budgets()
+            self.refresh_hud()
 
     def _budget_alerts(self) -> None:
         """Once per crossing: a soft limit warns, a hard one says sending will ask first."""
