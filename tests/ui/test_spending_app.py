@@ -63,7 +63,9 @@ async def test_a_turn_is_priced_shown_and_logged(sim: SimServerThread, tmp_path:
         async with app.run_test() as pilot:
             await send(pilot, "price me")
             await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
-            await pilot.pause(0.1)
+            # A first turn sent before the log opened: today's spend is re-read from the
+            # log once its rows are committed, after the turn's end (not within a fixed pause).
+            await wait_until(pilot, lambda: bool(app.spend_status().today_usd))
             snapshot = app.metrics.hud_snapshot(app.hud_now(), {})
             status = app.spend_status()
     [(cost, source, tag)] = logged_cost(db)

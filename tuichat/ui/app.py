@@ -216,6 +216,8 @@ class TuichatApp(
             self.breakers = self.chat.breakers or self.breakers  # shared now, if they could be
             self.log_ready.set()
         if self.is_running:
+            if not self.streaming:  # a turn sent before the log opened may have ended already
+                await self._reload_spend()
             self.refresh_hud()  # today's spend and the budgets, from the log
             self._budget_alerts()  # already over a limit: say so now, once
 
@@ -375,6 +377,8 @@ class TuichatApp(
         """
         if self._spend_before_log and self.log_ready.is_set():
             self._spend_before_log = False
+            if self.chat.writer is not None:  # the turn's priced rows first (once per chat)
+                await self.chat.writer.flush(everything=True)
             await self.chat.refresh_budgets()
             self.refresh_hud()
 
