@@ -6,29 +6,20 @@ import json
 import os
 import pty
 import signal
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers.cli_run import log_rows, run_tuichat
 from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
 
 
 def ask(*args: str, home: Path, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TUICHAT_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "tuichat", "ask", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
+    return run_tuichat("ask", *args, home=home, timeout=timeout)
 
 
-def rows(home: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(home / "tuichat.db") as db:
-        return db.execute(sql).fetchall()
+rows = log_rows
 
 
 def test_streams_the_answer_to_stdout_and_logs_it(sim: SimServerThread, tuichat_home: Path) -> None:

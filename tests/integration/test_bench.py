@@ -6,7 +6,6 @@ import json
 import os
 import pty
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli_run import log_rows, run_tuichat
 from tuichat.sim.thread import SimServerThread
 
 FAST, FAILING = "sim?tokens=5&ttft_ms=5", "sim?scenario=http_error&status=400"
@@ -21,19 +21,10 @@ SLOW = "sim?tps=2&tokens=400&ttft_ms=5"
 
 
 def bench(*args: str, home: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TUICHAT_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "tuichat", "bench", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
+    return run_tuichat("bench", *args, home=home, timeout=timeout)
 
 
-def rows(home: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(home / "tuichat.db") as db:
-        return db.execute(sql).fetchall()
+rows = log_rows
 
 
 def prompt_file(tmp_path: Path, lines: list[str], name: str = "prompts.txt") -> Path:
