@@ -36,12 +36,12 @@ from tuichat.factory import Chat, ChatWishes, start_chat
 from tuichat.logbook import LogbookError, continued_session
 from tuichat.startup import StderrProgress
 from tuichat.ui.cache_actions import CACHE_BINDINGS, CacheActions
+from tuichat.ui.cancel_keys import CancelKeys
 from tuichat.ui.chat_text import CONTINUE_PROMPT
 from tuichat.ui.compare_actions import CompareActions
 from tuichat.ui.context_actions import CONTEXT_BINDINGS, ContextActions
 from tuichat.ui.continue_session import (
     numbered_prompt,
-    show_history,
 )
 from tuichat.ui.copy_actions import COPY_BINDINGS, CopyActions
 from tuichat.ui.feedback_actions import FEEDBACK_BINDINGS, FeedbackActions
@@ -52,7 +52,7 @@ from tuichat.ui.log_views import LogViews
 from tuichat.ui.model_actions import ModelActions
 from tuichat.ui.palette import chat_commands
 from tuichat.ui.prompt_history import PromptRecall
-from tuichat.ui.regen_actions import BROWSE_ACTION, REGEN_BINDINGS, RegenActions
+from tuichat.ui.regen_actions import REGEN_BINDINGS, RegenActions
 from tuichat.ui.routing_actions import ROUTING_BINDINGS, RoutingActions
 from tuichat.ui.send_hint import SendHint
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
@@ -100,6 +100,7 @@ def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None 
 
 
 class TuichatApp(
+    CancelKeys,
     LogViews,
     ContextActions,
     RoutingActions,
@@ -220,15 +221,6 @@ class TuichatApp(
                 await self._reload_spend()
             self.refresh_hud()  # today's spend and the budgets, from the log
             self._budget_alerts()  # already over a limit: say so now, once
-
-    async def _show_history(self) -> None:
-        """A resumed or forked session: its turns on screen, as logged (they are in context)."""
-        logged, upto = self.chat.wishes.resume, self.chat.wishes.fork_at
-        if logged is None:
-            return
-        await show_history(self.transcript, logged, upto)
-        said = "Resumed" if upto is None else f"Forked at turn {upto} of"
-        await self.transcript.add(Notice(f"{said} session {logged.session_id}."))
 
     def on_ready(self) -> None:
         # Move start-up objects (Textual, widgets, parsers) out of the GC's
@@ -399,32 +391,7 @@ class TuichatApp(
         if hasattr(self, "send_hint"):
             self.send_hint.changed()
 
-    def action_cancel(self) -> None:
-        """Cancel the streaming answer (the partial answer is kept)."""
-        if self.turn is not None and self.turn.running:
-            self.turn.cancel()
-
-    def action_cancel_or_copy(self) -> None:
-        """ctrl+c: copy a selection if there is one, else cancel the answer."""
-        prompt = self.query_one(PromptArea)
-        if prompt.selected_text:
-            self.copy_to_clipboard(prompt.selected_text)
-        elif (selected := self.screen.get_selected_text()) is not None:
-            self.copy_to_clipboard(selected)
-        elif self.streaming:
-            self.action_cancel()
-        else:
-            self.notify("Nothing to cancel. ctrl+q quits.", timeout=2)
-
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Command palette: Textual's own entries, then the chat's (:mod:`tuichat.ui.palette`)."""
         yield from super().get_system_commands(screen)
         yield from chat_commands(self)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Escape only while streaming; ctrl+c to a comparison; alt+←/→ only while browsing."""
-        if action == "cancel":
-            return self.streaming
-        if action == BROWSE_ACTION:
-            return self.can_browse()
-        return not self.compare_owns(action)

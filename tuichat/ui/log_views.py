@@ -1,4 +1,4 @@
-"""The chat's views of its log: the session picker, forks, the debug and stats screens.
+"""The chat's views of its log: resumed history, the session picker, forks, debug and stats.
 
 A mixin of the chat app (kept apart so the app stays one screen of wiring).
 Each view flushes the log writer first, so the turn that just ended is in
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from tuichat.ui.continue_session import act_on_pick, fork_here, session_picker_for
+from tuichat.ui.continue_session import act_on_pick, fork_here, session_picker_for, show_history
 from tuichat.ui.widgets.prompt import PromptArea
-from tuichat.ui.widgets.transcript import UserMessage
+from tuichat.ui.widgets.transcript import Notice, UserMessage
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -62,3 +62,12 @@ class LogViews:
 
         app = self._app
         await self.action_debug(StatsScreen(app.chat.database_path, app.session.session_id))
+
+    async def _show_history(self) -> None:
+        """A resumed or forked session: its turns on screen, as logged (they are in context)."""
+        logged, upto = self._app.chat.wishes.resume, self._app.chat.wishes.fork_at
+        if logged is None:
+            return
+        await show_history(self._app.transcript, logged, upto)
+        said = "Resumed" if upto is None else f"Forked at turn {upto} of"
+        await self._app.transcript.add(Notice(f"{said} session {logged.session_id}."))
