@@ -101,7 +101,9 @@ class Answer:
         return cls(model, first, last)
 
     def started(self, screen: Screen, region: Region, anchor: Anchor) -> bool:
-        return self.first in anchor.below(screen, region)
+        """Its first word is on screen (or its end already is: a burst's first frame may be it)."""
+        below = anchor.below(screen, region)
+        return self.first in below or self.last in words(below)
 
     def ended(self, screen: Screen, region: Region, anchor: Anchor) -> bool:
         return self.last in words(anchor.below(screen, region))
@@ -116,18 +118,23 @@ class Anchor:
     An earlier answer with the same words may be repainted when the transcript
     scrolls; only what is under the newest prompt can be the new answer.
     Nothing counts until the anchor is on screen; once a long answer has
-    scrolled it off the top, everything in the region is under it.
+    scrolled it off the top, everything in the region is under it. A burst
+    can scroll it off in the very frame that shows it first: ``sent`` (the
+    prompt box no longer holds the prompt) counts as having seen it then.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, sent: Callable[[Screen], bool] | None = None) -> None:
         self.text = text
         self.seen = False
+        self.sent = sent
 
     def below(self, screen: Screen, region: Region) -> str:
         """The region's text under the anchor's row (all of it once the anchor scrolled off)."""
         rows = screen.text(*region).split("\n")
         last = max((i for i, row in enumerate(rows) if self.text in row), default=None)
         if last is None:
+            if not self.seen and self.sent is not None and self.sent(screen):
+                self.seen = True
             return "\n".join(rows) if self.seen else ""
         self.seen = True
         return "\n".join(rows[last + 1 :])
@@ -191,6 +198,7 @@ class Client:
             self.region, self.ready_text, self.enter = (0, HEIGHT, 0, WIDTH), "READY", b"\n"
         self.watch = Watcher(self.child)
         self.sent = 0
+        self.prompt = PROMPT  # + the message's number: a prompt of its own
         self.anchor = Anchor("")
 
     def launch(self) -> float:
@@ -205,8 +213,9 @@ class Client:
         if self.kind == "raw":  # a numbered line of its own: this answer starts under it
             self.anchor = Anchor(f"ANSWER{self.sent}")
         else:  # a prompt of its own: it marks where this answer starts
-            prompt = f"{PROMPT}{self.sent}"
-            self.anchor = Anchor(prompt)
+            prompt = f"{self.prompt}{self.sent}"
+            # The first message has nothing above it: once sent, all below is its answer.
+            self.anchor = Anchor(prompt, _sent(prompt) if self.sent == 1 else None)
             self.child.write(prompt.encode())
             self.watch.until(lambda s: prompt in s.text(HEIGHT - 4, HEIGHT - 1), 10)
         cpu = self.child.cpu_seconds()
@@ -233,7 +242,7 @@ class Client:
         """Send the first question again; seconds from Enter to its first word on screen."""
         time.sleep(settle_s)
         self.sent += 1
-        prompt = f"{PROMPT}{self.sent}"
+        prompt = f"{self.prompt}{self.sent}"
         self.anchor = Anchor(prompt)
         self.child.write(prompt.encode())
         self.watch.until(lambda s: prompt in s.text(HEIGHT - 4, HEIGHT - 1), 10)
@@ -247,6 +256,11 @@ class Client:
         peak = self.child.peak_rss_mb()
         self.child.stop()
         return peak
+
+
+def _sent(prompt: str) -> Callable[[Screen], bool]:
+    """True once the prompt box no longer holds ``prompt`` (Enter took it)."""
+    return lambda screen: prompt not in screen.text(HEIGHT - 4, HEIGHT - 1)
 
 
 Row = tuple[str, Callable[[dict[str, float]], float], str]
@@ -270,6 +284,7 @@ def first_second_kept(sim: Simulator, kind: str, home: Path) -> dict[str, float]
     if kind != "tuichat":
         return {}  # the raw client keeps nothing between runs: its floor is the row above
     earlier = Client(kind, sim, Answer.of(50, 0), 1, home)
+    earlier.prompt = "earlier"  # not the next run's prompt: that one must not be a cache hit
     try:
         earlier.launch()
         earlier.send(settle_s=1.0)
