@@ -37,7 +37,9 @@ The states (:class:`PacingState`) and what moves them::
   parking is asked for when another answer starts or ends.
 
 Which answers stream is an explicit :class:`StreamingAnswers` registry, shared
-by the views of one transcript, so idle rendering yields to a streaming answer.
+by the views of one transcript, so idle rendering yields to a streaming answer
+(and full garbage collections wait while any answer streams:
+:mod:`~tuichat.ui.widgets.full_collections`).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from enum import Enum
 from weakref import WeakSet
 
 from tuichat.core.clock import Clock
+from tuichat.ui.widgets.full_collections import FULL_COLLECTIONS, FullCollections
 
 FRAME = 1 / 30  # at most one layout-changing step per frame-ish interval
 BURST_CHARS = 1_000  # more new text than this in one step: a burst, not reading speed
@@ -114,16 +117,19 @@ class StreamingAnswers:
     never blocks the others.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, collections: FullCollections = FULL_COLLECTIONS) -> None:
         self._members: WeakSet[AnswerPacing] = WeakSet()
+        self._collections = collections
 
     def add(self, pacing: AnswerPacing) -> None:
-        """``pacing``'s answer started streaming."""
+        """``pacing``'s answer started streaming (full collections wait: see full_collections)."""
         self._members.add(pacing)
+        self._collections.streaming(self, True)
 
     def discard(self, pacing: AnswerPacing) -> None:
         """``pacing``'s answer stopped streaming."""
         self._members.discard(pacing)
+        self._collections.streaming(self, bool(self._members))
 
     def others_than(self, pacing: AnswerPacing) -> bool:
         """True if an answer other than ``pacing``'s is streaming."""

@@ -43,6 +43,7 @@ from textual.widgets.markdown import MarkdownBlock
 from tuichat.ui.widgets.answer_geometry import rows as measure_rows
 from tuichat.ui.widgets.markdown_blocks import block_starts
 from tuichat.ui.widgets.render_cache import BlankLines
+from tuichat.ui.widgets.stacked_size import StackedSize, stacked_block_class
 
 ParserFactory = Callable[[], MarkdownIt]
 
@@ -62,12 +63,16 @@ def set_stacked(widget: Widget) -> None:
     widget.styles.height = "auto"
 
 
-class AnswerMarkdown(BlankLines, Markdown):
+class AnswerMarkdown(StackedSize, BlankLines, Markdown):
     """The ``Markdown`` inside a segment: as tall as the segment, its own lines painted once.
 
     (No CSS of its own: it is styled as ``Markdown``, and mounting the first
-    one re-parses no stylesheet.)
+    one re-parses no stylesheet.) Its blocks grow without a second layout
+    (:mod:`~tuichat.ui.widgets.stacked_size`).
     """
+
+    def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
+        return stacked_block_class(block_name, super().get_block_class(block_name))
 
 
 def hoist_margins(holder: Widget, markdown: Markdown) -> None:
@@ -113,7 +118,7 @@ class Fold:
     width: int
 
 
-class DraftText(Static):
+class DraftText(StackedSize, Static):
     """A segment's raw source as plain text; asks to be rendered once painted.
 
     Only widgets in view get ``render_lines`` calls (layout measures height
@@ -142,6 +147,20 @@ class DraftText(Static):
         """Post another exposure when next painted (the last one was not acted on)."""
         self._asked = False
 
+    def replace(self, source: str) -> None:
+        """Show ``source`` instead (a text update: no mount, one layout)."""
+        self._source = source
+        self.display = True
+        self.refresh(layout=True)
+
+    @classmethod
+    def placeholder(cls) -> DraftText:
+        """An empty, hidden draft that never asks to be rendered (the live tail's first words)."""
+        draft = cls("")
+        draft._asked = True
+        draft.display = False
+        return draft
+
     def render_lines(self, crop: Region) -> list[Strip]:
         if not self._asked:
             self._asked = True
@@ -154,7 +173,7 @@ class DraftText(Static):
             self.styles.height = "auto"  # the parked height was for another width
 
 
-class AnswerSegment(BlankLines, Widget):
+class AnswerSegment(StackedSize, BlankLines, Widget):
     """Consecutive top-level blocks of an answer, drafted or rendered."""
 
     class Exposed(Message):
@@ -164,12 +183,21 @@ class AnswerSegment(BlankLines, Widget):
             super().__init__()
             self.draft = draft
 
-    def __init__(self, blocks: list[str], *, parser: ParserFactory, draft: bool = True) -> None:
+    def __init__(
+        self,
+        blocks: list[str],
+        *,
+        parser: ParserFactory,
+        draft: bool = True,
+        first_words: bool = False,
+    ) -> None:
         super().__init__(classes="answer-segment")
         set_stacked(self)
         self.blocks = list(blocks)
         self._parser = parser
         self._draft_on_compose = draft
+        self._first_words = DraftText.placeholder() if first_words else None
+        """The live tail's first text goes here as plain text: no mount on the first token."""
         self._parked: SegmentPlace | None = None
         self._markdown: Markdown | None = None
         self._shown = ""  # the source the markdown widget holds
@@ -212,7 +240,9 @@ class AnswerSegment(BlankLines, Widget):
         return len(_blocks(self._markdown)) if self._markdown is not None else 0
 
     def compose(self) -> ComposeResult:
-        if self._draft_on_compose:
+        if self._first_words is not None:
+            yield self._first_words
+        elif self._draft_on_compose:
             place = self._parked
             if place is None:
                 yield DraftText(self.source)
@@ -237,6 +267,8 @@ class AnswerSegment(BlankLines, Widget):
         blocks shown do not match a fresh parse, the segment is rebuilt.
         """
         markdown = self._markdown
+        if markdown is None and not exact and self._show_first_words(source):
+            return
         if markdown is None or not source.startswith(self._shown):
             await self._rebuild(source)
             return
@@ -249,6 +281,20 @@ class AnswerSegment(BlankLines, Widget):
             await self._rebuild(source)
             return
         self._changed()
+
+    def _show_first_words(self, source: str) -> bool:
+        """The live tail's first text, as plain text in the draft mounted with it (once).
+
+        The first token then costs a text update, not a markdown widget's
+        mount and styling: it is painted in the frame it arrives. The next
+        step renders it as markdown (which replaces the draft).
+        """
+        words, self._first_words = self._first_words, None
+        if words is None or not source or not words.is_attached:
+            return False
+        words.replace(source)
+        self._version += 1
+        return True
 
     async def render_markdown(self) -> None:
         """Replace the draft with markdown."""

@@ -58,6 +58,7 @@ from tuichat.ui.widgets.markdown_blocks import (
 )
 from tuichat.ui.widgets.paced_view import PacedView
 from tuichat.ui.widgets.render_cache import BlankLines, trim_render_cache
+from tuichat.ui.widgets.stacked_size import StackedSize
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ IDLE_SCREENS = 1.0  # after the stream, drafts this close to the viewport render
 KEEP_SCREENS = 3.0  # rendered segments farther than this from view are parked when idle
 
 
-class AnswerView(BlankLines, PacedView):
+class AnswerView(StackedSize, BlankLines, PacedView):
     """A streamed markdown answer: drafts out of view, markdown in view."""
 
     class Folded(Message):
@@ -81,7 +82,7 @@ class AnswerView(BlankLines, PacedView):
         self._splitter = BlockSplitter()
         self._parser = render_parser()
         self._segments: list[AnswerSegment] = []  # settled, top to bottom
-        self._live = AnswerSegment([], parser=self._parser, draft=False)
+        self._live = AnswerSegment([], parser=self._parser, draft=False, first_words=True)
         self._tail_closed = False  # the live segment became the last settled one
         self._folded: Fold | None = None
         self._wanted: dict[AnswerSegment, None] = {}  # exposed drafts, in order
@@ -193,7 +194,7 @@ class AnswerView(BlankLines, PacedView):
         text = "".join(self._unsent)
         self._unsent.clear()
         settled = self._splitter.feed(text) if text else []
-        with self._one_frame():
+        async with self._one_frame():
             if settled:
                 await self._settle(settled)
             if step.closing:
@@ -238,8 +239,8 @@ class AnswerView(BlankLines, PacedView):
                 if segment.rendered and segment is not self._live:  # (the live one streams)
                     await segment.park()
                 continue
-            if render and below < screen + RENDER_SLACK:
-                await segment.render_markdown()
+            if render and below < screen + RENDER_SLACK and segment is not self._live:
+                await segment.render_markdown()  # (the live one renders as it shows)
             below += segment.rows(width, screen)
 
     async def _render_wanted(self) -> None:
@@ -274,7 +275,7 @@ class AnswerView(BlankLines, PacedView):
         Parking is not left for idle time: it is asked for when another
         answer starts, whose every frame would lay these widgets out again.
         """
-        with self._one_frame():
+        async with self._one_frame():
             if serve.park:
                 await self._park_hidden()
             if serve.unfold:
@@ -288,7 +289,7 @@ class AnswerView(BlankLines, PacedView):
         if idle.check:
             await self._check_blocks()
         while (segment := self._nearest_draft()) is not None:
-            with self._one_frame():
+            async with self._one_frame():
                 await self._render_in_place(segment)
             if self._clock.now() >= idle.deadline:
                 return True

@@ -13,18 +13,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
+from textual.message import Message
 from textual.widget import Widget
 
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.ui.widgets import answer_pacing as pacing
+from tuichat.ui.widgets.frame_flush import paint_now
 
 log = logging.getLogger(__name__)
 
 
 class PacedView(Widget):
     """A widget whose DOM work runs in one worker, paced by :class:`AnswerPacing`."""
+
+    class FirstText(Message):
+        """The view's first step is on screen (posted once; the app may start heavier work)."""
 
     def __init__(self, *, classes: str | None = None, clock: Clock | None = None) -> None:
         super().__init__(classes=classes)
@@ -33,6 +38,7 @@ class PacedView(Widget):
         self._poke = asyncio.Event()  # wakes the worker from a Wait
         self._ended = asyncio.Event()  # the whole text is mounted
         self._working = False
+        self._stepped = False  # FirstText was posted
 
     @property
     def streaming(self) -> bool:
@@ -70,16 +76,18 @@ class PacedView(Widget):
 
     # -- the worker: applies the pacing's decisions ------------------------------
 
-    @contextlib.contextmanager
-    def _one_frame(self) -> Iterator[None]:
-        """Show these DOM changes together, in the next frame.
+    @contextlib.asynccontextmanager
+    async def _one_frame(self) -> AsyncIterator[None]:
+        """Show these DOM changes together, in one frame, painted as soon as they are done.
 
-        ``batch_update`` holds repaints back; a screen that went idle during
-        the batch would wait for its next event (a step, a HUD tick) to paint,
-        so the screen is prompted to check again once the batch ends.
+        ``batch_update`` holds repaints back; then the step is painted at once
+        (:func:`~tuichat.ui.widgets.frame_flush.paint_now`) rather than at the
+        screen's next tick, and a screen that went idle during the batch is
+        prompted to check again (in case anything was left for the tick).
         """
         with self.app.batch_update():
             yield
+        await paint_now(self)
         self.screen.check_idle()
 
     def _nudge(self, urgent: bool) -> None:
@@ -127,6 +135,9 @@ class PacedView(Widget):
                 started = self._clock.now()
                 await self._step(decision)
                 self._pacing.stepped(decision, started, self._clock.now())
+                if not self._stepped:
+                    self._stepped = True
+                    self.post_message(self.FirstText())
             case pacing.Serve():
                 await self._serve(decision)
             case pacing.IdleRender():

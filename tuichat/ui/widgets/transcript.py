@@ -37,6 +37,7 @@ from tuichat.ui.widgets.hidden_history import (
     Shelved,
 )
 from tuichat.ui.widgets.render_cache import BlankLines
+from tuichat.ui.widgets.stacked_size import StackedSize
 
 
 def plain(text: str) -> Content:
@@ -44,7 +45,7 @@ def plain(text: str) -> Content:
     return Content(sanitize_text(text))
 
 
-class UserMessage(Static):
+class UserMessage(StackedSize, Static):
     """A prompt the user sent; numbered, it can be focused (click, tab) and forked from.
 
     ``turn`` is its turn number as shown (1-based); ``context`` is how many
@@ -94,7 +95,7 @@ class Notice(Static):
         return ParkedNotice(self.source, self.kind)
 
 
-class AssistantMessage(BlankLines, Vertical):
+class AssistantMessage(StackedSize, BlankLines, Vertical):
     """An answer: streamed markdown, then a status line when it ends."""
 
     def __init__(self, model: str, view: AnswerView | None = None) -> None:
@@ -186,7 +187,7 @@ _PARKABLE = (UserMessage, Notice, AssistantMessage, SummaryNote)
 """Messages that can be kept as text; anything else stays (and so do those after it)."""
 
 
-class Transcript(BlankLines, VerticalScroll):
+class Transcript(StackedSize, BlankLines, VerticalScroll):
     """The scrolling list of messages; sticks to the bottom while streaming.
 
     Its answers share one :class:`StreamingAnswers`, so the idle rendering

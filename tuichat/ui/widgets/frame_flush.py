@@ -1,0 +1,87 @@
+"""Paint a step of an answer now, in one frame, instead of at the screen's next tick.
+
+A widget that changes only flags itself (``refresh``); its own message pump
+tells the screen later, when that pump next goes idle, and the screen paints
+at its update timer's next tick (a 1/60 s grid). A step of an answer changes
+several widgets (the live paragraph, its segment, the view, the transcript),
+so their news reached the screen at different moments, and the step's text
+waited up to a tick after the step was done — on a first token, the larger
+part of the wait between the token and the screen (``bench/bench_pty.py``).
+
+:func:`paint_now` does what each widget's idle would do, for every widget
+of the screen with a refresh pending, and hands the result to the screen at
+once: one layout and one paint, the moment the step is done. Nothing is drawn that the screen would
+not draw at its tick; the tick then finds nothing left to do.
+
+It uses Textual's own refresh machinery (``_check_refresh`` and the
+screen's ``_on_update``/``_on_layout``/``_on_update_scroll`` and
+``_on_timer_update``): where a Textual version lacks one of them the
+widgets tell the screen as before, and it paints at its next tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from textual import messages
+from textual.screen import Screen
+from textual.widget import Widget
+
+log = logging.getLogger(__name__)
+
+_FLAGS = ("_repaint_required", "_layout_required", "_scroll_required")
+_HANDLERS = {
+    messages.Update: "_on_update",
+    messages.Layout: "_on_layout",
+    messages.UpdateScroll: "_on_update_scroll",
+}
+
+
+def _flagged(widget: Widget) -> bool:
+    return any(getattr(widget, flag, False) for flag in _FLAGS)
+
+
+def _supported(screen: Screen[Any]) -> bool:
+    needed = ("_on_timer_update", *_HANDLERS.values())
+    return all(callable(getattr(screen, name, None)) for name in needed)
+
+
+async def paint_now(root: Widget) -> None:
+    """Hand ``root``'s screen every refresh its widgets asked for, and paint it now.
+
+    The whole screen, not only ``root``: a HUD row that changed with the
+    step rides along in the same frame, as it would at the tick. Call it
+    outside any ``batch_update`` (inside one, the screen holds its paint and
+    the widgets' own idles tell it as usual).
+    """
+    screen = root.screen
+    if root.app._batch_count or not screen.is_current or not _supported(screen):
+        return
+    widgets = [
+        widget
+        for widget in screen.walk_children(Widget)
+        if _flagged(widget) and not getattr(widget, "_refresh_styles_required", False)
+    ]
+    posted: list[Any] = []
+    _collect(screen, widgets, posted.append)
+    for message in posted:
+        handler = getattr(screen, _HANDLERS.get(type(message), ""), None)
+        if handler is None:  # not ours to handle: back to the screen's queue
+            screen.post_message(message)
+        else:
+            await handler(message)
+    screen._on_timer_update()  # also what the widgets' own idles told it during the step
+
+
+def _collect(screen: Screen[Any], widgets: list[Widget], post: Callable[[Any], None]) -> None:
+    """Run each widget's refresh check, catching what it posts to the screen."""
+    screen.post_message = post  # type: ignore[method-assign,assignment]  # only for these calls
+    try:
+        for widget in widgets:
+            check = getattr(widget, "_check_refresh", None)
+            if callable(check):
+                check()
+    finally:
+        del screen.post_message
