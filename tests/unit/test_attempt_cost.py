@@ -142,3 +142,40 @@ async def test_a_cold_price_database_loads_off_the_loop_before_the_attempt_is_pr
     await run(session.start_turn("hi"))
     assert meter.prices.loaded and threads  # loaded in a thread, not by pricing on the loop
     assert costs(seen)[0].price_source != ""
+
+
+async def test_a_front_end_can_hold_the_price_load_until_it_has_painted(tmp_path: Path) -> None:
+    """``before_loading`` runs before the load; the attempt is priced once it lets go."""
+    session, _, seen = priced_session(OK_SCRIPT, tmp_path, rates=None)
+    meter = session.services.meter
+    assert meter is not None and not meter.prices.loaded
+    painted = asyncio.Event()
+    order: list[str] = []
+
+    async def hold() -> None:
+        order.append("held")
+        await painted.wait()
+        order.append("released")
+
+    meter.before_loading = hold
+    turn = asyncio.ensure_future(run(session.start_turn("hi")))
+    while not order:
+        await asyncio.sleep(0)
+    assert not meter.prices.loaded and not costs(seen)  # waiting: nothing priced, nothing loaded
+    painted.set()
+    await turn
+    assert order == ["held", "released"] and meter.prices.loaded
+    assert len(costs(seen)) == 1
+
+
+async def test_a_warm_price_database_never_asks_the_front_end(tmp_path: Path) -> None:
+    session, _, seen = priced_session(OK_SCRIPT, tmp_path)  # a complete config price: no load
+
+    async def never() -> None:
+        raise AssertionError("nothing to load: the front end is not asked")
+
+    meter = session.services.meter
+    assert meter is not None
+    meter.before_loading = never
+    await run(session.start_turn("hi"))
+    assert len(costs(seen)) == 1

@@ -2,8 +2,8 @@
 
 A fresh interpreter runs ``tuichat chat`` on a remote model (the command
 line, the settings, ``run_chat``) with the app headless, to its first
-``on_ready``, without the thread that builds the HTTP client alongside
-Textual's start-up, then reports which of the modules made lazy for the
+``on_ready``, without what imports the HTTP stack and builds the HTTP client
+before Textual starts (``warm_client_now``), then reports which of the modules made lazy for the
 launch were loaded. They load in that thread, after the first paint (the log,
 ``ui.warm_up``) or on the first send; none may creep back into the first
 screen's own imports.

@@ -34,6 +34,7 @@ from tuichat.providers.connect_timing import ConnectTimer
 from tuichat.providers.head_guard import guard_client
 from tuichat.providers.hosts import host_of
 from tuichat.providers.http_errors import check_event_stream, transport_error
+from tuichat.providers.local_tls import verify_for
 from tuichat.providers.scrub import Scrubber
 from tuichat.providers.sniffio_hint import mark_sniffio_absent
 from tuichat.providers.sse_reader import read_events
@@ -70,7 +71,9 @@ class SSEClient:
         # identity: compressed bodies would be inflated by httpx in unbounded steps
         defaults = {"User-Agent": f"tuichat/{__version__}", "Accept-Encoding": "identity"}
         all_headers = {**defaults, **headers}
-        self._client = httpx.AsyncClient(headers=all_headers, timeout=timeout, transport=transport)
+        self._client = httpx.AsyncClient(
+            headers=all_headers, timeout=timeout, transport=transport, verify=verify_for(base_url)
+        )
         guard_client(self._client)
         mark_sniffio_absent()  # httpcore would look for it on disk several times per request
 

@@ -45,9 +45,10 @@ from tuichat.ui.continue_session import (
 )
 from tuichat.ui.copy_actions import COPY_BINDINGS, CopyActions
 from tuichat.ui.feedback_actions import FEEDBACK_BINDINGS, FeedbackActions
-from tuichat.ui.first_send import ready_for_the_first_send, warm_client_now
+from tuichat.ui.first_send import warm_client_now
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
+from tuichat.ui.log_opening import LogOpening
 from tuichat.ui.log_views import LogViews
 from tuichat.ui.model_actions import ModelActions
 from tuichat.ui.palette import chat_commands
@@ -113,6 +114,7 @@ class TuichatApp(
     PromptRecall,
     CopyActions,
     HudApp,
+    LogOpening,
 ):
     """tuichat's terminal UI."""
 
@@ -146,8 +148,8 @@ class TuichatApp(
         self.breakers = chat.breakers or BreakerBoard(chat.clock)
         self.model_name = chat.spec.name
         self.spending = ChatSpending(chat)
+        self.hold_prices_until_first_paint(chat)
         self.turn: Turn | None = None
-        self._log_opening: asyncio.Task[None] | None = None
         self.log_ready = asyncio.Event()
         """Set once the log (and the cache, the shared limits) is open, or failed to open."""
         self._spend_before_log = False
@@ -180,48 +182,6 @@ class TuichatApp(
             await self.transcript.add(Notice(self.chat.notice, kind="info"))
         await self._show_history()
 
-    def _start_log(self) -> None:
-        """Open the log (once), after the first paint; turns sent meanwhile wait in memory.
-
-        The opening is a task of the app's, shielded inside the ``open-log``
-        worker: Textual cancels workers before unmounting, and a turn sent
-        before the log opened must still reach it (:meth:`on_unmount` waits).
-        """
-        if self._log_opening is None:
-            self.chat.log_later()  # a send does not wait for the log (tuichat.pending_log)
-            self._log_opening = opening = asyncio.create_task(self._open_log(), name="open-log")
-            self.run_worker(
-                asyncio.shield(opening),
-                name="open-log",
-                group="open-log",
-                description="open the log, the response cache and the shared limits",
-                exit_on_error=False,
-            )
-
-    async def _open_log(self) -> None:
-        """The log, the response cache and the shared limits, opened after the first paint.
-
-        Opening them (migrations, crash recovery, three SQLite files) took
-        the first paint's time when it ran in ``on_mount``. A send does not
-        wait for it (unless budgets or telemetry need the log): its events
-        are held and written once the log is open, and its answer is shown
-        only once they are committed, so no turn ever goes unlogged.
-        """
-        try:
-            await asyncio.to_thread(ready_for_the_first_send, self.chat)  # the loop paints on
-            if failure := await self.chat.open_log(on_late=self._log_is_late):
-                self.notify(failure, severity="error", markup=False)
-        except Exception:  # a bug here: the chat goes on, unlogged; the trace goes to the log file
-            log.exception("opening the log failed")
-        finally:
-            self.breakers = self.chat.breakers or self.breakers  # shared now, if they could be
-            self.log_ready.set()
-        if self.is_running:
-            if not self.streaming:  # a turn sent before the log opened may have ended already
-                await self._reload_spend()
-            self.refresh_hud()  # today's spend and the budgets, from the log
-            self._budget_alerts()  # already over a limit: say so now, once
-
     def on_ready(self) -> None:
         # Move start-up objects (Textual, widgets, parsers) out of the GC's
         # young generations: full collections then cost a fraction and stop
@@ -247,10 +207,6 @@ class TuichatApp(
         if isinstance(event.text_area, PromptArea) and hasattr(self, "send_hint"):
             self.warm_up.touch()
             self.send_hint.changed()
-
-    def _log_is_late(self, line: str) -> None:
-        """Another process holds the database: say so once (nothing is lost)."""
-        self.notify(line, severity="warning", markup=False, timeout=8)
 
     async def on_unmount(self) -> None:
         if self.turn is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from tuichat.core.conversation import ChatRequest
 from tuichat.core.cost.budget_guard import BudgetReached, RunningCost, SpendGuard
@@ -127,10 +127,22 @@ class CostMeter:
     def __init__(self, prices: PriceBook, counter: TokenCounter | None = None) -> None:
         self.prices = prices
         self.counter = counter
+        self.before_loading: Callable[[], Awaitable[None]] | None = None
+        """Awaited before a load (a front end's "not now": the TUI lets the first text paint)."""
 
     async def ready(self, tariff: Tariff, *, counts: bool) -> None:
-        """Load the price database (and the encodings if ``counts``) in a thread if needed."""
-        if self.prices.needs_database(tariff) and not self.prices.loaded:
+        """Load the price database (and the encodings if ``counts``) in a thread if needed.
+
+        The load is ~0.1 s of imports holding the interpreter: a front end
+        that has a first paint to make sets :attr:`before_loading` so the
+        load starts after it (the attempt's price is then reported a little
+        later; nothing is lost).
+        """
+        prices = self.prices.needs_database(tariff) and not self.prices.loaded
+        counts = counts and self.counter is not None and not self.counter.loaded
+        if (prices or counts) and self.before_loading is not None:
+            await self.before_loading()
+        if prices and not self.prices.loaded:
             await asyncio.to_thread(self.prices.warm_quietly)
         if counts and self.counter is not None and not self.counter.loaded:
             await asyncio.to_thread(self.counter.warm_quietly)
