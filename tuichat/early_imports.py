@@ -3,11 +3,12 @@
 The chat's first screen needs Textual, not httpx; a message typed the
 instant that screen is ready needs httpx, the provider adapters and what
 httpx imports on the event loop at its first request (:data:`HTTP_MODULES`,
-~45 ms). :func:`~tuichat.ui.first_send.warm_client_now` imports them before
-Textual starts. (In a thread alongside Textual's start-up they reached the
-first request late, and a thread started with ``tuichat chat`` itself,
-importing alongside the UI's imports, slowed the launch by more than its
-own work: the interpreter is one, and the threads queue for it.)
+~45 ms). :func:`~tuichat.ui.first_send.warm_client_now` imports them on the
+event loop right after the first paint. (In a thread alongside Textual's
+start-up they reached the first request late, and a thread started with
+``tuichat chat`` itself, importing alongside the UI's imports, slowed the
+launch by more than its own work: the interpreter is one, and threads queue
+for it.)
 """
 
 from __future__ import annotations

@@ -32,18 +32,24 @@ class Held:
     """A clock that moves only when told (the view's rests wait on it)."""
 
     def __init__(self) -> None:
-        self.t = 1000.0
+        self._now = 1000.0
+        self._moved = asyncio.Event()
 
     def now(self) -> float:
-        return self.t
+        return self._now
 
     def wall(self) -> float:
-        return self.t + 1_700_000_000.0
+        return self._now + 1_700_000_000.0
+
+    def advance(self, seconds: float) -> None:
+        self._now += seconds
+        self._moved.set()
+        self._moved = asyncio.Event()
 
     async def sleep(self, seconds: float) -> None:
-        until = self.t + seconds
-        while self.t < until:
-            await asyncio.sleep(0.005)
+        until = self._now + seconds
+        while self._now < until:
+            await self._moved.wait()
 
 
 class OneAnswer(App[None]):
@@ -81,8 +87,10 @@ async def test_the_first_text_is_a_text_update_and_markdown_follows() -> None:
         assert _live_children(view) == [placeholder]  # the same widget: nothing was mounted
         assert "Hello **world**" in str(placeholder.render())  # plain text, for one step
         answer.append(" again.")
-        clock.t += FRAME  # the rest after the first step is over
-        await _until(pilot, lambda: any(isinstance(c, AnswerMarkdown) for c in _live_children(view)))
+        clock.advance(FRAME)  # the rest after the first step is over
+        await _until(
+            pilot, lambda: any(isinstance(c, AnswerMarkdown) for c in _live_children(view))
+        )
         await answer.finish()
         assert view.source == "Hello **world** again."
         assert view.segments[-1].rendered and not view.query(DraftText)
@@ -97,7 +105,7 @@ async def test_a_step_is_painted_in_the_step_with_one_layout() -> None:
         view = answer.markdown
         answer.append("First words.")
         await _until(pilot, lambda: _live_children(view)[0].display)
-        clock.t += FRAME
+        clock.advance(FRAME)
         answer.append(" More.")
         await _until(pilot, lambda: view.segments[-1].rendered)
         await pilot.pause(0.1)  # whatever the screen had left is painted
@@ -123,7 +131,7 @@ async def test_a_step_is_painted_in_the_step_with_one_layout() -> None:
         view._step = step  # type: ignore[method-assign]
         Screen._refresh_layout = layout  # type: ignore[method-assign]
         try:
-            clock.t += FRAME
+            clock.advance(FRAME)
             answer.append(" And a third sentence that is long enough to wrap onto a new line.")
             await _until(pilot, lambda: "stepped" in frames)
             assert frames[: frames.index("stepped")] == ["step", "layout", "paint"]

@@ -149,18 +149,18 @@ async def test_a_front_end_can_hold_the_price_load_until_it_has_painted(tmp_path
     session, _, seen = priced_session(OK_SCRIPT, tmp_path, rates=None)
     meter = session.services.meter
     assert meter is not None and not meter.prices.loaded
-    painted = asyncio.Event()
+    painted, asked = asyncio.Event(), asyncio.Event()
     order: list[str] = []
 
     async def hold() -> None:
         order.append("held")
+        asked.set()
         await painted.wait()
         order.append("released")
 
     meter.before_loading = hold
     turn = asyncio.ensure_future(run(session.start_turn("hi")))
-    while not order:
-        await asyncio.sleep(0)
+    await asked.wait()
     assert not meter.prices.loaded and not costs(seen)  # waiting: nothing priced, nothing loaded
     painted.set()
     await turn

@@ -37,10 +37,22 @@ def live_refresh(clock: ManualClock) -> HudRefresh:
 def test_text_brings_the_hud_along_once_it_is_ride_after_old() -> None:
     clock = ManualClock(0.0)
     policy = live_refresh(clock)
+    policy.text_shown(clock.now())  # the turn's first text (paints alone)
     clock.advance(RIDE_AFTER / 2)
     assert not policy.text_shown(clock.now())
     clock.advance(RIDE_AFTER / 2)
     assert policy.text_shown(clock.now())
+
+
+def test_the_first_text_of_a_turn_paints_alone() -> None:
+    clock = ManualClock(0.0)
+    policy = live_refresh(clock)
+    clock.advance(RIDE_AFTER * 3)  # the HUD is due
+    assert not policy.text_shown(clock.now())  # but the first text is the frame waited for
+    assert policy.text_shown(clock.now())  # the next text brings it along
+    policy.streaming(False)
+    policy.streaming(True)  # the next turn
+    assert not policy.text_shown(clock.now())
 
 
 def test_text_after_the_turn_brings_nothing_along() -> None:

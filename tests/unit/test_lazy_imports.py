@@ -1,12 +1,12 @@
-"""The chat's first screen imports only what it shows; the HTTP client is built alongside.
+"""The chat's first screen imports only what it shows; the HTTP client is built after it.
 
 A fresh interpreter runs ``tuichat chat`` on a remote model (the command
 line, the settings, ``run_chat``) with the app headless, to its first
-``on_ready``, without what imports the HTTP stack and builds the HTTP client
-before Textual starts (``warm_client_now``), then reports which of the modules made lazy for the
-launch were loaded. They load in that thread, after the first paint (the log,
-``ui.warm_up``) or on the first send; none may creep back into the first
-screen's own imports.
+``on_ready``, without what imports the HTTP stack and builds the HTTP
+client right after the first paint (``warm_client_now``), then reports
+which of the modules made lazy for the launch were loaded. They load after
+the first paint (the HTTP stack, the log, ``ui.warm_up``) or on the first
+send; none may creep back into the first screen's own imports.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Probe(app.TuichatApp):
         return super().run(headless=True, size=(120, 40))
 
 app.TuichatApp = Probe  # run_chat builds the chat as ``tuichat chat`` does, then this app
-app.warm_client_now = lambda chat: None  # the thread that builds the client alongside
+app.warm_client_now = lambda chat: None  # the HTTP stack and the client, after the first paint
 cli.main(["chat", "--model", "gpt-x", "--base-url", "http://127.0.0.1:9/v1"])
 print(json.dumps(seen))
 """

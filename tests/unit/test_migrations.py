@@ -178,10 +178,26 @@ def test_a_failing_migration_leaves_nothing_behind(
     monkeypatch.setattr("tuichat.store.migrations.MIGRATIONS", [*MIGRATIONS, m999_broken])
 
     with pytest.raises(RuntimeError, match="boom"):
-        migrate(conn)
+        migrate(conn)  # a blank log: all pending migrations in one transaction
 
     assert "m999_broken" not in applied_migrations(conn)
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchall() == []
+    assert applied_migrations(conn) == set()  # the log is as it was: nothing half applied
+    monkeypatch.setattr("tuichat.store.migrations.MIGRATIONS", MIGRATIONS)
+    assert migrate(conn) == [fn.__name__ for fn in MIGRATIONS]  # and it migrates as usual
+
+
+def test_a_failing_migration_keeps_the_migrations_of_earlier_runs(
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrate(conn)
+
+    def m999_broken(c: sqlite3.Connection) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("tuichat.store.migrations.MIGRATIONS", [*MIGRATIONS, m999_broken])
+    with pytest.raises(RuntimeError, match="boom"):
+        migrate(conn)
     assert applied_migrations(conn) == {fn.__name__ for fn in MIGRATIONS}
 
 

@@ -92,7 +92,6 @@ def run_chat(settings: Settings, *, resume: str | None = None, fork: str | None 
         )
         chat = start_chat(settings, wishes, backends=backends)
         progress.done()
-        warm_client_now(chat)
         app = TuichatApp(chat)
         app.run()
     if app.exit_notice:
@@ -187,6 +186,7 @@ class TuichatApp(
         # young generations: full collections then cost a fraction and stop
         # showing up as >100 ms gaps while an answer streams.
         gc.freeze()
+        warm_client_now(self.chat)  # the HTTP stack now (~45 ms), the client in a thread
         prompt = self.query_one(PromptArea)
         estimator = self.spending.estimator
         self.send_hint = SendHint(self, prompt, self.session, estimator, ready=estimator.loaded,

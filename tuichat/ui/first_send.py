@@ -1,10 +1,10 @@
 """Getting the first message out fast: the HTTP client and the first request's imports early.
 
 A message sent the instant the chat is ready must not wait for imports the
-first screen did not need. :func:`warm_client_now` runs before Textual
-starts: the HTTP stack's imports, then the client (in a thread);
-:func:`ready_for_the_first_send` runs after the first paint, in a thread,
-and imports what opening the log imports.
+first screen did not need. Right after the first paint,
+:func:`warm_client_now` imports the HTTP stack and builds the client (in a
+thread), and :func:`ready_for_the_first_send` imports, in a thread, what
+opening the log imports.
 """
 
 from __future__ import annotations
@@ -41,18 +41,20 @@ def ready_for_the_first_send(chat: Chat) -> None:
 
 
 def warm_client_now(chat: Chat) -> None:
-    """Before Textual starts: the HTTP stack's imports now, the client in a thread alongside.
+    """Right after the first paint: the HTTP stack's imports, then the client in a thread.
 
     The first screen needs neither, but a message typed the instant it is
-    ready needs the client, and the first paint of its answer the log.
-    Built in a thread alongside Textual's start-up, they reached the first
-    request late: the thread got the interpreter only between Textual's
-    frames (measured: the client ready 270 ms after it was started, Enter →
-    request on the wire ~90 ms). So the HTTP stack's imports (~45 ms,
-    :data:`~tuichat.early_imports.HTTP_MODULES`) run here, on the calling
-    thread (launch 0.55 s, Enter → wire ~12 ms), and a thread builds the
-    client (no TLS context for a loopback server: :mod:`~tuichat.providers.local_tls`).
-    A failure is logged: the first send builds the client again and says why.
+    ready needs both. Built in a thread alongside Textual's start-up, the
+    client reached the first request late: the thread got the interpreter
+    only between Textual's frames (measured: ready 270 ms after it was
+    started, Enter → request on the wire ~90 ms); imported before Textual
+    started, the HTTP stack added its ~45 ms to the launch. Here, on the
+    event loop right after the first paint, the imports
+    (:data:`~tuichat.early_imports.HTTP_MODULES`) hold back at most the
+    echo of the first keystrokes, and the request goes out as soon as
+    Enter is read (~15 ms). The client is then built in a thread (no TLS
+    context for a loopback server: :mod:`~tuichat.providers.local_tls`);
+    a failure is logged, and the first send builds it again and says why.
     """
     import_quietly(HTTP_MODULES)
     warm = getattr(chat.session.provider, "warm", None)

@@ -8,7 +8,8 @@ answer a frame of its own:
 - while text flows, the HUD is refreshed together with the answer (when new
   text arrives and the HUD is at least RIDE_AFTER old), so both land in the
   frame the answer needs anyway; extra frames would cost layout time the
-  streamed text needs;
+  streamed text needs; except the turn's first text, which paints alone
+  (the frame the user waits for);
 - while no text flows for TEXT_QUIET (queued, waiting for the first token),
   the HUD_INTERVAL timer refreshes it on its own; however text flows, the HUD
   is never older than STALE_AFTER; that timer runs only while a turn runs;
@@ -59,15 +60,22 @@ class HudRefresh:
         """The last snapshot shows something that counts down by itself."""
         self._refreshed_at = -math.inf
         self._text_at = -math.inf
+        self._first_text = False  # the next text is the turn's first
 
     def streaming(self, live: bool) -> None:
         """A turn started (``live``) or ended."""
         self.live = live
+        self._first_text = live
 
     def text_shown(self, now: float) -> bool:
-        """The answer got text (a frame follows): True if the HUD should ride along."""
+        """The answer got text (a frame follows): True if the HUD should ride along.
+
+        Never on a turn's first text: that frame is the one the user waits
+        for, and it paints sooner alone; the HUD follows with the next text.
+        """
         self._text_at = now
-        return self.live and now - self._refreshed_at >= RIDE_AFTER
+        first, self._first_text = self._first_text, False
+        return self.live and not first and now - self._refreshed_at >= RIDE_AFTER
 
     def tick_due(self, now: float) -> bool:
         """The streaming timer ticked: True if text went quiet or the HUD went stale."""

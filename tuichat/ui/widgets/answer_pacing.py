@@ -16,7 +16,8 @@ The states (:class:`PacingState`) and what moves them::
     DEFERRING  ──one FRAME later─────────────▶ STREAMING  Step that renders nothing new
     STREAMING,
     DEFERRING  ──finish()────────────────────▶ CLOSING    no rest, no deferral
-    CLOSING    ──the last Step───────────────▶ TIDYING    Serve; after IDLE_DELAY, IdleRender
+    CLOSING    ──a Step if none was taken yet, then the last Step
+                                          ───▶ TIDYING    Serve; after IDLE_DELAY, IdleRender
     TIDYING    ──no drafts left; a park──────▶ SWEPT      Serve, else Stop
     WAITING    ──finish() with no text───────▶ SWEPT
 
@@ -27,7 +28,9 @@ The states (:class:`PacingState`) and what moves them::
 * DEFERRING: more unsent text than anyone reads in a frame (a burst, a cached
   answer) waits one FRAME more, and the step after it renders nothing new:
   the next step will have moved on.
-* CLOSING: ``finish()`` skips any rest or deferral; the last step runs at once.
+* CLOSING: ``finish()`` skips any rest or deferral; the last step runs at once
+  (an answer that ended before its first step gets that first step first:
+  its text shows in one cheap frame, its markdown in the next).
 * TIDYING: requests (park, unfold, painted drafts) are served at once; after
   IDLE_DELAY, drafts are rendered in idle time, IDLE_BUDGET at a time with a
   rest of FRAME / 2 between, and the first slice checks the blocks. While
@@ -156,6 +159,7 @@ class AnswerPacing:
         self._not_before = -math.inf  # a rest or a deferral ends then
         self._idle_from: float | None = None  # None: count IDLE_DELAY from the next look
         self._checked = False  # the first idle slice checks the blocks
+        self._stepped = False  # a step was taken (the first one shows text cheaply)
         self._sleeping = False  # the worker sleeps on a Wait ...
         self._sleep_until: float | None = None  # ... until then (None: until woken)
 
@@ -254,7 +258,10 @@ class AnswerPacing:
 
     def _streaming(self, now: float) -> Decision:
         if self.state is PacingState.CLOSING:
-            return self._step(closing=True)
+            # An answer that ended before its first step (a short burst, a
+            # cached answer) shows its text first, as any first step does
+            # (cheaply: plain text), then closes (markdown) in the next frame.
+            return self._step(closing=self._stepped)
         if now < self._not_before:
             return Wait(self._not_before)  # a rest or a deferral
         if self.state is PacingState.DEFERRING:
@@ -270,7 +277,7 @@ class AnswerPacing:
 
     def _step(self, *, closing: bool) -> Step:
         step = Step(render=closing or self._unsent < BURST_CHARS, closing=closing)
-        self._unsent, self._wanted = 0, False
+        self._unsent, self._wanted, self._stepped = 0, False, True
         return step
 
     def _tidying(self, now: float) -> Decision:

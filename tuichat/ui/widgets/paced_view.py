@@ -39,6 +39,7 @@ class PacedView(Widget):
         self._ended = asyncio.Event()  # the whole text is mounted
         self._working = False
         self._stepped = False  # FirstText was posted
+        self._painted_s = 0.0  # of the current step, spent painting (paint_now)
 
     @property
     def streaming(self) -> bool:
@@ -87,7 +88,9 @@ class PacedView(Widget):
         """
         with self.app.batch_update():
             yield
+        painting = self._clock.now()
         await paint_now(self)
+        self._painted_s += self._clock.now() - painting
         self.screen.check_idle()
 
     def _nudge(self, urgent: bool) -> None:
@@ -132,9 +135,15 @@ class PacedView(Widget):
             case pacing.Wait(until=until):
                 await pacing.wait_for_poke(self._clock, self._poke, until)
             case pacing.Step():
-                started = self._clock.now()
+                started, self._painted_s = self._clock.now(), 0.0
                 await self._step(decision)
-                self._pacing.stepped(decision, started, self._clock.now())
+                # The rest is twice the step's own work plus its paint (the
+                # paint, done in the step now, was done at the screen's tick
+                # during the rest before): a slow markdown frame no longer
+                # doubles the gap before the next one, and the loop still
+                # gets time to read the stream.
+                ended = self._clock.now() - self._painted_s / 2
+                self._pacing.stepped(decision, started, ended)
                 if not self._stepped:
                     self._stepped = True
                     self.post_message(self.FirstText())
