@@ -141,6 +141,42 @@ async def test_a_step_is_painted_in_the_step_with_one_layout() -> None:
             Screen._refresh_layout = real_layout  # type: ignore[method-assign]
 
 
+async def test_words_that_stay_on_the_line_are_repainted_without_a_layout() -> None:
+    clock = Held()
+    app = OneAnswer(clock)
+    async with app.run_test(size=(80, 20)) as pilot:
+        answer = AssistantMessage("m")
+        await app.query_one(Transcript).add(answer)
+        view = answer.markdown
+        answer.append("Short")
+        await _until(pilot, lambda: _live_children(view)[0].display)
+        clock.advance(FRAME)
+        answer.append(" line")
+        await _until(pilot, lambda: view.segments[-1].rendered)
+        await pilot.pause(0.1)
+        frames: list[str] = []
+        real_layout = Screen._refresh_layout
+
+        def layout(screen: Any, *args: Any, **kwargs: Any) -> None:
+            frames.append("layout")
+            real_layout(screen, *args, **kwargs)
+
+        Screen._refresh_layout = layout  # type: ignore[method-assign]
+        try:
+            clock.advance(FRAME)
+            answer.append(" grows.")  # still one line at 80 columns
+            await _until(pilot, lambda: "grows." in view.source)
+            await pilot.pause(0.2)
+            assert "layout" not in frames
+            paragraph = view.query("MarkdownParagraph").last()
+            assert "Short line grows." in str(paragraph._content)
+            clock.advance(FRAME)
+            answer.append(" And now a sentence long enough to wrap onto one more line of it.")
+            await _until(pilot, lambda: "layout" in frames)  # a new line: laid out
+        finally:
+            Screen._refresh_layout = real_layout  # type: ignore[method-assign]
+
+
 def test_markdown_blocks_that_never_scroll_keep_their_name_and_css() -> None:
     from textual.widgets._markdown import MarkdownFence, MarkdownParagraph, MarkdownTable
 

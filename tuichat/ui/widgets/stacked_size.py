@@ -13,7 +13,8 @@ a sixth without them (``bench/bench_pty.py``).
 
 :class:`StackedSize` keeps the new virtual size without asking for that
 layout; :func:`stacked_block_class` gives Textual's markdown blocks the same
-behaviour (the ones that never scroll: a code fence or a table scrolls
+behaviour (and paragraphs :class:`SameHeightText`: an update that keeps
+their height is only repainted) (the ones that never scroll: a code fence or a table scrolls
 sideways and keeps Textual's default). The method overridden is Textual's
 ``_size_updated``: a Textual without it just keeps its default behaviour.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from textual.content import Content
     from textual.geometry import Size
     from textual.widgets.markdown import MarkdownBlock
 
@@ -46,6 +48,33 @@ class StackedSize:
         return bool(update(size, virtual_size, container_size, layout=False))
 
 
+class SameHeightText:
+    """Mixin for a markdown paragraph: new text that wraps to the same height is only repainted.
+
+    Textual lays the whole screen out again for every paragraph update. A
+    streamed paragraph grows by a few words a step, and most steps end on the
+    line they began: the height is the same, so nothing moves. Such an
+    update repaints the paragraph alone (no reflow, and the transcript does
+    not scroll, so the rest of the screen is not repainted either); one that
+    adds a line lays out as before.
+    """
+
+    def set_content(self, content: Content) -> None:
+        if not self._same_height(content):
+            super().set_content(content)  # type: ignore[misc]
+            return
+        block: Any = self
+        block._content = content
+        block.update(content, layout=False)
+
+    def _same_height(self, content: Content) -> bool:
+        widget: Any = self
+        if not widget.is_mounted:
+            return False
+        width, height = widget.content_size
+        return bool(width > 0 and height > 0 and content.get_height(widget.styles, width) == height)
+
+
 _CLASSES: dict[type[MarkdownBlock], type[MarkdownBlock]] = {}
 
 
@@ -60,5 +89,6 @@ def stacked_block_class(name: str, base: type[MarkdownBlock]) -> type[MarkdownBl
         return base
     found = _CLASSES.get(base)
     if found is None:
-        found = _CLASSES[base] = type(base.__name__, (StackedSize, base), {})
+        mixins = (StackedSize, SameHeightText) if name == "paragraph_open" else (StackedSize,)
+        found = _CLASSES[base] = type(base.__name__, (*mixins, base), {})
     return found
