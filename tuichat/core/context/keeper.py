@@ -91,9 +91,11 @@ class ContextKeeper:
         answer's reserve) must come down to this many tokens.
         """
         entry = session.route[0]
-        if shrink_to is None and not self.window_ready(entry):
+        ready = self.window_ready(entry)
+        if shrink_to is None and not ready:
             return ContextAction("fits")  # a first message, right after launch: nothing to drop
-        window = await asyncio.to_thread(self.window_of, entry)
+        # Known (or loading nothing): found here; a thread hop would delay the send by its wait.
+        window = self.window_of(entry) if ready else await asyncio.to_thread(self.window_of, entry)
         tokens = window.tokens if shrink_to is None else window.tokens or UNBOUNDED
         if tokens is None:
             return self._unknown(session, entry, window)
