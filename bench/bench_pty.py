@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import statistics
@@ -363,7 +364,7 @@ ROWS: list[tuple[str, str, str, float]] = [
 
 
 def shown(value: float | None, unit: str) -> str:
-    if value is None:
+    if value is None or math.isnan(value):  # (the raw client has exited: no peak to read)
         return "—"
     if unit == "ms":
         return f"{value * 1000:.1f} ms"
