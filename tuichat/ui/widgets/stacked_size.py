@@ -45,7 +45,10 @@ class StackedSize:
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
     ) -> bool:
         update: Any = super()._size_updated  # type: ignore[misc]
-        return bool(update(size, virtual_size, container_size, layout=False))
+        try:
+            return bool(update(size, virtual_size, container_size, layout=False))
+        except TypeError:  # a Textual whose method lost the argument: its default behaviour
+            return bool(update(size, virtual_size, container_size))
 
 
 class SameHeightText:
