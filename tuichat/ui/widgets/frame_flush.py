@@ -10,8 +10,9 @@ part of the wait between the token and the screen (``bench/bench_pty.py``).
 
 :func:`paint_now` does what each widget's idle would do, for every widget
 of the screen with a refresh pending, and hands the result to the screen at
-once: one layout and one paint, the moment the step is done. Nothing is drawn that the screen would
-not draw at its tick; the tick then finds nothing left to do.
+once: one layout and one paint, the moment the step is done. Nothing is
+drawn that the screen would not draw at its tick; the tick then finds
+nothing left to do.
 
 It uses Textual's own refresh machinery (``_check_refresh`` and the
 screen's ``_on_update``/``_on_layout``/``_on_update_scroll`` and
@@ -21,15 +22,12 @@ widgets tell the screen as before, and it paints at its next tick.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from textual import messages
 from textual.screen import Screen
 from textual.widget import Widget
-
-log = logging.getLogger(__name__)
 
 _FLAGS = ("_repaint_required", "_layout_required", "_scroll_required")
 _HANDLERS = {
