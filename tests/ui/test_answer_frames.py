@@ -11,8 +11,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from textual.app import App, ComposeResult
 from textual.screen import Screen
 
 from tests.helpers.chat_pilot import make_app, send, wait_until
+from tests.helpers.held_clock import HeldClock
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.widgets.answer_pacing import FRAME
 from tuichat.ui.widgets.answer_segment import AnswerMarkdown, DraftText
@@ -28,32 +29,8 @@ from tuichat.ui.widgets.stacked_size import StackedSize, stacked_block_class
 from tuichat.ui.widgets.transcript import AssistantMessage, Transcript
 
 
-class Held:
-    """A clock that moves only when told (the view's rests wait on it)."""
-
-    def __init__(self) -> None:
-        self._now = 1000.0
-        self._moved = asyncio.Event()
-
-    def now(self) -> float:
-        return self._now
-
-    def wall(self) -> float:
-        return self._now + 1_700_000_000.0
-
-    def advance(self, seconds: float) -> None:
-        self._now += seconds
-        self._moved.set()
-        self._moved = asyncio.Event()
-
-    async def sleep(self, seconds: float) -> None:
-        until = self._now + seconds
-        while self._now < until:
-            await self._moved.wait()
-
-
 class OneAnswer(App[None]):
-    def __init__(self, clock: Held) -> None:
+    def __init__(self, clock: HeldClock) -> None:
         super().__init__()
         self.clock = clock
 
@@ -61,12 +38,35 @@ class OneAnswer(App[None]):
         yield Transcript(id="transcript", clock=self.clock)  # type: ignore[arg-type]
 
 
-async def _until(pilot: Any, predicate: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:  # a hang guard, not a timing assertion
-            raise TimeoutError("condition not reached")
-        await pilot.pause(0.01)
+async def _shown_as_markdown(pilot: Any, clock: HeldClock, *texts: str) -> AssistantMessage:
+    """An answer whose first text (plain) and second (markdown) steps are on screen."""
+    answer = AssistantMessage("m")
+    await pilot.app.query_one(Transcript).add(answer)
+    view = answer.markdown
+    first, second = texts
+    answer.append(first)
+    await wait_until(pilot, lambda: _live_children(view)[0].display)
+    clock.advance(FRAME)
+    answer.append(second)
+    await wait_until(pilot, lambda: view.segments[-1].rendered)
+    await pilot.pause(0.1)  # whatever the screen had left is painted
+    return answer
+
+
+@contextmanager
+def _counting_layouts(frames: list[str]) -> Iterator[None]:
+    """Append "layout" to ``frames`` for every layout of any screen while inside."""
+    real_layout = Screen._refresh_layout
+
+    def layout(screen: Any, *args: Any, **kwargs: Any) -> None:
+        frames.append("layout")
+        real_layout(screen, *args, **kwargs)
+
+    Screen._refresh_layout = layout  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Screen._refresh_layout = real_layout  # type: ignore[method-assign]
 
 
 def _live_children(view: AnswerView) -> list[object]:
@@ -74,7 +74,7 @@ def _live_children(view: AnswerView) -> list[object]:
 
 
 async def test_the_first_text_is_a_text_update_and_markdown_follows() -> None:
-    clock = Held()
+    clock = HeldClock()
     app = OneAnswer(clock)
     async with app.run_test(size=(80, 20)) as pilot:
         answer = AssistantMessage("m")
@@ -83,12 +83,12 @@ async def test_the_first_text_is_a_text_update_and_markdown_follows() -> None:
         [placeholder] = _live_children(view)
         assert isinstance(placeholder, DraftText) and not placeholder.display  # mounted, hidden
         answer.append("Hello **world**")
-        await _until(pilot, lambda: placeholder.display)
+        await wait_until(pilot, lambda: placeholder.display)
         assert _live_children(view) == [placeholder]  # the same widget: nothing was mounted
         assert "Hello **world**" in str(placeholder.render())  # plain text, for one step
         answer.append(" again.")
         clock.advance(FRAME)  # the rest after the first step is over
-        await _until(
+        await wait_until(
             pilot, lambda: any(isinstance(c, AnswerMarkdown) for c in _live_children(view))
         )
         await answer.finish()
@@ -97,30 +97,17 @@ async def test_the_first_text_is_a_text_update_and_markdown_follows() -> None:
 
 
 async def test_a_step_is_painted_in_the_step_with_one_layout() -> None:
-    clock = Held()
+    clock = HeldClock()
     app = OneAnswer(clock)
     async with app.run_test(size=(80, 20)) as pilot:
-        answer = AssistantMessage("m")
-        await app.query_one(Transcript).add(answer)
+        answer = await _shown_as_markdown(pilot, clock, "First words.", " More.")
         view = answer.markdown
-        answer.append("First words.")
-        await _until(pilot, lambda: _live_children(view)[0].display)
-        clock.advance(FRAME)
-        answer.append(" More.")
-        await _until(pilot, lambda: view.segments[-1].rendered)
-        await pilot.pause(0.1)  # whatever the screen had left is painted
         frames: list[str] = []
-        real_step = view._step
-        real_display = app._display
-        real_layout = Screen._refresh_layout
+        real_step, real_display = view._step, app._display
 
         def display(screen: Any, renderable: Any) -> None:
             frames.append("paint")
             real_display(screen, renderable)
-
-        def layout(screen: Any, *args: Any, **kwargs: Any) -> None:
-            frames.append("layout")
-            real_layout(screen, *args, **kwargs)
 
         async def step(decision: Any) -> None:
             frames.append("step")
@@ -129,52 +116,33 @@ async def test_a_step_is_painted_in_the_step_with_one_layout() -> None:
 
         app._display = display  # type: ignore[method-assign]
         view._step = step  # type: ignore[method-assign]
-        Screen._refresh_layout = layout  # type: ignore[method-assign]
-        try:
+        with _counting_layouts(frames):
             clock.advance(FRAME)
             answer.append(" And a third sentence that is long enough to wrap onto a new line.")
-            await _until(pilot, lambda: "stepped" in frames)
+            await wait_until(pilot, lambda: "stepped" in frames)
             assert frames[: frames.index("stepped")] == ["step", "layout", "paint"]
             await pilot.pause(0.2)  # the screen's own ticks: nothing left to lay out
             assert frames.count("layout") == 1
-        finally:
-            Screen._refresh_layout = real_layout  # type: ignore[method-assign]
 
 
 async def test_words_that_stay_on_the_line_are_repainted_without_a_layout() -> None:
-    clock = Held()
+    clock = HeldClock()
     app = OneAnswer(clock)
     async with app.run_test(size=(80, 20)) as pilot:
-        answer = AssistantMessage("m")
-        await app.query_one(Transcript).add(answer)
+        answer = await _shown_as_markdown(pilot, clock, "Short", " line")
         view = answer.markdown
-        answer.append("Short")
-        await _until(pilot, lambda: _live_children(view)[0].display)
-        clock.advance(FRAME)
-        answer.append(" line")
-        await _until(pilot, lambda: view.segments[-1].rendered)
-        await pilot.pause(0.1)
         frames: list[str] = []
-        real_layout = Screen._refresh_layout
-
-        def layout(screen: Any, *args: Any, **kwargs: Any) -> None:
-            frames.append("layout")
-            real_layout(screen, *args, **kwargs)
-
-        Screen._refresh_layout = layout  # type: ignore[method-assign]
-        try:
+        with _counting_layouts(frames):
             clock.advance(FRAME)
             answer.append(" grows.")  # still one line at 80 columns
-            await _until(pilot, lambda: "grows." in view.source)
+            await wait_until(pilot, lambda: "grows." in view.source)
             await pilot.pause(0.2)
             assert "layout" not in frames
             paragraph = view.query("MarkdownParagraph").last()
             assert "Short line grows." in str(paragraph._content)
             clock.advance(FRAME)
             answer.append(" And now a sentence long enough to wrap onto one more line of it.")
-            await _until(pilot, lambda: "layout" in frames)  # a new line: laid out
-        finally:
-            Screen._refresh_layout = real_layout  # type: ignore[method-assign]
+            await wait_until(pilot, lambda: "layout" in frames)  # a new line: laid out
 
 
 def test_markdown_blocks_that_never_scroll_keep_their_name_and_css() -> None:

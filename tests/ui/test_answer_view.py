@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
 
+from tests.helpers.held_clock import HeldClock
 from tuichat.config import ModelSpec
 from tuichat.providers.openai_compat import OpenAICompatProvider
 from tuichat.sim.answers import answer_text
@@ -172,34 +173,6 @@ def test_group_blocks_tops_up_the_open_segment_and_never_splits_a_block() -> Non
 
 
 # -- the view in a small app ------------------------------------------------
-
-
-class HeldClock:
-    """Time moves only when the test says; a sleeper wakes once time passes its deadline.
-
-    The view's rests, deferrals and idle delay wait on it, so a test decides
-    when idle rendering may start instead of racing it.
-    """
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self._now = start
-        self._moved = asyncio.Event()
-
-    def now(self) -> float:
-        return self._now
-
-    def wall(self) -> float:
-        return self._now + 1_700_000_000.0
-
-    def advance(self, seconds: float) -> None:
-        self._now += seconds
-        self._moved.set()
-        self._moved = asyncio.Event()
-
-    async def sleep(self, seconds: float) -> None:
-        until = self._now + seconds
-        while self._now < until:
-            await self._moved.wait()
 
 
 class AnswerApp(App[None]):
