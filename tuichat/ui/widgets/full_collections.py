@@ -10,8 +10,8 @@ were the longest gaps between screen updates.
 While any answer streams, :class:`FullCollections` raises the oldest
 generation's threshold so only the young generations are collected (they
 still free most garbage as it is made). :data:`RESTORE_AFTER_S` after the
-last answer stopped streaming — once its last frame is on screen — the
-saved thresholds come back and the deferred full collection runs, between
+last answer stopped streaming — while the user reads it — the saved
+thresholds come back and the deferred full collection runs, between
 answers. Process-wide, as the collector is.
 """
 
@@ -24,8 +24,12 @@ from weakref import WeakSet
 HELD_THRESHOLD = 1_000_000_000
 """Young collections between full ones while answers stream: in effect, none."""
 
-RESTORE_AFTER_S = 0.3
-"""After the last answer stops streaming, the full collection waits this long (its last frame)."""
+RESTORE_AFTER_S = 1.0
+"""After the last answer stops streaming, the full collection waits this long.
+
+Long enough for the answer's last frames, and for a next message sent right
+away to start streaming (which holds the collection again) instead of
+waiting for it: a full collection holds the interpreter 30-120 ms."""
 
 
 class FullCollections:
