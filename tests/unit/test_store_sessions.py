@@ -209,7 +209,7 @@ async def test_a_streaming_answer_is_indexed_once_its_turn_ends(tmp_path: Path) 
 def test_without_fts5_search_falls_back_to_like(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("tuichat.store.migrations.has_fts5", lambda conn=None: False)
+    monkeypatch.setattr("tuichat.store.schema_features.has_fts5", lambda conn=None: False)
     conn = open_database_sync(tmp_path / "log.db")
     add_session(conn, "s-1", WALL, [("the 100% rate_limiter", "ok", "ok")])
     add_session(conn, "s-2", WALL + 1, [("rate", "x", "ok")])
