@@ -10,7 +10,7 @@ from tuichat.core.clock import ManualClock
 from tuichat.core.metrics.cache_tally import CacheTally, CacheTallyCounter, ResponseCacheMode
 from tuichat.core.metrics.hud_view import CacheView
 from tuichat.core.metrics.session_metrics import SessionMetrics
-from tuichat.ui.widgets.hud_lines import cache_headline, cache_lines
+from tuichat.ui.widgets.hud_cache_lines import cache_headline, cache_lines
 from tuichat.ui.widgets.hud_text import WARNING
 
 WIDTH = 26

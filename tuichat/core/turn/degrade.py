@@ -14,12 +14,19 @@ from dataclasses import replace
 
 from tuichat.core import errors
 from tuichat.core.conversation import ChatMessage, ChatRequest
+from tuichat.core.turn.route import Target
 
 DEFAULT_CAP = 1024
 """The cap to halve from when the request had none."""
 MIN_CAP = 128
 KEEP_MESSAGES = 4
 """Non-system messages a trimmed history keeps (the last exchanges and the prompt)."""
+
+
+def degraded(target: Target, error: errors.ProviderError) -> tuple[Target, str]:
+    """``target`` asking for less on its retry after ``error``, and the note."""
+    request, note = degrade(target.request, error)
+    return replace(target, request=request), note
 
 
 def degrade(request: ChatRequest, error: errors.ProviderError) -> tuple[ChatRequest, str]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 from tuichat.core import errors
 from tuichat.core.clock import ClockTimeout
@@ -51,7 +50,7 @@ from tuichat.core.route_choice import RouteChoice
 from tuichat.core.turn.answer_text import AnswerText
 from tuichat.core.turn.cache_step import CacheAsk, CacheStep
 from tuichat.core.turn.deadline import Deadline
-from tuichat.core.turn.degrade import degrade
+from tuichat.core.turn.degrade import degraded
 from tuichat.core.turn.loop_lag import LoopLag
 from tuichat.core.turn.part_events import MetaPart, meta_event, rate_limit_event
 from tuichat.core.turn.retry import decide
@@ -211,7 +210,7 @@ class Turn(EventPump):
                 self._outcome.step(_failed_step(failed.error))
                 if decision.action != "retry":
                     return _GaveUp(failed.error, stop=decision.action == "fail")
-                target, note = self._degraded(target, failed.error)
+                target, note = degraded(target, failed.error)  # ask for less where it helps
                 reason = f"{decision.reason}; retrying with {note}" if note else decision.reason
                 await self._wait_retry(target, decision.wait, reason)
                 retry += 1
@@ -219,11 +218,6 @@ class Turn(EventPump):
                 self._outcome.step(RouteStep("answered"))
                 self._end_finished(target, finish)
                 return None
-
-    def _degraded(self, target: Target, error: errors.ProviderError) -> tuple[Target, str]:
-        """Ask for less on the retry (smaller answer, shorter history) where it helps."""
-        request, note = degrade(target.request, error)
-        return replace(target, request=request), note
 
     async def _attempt_once(self, target: Target) -> FinishPart:
         """One request; raises ``_Failed`` after logging the failed attempt."""

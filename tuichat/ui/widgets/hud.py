@@ -23,6 +23,7 @@ from textual.widgets import Static
 from tuichat.core.metrics.hud_view import HudSnapshot
 from tuichat.core.untrusted import one_line
 from tuichat.ui.widgets import hud_lines as draw
+from tuichat.ui.widgets.hud_cache_lines import cache_headline, cache_lines
 from tuichat.ui.widgets.hud_panel import Format, Headline, HudPanel
 from tuichat.ui.widgets.hud_text import MUTED, STYLES, fit
 
@@ -53,7 +54,7 @@ PANELS = (
         3,
         1,
     ),
-    PanelSpec("hud-cache", "Cache", "cache", draw.cache_lines, draw.cache_headline, 4, 4),
+    PanelSpec("hud-cache", "Cache", "cache", cache_lines, cache_headline, 4, 4),
     PanelSpec("hud-limits", "Rate limits", "limits", draw.limits_lines, draw.limits_headline, 4, 2),
     PanelSpec("hud-cost", "Cost", "cost", draw.cost_lines, draw.cost_headline, 4, 3),
     PanelSpec("hud-health", "Health", "health", draw.health_lines, draw.health_headline, 5, 5),
