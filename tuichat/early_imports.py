@@ -24,6 +24,7 @@ HTTP_MODULES = (
     "tuichat.providers.anthropic",
     "anyio._backends._asyncio",
     "anyio.to_thread",
+    "anyio.streams.tls",
     "httpcore._backends.anyio",
 )
 """The adapters, httpx, and what httpx imports on the event loop at its first request."""

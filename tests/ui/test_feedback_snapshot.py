@@ -15,14 +15,20 @@ from tests.helpers.hud_snapshot import SnapshotApp, one_turn, settle, snapshot_a
 from tuichat.ui.screens.feedback import FeedbackDialog
 
 
+async def _dialog_after_one_turn(pilot: Pilot[None]) -> SnapshotApp:
+    """One answer, then ctrl+f: returns once the feedback dialog is the screen."""
+    app = pilot.app
+    assert isinstance(app, SnapshotApp)
+    await one_turn(pilot)
+    await pilot.press("ctrl+f")
+    while not isinstance(app.screen, FeedbackDialog):
+        await pilot.pause(0.01)
+    return app
+
+
 def test_a_rated_answer_on_screen(snap_compare, tmp_path: Path) -> None:
     async def rated_turn(pilot: Pilot[None]) -> None:
-        app = pilot.app
-        assert isinstance(app, SnapshotApp)
-        await one_turn(pilot)
-        await pilot.press("ctrl+f")
-        while not isinstance(app.screen, FeedbackDialog):
-            await pilot.pause(0.01)
+        app = await _dialog_after_one_turn(pilot)
         await pilot.press("plus", *"spot on", "enter")
         while isinstance(app.screen, FeedbackDialog):
             await pilot.pause(0.01)
@@ -33,12 +39,7 @@ def test_a_rated_answer_on_screen(snap_compare, tmp_path: Path) -> None:
 
 def test_the_dialog_on_screen(snap_compare, tmp_path: Path) -> None:
     async def open_dialog(pilot: Pilot[None]) -> None:
-        app = pilot.app
-        assert isinstance(app, SnapshotApp)
-        await one_turn(pilot)
-        await pilot.press("ctrl+f")
-        while not isinstance(app.screen, FeedbackDialog):
-            await pilot.pause(0.01)
+        app = await _dialog_after_one_turn(pilot)
         await pilot.press("minus", *"too long")
         app.screen.query_one("#feedback-comment").cursor_blink = False  # type: ignore[attr-defined]
         await pilot.pause(0.1)

@@ -3,7 +3,7 @@
 A message sent the instant the chat is ready must not wait for imports the
 first screen did not need. Right after the first paint,
 :func:`warm_client_now` imports the HTTP stack and builds the client (in a
-thread), and :func:`ready_for_the_first_send` imports, in a thread, what
+thread), and :func:`import_log_modules` imports, in a thread, what
 opening the log imports.
 """
 
@@ -26,18 +26,13 @@ LOG_MODULES = ("tuichat.store", "tuichat.store.shared_state", "tuichat.cache_set
 
 
 def import_log_modules() -> None:
-    """Import :data:`LOG_MODULES` (blocking; in a thread)."""
-    import_quietly(LOG_MODULES)
-
-
-def ready_for_the_first_send(chat: Chat) -> None:
-    """After the first paint, in a thread: what opening the log imports.
+    """Import :data:`LOG_MODULES` (blocking: in a thread, after the first paint).
 
     Not alongside Textual's start-up: a thread then gets the interpreter
     only between its frames and slows the launch more than its own work
     (measured: launch 0.55 → 0.60-0.80 s, the first text no sooner).
     """
-    import_log_modules()
+    import_quietly(LOG_MODULES)
 
 
 def warm_client_now(chat: Chat) -> None:

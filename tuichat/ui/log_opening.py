@@ -26,7 +26,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, cast
 
-from tuichat.ui.first_send import ready_for_the_first_send
+from tuichat.ui.first_send import import_log_modules
 from tuichat.ui.widgets.paced_view import PacedView
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class LogOpening:
         """
         app = self._app
         try:
-            await asyncio.to_thread(ready_for_the_first_send, app.chat)  # the loop paints on
+            await asyncio.to_thread(import_log_modules)  # the loop paints on
             if failure := await app.chat.open_log(on_late=self._log_is_late):
                 app.notify(failure, severity="error", markup=False)
         except Exception:  # a bug here: the chat goes on, unlogged; the trace goes to the log file

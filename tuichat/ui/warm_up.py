@@ -119,9 +119,6 @@ def awaited(load: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]
     return step
 
 
-HTTP_BACKEND = ("anyio", "anyio._backends._asyncio", "anyio.streams.tls")
-"""What the first request would import on the loop: the HTTP client's async backend."""
-
 PRICE_MODULES = (
     "pydantic",
     "pydantic.main",
@@ -140,18 +137,6 @@ def importing(name: str) -> WarmStep:
     return WarmStep(f"import {name}", partial(importlib.import_module, name))
 
 
-def provider_steps(chat: Chat) -> list[WarmStep]:
-    """Build the chat's HTTP client at once after the first paint, if not built yet.
-
-    ``run_chat`` starts building it in a thread alongside Textual's start-up;
-    this step waits for that (or builds it: a test's app, a failed thread).
-    A message typed the instant the screen is ready would otherwise import
-    httpx and build the client (~80 ms) between Enter and the request.
-    """
-    warm = getattr(chat.session.provider, "warm", None)
-    return [WarmStep("HTTP client", warm, quiet_s=0.0)] if callable(warm) else []
-
-
 def chat_steps(chat: Chat, counts_loaded: Callable[[], None]) -> list[WarmStep]:
     """The chat's warm-ups, the cheapest and soonest needed first.
 
@@ -161,7 +146,9 @@ def chat_steps(chat: Chat, counts_loaded: Callable[[], None]) -> list[WarmStep]:
     it waits for a longer quiet period, when the user is reading an answer.
     """
     counter = chat.counter
-    steps = [*provider_steps(chat), *(importing(name) for name in (*HTTP_BACKEND, *PRICE_MODULES))]
+    # (The HTTP client and its backend are built right after the first paint:
+    # tuichat.ui.first_send.warm_client_now.)
+    steps = [importing(name) for name in PRICE_MODULES]
     steps.append(WarmStep("prices", chat.meter.prices.warm_quietly))
     steps.extend(
         WarmStep(f"encoding {name}", partial(counter.warm, (name,)), quiet_s=HOLDING_QUIET_S)
