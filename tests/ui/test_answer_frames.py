@@ -7,6 +7,10 @@
   the screen's next timer tick, in one layout.
 * A paragraph that grows by a line costs one layout, not a second one for
   the new virtual size of every widget around it (``stacked_size``).
+* The live tail's last paragraph or code fence takes new lines
+  ``RESERVE_ROWS`` at a time: the lines that fill them are repainted, not
+  laid out, and the rows left over go back when the block is no longer the
+  last or the answer ends (``live_rows``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from tests.helpers.held_clock import HeldClock
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.widgets.answer_pacing import FRAME
 from tuichat.ui.widgets.answer_segment import AnswerMarkdown, DraftText
-from tuichat.ui.widgets.answer_view import AnswerView
+from tuichat.ui.widgets.answer_view import RESERVE_ROWS, AnswerView
 from tuichat.ui.widgets.stacked_size import StackedSize, stacked_block_class
 from tuichat.ui.widgets.transcript import AssistantMessage, Transcript
 
@@ -118,31 +122,77 @@ async def test_a_step_is_painted_in_the_step_with_one_layout() -> None:
         view._step = step  # type: ignore[method-assign]
         with _counting_layouts(frames):
             clock.advance(FRAME)
-            answer.append(" And a third sentence that is long enough to wrap onto a new line.")
+            answer.append(" More words than the rows it took can hold." * 10)  # > RESERVE_ROWS
             await wait_until(pilot, lambda: "stepped" in frames)
             assert frames[: frames.index("stepped")] == ["step", "layout", "paint"]
             await pilot.pause(0.2)  # the screen's own ticks: nothing left to lay out
             assert frames.count("layout") == 1
 
 
-async def test_words_that_stay_on_the_line_are_repainted_without_a_layout() -> None:
+async def test_lines_within_the_reserved_rows_are_repainted_without_a_layout() -> None:
     clock = HeldClock()
     app = OneAnswer(clock)
     async with app.run_test(size=(80, 20)) as pilot:
         answer = await _shown_as_markdown(pilot, clock, "Short", " line")
         view = answer.markdown
+        paragraph = view.query("MarkdownParagraph").last()
+        assert paragraph.size.height == RESERVE_ROWS  # mounted with its rows: blank below
+        frames: list[str] = []
+        with _counting_layouts(frames):
+            for words in (" grows.", " And now a sentence long enough to wrap onto a new line."):
+                clock.advance(FRAME)
+                answer.append(words)
+                await wait_until(pilot, lambda w=words: w in str(paragraph._content))
+                await pilot.pause(0.1)
+            assert "layout" not in frames  # the same line, then a new one within the rows
+            clock.advance(FRAME)
+            answer.append(" Then enough words to fill every row it took and need more." * 4)
+            await wait_until(pilot, lambda: "layout" in frames)  # more rows: laid out
+            await wait_until(pilot, lambda: paragraph.size.height == 2 * RESERVE_ROWS)
+        await answer.finish()
+        await pilot.pause(0.1)
+        lines = paragraph._content.get_height(paragraph.styles, paragraph.content_size.width)
+        assert paragraph.size.height == lines < 2 * RESERVE_ROWS  # the rows left went back
+
+
+async def test_a_streamed_fence_fills_the_rows_it_took() -> None:
+    clock = HeldClock()
+    app = OneAnswer(clock)
+    async with app.run_test(size=(80, 30)) as pilot:
+        answer = await _shown_as_markdown(pilot, clock, "```py\n", "a = 1\nb = 2\n")
+        view = answer.markdown
+        code = view.query_one("#code-content")
+        clock.advance(FRAME)
+        answer.append("c = 3\n")  # the third line: the rows are taken (one layout)
+        await wait_until(pilot, lambda: "c = 3" in str(code.render()))
+        await pilot.pause(0.1)
+        taken = code.content_size.height
+        assert taken == RESERVE_ROWS
         frames: list[str] = []
         with _counting_layouts(frames):
             clock.advance(FRAME)
-            answer.append(" grows.")  # still one line at 80 columns
-            await wait_until(pilot, lambda: "grows." in view.source)
-            await pilot.pause(0.2)
+            answer.append("d = 4\n")
+            await wait_until(pilot, lambda: "d = 4" in str(code.render()))
+            await pilot.pause(0.1)
             assert "layout" not in frames
-            paragraph = view.query("MarkdownParagraph").last()
-            assert "Short line grows." in str(paragraph._content)
-            clock.advance(FRAME)
-            answer.append(" And now a sentence long enough to wrap onto one more line of it.")
-            await wait_until(pilot, lambda: "layout" in frames)  # a new line: laid out
+        await answer.finish()
+        assert view.source.endswith("d = 4\n")
+
+
+async def test_a_paragraph_gives_its_rows_back_when_a_block_follows_it() -> None:
+    clock = HeldClock()
+    app = OneAnswer(clock)
+    async with app.run_test(size=(80, 20)) as pilot:
+        answer = await _shown_as_markdown(pilot, clock, "Short", " line")
+        view = answer.markdown
+        paragraph = view.query("MarkdownParagraph").last()
+        assert paragraph.size.height == RESERVE_ROWS
+        clock.advance(FRAME)
+        answer.append("\n- a list")  # interrupts the paragraph: both stay in the live tail
+        await wait_until(pilot, lambda: view.query("MarkdownBulletList"))
+        await pilot.pause(0.1)
+        assert paragraph.is_attached and paragraph.size.height == 1
+        await answer.finish()
 
 
 def test_markdown_blocks_that_never_scroll_keep_their_name_and_css() -> None:
@@ -152,8 +202,25 @@ def test_markdown_blocks_that_never_scroll_keep_their_name_and_css() -> None:
     assert paragraph.__name__ == "MarkdownParagraph" and issubclass(paragraph, StackedSize)
     assert issubclass(paragraph, MarkdownParagraph)
     assert stacked_block_class("paragraph_open", MarkdownParagraph) is paragraph  # made once
-    assert stacked_block_class("fence", MarkdownFence) is MarkdownFence  # scrolls sideways
+    fence = stacked_block_class("fence", MarkdownFence)
+    assert fence.__name__ == "MarkdownFence" and issubclass(fence, StackedSize)
     assert stacked_block_class("table_open", MarkdownTable) is MarkdownTable
+
+
+async def test_a_stacked_fence_still_scrolls_sideways() -> None:
+    clock = HeldClock()
+    app = OneAnswer(clock)
+    async with app.run_test(size=(40, 20)) as pilot:
+        answer = await _shown_as_markdown(pilot, clock, "```\n", "short\n")
+        view = answer.markdown
+        clock.advance(FRAME)
+        answer.append("x = " + "1" * 80 + "\n")  # wider than the screen
+        await wait_until(pilot, lambda: "111" in str(view.query_one("#code-content").render()))
+        await pilot.pause(0.1)
+        fence = view.query_one("MarkdownFence")
+        assert fence.max_scroll_x > 40
+        fence.scroll_to(x=fence.max_scroll_x, animate=False, immediate=True)
+        assert fence.scroll_x == fence.max_scroll_x > 0
 
 
 async def test_the_price_database_waits_for_the_first_text(

@@ -156,6 +156,26 @@ def test_a_line_still_growing_settles_nothing() -> None:
     assert splitter.close() == ["1. a\n\n2."]
 
 
+def test_a_paragraph_settles_once_a_blank_line_and_the_next_block_began() -> None:
+    splitter = BlockSplitter()
+    assert splitter.feed("one\r\n") == []  # no blank line yet: "===" may follow
+    assert splitter.feed("\r\n  \t") == []  # blank, and the next line still blank
+    assert splitter.feed("tw") == ["one\r\n\r\n"]  # a new block began: "one" is over
+    assert splitter.tail == "  \ttw"
+    assert splitter.feed("o\n\n- a\n\nb") == ["  \ttwo\n\n"]
+    assert splitter.tail == "- a\n\nb"  # a list is never settled early (indented lines join it)
+
+
+def test_a_heading_or_a_closed_fence_settles_once_the_next_line_began() -> None:
+    splitter = BlockSplitter()
+    assert splitter.feed("# Title\n") == []
+    assert splitter.feed("T") == ["# Title\n"]  # nothing can join a heading
+    assert splitter.feed("ext\n\n```py\nx = 1\n") == ["Text\n\n"]
+    assert splitter.feed("y") == []  # an open fence takes every line
+    assert splitter.feed("\n```\n") == []  # closed, but what follows may be blank lines
+    assert splitter.feed("\n- a") == ["```py\nx = 1\ny\n```\n\n"]
+
+
 def test_reference_definitions_reach_every_block() -> None:
     text = "see [the docs][d]\n\nmore\n\n[d]: https://example.com\n"
     refs = references(text)

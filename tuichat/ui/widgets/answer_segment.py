@@ -40,10 +40,11 @@ from textual.widget import Widget
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownBlock
 
+from tuichat.ui.widgets import live_rows
 from tuichat.ui.widgets.answer_geometry import rows as measure_rows
 from tuichat.ui.widgets.markdown_blocks import block_starts
 from tuichat.ui.widgets.render_cache import BlankLines
-from tuichat.ui.widgets.stacked_size import StackedSize, stacked_block_class
+from tuichat.ui.widgets.stacked_size import SameHeightText, StackedSize, stacked_block_class
 
 ParserFactory = Callable[[], MarkdownIt]
 
@@ -70,6 +71,9 @@ class AnswerMarkdown(StackedSize, BlankLines, Markdown):
     one re-parses no stylesheet.) Its blocks grow without a second layout
     (:mod:`~tuichat.ui.widgets.stacked_size`).
     """
+
+    reserve_rows = 0
+    """Rows its last paragraph takes at a time (the live tail's; see ``SameHeightText``)."""
 
     def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
         return stacked_block_class(block_name, super().get_block_class(block_name))
@@ -190,6 +194,7 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
         parser: ParserFactory,
         draft: bool = True,
         first_words: bool = False,
+        reserve_rows: int = 0,
     ) -> None:
         super().__init__(classes="answer-segment")
         set_stacked(self)
@@ -199,11 +204,12 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
         self._first_words = DraftText.placeholder() if first_words else None
         """The live tail's first text goes here as plain text: no mount on the first token."""
         self._parked: SegmentPlace | None = None
-        self._markdown: Markdown | None = None
+        self._markdown: AnswerMarkdown | None = None
         self._shown = ""  # the source the markdown widget holds
         self._version = 0  # bumped on every change: keys the measured height
         self._measured: tuple[tuple[int, int], int] = ((-1, 0), 0)
         self._exact = True  # the markdown's blocks are exactly those of _shown
+        self._reserve_rows = reserve_rows
 
     @classmethod
     def parked(
@@ -324,17 +330,31 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
             self._measured = (key, measure_rows(self, width, screen))
         return self._measured[1]
 
+    def stop_reserving(self) -> None:
+        """The stream ended: give back the rows the last paragraph took ahead."""
+        self._reserve_rows = 0
+        if self._markdown is not None:
+            self._markdown.reserve_rows = 0
+            live_rows.release(self._markdown)
+
     def _changed(self) -> None:
         self._version += 1
         if self._markdown is not None:
+            if self._reserve_rows:
+                last = self._markdown.children[-1] if self._markdown.children else None
+                live_rows.release(self._markdown, keep=last)  # only the last block keeps them
             hoist_margins(self, self._markdown)
 
     async def _rebuild(self, source: str) -> None:
         markdown = AnswerMarkdown(parser_factory=self._parser)
+        markdown.reserve_rows = self._reserve_rows
         await self.remove_children()
         await self.mount(markdown)
         await markdown.append(source)
         self._markdown, self._shown, self._exact = markdown, source, True
+        last = markdown.children[-1] if markdown.children else None
+        if self._reserve_rows and isinstance(last, SameHeightText):  # mounts with its rows
+            live_rows.reserve_now(last, last, self._reserve_rows)
         self._changed()
 
     async def _draft(self, height: int | None = None) -> None:

@@ -66,6 +66,7 @@ RENDER_SLACK = 2  # rows rendered beyond the screen, for rounding and scrollbars
 PARK_SCREENS = 1.5  # while streaming, rendered segments this far up are parked
 IDLE_SCREENS = 1.0  # after the stream, drafts this close to the viewport render in idle time
 KEEP_SCREENS = 3.0  # rendered segments farther than this from view are parked when idle
+RESERVE_ROWS = 4  # the live paragraph takes new lines this many at a time (SameHeightText)
 
 
 class AnswerView(StackedSize, BlankLines, PacedView):
@@ -82,7 +83,9 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         self._splitter = BlockSplitter()
         self._parser = render_parser()
         self._segments: list[AnswerSegment] = []  # settled, top to bottom
-        self._live = AnswerSegment([], parser=self._parser, draft=False, first_words=True)
+        self._live = AnswerSegment(
+            [], parser=self._parser, draft=False, first_words=True, reserve_rows=RESERVE_ROWS
+        )
         self._tail_closed = False  # the live segment became the last settled one
         self._folded: Fold | None = None
         self._wanted: dict[AnswerSegment, None] = {}  # exposed drafts, in order
@@ -222,6 +225,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
     async def _close_live(self, blocks: list[str]) -> None:
         """The tail's last blocks stay where they are, as the final segment."""
         self._live.blocks = blocks
+        self._live.stop_reserving()
         await self._live.show("".join(blocks), exact=True)
         self._segments.append(self._live)
         self._tail_closed = True

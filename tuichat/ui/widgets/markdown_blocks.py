@@ -43,6 +43,13 @@ SEGMENT_CHARS = 1_000  # source per segment: a few blocks, about a frame to rend
 
 # markdown-it ends a line at "\n", "\r\n" or a lone "\r" (its normalize rule).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_BLANK_LINE = re.compile(r"(?:^|\n|\r(?!\n))[ \t]*(?:\r\n|\r|\n)$")  # the last line is blank
+_NOT_BLANK = re.compile(r"[^ \t\r\n]")
+# Blocks over once their last line ends (nothing after it can join them).
+_OVER_AT_LINE_END = frozenset({"heading_open", "hr"})
+# Blocks a blank line ends for good: no line after one can join them. (A list
+# item may still take an indented line, a table or an HTML block may go on.)
+_OVER_AT_BLANK = frozenset({"paragraph_open", "blockquote_open"})
 # Core rules past block structure: inline parsing and what works on its output.
 _INLINE_RULES = ["inline", "linkify", "replacements", "smartquotes", "text_join"]
 
@@ -59,8 +66,13 @@ def _block_parser() -> MarkdownIt:
 
 def block_starts(source: str) -> list[int]:
     """Line numbers (0-based) where the top-level blocks of ``source`` start."""
+    return [block[0] for block in _top_blocks(source)]
+
+
+def _top_blocks(source: str) -> list[tuple[int, str, str, int]]:
+    """Each top-level block of ``source``: first line, opening token type, markup, end line."""
     return [
-        token.map[0]
+        (token.map[0], token.type, token.markup, token.map[1])
         for token in _block_parser().parse(source)
         if token.level == 0 and token.nesting >= 0 and token.map is not None
     ]
@@ -129,6 +141,34 @@ def _complete_length(text: str) -> int:
     return text.rfind("\n") + 1
 
 
+def _last_is_over(complete: str, blocks: list[tuple[int, str, str, int]], rest: str) -> bool:
+    """True when the last complete block is final although no later block is complete.
+
+    Once the next line has begun (``rest`` is not blank) it can only start a
+    new block after a heading, a rule or a closed fence, and after a blank
+    line that ended a paragraph or a quote. Without this a prose paragraph
+    would stay in the live tail until the *next* paragraph's first line
+    ended, which in prose is that paragraph's end: every block would be
+    streamed into the tail, then moved out of it one block late.
+    """
+    if not blocks or _NOT_BLANK.search(rest) is None:
+        return False
+    _, kind, markup, end = blocks[-1]
+    if kind in _OVER_AT_LINE_END:
+        return True
+    if kind == "fence":
+        return _closed_fence(_LINE.findall(complete), blocks[-1][0], end, markup)
+    return kind in _OVER_AT_BLANK and _BLANK_LINE.search(complete) is not None
+
+
+def _closed_fence(lines: list[str], start: int, end: int, markup: str) -> bool:
+    """True when the fence on ``lines[start:end]`` ends with its closing line."""
+    if not markup or end - 1 <= start or end > len(lines):
+        return False
+    closing = re.compile(rf" {{0,3}}{re.escape(markup[0])}{{{len(markup)},}}[ \t]*(?:\r\n|\r|\n)?")
+    return closing.fullmatch(lines[end - 1]) is not None
+
+
 class BlockSplitter:
     """Incremental :func:`split_blocks`: feed chunks, get settled blocks."""
 
@@ -143,11 +183,16 @@ class BlockSplitter:
     def feed(self, text: str) -> list[str]:
         """Add ``text``; return the blocks it settled (often none)."""
         self._tail += text
-        complete = self._tail[: _complete_length(self._tail)]
-        starts = block_starts(complete) if complete else []
-        if len(starts) < 2:
+        end = _complete_length(self._tail)
+        complete = self._tail[:end]
+        blocks = _top_blocks(complete) if complete else []
+        starts = [block[0] for block in blocks]
+        if _last_is_over(complete, blocks, self._tail[end:]):
+            settled = _cut(complete, starts)  # all of them are final
+        elif len(blocks) < 2:
             return []
-        settled = _cut(complete, starts)[:-1]  # the last block may still grow
+        else:
+            settled = _cut(complete, starts)[:-1]  # the last may grow
         self._tail = self._tail[sum(map(len, settled)) :]
         return settled
 

@@ -13,19 +13,27 @@ a sixth without them (``bench/bench_pty.py``).
 
 :class:`StackedSize` keeps the new virtual size without asking for that
 layout; :func:`stacked_block_class` gives Textual's markdown blocks the same
-behaviour (and paragraphs :class:`SameHeightText`: an update that keeps
-their height is only repainted) (the ones that never scroll: a code fence or a table scrolls
-sideways and keeps Textual's default). The method overridden is Textual's
-``_size_updated``: a Textual without it just keeps its default behaviour.
+behaviour, and :func:`quiet_size` the plain widgets they compose (a list's
+rows, bullets and bodies, a fence's code label). Paragraphs get
+:class:`SameHeightText` and fences :class:`SameSizeCode`: an update that
+keeps their size is only repainted. A fence scrolls sideways, but its
+scrollbars are hidden and the first layout already gave it the virtual size
+it scrolls over (a test scrolls one). A table keeps Textual's default. The
+method overridden is Textual's ``_size_updated``: a Textual without it just
+keeps its default behaviour.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tuichat.ui.widgets import live_rows
+
 if TYPE_CHECKING:
+    from textual.app import ComposeResult
     from textual.content import Content
     from textual.geometry import Size
+    from textual.widget import Widget
     from textual.widgets.markdown import MarkdownBlock
 
 STACKED_BLOCKS = frozenset(
@@ -35,7 +43,7 @@ STACKED_BLOCKS = frozenset(
         "list_item_unordered_open",
     }
 )  # fmt: skip
-"""Markdown block names whose widgets never scroll (fences and tables may, sideways)."""
+"""Markdown block names whose widgets never scroll (see ``_MIXINS`` for the rest)."""
 
 
 class StackedSize:
@@ -51,34 +59,84 @@ class StackedSize:
             return bool(update(size, virtual_size, container_size))
 
 
+def quiet_size(widget: Widget) -> Widget:
+    """Give ``widget`` (and the children it was built with) :class:`StackedSize`'s behaviour.
+
+    For the plain widgets a markdown block composes (a list item's row,
+    bullet and body; a fence's code label): each of them otherwise asks for
+    a second layout of the screen whenever a layout resizes it.
+    """
+    update = widget._size_updated
+
+    def updated(size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        try:
+            return update(size, virtual_size, container_size, layout=False)
+        except TypeError:  # a Textual whose method lost the argument: its default behaviour
+            return update(size, virtual_size, container_size)
+
+    widget._size_updated = updated  # type: ignore[method-assign]
+    for child in getattr(widget, "_pending_children", ()):
+        quiet_size(child)
+    return widget
+
+
+class QuietParts:
+    """Mixin for a markdown block: the widgets it composes are :func:`quiet_size`."""
+
+    def compose(self) -> ComposeResult:
+        composed: Any = super().compose()  # type: ignore[misc]
+        for widget in composed:
+            yield quiet_size(widget)
+
+
 class SameHeightText:
-    """Mixin for a markdown paragraph: new text that wraps to the same height is only repainted.
+    """Mixin for a markdown paragraph: new text that fits the rows it has is only repainted.
 
     Textual lays the whole screen out again for every paragraph update. A
     streamed paragraph grows by a few words a step, and most steps end on the
     line they began: the height is the same, so nothing moves. Such an
     update repaints the paragraph alone (no reflow, and the transcript does
     not scroll, so the rest of the screen is not repainted either); one that
-    adds a line lays out as before.
+    adds a line lays out as before — or, as the live tail's last block, takes
+    several lines at once (:mod:`~tuichat.ui.widgets.live_rows`).
     """
 
     def set_content(self, content: Content) -> None:
-        if not self._same_height(content):
+        block: Any = self
+        if not live_rows.fits(block, block, content):
             super().set_content(content)  # type: ignore[misc]
             return
-        block: Any = self
         block._content = content
         block.update(content, layout=False)
 
-    def _same_height(self, content: Content) -> bool:
-        widget: Any = self
-        if not widget.is_mounted:
-            return False
-        width, height = widget.content_size
-        return bool(width > 0 and height > 0 and content.get_height(widget.styles, width) == height)
+
+class SameSizeCode(QuietParts):
+    """Mixin for a markdown fence: code that keeps its label's rows and width is only repainted.
+
+    Textual's fence updates its code label with a layout on every change; a
+    streamed fence changes on every step, mostly within the line it is on.
+    """
+
+    def set_content(self, content: Content) -> None:
+        from textual.css.query import NoMatches
+
+        block: Any = self
+        block._content = content
+        try:
+            label = block.query_one("#code-content")
+        except NoMatches:
+            return
+        label.update(content, layout=not live_rows.fits(label, block, content, wraps=False))
 
 
 _CLASSES: dict[type[MarkdownBlock], type[MarkdownBlock]] = {}
+_MIXINS: dict[str, tuple[type, ...]] = {
+    "paragraph_open": (StackedSize, SameHeightText),
+    "bullet_list_open": (StackedSize, QuietParts),
+    "ordered_list_open": (StackedSize, QuietParts),
+    "fence": (StackedSize, SameSizeCode),
+    "code_block": (StackedSize, SameSizeCode),
+}
 
 
 def stacked_block_class(name: str, base: type[MarkdownBlock]) -> type[MarkdownBlock]:
@@ -88,10 +146,10 @@ def stacked_block_class(name: str, base: type[MarkdownBlock]) -> type[MarkdownBl
     (``MarkdownParagraph { ... }``) style it exactly as before, and it adds
     no CSS of its own (no stylesheet re-parse when it first mounts).
     """
-    if name not in STACKED_BLOCKS:
+    mixins = _MIXINS.get(name, (StackedSize,) if name in STACKED_BLOCKS else ())
+    if not mixins:
         return base
     found = _CLASSES.get(base)
     if found is None:
-        mixins = (StackedSize, SameHeightText) if name == "paragraph_open" else (StackedSize,)
         found = _CLASSES[base] = type(base.__name__, (*mixins, base), {})
     return found
