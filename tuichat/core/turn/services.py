@@ -73,8 +73,13 @@ class TurnServices:
     spend_guard: SpendGuard | None = None
     """Hard budgets checked while an answer streams (the session's ``Budgets``; None: none)."""
     log: LogSink | None = None
-    max_delay: float = 0.12
-    """The sentence buffer's longest hold, in seconds."""
+    max_delay: float = 0.06
+    """The sentence buffer's longest hold, in seconds.
+
+    The longest a streaming screen goes without new text is this hold plus
+    one frame (up to ~40 ms for a markdown step): at 0.12 s a long sentence
+    left the screen still for ~0.15 s; 0.06 keeps it under 0.1 s.
+    """
     rng: Callable[[], float] = random.random
     """Jitter for retry waits (a fixed value in tests)."""
     cache: ResponseCache | None = None

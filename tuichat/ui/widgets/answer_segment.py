@@ -42,7 +42,7 @@ from textual.widgets.markdown import MarkdownBlock
 
 from tuichat.ui.widgets import live_rows
 from tuichat.ui.widgets.answer_geometry import rows as measure_rows
-from tuichat.ui.widgets.markdown_blocks import block_starts
+from tuichat.ui.widgets.markdown_blocks import block_starts, line_count
 from tuichat.ui.widgets.render_cache import BlankLines
 from tuichat.ui.widgets.stacked_size import SameHeightText, StackedSize, stacked_block_class
 
@@ -209,6 +209,7 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
         self._version = 0  # bumped on every change: keys the measured height
         self._measured: tuple[tuple[int, int], int] = ((-1, 0), 0)
         self._exact = True  # the markdown's blocks are exactly those of _shown
+        self._sealed = False  # the markdown shows less than it was fed: never append to it
         self._reserve_rows = reserve_rows
 
     @classmethod
@@ -255,13 +256,36 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
             else:
                 yield DraftText(self.source, place.height or None, place.width)
 
-    async def add(self, blocks: list[str]) -> None:
-        """Append settled blocks: the markdown re-parses only its last block."""
-        self.blocks.extend(blocks)
-        if self._markdown is not None:
-            await self.show(self.source, settled=True)
-        else:
+    async def hand_over(self) -> None:
+        """The live tail becomes a settled segment of its settled blocks, as rendered.
+
+        The live segment keeps the blocks that settle while it streams (they
+        are on screen already: nothing is parsed or mounted again), and is
+        handed over once it holds about a segment's worth. Only the widgets of
+        the text after its blocks (the open tail, which the next live segment
+        shows) are removed: Textual gives every block the lines it came from.
+        """
+        self._reserve_rows = 0
+        source = self.source
+        markdown = self._markdown
+        if markdown is None:  # (it showed plain first words): a draft, rendered when seen
             await self._draft()
+            return
+        markdown.reserve_rows = 0
+        live_rows.release(markdown)
+        blocks = _blocks(markdown)
+        lines = line_count(source)
+        ranges: list[tuple[int, int] | None] = [getattr(b, "source_range", None) for b in blocks]
+        if any(lines_of is None for lines_of in ranges):  # a Textual without them: afresh
+            await self._rebuild(source)
+            return
+        pairs = zip(blocks, ranges, strict=True)
+        await markdown.remove_children([b for b, at in pairs if at is not None and at[0] >= lines])
+        self._shown, self._sealed = source, True
+        if not self._exact and self.block_widgets != len(block_starts(source)):
+            await self._rebuild(source)
+            return
+        self._changed()
 
     async def show(self, source: str, *, settled: bool = False, exact: bool = False) -> None:
         """Render ``source`` (the live tail's path; ``settled`` for whole blocks).
@@ -275,7 +299,7 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
         markdown = self._markdown
         if markdown is None and not exact and self._show_first_words(source):
             return
-        if markdown is None or not source.startswith(self._shown):
+        if markdown is None or self._sealed or not source.startswith(self._shown):
             await self._rebuild(source)
             return
         if source != self._shown:
@@ -341,9 +365,19 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
         self._version += 1
         if self._markdown is not None:
             if self._reserve_rows:
-                last = self._markdown.children[-1] if self._markdown.children else None
-                live_rows.release(self._markdown, keep=last)  # only the last block keeps them
+                self._reserve_for_last(self._markdown)
             hoist_margins(self, self._markdown)
+
+    def _reserve_for_last(self, markdown: AnswerMarkdown) -> None:
+        """Only the last block keeps reserved rows; a new last paragraph takes them at once.
+
+        (Done in the step that mounted it: its rows come with that layout,
+        not with a second one a line later.)
+        """
+        last = markdown.children[-1] if markdown.children else None
+        live_rows.release(markdown, keep=last)
+        if isinstance(last, SameHeightText) and not live_rows.holds(last):
+            live_rows.reserve_now(last, last, self._reserve_rows)
 
     async def _rebuild(self, source: str) -> None:
         markdown = AnswerMarkdown(parser_factory=self._parser)
@@ -351,10 +385,7 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
         await self.remove_children()
         await self.mount(markdown)
         await markdown.append(source)
-        self._markdown, self._shown, self._exact = markdown, source, True
-        last = markdown.children[-1] if markdown.children else None
-        if self._reserve_rows and isinstance(last, SameHeightText):  # mounts with its rows
-            live_rows.reserve_now(last, last, self._reserve_rows)
+        self._markdown, self._shown, self._exact, self._sealed = markdown, source, True, False
         self._changed()
 
     async def _draft(self, height: int | None = None) -> None:

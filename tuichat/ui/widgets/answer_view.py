@@ -50,6 +50,7 @@ from tuichat.ui.widgets import answer_geometry as geometry
 from tuichat.ui.widgets import answer_pacing as pacing
 from tuichat.ui.widgets.answer_segment import AnswerSegment, DraftText, Fold, set_stacked
 from tuichat.ui.widgets.markdown_blocks import (
+    SEGMENT_CHARS,
     BlockSplitter,
     group_blocks,
     references,
@@ -203,30 +204,44 @@ class AnswerView(StackedSize, BlankLines, PacedView):
             if step.closing:
                 await self._close_live(self._splitter.close())
             else:
-                await self._live.show(self._splitter.tail)
+                await self._live.show(self._live.source + self._splitter.tail)
             await self._triage(render=step.render)  # a burst goes on: no render
             await self._render_wanted()
         trim_render_cache()
 
     async def _settle(self, blocks: list[str]) -> None:
-        """Add settled blocks: top up the last segment, then new drafts."""
-        last = self._segments[-1] if self._segments else None
-        used = len(last.source) if last is not None else 0
-        first, *rest = group_blocks(blocks, used)
-        if last is not None and first:
-            await last.add(first)
-        elif first:
-            rest.insert(0, first)
-        new = [AnswerSegment(group, parser=self._parser) for group in rest]
-        if new:
+        """Settled blocks stay in the live segment, which shows them already.
+
+        Once it holds about a segment's worth it is handed over as a settled
+        segment (as rendered) and a new live segment takes the tail. Blocks
+        that come more than a segment at once (a burst) go to drafts instead,
+        rendered only where they are seen.
+        """
+        live = self._live
+        size = sum(map(len, blocks))
+        if live.blocks and len(live.source) + size > SEGMENT_CHARS:
+            await self._hand_over_live()
+            live = self._live
+        if not live.blocks and size > SEGMENT_CHARS:
+            new = [AnswerSegment(group, parser=self._parser) for group in group_blocks(blocks, 0)]
             self._segments.extend(new)
-            await self.mount_all(new, before=self._live)
+            await self.mount_all(new, before=live)
+            return
+        live.blocks.extend(blocks)
+
+    async def _hand_over_live(self) -> None:
+        """The live segment becomes the last settled one; a new one takes the tail."""
+        done = self._live
+        await done.hand_over()
+        self._segments.append(done)
+        self._live = AnswerSegment([], parser=self._parser, draft=False, reserve_rows=RESERVE_ROWS)
+        await self.mount(self._live, after=done)
 
     async def _close_live(self, blocks: list[str]) -> None:
-        """The tail's last blocks stay where they are, as the final segment."""
-        self._live.blocks = blocks
+        """The tail's last blocks stay where they are, in the final segment."""
+        self._live.blocks.extend(blocks)
         self._live.stop_reserving()
-        await self._live.show("".join(blocks), exact=True)
+        await self._live.show(self._live.source, exact=True)
         self._segments.append(self._live)
         self._tail_closed = True
 

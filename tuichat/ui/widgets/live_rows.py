@@ -78,6 +78,11 @@ def reserve_now(widget: Widget, block: Widget, rows: int) -> None:
         widget.styles.min_height = rows + widget.styles.gutter.height
 
 
+def holds(widget: Widget) -> bool:
+    """True when ``widget`` holds rows reserved in its markdown."""
+    return widget.parent is not None and widget in _holder_of(widget.parent)  # type: ignore[arg-type]
+
+
 def release(markdown: Widget, keep: Widget | None = None) -> None:
     """Give back the rows reserved in ``markdown``, except those of the block ``keep``."""
     holder = _holder_of(markdown)

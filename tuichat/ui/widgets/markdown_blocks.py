@@ -34,6 +34,7 @@ __all__ = [
     "BlockSplitter",
     "block_starts",
     "group_blocks",
+    "line_count",
     "references",
     "render_parser",
     "split_blocks",
@@ -76,6 +77,11 @@ def _top_blocks(source: str) -> list[tuple[int, str, str, int]]:
         for token in _block_parser().parse(source)
         if token.level == 0 and token.nesting >= 0 and token.map is not None
     ]
+
+
+def line_count(source: str) -> int:
+    """How many lines markdown-it sees in ``source`` (a last line without its end counts)."""
+    return len(_LINE.findall(source))
 
 
 def references(source: str) -> dict[str, Any]:
