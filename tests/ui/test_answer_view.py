@@ -1,4 +1,8 @@
-"""The streamed answer view: block splitting, segments, and what reaches the screen."""
+"""The streamed answer view: block splitting, segments, and what reaches the screen.
+
+Settled blocks stay in the live segment that shows them and are handed over
+as rendered (the same widgets), never parsed and mounted a second time.
+"""
 
 from __future__ import annotations
 
@@ -261,6 +265,38 @@ async def test_a_burst_renders_the_bottom_then_what_is_near_it_in_idle_time() ->
         await _wait(pilot, lambda: view.segments[0].rendered, clock=clock)
         await _wait(pilot, lambda: not view.segments[-1].rendered, clock=clock)  # parked again
         assert [b for s in view.segments for b in s.blocks] == split_blocks(text)
+
+
+async def test_settled_blocks_are_not_rendered_again_and_the_hand_over_keeps_them() -> None:
+    text = answer_text("markdown", 1200)
+    clock = HeldClock()
+    app = AnswerApp(clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(AnswerView)
+        app.query_one("#transcript", VerticalScroll).anchor()
+        first_block: Any = None
+        handed_over_as_shown = False
+        for start in range(0, len(text), 20):  # paced: a step per chunk
+            view.append(text[start : start + 20])
+            clock.advance(FRAME)
+            await _wait(pilot, lambda: not view._unsent, clock=clock)
+            if first_block is None and view.segments[0].rendered:
+                [markdown] = view.segments[0].children
+                first_block = markdown.children[0]
+            if len(view.segments) == 2 and not handed_over_as_shown:  # the first hand-over
+                assert first_block is not None and first_block.is_attached  # the same widget
+                handed_over_as_shown = True
+        await view.finish()
+        assert handed_over_as_shown and len(view.segments) > 2
+        assert [b for s in view.segments for b in s.blocks] == split_blocks(text)
+        for segment in view.segments:
+            await segment.render_markdown()  # (those parked far up: the rest are as handed over)
+        whole = Markdown(text)
+        await app.query_one("#transcript").mount(whole)
+        await pilot.pause()
+        assert _block_types(view) == [
+            type(b).__name__ for b in whole.children if isinstance(b, MarkdownBlock)
+        ]  # every segment shows its blocks, none of the tail's
 
 
 async def test_the_whole_answer_looks_like_one_markdown_widget() -> None:
