@@ -29,7 +29,8 @@ from tuichat.sim.thread import SimServerThread
 from tuichat.ui.widgets.answer_pacing import FRAME
 from tuichat.ui.widgets.answer_segment import AnswerMarkdown, DraftText
 from tuichat.ui.widgets.answer_view import RESERVE_ROWS, AnswerView
-from tuichat.ui.widgets.stacked_size import StackedSize, stacked_block_class
+from tuichat.ui.widgets.block_classes import stacked_block_class
+from tuichat.ui.widgets.stacked_size import StackedSize
 from tuichat.ui.widgets.transcript import AssistantMessage, Transcript
 
 

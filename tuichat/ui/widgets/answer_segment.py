@@ -42,9 +42,10 @@ from textual.widgets.markdown import MarkdownBlock
 
 from tuichat.ui.widgets import live_rows
 from tuichat.ui.widgets.answer_geometry import rows as measure_rows
+from tuichat.ui.widgets.block_classes import stacked_block_class
 from tuichat.ui.widgets.markdown_blocks import block_starts, line_count
 from tuichat.ui.widgets.render_cache import BlankLines
-from tuichat.ui.widgets.stacked_size import SameHeightText, StackedSize, stacked_block_class
+from tuichat.ui.widgets.stacked_size import SameHeightText, StackedSize
 
 ParserFactory = Callable[[], MarkdownIt]
 

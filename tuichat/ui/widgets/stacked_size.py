@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from textual.content import Content
     from textual.geometry import Size
     from textual.widget import Widget
-    from textual.widgets.markdown import MarkdownBlock
 
 STACKED_BLOCKS = frozenset(
     {
@@ -127,29 +126,3 @@ class SameSizeCode(QuietParts):
         except NoMatches:
             return
         label.update(content, layout=not live_rows.fits(label, block, content, wraps=False))
-
-
-_CLASSES: dict[type[MarkdownBlock], type[MarkdownBlock]] = {}
-_MIXINS: dict[str, tuple[type, ...]] = {
-    "paragraph_open": (StackedSize, SameHeightText),
-    "bullet_list_open": (StackedSize, QuietParts),
-    "ordered_list_open": (StackedSize, QuietParts),
-    "fence": (StackedSize, SameSizeCode),
-    "code_block": (StackedSize, SameSizeCode),
-}
-
-
-def stacked_block_class(name: str, base: type[MarkdownBlock]) -> type[MarkdownBlock]:
-    """``base`` with :class:`StackedSize` for the blocks that never scroll, else ``base``.
-
-    The subclass keeps the base's name, so the app's CSS and Textual's own
-    (``MarkdownParagraph { ... }``) style it exactly as before, and it adds
-    no CSS of its own (no stylesheet re-parse when it first mounts).
-    """
-    mixins = _MIXINS.get(name, (StackedSize,) if name in STACKED_BLOCKS else ())
-    if not mixins:
-        return base
-    found = _CLASSES.get(base)
-    if found is None:
-        found = _CLASSES[base] = type(base.__name__, (*mixins, base), {})
-    return found
