@@ -1,8 +1,8 @@
 """What a step of a streamed answer costs the screen: a text update first, one frame, at once.
 
 * The first text of an answer goes into the plain draft mounted with the
-  answer (a text update, no markdown widget mounted), and is rendered as
-  markdown at the next step.
+  answer (one blank row: first words that fit it are a repaint, no layout,
+  no markdown widget mounted), and is rendered as markdown at the next step.
 * A step is painted in the step itself (``frame_flush.paint_now``), not at
   the screen's next timer tick, in one layout.
 * A paragraph that grows by a line costs one layout, not a second one for
@@ -50,7 +50,7 @@ async def _shown_as_markdown(pilot: Any, clock: HeldClock, *texts: str) -> Assis
     view = answer.markdown
     first, second = texts
     answer.append(first)
-    await wait_until(pilot, lambda: _live_children(view)[0].display)
+    await wait_until(pilot, lambda: first.strip() in str(_live_children(view)[0].render()))
     clock.advance(FRAME)
     answer.append(second)
     await wait_until(pilot, lambda: view.segments[-1].rendered)
@@ -78,7 +78,7 @@ def _live_children(view: AnswerView) -> list[object]:
     return list(view.segments[-1].children)
 
 
-async def test_the_first_text_is_a_text_update_and_markdown_follows() -> None:
+async def test_the_first_text_is_a_repaint_and_markdown_follows() -> None:
     clock = HeldClock()
     app = OneAnswer(clock)
     async with app.run_test(size=(80, 20)) as pilot:
@@ -86,9 +86,15 @@ async def test_the_first_text_is_a_text_update_and_markdown_follows() -> None:
         await app.query_one(Transcript).add(answer)
         view = answer.markdown
         [placeholder] = _live_children(view)
-        assert isinstance(placeholder, DraftText) and not placeholder.display  # mounted, hidden
-        answer.append("Hello **world**")
-        await wait_until(pilot, lambda: placeholder.display)
+        assert isinstance(placeholder, DraftText) and placeholder.display  # a blank row, mounted
+        await pilot.pause()
+        assert placeholder.size.height == 1
+        frames: list[str] = []
+        with _counting_layouts(frames):
+            answer.append("Hello **world**")
+            await wait_until(pilot, lambda: "world" in str(placeholder.render()))
+            await pilot.pause(0.1)
+        assert frames == []  # it fits the row kept for it: painted, not laid out
         assert _live_children(view) == [placeholder]  # the same widget: nothing was mounted
         assert "Hello **world**" in str(placeholder.render())  # plain text, for one step
         answer.append(" again.")
@@ -99,6 +105,16 @@ async def test_the_first_text_is_a_text_update_and_markdown_follows() -> None:
         await answer.finish()
         assert view.source == "Hello **world** again."
         assert view.segments[-1].rendered and not view.query(DraftText)
+
+
+async def test_an_answer_without_text_keeps_no_blank_row() -> None:
+    app = OneAnswer(HeldClock())
+    async with app.run_test(size=(80, 20)) as pilot:
+        answer = AssistantMessage("m")
+        await app.query_one(Transcript).add(answer)
+        await answer.markdown.finish()  # (an error or a cancel before any text)
+        await pilot.pause()
+        assert answer.markdown.size.height == 0
 
 
 async def test_a_step_is_painted_in_the_step_with_one_layout() -> None:

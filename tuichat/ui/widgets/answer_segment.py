@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from markdown_it import MarkdownIt
 from textual.app import ComposeResult
@@ -123,6 +124,11 @@ class Fold:
     width: int
 
 
+def _plain(source: str) -> Content:
+    """``source`` as plain text ("para\\n\\n" shows as the paragraph and one blank line)."""
+    return Content(source[:-1] if source.endswith("\n") else source)
+
+
 class DraftText(StackedSize, Static):
     """A segment's raw source as plain text; asks to be rendered once painted.
 
@@ -144,26 +150,29 @@ class DraftText(StackedSize, Static):
         self._asked = False
 
     def render(self) -> Content:
-        # "para\n\n" shows as the paragraph and one blank line, like its margin.
-        source = self._source
-        return Content(source[:-1] if source.endswith("\n") else source)
+        return _plain(self._source)
 
     def ask_again(self) -> None:
         """Post another exposure when next painted (the last one was not acted on)."""
         self._asked = False
 
     def replace(self, source: str) -> None:
-        """Show ``source`` instead (a text update: no mount, one layout)."""
+        """Show ``source`` instead: a text update, laid out only if it takes other rows."""
+        width, height = self.content_size
+        rules: Any = self.styles
+        same = width > 0 and height == _plain(source).get_height(rules, width)
         self._source = source
-        self.display = True
-        self.refresh(layout=True)
+        self.refresh(layout=not same)
 
     @classmethod
     def placeholder(cls) -> DraftText:
-        """An empty, hidden draft that never asks to be rendered (the live tail's first words)."""
+        """An empty draft that never asks to be rendered (the live tail's first words).
+
+        Shown from the start, one blank row where the answer will begin: first
+        words that fit that row are a repaint, not a layout of the screen.
+        """
         draft = cls("")
         draft._asked = True
-        draft.display = False
         return draft
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -313,6 +322,12 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
             return
         self._changed()
 
+    def drop_first_words(self) -> None:
+        """The answer ended without text: hide the blank row kept for its first words."""
+        words, self._first_words = self._first_words, None
+        if words is not None:
+            words.display = False
+
     def _show_first_words(self, source: str) -> bool:
         """The live tail's first text, as plain text in the draft mounted with it (once).
 
@@ -349,7 +364,14 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
             draft.ask_again()
 
     def rows(self, width: int, screen: int) -> int:
-        """Height with margins at ``width``, measured once per change."""
+        """Height with margins at ``width``, measured once per change.
+
+        The live tail changes on every step: its height from the last layout
+        is close enough for deciding what to render, and costs no measuring.
+        """
+        if self._reserve_rows and self.size.width == width and self.size.height:
+            margin = self.styles.margin
+            return self.size.height + margin.top + margin.bottom
         key = (self._version, width)
         if self._measured[0] != key:
             self._measured = (key, measure_rows(self, width, screen))

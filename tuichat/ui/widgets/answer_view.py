@@ -161,6 +161,8 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         """
         urgent = self._pacing.finish()
         if self._pacing.ended:  # no text at all, or a second call
+            if not self._text:
+                self._live.drop_first_words()
             self._ended.set()
             return
         if not self.is_attached:
