@@ -23,6 +23,10 @@ Rows (medians of ``--runs`` interleaved runs):
   gap between updates of the transcript while it streams, the CPU of the
   process from Enter to the end, and its peak memory (VmHWM).
 
+Each row shows the medians, the target, tuichat as a multiple of the floor
+and whether the target is met; above them, a pure-Python loop's time taken
+before and after the runs says how fast the (shared) machine ran meanwhile.
+
 Run: ``python bench/bench_pty.py [--runs 3] [--only tuichat|raw]``.
 Nothing is headless here: these are the figures to report.
 """
@@ -371,17 +375,48 @@ def shown(value: float | None, unit: str) -> str:
     return f"{value:.0f} MB" if unit == "MB" else f"{value:.3f} s"
 
 
-def report(figures: dict[str, dict[str, list[float]]], runs: int) -> None:
+def machine_speed() -> float:
+    """Seconds a fixed pure-Python loop takes now: how fast this machine is running.
+
+    A shared machine's speed moves (by ~40% on the one these figures come
+    from); printed before and after the runs, it says which phase they saw.
+    """
+    started = time.perf_counter()
+    total = 0
+    for n in range(2_000_000):
+        total += n & 7
+    return time.perf_counter() - started
+
+
+def report(figures: dict[str, dict[str, list[float]]], runs: int, speed: list[float]) -> None:
     kinds = list(figures)
     print(f"\nmedians of {runs} interleaved runs, {WIDTH}x{HEIGHT} pty; target for tuichat")
+    print("machine speed (2M-step loop): " + " / ".join(f"{s * 1000:.0f} ms" for s in speed))
+    ratio = kinds == ["raw", "tuichat"]
     header = f"{'':46}" + "".join(f"{k:>14}" for k in kinds) + f"{'target':>12}"
-    print(header)
+    print(header + (f"{'× floor':>10}" if ratio else "") + "  met")
     for label, key, unit, target in ROWS:
-        cells = []
-        for kind in kinds:
-            values = figures[kind].get(key)
-            cells.append(shown(statistics.median(values) if values else None, unit))
-        print(f"{label:46}" + "".join(f"{c:>14}" for c in cells) + f"{shown(target, unit):>12}")
+        medians = {k: _median(figures[k].get(key)) for k in kinds}
+        cells = "".join(f"{shown(medians[k], unit):>14}" for k in kinds)
+        line = f"{label:46}{cells}{shown(target, unit):>12}"
+        if ratio:
+            line += f"{_times(medians['tuichat'], medians['raw'], unit):>10}"
+        mine = medians.get("tuichat")
+        print(line + ("" if mine is None else "  yes" if mine <= target else "  NO"))
+
+
+def _median(values: list[float] | None) -> float | None:
+    if not values:
+        return None
+    found = statistics.median(values)
+    return None if math.isnan(found) else found
+
+
+def _times(mine: float | None, floor: float | None, unit: str) -> str:
+    """``mine`` as a multiple of the raw client's ``floor`` (— where that means nothing)."""
+    if mine is None or floor is None or unit == "MB" or floor < 0.0001:
+        return "—"
+    return f"{mine / floor:.0f}×" if mine / floor >= 10 else f"{mine / floor:.1f}×"
 
 
 def main() -> None:
@@ -392,6 +427,7 @@ def main() -> None:
     args = parser.parse_args()
     kinds = [args.only] if args.only else ["raw", "tuichat"]
     figures: dict[str, dict[str, list[float]]] = {k: {} for k in kinds}
+    speed = [machine_speed()]
     with simulator() as base_url, TemporaryDirectory() as tmp:
         sim = Simulator(base_url)
         for name, scenario in SCENARIOS:
@@ -409,7 +445,8 @@ def main() -> None:
                     for key, value in found.items():
                         figures[kind].setdefault(key, []).append(value)
                     print(f"  {name} run {run + 1} {kind}: done", file=sys.stderr, flush=True)
-    report(figures, args.runs)
+    speed.append(machine_speed())
+    report(figures, args.runs, speed)
 
 
 if __name__ == "__main__":
