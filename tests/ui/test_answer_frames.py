@@ -27,9 +27,10 @@ from tests.helpers.chat_pilot import make_app, send, wait_until
 from tests.helpers.held_clock import HeldClock
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.widgets.answer_pacing import FRAME
-from tuichat.ui.widgets.answer_segment import AnswerMarkdown, DraftText
+from tuichat.ui.widgets.answer_segment import AnswerMarkdown
 from tuichat.ui.widgets.answer_view import RESERVE_ROWS, AnswerView
 from tuichat.ui.widgets.block_classes import stacked_block_class
+from tuichat.ui.widgets.draft_text import DraftText
 from tuichat.ui.widgets.stacked_size import StackedSize
 from tuichat.ui.widgets.transcript import AssistantMessage, Transcript
 

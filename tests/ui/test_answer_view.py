@@ -30,8 +30,9 @@ from tuichat.ui.app import TuichatApp
 from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.widgets.answer_geometry import distance
 from tuichat.ui.widgets.answer_pacing import FRAME, IDLE_DELAY, AnswerPacing
-from tuichat.ui.widgets.answer_segment import DraftText
-from tuichat.ui.widgets.answer_view import IDLE_SCREENS, AnswerView
+from tuichat.ui.widgets.answer_triage import IDLE_SCREENS
+from tuichat.ui.widgets.answer_view import AnswerView
+from tuichat.ui.widgets.draft_text import DraftText
 from tuichat.ui.widgets.markdown_blocks import (
     BlockSplitter,
     group_blocks,

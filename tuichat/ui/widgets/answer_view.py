@@ -5,8 +5,12 @@ block is several widgets, and every frame lays out every widget. Here:
 
 * :class:`~tuichat.ui.widgets.markdown_blocks.BlockSplitter` settles
   top-level blocks as soon as they are final and re-parses only the open tail.
-* The open tail is the *live* segment, a small ``Markdown`` updated each
-  step. Settled blocks go to segments of a few blocks each (:func:`group_blocks`).
+* The *live* segment, a small ``Markdown`` appended to each step, shows the
+  open tail and keeps the blocks that settle under it (they are on screen
+  already); at about a segment's worth (SEGMENT_CHARS) it is handed over, as
+  rendered, and a new live segment takes the tail. Its last paragraph or fence
+  takes new lines RESERVE_ROWS at a time (:mod:`~tuichat.ui.widgets.live_rows`).
+  A burst's blocks go straight to segments of a few blocks each (:func:`group_blocks`).
 * While the view follows the stream (scrolled to the bottom), only the
   segments the last screen shows are rendered; the others are drafts (plain
   text, one widget each), and rendered segments far above are parked back to
@@ -16,7 +20,8 @@ block is several widgets, and every frame lays out every widget. Here:
   than anyone reads in a frame (a burst, a cached answer) waits one frame
   more, and then renders nothing new: the next step will have moved on. The
   end of the stream skips the wait, so the final text shows at once.
-* A draft that gets painted (scrolled into view) is rendered in the next step;
+* A draft that gets painted (scrolled into view) is rendered in the next step
+  (where: :mod:`~tuichat.ui.widgets.answer_triage`);
   after the stream, the drafts near the viewport (IDLE_SCREENS) are rendered in
   idle time, nearest first, a frame's budget at a time, so input never waits
   long. The rest stay drafts until they are scrolled to, and rendered segments
@@ -48,7 +53,9 @@ from textual.message import Message
 from tuichat.core.clock import Clock
 from tuichat.ui.widgets import answer_geometry as geometry
 from tuichat.ui.widgets import answer_pacing as pacing
-from tuichat.ui.widgets.answer_segment import AnswerSegment, DraftText, Fold, set_stacked
+from tuichat.ui.widgets import answer_triage as triage
+from tuichat.ui.widgets.answer_segment import AnswerSegment, Fold, set_stacked
+from tuichat.ui.widgets.draft_text import DraftText
 from tuichat.ui.widgets.markdown_blocks import (
     SEGMENT_CHARS,
     BlockSplitter,
@@ -63,10 +70,6 @@ from tuichat.ui.widgets.stacked_size import StackedSize
 
 log = logging.getLogger(__name__)
 
-RENDER_SLACK = 2  # rows rendered beyond the screen, for rounding and scrollbars
-PARK_SCREENS = 1.5  # while streaming, rendered segments this far up are parked
-IDLE_SCREENS = 1.0  # after the stream, drafts this close to the viewport render in idle time
-KEEP_SCREENS = 3.0  # rendered segments farther than this from view are parked when idle
 RESERVE_ROWS = 4  # the live paragraph takes new lines this many at a time (SameHeightText)
 
 
@@ -183,7 +186,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
     def _request_park(self) -> None:
         self._nudge(self._pacing.park_requested())
 
-    def on_answer_segment_exposed(self, message: AnswerSegment.Exposed) -> None:
+    def on_draft_text_exposed(self, message: DraftText.Exposed) -> None:
         """A draft was painted: render it in the next step."""
         message.stop()
         segment = message.draft.parent
@@ -207,7 +210,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
                 await self._close_live(self._splitter.close())
             else:
                 await self._live.show(self._live.source + self._splitter.tail)
-            await self._triage(render=step.render)  # a burst goes on: no render
+            await triage.follow_bottom(self, self.segments, self._live, render=step.render)
             await self._render_wanted()
         trim_render_cache()
 
@@ -247,23 +250,6 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         self._segments.append(self._live)
         self._tail_closed = True
 
-    async def _triage(self, *, render: bool) -> None:
-        """Following the bottom: render what the last screen shows, park what is far up."""
-        scroller = geometry.scroller_of(self)
-        if scroller is None or not geometry.follows_bottom(scroller):
-            return  # the reader scrolled away: exposures decide what to render
-        screen = geometry.screen_rows(scroller)
-        width = geometry.content_width(self, scroller)
-        below = 0  # rows between the segment's bottom and the answer's
-        for segment in reversed(self.segments):
-            if below >= screen * PARK_SCREENS:
-                if segment.rendered and segment is not self._live:  # (the live one streams)
-                    await segment.park()
-                continue
-            if render and below < screen + RENDER_SLACK and segment is not self._live:
-                await segment.render_markdown()  # (the live one renders as it shows)
-            below += segment.rows(width, screen)
-
     async def _render_wanted(self) -> None:
         """Render exposed drafts that are still in view (the others ask again when painted)."""
         scroller = geometry.scroller_of(self)
@@ -272,23 +258,9 @@ class AnswerView(StackedSize, BlankLines, PacedView):
             segment = next(iter(self._wanted))
             del self._wanted[segment]
             if view is None or geometry.distance(segment.region, view) == 0:
-                await self._render_in_place(segment)
+                await triage.render_in_place(self, segment)
             else:
                 segment.ask_again()
-
-    async def _render_in_place(self, segment: AnswerSegment) -> None:
-        """Render ``segment``; if it is above the viewport, keep the view still."""
-        scroller = geometry.scroller_of(self)
-        if scroller is None or geometry.follows_bottom(scroller):
-            await segment.render_markdown()
-            return
-        above = bool(segment.region) and segment.region.bottom <= scroller.region.y
-        width, screen = geometry.content_width(self, scroller), geometry.screen_rows(scroller)
-        before = segment.rows(width, screen)
-        await segment.render_markdown()
-        if above:
-            grown = segment.rows(width, screen) - before
-            scroller.scroll_to(y=scroller.scroll_y + grown, animate=False, immediate=True)
 
     async def _serve(self, serve: pacing.Serve) -> None:
         """Park, unfold and render what was asked for.
@@ -302,49 +274,27 @@ class AnswerView(StackedSize, BlankLines, PacedView):
             if serve.unfold:
                 await self._unfold()
             await self._render_wanted()
-            await self._park_far(KEEP_SCREENS)  # a reader scrolling through a long answer
+            if self._folded is None:  # a reader scrolling through a long answer
+                await triage.park_far(self, self._segments, triage.KEEP_SCREENS)
         trim_render_cache()
 
     async def _idle_step(self, idle: pacing.IdleRender) -> bool:
         """Render drafts nearest the viewport until the deadline; False if none are left."""
         if idle.check:
             await self._check_blocks()
-        while (segment := self._nearest_draft()) is not None:
+        while (segment := triage.nearest_draft(self, self._segments)) is not None:
             async with self._one_frame():
-                await self._render_in_place(segment)
+                await triage.render_in_place(self, segment)
             if self._clock.now() >= idle.deadline:
                 return True
         return False
-
-    def _nearest_draft(self) -> AnswerSegment | None:
-        """The draft nearest the viewport, if one is within IDLE_SCREENS of it."""
-        drafts = [segment for segment in reversed(self._segments) if not segment.rendered]
-        scroller = geometry.scroller_of(self)
-        if not drafts or scroller is None:
-            return drafts[0] if drafts else None
-        view = scroller.region
-        distance, nearest = min(
-            ((geometry.distance(segment.region, view), segment) for segment in drafts),
-            key=lambda pair: pair[0],
-        )
-        return nearest if distance <= view.height * IDLE_SCREENS else None
-
-    async def _park_far(self, screens: float) -> None:
-        """Park rendered segments more than ``screens`` screens from the viewport."""
-        scroller = geometry.scroller_of(self)
-        if scroller is None or self._folded is not None:
-            return
-        view = scroller.region
-        for segment in self._segments:
-            if segment.rendered and geometry.distance(segment.region, view) > view.height * screens:
-                await segment.park()
 
     async def _park_hidden(self) -> None:
         """Park what is over a screen from view; fold the answer if all of it is."""
         scroller = geometry.scroller_of(self)
         if scroller is None or self._folded is not None:
             return
-        await self._park_far(1.0)
+        await triage.park_far(self, self._segments, 1.0)
         if self._text and geometry.distance(self.region, scroller.region) > scroller.region.height:
             await self._fold()
 
