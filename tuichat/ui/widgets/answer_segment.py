@@ -42,7 +42,7 @@ from tuichat.ui.widgets.block_classes import stacked_block_class
 from tuichat.ui.widgets.draft_text import DraftText
 from tuichat.ui.widgets.markdown_blocks import block_starts, line_count
 from tuichat.ui.widgets.render_cache import BlankLines
-from tuichat.ui.widgets.stacked_size import SameHeightText, StackedSize
+from tuichat.ui.widgets.stacked_size import SameHeightText, SameSizeCode, StackedSize
 
 ParserFactory = Callable[[], MarkdownIt]
 
@@ -318,15 +318,18 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
             hoist_margins(self, self._markdown)
 
     def _reserve_for_last(self, markdown: AnswerMarkdown) -> None:
-        """Only the last block keeps reserved rows; a new last paragraph takes them at once.
+        """Only the last block keeps reserved rows; a new last paragraph or fence takes them.
 
         (Done in the step that mounted it: its rows come with that layout,
         not with a second one a line later.)
         """
         last = markdown.children[-1] if markdown.children else None
         live_rows.release(markdown, keep=last)
-        if isinstance(last, SameHeightText) and not live_rows.holds(last):
-            live_rows.reserve_now(last, last, self._reserve_rows)
+        if not isinstance(last, SameHeightText | SameSizeCode):
+            return
+        widget = last.rows_widget()
+        if widget is not None and not live_rows.holds(widget, last):
+            live_rows.reserve_now(widget, last, self._reserve_rows)
 
     async def _rebuild(self, source: str) -> None:
         markdown = AnswerMarkdown(parser_factory=self._parser)

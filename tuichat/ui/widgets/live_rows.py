@@ -78,9 +78,9 @@ def reserve_now(widget: Widget, block: Widget, rows: int) -> None:
         widget.styles.min_height = rows + widget.styles.gutter.height
 
 
-def holds(widget: Widget) -> bool:
-    """True when ``widget`` holds rows reserved in its markdown."""
-    return widget.parent is not None and widget in _holder_of(widget.parent)  # type: ignore[arg-type]
+def holds(widget: Widget, block: Widget) -> bool:
+    """True when ``widget`` (of the top-level ``block``) holds rows reserved in its markdown."""
+    return block.parent is not None and widget in _holder(block)
 
 
 def release(markdown: Widget, keep: Widget | None = None) -> None:

@@ -100,6 +100,11 @@ class SameHeightText:
     several lines at once (:mod:`~tuichat.ui.widgets.live_rows`).
     """
 
+    def rows_widget(self) -> Widget | None:
+        """The widget whose height the text takes (the paragraph itself)."""
+        widget: Any = self
+        return widget  # type: ignore[no-any-return]
+
     def set_content(self, content: Content) -> None:
         block: Any = self
         if not live_rows.fits(block, block, content):
@@ -116,13 +121,19 @@ class SameSizeCode(QuietParts):
     streamed fence changes on every step, mostly within the line it is on.
     """
 
-    def set_content(self, content: Content) -> None:
+    def rows_widget(self) -> Widget | None:
+        """The widget whose height the code takes (its label), if composed yet."""
         from textual.css.query import NoMatches
 
         block: Any = self
-        block._content = content
         try:
-            label = block.query_one("#code-content")
+            return block.query_one("#code-content")  # type: ignore[no-any-return]
         except NoMatches:
-            return
-        label.update(content, layout=not live_rows.fits(label, block, content, wraps=False))
+            return None
+
+    def set_content(self, content: Content) -> None:
+        block: Any = self
+        block._content = content
+        label: Any = self.rows_widget()
+        if label is not None:
+            label.update(content, layout=not live_rows.fits(label, block, content, wraps=False))
