@@ -16,7 +16,8 @@ Rows (medians of ``--runs`` interleaved runs):
   is ready; Enter written to the pty → the simulator received the request;
 * first paint of a 50-token answer that arrives at once, 1st and 2nd message:
   first token sent → its word on screen;
-* first token on screen, paced stream (200 tok/s, 5 ms between tokens);
+* first token on screen, paced stream (200 tok/s, 5 ms between tokens), and
+  after a 300 ms TTFT (as from a hosted model: the send is painted long before);
 * 3,000-token burst, plain and markdown: last byte sent → the answer's last
   words on screen;
 * 200 tok/s × 2,000 tokens, plain and markdown: lag at the end, the longest
@@ -94,7 +95,7 @@ class Answer:
     last: str
 
     @classmethod
-    def of(cls, tokens: int, tps: float, content: str = "prose") -> Answer:
+    def of(cls, tokens: int, tps: float, content: str = "prose", ttft_ms: int = 0) -> Answer:
         parts = answer_tokens(content, tokens)
         whole = words("".join(parts))
         first = next(words(p) for p in parts if words(p))
@@ -102,7 +103,7 @@ class Answer:
             last = words("".join(parts[-n:]))
             if whole.count(last) == 1 and len(last) >= 12:
                 break
-        model = f"sim?tokens={tokens}&tps={tps:g}&ttft_ms=0&content={content}"
+        model = f"sim?tokens={tokens}&tps={tps:g}&ttft_ms={ttft_ms}&content={content}"
         return cls(model, first, last)
 
     def started(self, screen: Screen, region: Region, anchor: Anchor) -> bool:
@@ -339,6 +340,7 @@ SCENARIOS: list[tuple[str, Callable[[Simulator, str, Path], dict[str, float]]]] 
     ("cached", cached),
     ("burst", lambda s, k, h: stream(s, k, h, Answer.of(3000, 0), "burst")),
     ("paced", lambda s, k, h: stream(s, k, h, Answer.of(2000, 200), "paced")),
+    ("hosted", lambda s, k, h: stream(s, k, h, Answer.of(200, 50, ttft_ms=300), "hosted")),
     ("md burst", lambda s, k, h: stream(s, k, h, Answer.of(3000, 0, "markdown"), "mdburst")),
     ("md paced", lambda s, k, h: stream(s, k, h, Answer.of(2000, 200, "markdown"), "mdpaced")),
 ]
@@ -353,6 +355,7 @@ ROWS: list[tuple[str, str, str, float]] = [
     ("first paint, 1st message, log kept", "kept_paint1", "ms", 0.030),
     ("first paint, 2nd message, log kept", "kept_paint2", "ms", 0.016),
     ("first token on screen, paced (5 ms/token)", "paced_first", "ms", 0.008),
+    ("first token on screen, 300 ms TTFT (hosted)", "hosted_first", "ms", 0.008),
     ("cached answer, 1st message: Enter → on screen", "cached_1st", "ms", 0.010),
     ("cached answer, 2nd message: Enter → on screen", "cached_2nd", "ms", 0.010),
     ("3,000-token burst: end lag", "burst_lag", "s", 0.15),

@@ -34,7 +34,7 @@ _SEQUENCE = re.compile(
     rb"|\x1b[PX^_][^\x1b]*\x1b\\"  # DCS/SOS/PM/APC
     rb"|\x1b[()][0-9A-Za-z]"  # charset
     rb"|\x1b[@-Z\\-_]"  # other two-byte escapes
-    rb"|[\x00-\x1f]"  # controls
+    rb"|[\x00-\x1a\x1c-\x1f]"  # controls (not ESC: an escape cut at a chunk's end waits)
 )
 
 
