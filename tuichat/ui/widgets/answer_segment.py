@@ -201,22 +201,19 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
         the text after its blocks (the open tail, which the next live segment
         shows) are removed: Textual gives every block the lines it came from.
         """
-        self._reserve_rows = 0
+        self.stop_reserving()
         source = self.source
         markdown = self._markdown
         if markdown is None:  # (it showed plain first words): a draft, rendered when seen
             await self._draft()
             return
-        markdown.reserve_rows = 0
-        live_rows.release(markdown)
-        blocks = _blocks(markdown)
         lines = line_count(source)
-        ranges: list[tuple[int, int] | None] = [getattr(b, "source_range", None) for b in blocks]
-        if any(lines_of is None for lines_of in ranges):  # a Textual without them: afresh
+        try:
+            after = [b for b in _blocks(markdown) if b.source_range[0] >= lines]
+        except AttributeError:  # a Textual whose blocks do not say their lines: afresh
             await self._rebuild(source)
             return
-        pairs = zip(blocks, ranges, strict=True)
-        await markdown.remove_children([b for b, at in pairs if at is not None and at[0] >= lines])
+        await markdown.remove_children(after)
         self._shown, self._sealed = source, True
         if not self._exact and self.block_widgets != len(block_starts(source)):
             await self._rebuild(source)
@@ -304,7 +301,7 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
         return self._measured[1]
 
     def stop_reserving(self) -> None:
-        """The stream ended: give back the rows the last paragraph took ahead."""
+        """The stream ended (or moved on): give back the rows the last block took ahead."""
         self._reserve_rows = 0
         if self._markdown is not None:
             self._markdown.reserve_rows = 0

@@ -171,8 +171,13 @@ def _closed_fence(lines: list[str], start: int, end: int, markup: str) -> bool:
     """True when the fence on ``lines[start:end]`` ends with its closing line."""
     if not markup or end - 1 <= start or end > len(lines):
         return False
-    closing = re.compile(rf" {{0,3}}{re.escape(markup[0])}{{{len(markup)},}}[ \t]*(?:\r\n|\r|\n)?")
-    return closing.fullmatch(lines[end - 1]) is not None
+    return _closing_line(markup).fullmatch(lines[end - 1]) is not None
+
+
+@cache
+def _closing_line(markup: str) -> re.Pattern[str]:
+    """A closing line for a fence opened with ``markup`` (compiled once per marker)."""
+    return re.compile(rf" {{0,3}}{re.escape(markup[0])}{{{len(markup)},}}[ \t]*(?:\r\n|\r|\n)?")
 
 
 class BlockSplitter:

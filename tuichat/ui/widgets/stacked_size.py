@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual.css.query import NoMatches
+
 from tuichat.ui.widgets import live_rows
 
 if TYPE_CHECKING:
@@ -123,8 +125,6 @@ class SameSizeCode(QuietParts):
 
     def rows_widget(self) -> Widget | None:
         """The widget whose height the code takes (its label), if composed yet."""
-        from textual.css.query import NoMatches
-
         block: Any = self
         try:
             return block.query_one("#code-content")  # type: ignore[no-any-return]
