@@ -15,93 +15,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from textual.app import App, ComposeResult
-from textual.screen import Screen
-
+from tests.helpers.answer_app import (
+    OneAnswer,
+    counting_layouts,
+    live_children,
+    new_answer,
+    shown_as_markdown,
+    step_text,
+)
 from tests.helpers.chat_pilot import make_app, send, wait_until
 from tests.helpers.held_clock import HeldClock
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.widgets.answer_pacing import FRAME
 from tuichat.ui.widgets.answer_segment import AnswerMarkdown
-from tuichat.ui.widgets.answer_view import RESERVE_ROWS, AnswerView
+from tuichat.ui.widgets.answer_view import RESERVE_ROWS
 from tuichat.ui.widgets.block_classes import stacked_block_class
 from tuichat.ui.widgets.draft_text import DraftText
 from tuichat.ui.widgets.stacked_size import StackedSize
-from tuichat.ui.widgets.transcript import AssistantMessage, Transcript
-
-
-class OneAnswer(App[None]):
-    def __init__(self, clock: HeldClock) -> None:
-        super().__init__()
-        self.clock = clock
-
-    def compose(self) -> ComposeResult:
-        yield Transcript(id="transcript", clock=self.clock)  # type: ignore[arg-type]
-
-
-async def _shown_as_markdown(pilot: Any, clock: HeldClock, *texts: str) -> AssistantMessage:
-    """An answer whose first text (plain) and second (markdown) steps are on screen."""
-    answer = AssistantMessage("m")
-    await pilot.app.query_one(Transcript).add(answer)
-    view = answer.markdown
-    first, second = texts
-    answer.append(first)
-    await wait_until(pilot, lambda: first.strip() in str(_live_children(view)[0].render()))
-    clock.advance(FRAME)
-    answer.append(second)
-    await wait_until(pilot, lambda: view.segments[-1].rendered)
-    await pilot.pause(0.1)  # whatever the screen had left is painted
-    return answer
-
-
-@contextmanager
-def _counting_layouts(frames: list[str]) -> Iterator[None]:
-    """Append "layout" to ``frames`` for every layout of any screen while inside."""
-    real_layout = Screen._refresh_layout
-
-    def layout(screen: Any, *args: Any, **kwargs: Any) -> None:
-        frames.append("layout")
-        real_layout(screen, *args, **kwargs)
-
-    Screen._refresh_layout = layout  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        Screen._refresh_layout = real_layout  # type: ignore[method-assign]
-
-
-def _live_children(view: AnswerView) -> list[object]:
-    return list(view.segments[-1].children)
+from tuichat.ui.widgets.transcript import AssistantMessage
 
 
 async def test_the_first_text_is_a_repaint_and_markdown_follows() -> None:
     clock = HeldClock()
     app = OneAnswer(clock)
     async with app.run_test(size=(80, 20)) as pilot:
-        answer = AssistantMessage("m")
-        await app.query_one(Transcript).add(answer)
+        answer = await new_answer(pilot)
         view = answer.markdown
-        [placeholder] = _live_children(view)
+        [placeholder] = live_children(view)
         assert isinstance(placeholder, DraftText) and placeholder.display  # a blank row, mounted
         await pilot.pause()
         assert placeholder.size.height == 1
         frames: list[str] = []
-        with _counting_layouts(frames):
+        with counting_layouts(frames):
             answer.append("Hello **world**")
             await wait_until(pilot, lambda: "world" in str(placeholder.render()))
             await pilot.pause(0.1)
         assert frames == []  # it fits the row kept for it: painted, not laid out
-        assert _live_children(view) == [placeholder]  # the same widget: nothing was mounted
+        assert live_children(view) == [placeholder]  # the same widget: nothing was mounted
         assert "Hello **world**" in str(placeholder.render())  # plain text, for one step
         answer.append(" again.")
         clock.advance(FRAME)  # the rest after the first step is over
         await wait_until(
-            pilot, lambda: any(isinstance(c, AnswerMarkdown) for c in _live_children(view))
+            pilot, lambda: any(isinstance(c, AnswerMarkdown) for c in live_children(view))
         )
         await answer.finish()
         assert view.source == "Hello **world** again."
@@ -111,8 +69,7 @@ async def test_the_first_text_is_a_repaint_and_markdown_follows() -> None:
 async def test_an_answer_without_text_keeps_no_blank_row() -> None:
     app = OneAnswer(HeldClock())
     async with app.run_test(size=(80, 20)) as pilot:
-        answer = AssistantMessage("m")
-        await app.query_one(Transcript).add(answer)
+        answer = await new_answer(pilot)
         await answer.markdown.finish()  # (an error or a cancel before any text)
         await pilot.pause()
         assert answer.markdown.size.height == 0
@@ -122,7 +79,7 @@ async def test_a_step_is_painted_in_the_step_with_one_layout() -> None:
     clock = HeldClock()
     app = OneAnswer(clock)
     async with app.run_test(size=(80, 20)) as pilot:
-        answer = await _shown_as_markdown(pilot, clock, "First words.", " More.")
+        answer = await shown_as_markdown(pilot, clock, "First words.", " More.")
         view = answer.markdown
         frames: list[str] = []
         real_step, real_display = view._step, app._display
@@ -138,7 +95,7 @@ async def test_a_step_is_painted_in_the_step_with_one_layout() -> None:
 
         app._display = display  # type: ignore[method-assign]
         view._step = step  # type: ignore[method-assign]
-        with _counting_layouts(frames):
+        with counting_layouts(frames):
             clock.advance(FRAME)
             answer.append(" More words than the rows it took can hold." * 10)  # > RESERVE_ROWS
             await wait_until(pilot, lambda: "stepped" in frames)
@@ -151,22 +108,20 @@ async def test_lines_within_the_reserved_rows_are_repainted_without_a_layout() -
     clock = HeldClock()
     app = OneAnswer(clock)
     async with app.run_test(size=(80, 20)) as pilot:
-        answer = await _shown_as_markdown(pilot, clock, "Short", " line")
+        answer = await shown_as_markdown(pilot, clock, "Short", " line")
         view = answer.markdown
         paragraph = view.query("MarkdownParagraph").last()
         assert paragraph.size.height == RESERVE_ROWS  # mounted with its rows: blank below
         frames: list[str] = []
-        with _counting_layouts(frames):
+        with counting_layouts(frames):
             for words in (" grows.", " And now a sentence long enough to wrap onto a new line."):
-                clock.advance(FRAME)
-                answer.append(words)
-                await wait_until(pilot, lambda w=words: w in str(paragraph._content))
-                await pilot.pause(0.1)
+                shown = lambda w=words: w in str(paragraph._content)  # noqa: E731
+                await step_text(pilot, clock, answer, words, shown)
             assert "layout" not in frames  # the same line, then a new one within the rows
-            clock.advance(FRAME)
-            answer.append(" Then enough words to fill every row it took and need more." * 4)
-            await wait_until(pilot, lambda: "layout" in frames)  # more rows: laid out
-            await wait_until(pilot, lambda: paragraph.size.height == 2 * RESERVE_ROWS)
+            more = " Then enough words to fill every row it took and need more." * 4
+            taken = lambda: paragraph.size.height == 2 * RESERVE_ROWS  # noqa: E731
+            await step_text(pilot, clock, answer, more, taken)
+            assert "layout" in frames  # more rows: laid out
         await answer.finish()
         await pilot.pause(0.1)
         lines = paragraph._content.get_height(paragraph.styles, paragraph.content_size.width)
@@ -177,21 +132,14 @@ async def test_a_streamed_fence_fills_the_rows_it_took() -> None:
     clock = HeldClock()
     app = OneAnswer(clock)
     async with app.run_test(size=(80, 30)) as pilot:
-        answer = await _shown_as_markdown(pilot, clock, "```py\n", "a = 1\nb = 2\n")
+        answer = await shown_as_markdown(pilot, clock, "```py\n", "a = 1\nb = 2\n")
         view = answer.markdown
         code = view.query_one("#code-content")
-        clock.advance(FRAME)
-        answer.append("c = 3\n")  # the third line: the rows are taken (one layout)
-        await wait_until(pilot, lambda: "c = 3" in str(code.render()))
-        await pilot.pause(0.1)
-        taken = code.content_size.height
-        assert taken == RESERVE_ROWS
+        await step_text(pilot, clock, answer, "c = 3\n", lambda: "c = 3" in str(code.render()))
+        assert code.content_size.height == RESERVE_ROWS  # taken with the fence
         frames: list[str] = []
-        with _counting_layouts(frames):
-            clock.advance(FRAME)
-            answer.append("d = 4\n")
-            await wait_until(pilot, lambda: "d = 4" in str(code.render()))
-            await pilot.pause(0.1)
+        with counting_layouts(frames):
+            await step_text(pilot, clock, answer, "d = 4\n", lambda: "d = 4" in str(code.render()))
             assert "layout" not in frames
         await answer.finish()
         assert view.source.endswith("d = 4\n")
@@ -201,14 +149,12 @@ async def test_a_paragraph_gives_its_rows_back_when_a_block_follows_it() -> None
     clock = HeldClock()
     app = OneAnswer(clock)
     async with app.run_test(size=(80, 20)) as pilot:
-        answer = await _shown_as_markdown(pilot, clock, "Short", " line")
+        answer = await shown_as_markdown(pilot, clock, "Short", " line")
         view = answer.markdown
         paragraph = view.query("MarkdownParagraph").last()
         assert paragraph.size.height == RESERVE_ROWS
-        clock.advance(FRAME)
-        answer.append("\n- a list")  # interrupts the paragraph: both stay in the live tail
-        await wait_until(pilot, lambda: view.query("MarkdownBulletList"))
-        await pilot.pause(0.1)
+        listed = lambda: view.query("MarkdownBulletList")  # noqa: E731
+        await step_text(pilot, clock, answer, "\n- a list", listed)  # both in the live tail
         assert paragraph.is_attached and paragraph.size.height == 1
         await answer.finish()
 
@@ -229,12 +175,11 @@ async def test_a_stacked_fence_still_scrolls_sideways() -> None:
     clock = HeldClock()
     app = OneAnswer(clock)
     async with app.run_test(size=(40, 20)) as pilot:
-        answer = await _shown_as_markdown(pilot, clock, "```\n", "short\n")
+        answer = await shown_as_markdown(pilot, clock, "```\n", "short\n")
         view = answer.markdown
-        clock.advance(FRAME)
-        answer.append("x = " + "1" * 80 + "\n")  # wider than the screen
-        await wait_until(pilot, lambda: "111" in str(view.query_one("#code-content").render()))
-        await pilot.pause(0.1)
+        wide = "x = " + "1" * 80 + "\n"  # wider than the screen
+        code = view.query_one("#code-content")
+        await step_text(pilot, clock, answer, wide, lambda: "111" in str(code.render()))
         fence = view.query_one("MarkdownFence")
         assert fence.max_scroll_x > 40
         fence.scroll_to(x=fence.max_scroll_x, animate=False, immediate=True)

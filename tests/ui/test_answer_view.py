@@ -212,13 +212,24 @@ class AnswerApp(App[None]):
             yield AnswerView(clock=self.clock)
 
 
+def _block_types_of(markdown: Markdown) -> list[str]:
+    return [type(b).__name__ for b in markdown.children if isinstance(b, MarkdownBlock)]
+
+
 def _block_types(view: AnswerView) -> list[str]:
-    return [
-        type(block).__name__
-        for segment in view.segments
-        for block in segment.query_children(Markdown).first().children
-        if isinstance(block, MarkdownBlock)
-    ]
+    """The block widgets of every segment's markdown, top to bottom."""
+    markdowns = [segment.query_children(Markdown).first() for segment in view.segments]
+    return [name for markdown in markdowns for name in _block_types_of(markdown)]
+
+
+async def _rendered_beside_one_markdown(pilot: Any, view: AnswerView, text: str) -> Markdown:
+    """Render every segment of ``view`` and mount one ``Markdown`` of ``text`` to compare with."""
+    for segment in view.segments:
+        await segment.render_markdown()
+    whole = Markdown(text)
+    await pilot.app.query_one("#transcript").mount(whole)
+    await pilot.pause()
+    return whole
 
 
 async def _stream(view: AnswerView, text: str, chunk: int = 37) -> None:
@@ -290,14 +301,9 @@ async def test_settled_blocks_are_not_rendered_again_and_the_hand_over_keeps_the
         await view.finish()
         assert handed_over_as_shown and len(view.segments) > 2
         assert [b for s in view.segments for b in s.blocks] == split_blocks(text)
-        for segment in view.segments:
-            await segment.render_markdown()  # (those parked far up: the rest are as handed over)
-        whole = Markdown(text)
-        await app.query_one("#transcript").mount(whole)
-        await pilot.pause()
-        assert _block_types(view) == [
-            type(b).__name__ for b in whole.children if isinstance(b, MarkdownBlock)
-        ]  # every segment shows its blocks, none of the tail's
+        # (those parked far up are rendered afresh: the rest are as handed over)
+        whole = await _rendered_beside_one_markdown(pilot, view, text)
+        assert _block_types(view) == _block_types_of(whole)  # its blocks, none of the tail's
 
 
 async def test_the_whole_answer_looks_like_one_markdown_widget() -> None:
@@ -306,14 +312,8 @@ async def test_the_whole_answer_looks_like_one_markdown_widget() -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         view = app.query_one(AnswerView)
         await _stream(view, text)
-        for segment in view.segments:
-            await segment.render_markdown()
-        whole = Markdown(text)
-        await app.query_one("#transcript").mount(whole)
-        await pilot.pause()
-        assert _block_types(view) == [
-            type(b).__name__ for b in whole.children if isinstance(b, MarkdownBlock)
-        ]
+        whole = await _rendered_beside_one_markdown(pilot, view, text)
+        assert _block_types(view) == _block_types_of(whole)
         assert view.outer_size.height == whole.outer_size.height  # same spacing, too
 
 

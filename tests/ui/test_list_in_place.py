@@ -10,22 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import App, ComposeResult
 from textual.widgets import Markdown
 
-from tests.helpers.chat_pilot import wait_until
+from tests.helpers.answer_app import OneAnswer, new_answer, step_text
 from tests.helpers.held_clock import HeldClock
-from tuichat.ui.widgets.answer_pacing import FRAME
-from tuichat.ui.widgets.transcript import AssistantMessage, Transcript
-
-
-class OneAnswer(App[None]):
-    def __init__(self, clock: HeldClock) -> None:
-        super().__init__()
-        self.clock = clock
-
-    def compose(self) -> ComposeResult:
-        yield Transcript(id="transcript", clock=self.clock)  # type: ignore[arg-type]
+from tuichat.ui.widgets.transcript import Transcript
 
 
 def _shape(markdown_list: Any) -> list[tuple[str, list[str]]]:
@@ -39,21 +28,25 @@ def _shape(markdown_list: Any) -> list[tuple[str, list[str]]]:
 
 async def _stream_list(pilot: Any, clock: HeldClock, items: list[str], tag: str) -> tuple[Any, Any]:
     """Stream ``items`` (each a list line) into an answer; its list widget, and the first row."""
-    answer = AssistantMessage("m")
-    await pilot.app.query_one(Transcript).add(answer)
+    answer = await new_answer(pilot)
     view = answer.markdown
     first_row = None
     for item in items:
         for piece in (item[:4], item[4:]):  # an item arrives in two steps
-            answer.append(piece)
-            clock.advance(FRAME)
-            await wait_until(pilot, lambda: not view._unsent)
-            await pilot.pause()
+            await step_text(pilot, clock, answer, piece, lambda: not view._unsent)
             lists = view.query(tag)
             if first_row is None and lists and lists.last().children:
                 first_row = lists.last().children[0]
     await answer.finish()
     return view.query(tag).last(), first_row
+
+
+async def _fresh_shape(pilot: Any, text: str, tag: str) -> list[tuple[str, list[str]]]:
+    """The shape of the list a fresh ``Markdown`` of ``text`` shows."""
+    whole = Markdown(text)
+    await pilot.app.query_one(Transcript).mount(whole)
+    await pilot.pause()
+    return _shape(whole.query_one(tag))
 
 
 async def test_a_streamed_bullet_list_keeps_its_rows_and_ends_as_markdown_shows_it() -> None:
@@ -63,10 +56,7 @@ async def test_a_streamed_bullet_list_keeps_its_rows_and_ends_as_markdown_shows_
     async with app.run_test(size=(80, 40)) as pilot:
         streamed, first_row = await _stream_list(pilot, clock, items, "MarkdownBulletList")
         assert first_row is not None and first_row.is_attached  # updated in place throughout
-        whole = Markdown("".join(items))
-        await app.query_one(Transcript).mount(whole)
-        await pilot.pause()
-        assert _shape(streamed) == _shape(whole.query_one("MarkdownBulletList"))
+        assert _shape(streamed) == await _fresh_shape(pilot, "".join(items), "MarkdownBulletList")
 
 
 async def test_numbers_that_widen_the_bullets_rebuild_the_list_exactly() -> None:
@@ -75,8 +65,5 @@ async def test_numbers_that_widen_the_bullets_rebuild_the_list_exactly() -> None
     items = [f"{n}. step {n}\n" for n in range(1, 12)]  # "10." widens every bullet
     async with app.run_test(size=(80, 40)) as pilot:
         streamed, _ = await _stream_list(pilot, clock, items, "MarkdownOrderedList")
-        whole = Markdown("".join(items))
-        await app.query_one(Transcript).mount(whole)
-        await pilot.pause()
-        assert _shape(streamed) == _shape(whole.query_one("MarkdownOrderedList"))
+        assert _shape(streamed) == await _fresh_shape(pilot, "".join(items), "MarkdownOrderedList")
         assert _shape(streamed)[0][0].strip() == "1." and len(_shape(streamed)) == 11
