@@ -191,10 +191,11 @@ def test_reference_definitions_reach_every_block() -> None:
     assert links and links[0].attrs["href"] == "https://example.com"
 
 
-def test_group_blocks_tops_up_the_open_segment_and_never_splits_a_block() -> None:
-    assert group_blocks(["a" * 300, "b" * 300], used=500, limit=1000) == [["a" * 300], ["b" * 300]]
-    assert group_blocks(["x" * 2000], used=0, limit=1000) == [["x" * 2000]]
-    assert group_blocks(["x" * 10], used=995, limit=1000) == [[], ["x" * 10]]
+def test_group_blocks_fills_segments_and_never_splits_a_block() -> None:
+    assert group_blocks(["a" * 300, "b" * 300], limit=1000) == [["a" * 300, "b" * 300]]
+    assert group_blocks(["a" * 600, "b" * 600], limit=1000) == [["a" * 600], ["b" * 600]]
+    assert group_blocks(["x" * 2000, "y"], limit=1000) == [["x" * 2000], ["y"]]
+    assert group_blocks([], limit=1000) == []
 
 
 # -- the view in a small app ------------------------------------------------

@@ -228,7 +228,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
             await self._hand_over_live()
             live = self._live
         if not live.blocks and size > SEGMENT_CHARS:
-            new = [AnswerSegment(group, parser=self._parser) for group in group_blocks(blocks, 0)]
+            new = [AnswerSegment(group, parser=self._parser) for group in group_blocks(blocks)]
             self._segments.extend(new)
             await self.mount_all(new, before=live)
             return
@@ -329,7 +329,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
                 group, blocks = blocks[: place.blocks], blocks[place.blocks :]
                 self._segments.append(AnswerSegment.parked(group, place, parser=self._parser))
         else:
-            groups = [group for group in group_blocks(blocks, 0) if group]
+            groups = group_blocks(blocks)
             self._segments = [AnswerSegment(group, parser=self._parser) for group in groups]
         await self.remove_children()
         await self.mount_all(self._segments)
@@ -356,7 +356,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
     async def _resegment(self, blocks: list[str]) -> None:
         """Rebuild the segments from ``blocks``, as drafts."""
         await self.remove_children()
-        groups = [group for group in group_blocks(blocks, 0) if group]
+        groups = group_blocks(blocks)
         self._segments = [AnswerSegment(group, parser=self._parser) for group in groups]
         await self.mount_all(self._segments)
 

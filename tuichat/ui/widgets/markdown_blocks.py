@@ -213,15 +213,15 @@ class BlockSplitter:
         return split_blocks(tail)
 
 
-def group_blocks(blocks: list[str], used: int, limit: int = SEGMENT_CHARS) -> list[list[str]]:
-    """Group ``blocks`` into segments of about ``limit`` characters.
+def group_blocks(blocks: list[str], limit: int = SEGMENT_CHARS) -> list[list[str]]:
+    """Group ``blocks`` into segments of about ``limit`` characters (none empty).
 
-    The first group tops up the open segment (which holds ``used``
-    characters; it may stay empty); a block is never split.
+    A block is never split: one longer than ``limit`` is a segment of its own.
     """
-    groups: list[list[str]] = [[]]
+    groups: list[list[str]] = []
+    used = 0
     for block in blocks:
-        if used and used + len(block) > limit:
+        if not groups or (used and used + len(block) > limit):
             groups.append([])
             used = 0
         groups[-1].append(block)
