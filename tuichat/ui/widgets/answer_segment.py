@@ -42,6 +42,7 @@ from tuichat.ui.widgets.block_classes import stacked_block_class
 from tuichat.ui.widgets.draft_text import DraftText
 from tuichat.ui.widgets.markdown_blocks import block_starts, line_count
 from tuichat.ui.widgets.render_cache import BlankLines
+from tuichat.ui.widgets.segment_picture import PicturedLines
 from tuichat.ui.widgets.stacked_size import SameHeightText, SameSizeCode, StackedSize
 
 ParserFactory = Callable[[], MarkdownIt]
@@ -120,8 +121,12 @@ class Fold:
     width: int
 
 
-class AnswerSegment(StackedSize, BlankLines, Widget):
-    """Consecutive top-level blocks of an answer, drafted or rendered."""
+class AnswerSegment(StackedSize, PicturedLines, BlankLines, Widget):
+    """Consecutive top-level blocks of an answer, drafted or rendered.
+
+    Settled and rendered while its answer streams, it can paint a picture of
+    its markdown instead (:mod:`~tuichat.ui.widgets.segment_picture`).
+    """
 
     def __init__(
         self,
@@ -286,14 +291,20 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
         for draft in self.query_children(DraftText):
             draft.ask_again()
 
+    def _pictured_child(self) -> Widget | None:
+        return self._markdown
+
     def rows(self, width: int, screen: int) -> int:
         """Height with margins at ``width``, measured once per change.
 
         The live tail changes on every step: its height from the last layout
         is close enough for deciding what to render, and costs no measuring.
         """
+        margin = self.styles.margin
+        pictured = self.picture_rows(width)
+        if pictured is not None:
+            return pictured + margin.top + margin.bottom
         if self._reserve_rows and self.size.width == width and self.size.height:
-            margin = self.styles.margin
             return self.size.height + margin.top + margin.bottom
         key = (self._version, width)
         if self._measured[0] != key:
@@ -331,6 +342,7 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
     async def _rebuild(self, source: str) -> None:
         markdown = AnswerMarkdown(parser_factory=self._parser)
         markdown.reserve_rows = self._reserve_rows
+        self._forget_picture()
         await self.remove_children()
         await self.mount(markdown)
         await markdown.append(source)
@@ -338,6 +350,7 @@ class AnswerSegment(StackedSize, BlankLines, Widget):
         self._changed()
 
     async def _draft(self, height: int | None = None) -> None:
+        self._forget_picture()
         await self.remove_children()
         self._markdown, self._shown = None, ""
         self._version += 1

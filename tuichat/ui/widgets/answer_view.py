@@ -11,6 +11,10 @@ block is several widgets, and every frame lays out every widget. Here:
   rendered, and a new live segment takes the tail. Its last paragraph or fence
   takes new lines RESERVE_ROWS at a time (:mod:`~tuichat.ui.widgets.live_rows`).
   A burst's blocks go straight to segments of a few blocks each (:func:`group_blocks`).
+* While the answer streams, a settled segment that is rendered paints from a
+  picture of its lines, its markdown widgets hidden
+  (:mod:`~tuichat.ui.widgets.segment_picture`): a frame lays out one widget
+  for it, not dozens. The widgets come back when the answer ends.
 * While the view follows the stream (scrolled to the bottom), only the
   segments the last screen shows are rendered; the others are drafts (plain
   text, one widget each), and rendered segments far above are parked back to
@@ -204,15 +208,32 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         self._unsent.clear()
         settled = self._splitter.feed(text) if text else []
         async with self._one_frame():
+            self._picture_settled()
             if settled:
                 await self._settle(settled)
             if step.closing:
                 await self._close_live(self._splitter.close())
+                self._drop_pictures()
             else:
                 await self._live.show(self._live.source + self._splitter.tail)
             await triage.follow_bottom(self, self.segments, self._live, render=step.render)
             await self._render_wanted()
         trim_render_cache()
+
+    def _picture_settled(self) -> None:
+        """Settled segments on screen paint from pictures while the answer streams.
+
+        (Taken at the start of a step: the last step's frame has laid them
+        out and painted them. :mod:`~tuichat.ui.widgets.segment_picture`.)
+        """
+        for segment in self._segments:
+            if segment.rendered and not segment.pictured:
+                segment.take_picture()
+
+    def _drop_pictures(self) -> None:
+        """The answer ended: the real widgets again, for selection and links."""
+        for segment in self._segments:
+            segment.drop_picture()
 
     async def _settle(self, blocks: list[str]) -> None:
         """Settled blocks stay in the live segment, which shows them already.

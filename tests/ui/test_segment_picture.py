@@ -1,0 +1,149 @@
+"""Settled segments of a streaming answer paint from a picture of their lines.
+
+The picture must be exactly what the screen showed, its markdown widgets must
+leave the layout while it is shown, and the real widgets must come back when
+the answer ends, when the pointer comes (selection, links) and when the width
+changes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.segment import Segment
+from textual.widget import Widget
+
+from tests.helpers.answer_app import OneAnswer, new_answer
+from tests.helpers.chat_pilot import wait_until
+from tests.helpers.held_clock import HeldClock
+from tuichat.sim.answers import answer_text
+from tuichat.ui.widgets.answer_pacing import FRAME
+from tuichat.ui.widgets.answer_segment import AnswerSegment
+from tuichat.ui.widgets.answer_view import AnswerView
+from tuichat.ui.widgets.transcript import AssistantMessage
+
+TEXT = answer_text("markdown", 1500)
+WIDE_FENCE = "Before.\n\n```text\n" + "x" * 300 + "\n```\n\n"
+
+
+async def _stream_until(
+    pilot: Any, clock: HeldClock, answer: AssistantMessage, text: str, done: Any
+) -> str:
+    """Stream ``text`` a step per chunk until ``done()``; return what was not sent."""
+    view = answer.markdown
+    for start in range(0, len(text), 24):
+        answer.append(text[start : start + 24])
+        await _stepped(pilot, clock, view)
+        if done():
+            return text[start + 24 :]
+    raise AssertionError("never happened")
+
+
+async def _stepped(pilot: Any, clock: HeldClock, view: AnswerView) -> None:
+    """Let the view take its next step (a frame of the held clock per poll)."""
+    deadline = time.monotonic() + 10.0
+    while view._unsent:
+        assert time.monotonic() < deadline, "a hang guard, not a timing"
+        clock.advance(FRAME)
+        await pilot.pause(0.01)
+
+
+def _pictured(view: AnswerView) -> list[AnswerSegment]:
+    return [segment for segment in view.segments if segment.pictured]
+
+
+def _screen(app: Any) -> list[list[tuple[str, Any]]]:
+    """What the screen shows: every cell's text and style."""
+    strips = app.screen._compositor.render_strips()
+    return [[(seg.text, seg.style) for seg in Segment.simplify(strip)] for strip in strips]
+
+
+async def _answer_with_a_picture(pilot: Any, clock: HeldClock) -> tuple[AssistantMessage, str]:
+    answer = await new_answer(pilot)
+    rest = await _stream_until(pilot, clock, answer, TEXT, lambda: _pictured(answer.markdown))
+    await pilot.pause(0.1)  # painted
+    return answer, rest
+
+
+async def test_a_picture_shows_exactly_what_its_widgets_showed() -> None:
+    clock = HeldClock()
+    app = OneAnswer(clock)
+    async with app.run_test(size=(90, 60)) as pilot:
+        answer, _ = await _answer_with_a_picture(pilot, clock)
+        [segment, *_] = _pictured(answer.markdown)
+        height = segment.size.height
+        with_picture = _screen(app)
+        segment.drop_picture()
+        await pilot.pause(0.1)
+        assert segment.size.height == height
+        assert _screen(app) == with_picture  # cell for cell, style for style
+        assert any(text.strip() for line in with_picture for text, _ in line)
+
+
+async def test_a_pictured_segment_leaves_its_widgets_out_of_the_layout() -> None:
+    clock = HeldClock()
+    app = OneAnswer(clock)
+    async with app.run_test(size=(90, 60)) as pilot:
+        answer, _ = await _answer_with_a_picture(pilot, clock)
+        [segment, *_] = _pictured(answer.markdown)
+        laid_out = app.screen._compositor.full_map
+        inside = list(segment.walk_children(Widget))
+        assert inside and segment in laid_out
+        assert not any(widget in laid_out for widget in inside)  # hidden, not removed
+        assert not segment.allow_select  # a picture's offsets are not its own
+
+
+async def test_the_widgets_come_back_when_the_answer_ends() -> None:
+    clock = HeldClock()
+    app = OneAnswer(clock)
+    async with app.run_test(size=(90, 60)) as pilot:
+        answer, rest = await _answer_with_a_picture(pilot, clock)
+        answer.append(rest)
+        clock.advance(FRAME)
+        await answer.markdown.finish()
+        await pilot.pause(0.1)
+        view = answer.markdown
+        assert not _pictured(view)
+        laid_out = app.screen._compositor.full_map
+        for segment in view.segments:
+            if segment.rendered and segment.region:
+                assert all(widget in laid_out for widget in segment.walk_children(Widget))
+
+
+async def test_the_pointer_brings_the_widgets_back() -> None:
+    clock = HeldClock()
+    app = OneAnswer(clock)
+    async with app.run_test(size=(90, 60)) as pilot:
+        answer, _ = await _answer_with_a_picture(pilot, clock)
+        [segment, *_] = _pictured(answer.markdown)
+        await pilot.hover(segment, offset=(2, 1))
+        await wait_until(pilot, lambda: not segment.pictured)
+        assert segment.allow_select
+
+
+async def test_a_new_width_brings_the_widgets_back() -> None:
+    clock = HeldClock()
+    app = OneAnswer(clock)
+    async with app.run_test(size=(90, 60)) as pilot:
+        answer, _ = await _answer_with_a_picture(pilot, clock)
+        [segment, *_] = _pictured(answer.markdown)
+        await pilot.resize_terminal(70, 60)
+        await wait_until(pilot, lambda: not segment.pictured)
+        await pilot.pause(0.1)
+        markdown = segment.children[0]
+        assert markdown.display and segment.size.height == markdown.outer_size.height
+
+
+async def test_a_segment_that_scrolls_inside_is_not_pictured() -> None:
+    clock = HeldClock()
+    app = OneAnswer(clock)
+    async with app.run_test(size=(90, 60)) as pilot:
+        answer = await new_answer(pilot)
+        view = answer.markdown
+        text = WIDE_FENCE + TEXT
+        await _stream_until(pilot, clock, answer, text, lambda: len(view.segments) > 3)
+        first = view.segments[0]
+        assert first.rendered and "x" * 300 in first.source
+        assert not first.pictured  # its fence scrolls sideways: only the real widget can
+        assert _pictured(view)  # the others are
