@@ -183,6 +183,11 @@ class AnswerSegment(StackedSize, PicturedLines, BlankLines, Widget):
         return self._markdown is not None
 
     @property
+    def version(self) -> int:
+        """Changes whenever what the segment shows changes."""
+        return self._version
+
+    @property
     def block_widgets(self) -> int:
         """How many top-level markdown widgets the segment shows."""
         return len(_blocks(self._markdown)) if self._markdown is not None else 0

@@ -35,7 +35,8 @@ async def follow_bottom(
     below = 0  # rows between the segment's bottom and the answer's
     for segment in reversed(segments):
         if below >= screen * PARK_SCREENS:
-            if segment.rendered and segment is not live:  # (the live one streams)
+            # (the live one streams; a picture costs a frame what a draft does)
+            if segment.rendered and segment is not live and not segment.pictured:
                 await segment.park()
             continue
         if render and below < screen + RENDER_SLACK and segment is not live:

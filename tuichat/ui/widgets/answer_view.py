@@ -14,7 +14,9 @@ block is several widgets, and every frame lays out every widget. Here:
 * While the answer streams, a settled segment that is rendered paints from a
   picture of its lines, its markdown widgets hidden
   (:mod:`~tuichat.ui.widgets.segment_picture`): a frame lays out one widget
-  for it, not dozens. The widgets come back when the answer ends.
+  for it, not dozens, and it is not parked (that would cost a mount). The
+  widgets come back when the pointer comes (to select or click), and on a
+  new width or theme.
 * While the view follows the stream (scrolled to the bottom), only the
   segments the last screen shows are rendered; the others are drafts (plain
   text, one widget each), and rendered segments far above are parked back to
@@ -60,6 +62,7 @@ from tuichat.ui.widgets import answer_pacing as pacing
 from tuichat.ui.widgets import answer_triage as triage
 from tuichat.ui.widgets.answer_segment import AnswerSegment, Fold, set_stacked
 from tuichat.ui.widgets.draft_text import DraftText
+from tuichat.ui.widgets.frame_flush import layout_pending
 from tuichat.ui.widgets.markdown_blocks import (
     SEGMENT_CHARS,
     BlockSplitter,
@@ -97,6 +100,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         self._tail_closed = False  # the live segment became the last settled one
         self._folded: Fold | None = None
         self._wanted: dict[AnswerSegment, None] = {}  # exposed drafts, in order
+        self._seen: dict[AnswerSegment, int] = {}  # each settled segment's version, last step
 
     @property
     def source(self) -> str:
@@ -208,32 +212,30 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         self._unsent.clear()
         settled = self._splitter.feed(text) if text else []
         async with self._one_frame():
-            self._picture_settled()
             if settled:
                 await self._settle(settled)
             if step.closing:
                 await self._close_live(self._splitter.close())
-                self._drop_pictures()
             else:
                 await self._live.show(self._live.source + self._splitter.tail)
             await triage.follow_bottom(self, self.segments, self._live, render=step.render)
             await self._render_wanted()
+            if not step.closing and layout_pending(self):
+                self._picture_settled()
         trim_render_cache()
 
     def _picture_settled(self) -> None:
         """Settled segments on screen paint from pictures while the answer streams.
 
-        (Taken at the start of a step: the last step's frame has laid them
-        out and painted them. :mod:`~tuichat.ui.widgets.segment_picture`.)
+        Taken in a step whose frame lays out anyway (a picture changes the
+        segment's height rule, which costs a layout), and only of segments
+        laid out and painted as they are (:mod:`~tuichat.ui.widgets.segment_picture`).
         """
+        last_seen, self._seen = self._seen, {s: s.version for s in self._segments}
         for segment in self._segments:
-            if segment.rendered and not segment.pictured:
+            unchanged = last_seen.get(segment) == segment.version  # (painted as it is since)
+            if unchanged and segment.rendered and not segment.pictured:
                 segment.take_picture()
-
-    def _drop_pictures(self) -> None:
-        """The answer ended: the real widgets again, for selection and links."""
-        for segment in self._segments:
-            segment.drop_picture()
 
     async def _settle(self, blocks: list[str]) -> None:
         """Settled blocks stay in the live segment, which shows them already.

@@ -73,6 +73,14 @@ async def paint_now(root: Widget) -> None:
     screen._on_timer_update()  # also what the widgets' own idles told it during the step
 
 
+def layout_pending(root: Widget) -> bool:
+    """True when a widget of ``root``'s screen has asked for a layout (the next frame lays out)."""
+    return any(
+        getattr(widget, "_layout_required", False)
+        for widget in root.screen.walk_children(Widget, with_self=True)
+    )
+
+
 def _collect(screen: Screen[Any], widgets: list[Widget], post: Callable[[Any], None]) -> None:
     """Run each widget's refresh check, catching what it posts to the screen."""
     screen.post_message = post  # type: ignore[method-assign,assignment]  # only for these calls

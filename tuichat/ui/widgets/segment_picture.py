@@ -18,11 +18,16 @@ dozens. The picture is exactly what the screen showed; a test compares the
 screen's lines before and after.
 
 A picture is only for looking at. The markdown widgets come back (shown again,
-not rebuilt) when the answer ends, when the pointer enters the segment (text
-selection and links need the real widgets), and when the segment's width or the
-theme changes. A segment that scrolls inside (a fence wider than the screen) or
-whose layout is not settled is not pictured. Everything here reads Textual's
-compositor, a private part: any surprise means "no picture", never a wrong one.
+not rebuilt) when the pointer enters the segment (text selection and links need
+the real widgets), and when the segment's width or the theme changes. A
+pictured segment is not parked while its answer streams (a picture costs a
+frame what a draft does; parking would cost a mount), and the pictures stay
+when the answer ends: showing every segment's widgets again at once would lay
+them all out in the answer's last frame. (Parking far segments when idle,
+and folding, drop them as before.) A segment that scrolls inside (a fence
+wider than the screen) or whose layout is not settled is not pictured.
+Everything here reads Textual's compositor, a private part: any surprise
+means "no picture", never a wrong one.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-_PENDING = ("_layout_required", "_repaint_required", "_scroll_required")
+_PENDING = ("_layout_required", "_repaint_required", "_scroll_required", "_refresh_styles_required")
 
 
 @dataclass(frozen=True, slots=True)
