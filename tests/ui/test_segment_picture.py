@@ -149,3 +149,15 @@ async def test_a_segment_that_scrolls_inside_is_not_pictured() -> None:
         assert first.rendered and "x" * 300 in first.source
         assert not first.pictured  # its fence scrolls sideways: only the real widget can
         assert _pictured(view)  # the others are
+
+
+async def test_a_new_theme_brings_the_widgets_back() -> None:
+    clock = HeldClock()
+    app = OneAnswer(clock)
+    async with app.run_test(size=(90, 60)) as pilot:
+        answer, _ = await _answer_with_a_picture(pilot, clock)
+        [segment, *_] = _pictured(answer.markdown)
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await wait_until(pilot, lambda: not segment.pictured)  # its colours are the old theme's
+        await pilot.pause(0.1)
+        assert segment.children[0].display
