@@ -61,6 +61,7 @@ from tuichat.ui.structured_actions import STRUCTURED_BINDINGS, StructuredActions
 from tuichat.ui.theming import ThemeKeeper
 from tuichat.ui.turn_view import show_answer
 from tuichat.ui.warm_up import WarmUp, chat_steps
+from tuichat.ui.warm_widgets import widget_steps
 from tuichat.ui.widgets.chat_footer import ChatFooter
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.prompt import PromptArea
@@ -195,10 +196,10 @@ class TuichatApp(
         self._start_log()
         self.context_startup_check()
         self.run_worker(
-            self.warm_up.run(chat_steps(self.chat, self.send_hint.changed)),
+            self.warm_up.run([*widget_steps(self), *chat_steps(self.chat, self.send_hint.changed)]),
             name="warm-up",
             group="warm-up",
-            description="load prices, encodings, the HTTP backend when the chat is quiet",
+            description="use the answer's widgets once, load prices and encodings when quiet",
             exit_on_error=False,
         )
 

@@ -1,0 +1,94 @@
+"""The answer's widgets are used once, hidden, while the chat is quiet after start-up.
+
+What a first use costs (the app's stylesheet parsed again for a new widget
+class's CSS, a fence's lexer) is then paid before the first message, and the
+warm-up leaves nothing behind on the screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.css.stylesheet import Stylesheet
+from textual.widgets import Static
+
+from tests.helpers.chat_pilot import make_app, send, wait_until
+from tuichat.sim.answers import answer_text
+from tuichat.sim.thread import SimServerThread
+from tuichat.ui.warm_widgets import SAMPLES, widget_steps
+from tuichat.ui.widgets.answer_segment import AnswerMarkdown
+from tuichat.ui.widgets.markdown_blocks import render_parser
+from tuichat.ui.widgets.transcript import AssistantMessage, UserMessage
+
+
+class Bare(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("chat", id="chat")
+
+
+def _counting_parses(parses: list[str]) -> Any:
+    real = Stylesheet.parse
+
+    def parse(stylesheet: Stylesheet) -> None:
+        parses.append("parse")
+        real(stylesheet)
+
+    return real, parse
+
+
+async def _first_exchange(app: App[None]) -> None:
+    """What the first message mounts: a prompt, an answer, markdown of every kind."""
+    await app.screen.mount_all([UserMessage("hi"), AssistantMessage("m")])
+    markdown = AnswerMarkdown(parser_factory=render_parser())
+    await app.screen.mount(markdown)
+    await markdown.append("".join(text for _, text in SAMPLES))
+
+
+async def test_after_the_warm_up_the_first_exchange_parses_no_css() -> None:
+    app = Bare()
+    async with app.run_test() as pilot:
+        before = list(app.screen.children)
+        for step in widget_steps(app):
+            await step.load()  # type: ignore[misc]
+        await pilot.pause()
+        assert list(app.screen.children) == before  # nothing left behind
+        parses: list[str] = []
+        real, counting = _counting_parses(parses)
+        Stylesheet.parse = counting  # type: ignore[method-assign]
+        try:
+            await _first_exchange(app)
+            await pilot.pause()
+        finally:
+            Stylesheet.parse = real  # type: ignore[method-assign]
+        assert parses == []
+
+
+async def test_without_it_the_first_exchange_parses_the_css_again() -> None:
+    app = Bare()  # (the check above would pass vacuously if a first use parsed nothing)
+    async with app.run_test() as pilot:
+        parses: list[str] = []
+        real, counting = _counting_parses(parses)
+        Stylesheet.parse = counting  # type: ignore[method-assign]
+        try:
+            await _first_exchange(app)
+            await pilot.pause()
+        finally:
+            Stylesheet.parse = real  # type: ignore[method-assign]
+        assert parses
+
+
+async def test_the_chat_warms_its_widgets_when_quiet_and_leaves_nothing_behind(
+    sim: SimServerThread, tmp_path: Path
+) -> None:
+    app = make_app(sim, "sim?tokens=20&ttft_ms=0&tps=0", tmp_path / "t.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        before = list(app.screen.children)
+        names = [step.name for step in widget_steps(app)]
+        await wait_until(pilot, lambda: set(names) <= set(app.warm_up.done))  # (~0.6 s of quiet)
+        assert app.warm_up.done[: len(names)] == names  # first: the first send needs them
+        assert list(app.screen.children) == before
+        await send(pilot, "hello")
+        answer = app.query_one(AssistantMessage)
+        await wait_until(pilot, lambda: answer.text == answer_text("prose", 20))

@@ -1,0 +1,81 @@
+"""The answer's widgets used once, out of sight, while the chat is quiet after start-up.
+
+The first time a widget class is mounted, Textual adds its CSS and parses the
+app's stylesheet again; the first fence loads its Pygments lexer; the first
+table, list and heading build their styles. Measured headlessly, the first
+markdown rendering of a sample with one block of each kind took 53 ms and
+every later one 15 ms; in the chat, the first exchange's widgets took 10.7 ms
+to mount against ~5 ms for the second. Paid in the first answer, that is a
+stall the user sees (the longest gap between screen updates of a markdown
+answer, the first message's first paint).
+
+:func:`widget_steps` are warm-up steps (:mod:`~tuichat.ui.warm_up`: each
+runs only when the chat has been quiet for a while, on the event loop, one
+small step at a time): each mounts a hidden holder with a prompt and an
+answer, or a markdown sample of one kind of block, and removes it. Whatever
+was not warmed when the first message is sent is paid then, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual.widget import Widget
+
+from tuichat.ui.warm_up import WarmStep
+from tuichat.ui.widgets.answer_segment import AnswerMarkdown
+from tuichat.ui.widgets.markdown_blocks import render_parser
+from tuichat.ui.widgets.transcript import AssistantMessage, UserMessage
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+SAMPLES = (
+    ("prose", "# Heading\n\nSome *prose* with `code` and a [link](https://example.com).\n"),
+    ("lists", "- one\n- two\n  - nested\n\n1. first\n2. second\n"),
+    ("quote", "> a quote\n\n---\n\n## Heading\n"),
+    ("fence", "```python\ndef f(x):\n    return x\n```\n"),
+    ("table", "| a | b |\n|---|---|\n| 1 | 2 |\n"),
+)
+"""Markdown of each kind of block an answer shows, one warm-up step each (~10 ms apiece)."""
+
+
+def widget_steps(app: App[Any]) -> list[WarmStep]:
+    """Warm-up steps for an exchange's widgets, then each kind of markdown block."""
+    steps = [WarmStep("widgets: exchange", _step(app, _exchange))]
+    steps.extend(
+        WarmStep(f"widgets: {name}", _step(app, partial(_markdown, text))) for name, text in SAMPLES
+    )
+    return steps
+
+
+def _step(
+    app: App[Any], fill: Callable[[Widget], Awaitable[None]]
+) -> Callable[[], Awaitable[None]]:
+    async def step() -> None:
+        await _hidden(app, fill)
+
+    return step
+
+
+async def _hidden(app: App[Any], fill: Callable[[Widget], Awaitable[None]]) -> None:
+    """Mount a hidden holder on the current screen, ``fill`` it, then remove it."""
+    holder = Widget()
+    holder.display = False
+    await app.screen.mount(holder)
+    try:
+        await fill(holder)
+    finally:
+        await holder.remove()
+
+
+async def _exchange(holder: Widget) -> None:
+    await holder.mount_all([UserMessage("·"), AssistantMessage("·")])
+
+
+async def _markdown(text: str, holder: Widget) -> None:
+    markdown = AnswerMarkdown(parser_factory=render_parser())
+    await holder.mount(markdown)
+    await markdown.append(text)
