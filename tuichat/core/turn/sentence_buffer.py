@@ -52,7 +52,7 @@ class SentenceBuffer:
     first token reaches the screen without waiting for a sentence to end.
     """
 
-    def __init__(self, max_delay: float = 0.06, *, max_chars: int = 400) -> None:
+    def __init__(self, max_delay: float = 0.05, *, max_chars: int = 400) -> None:
         if max_delay < 0 or max_chars < 1:
             raise ValueError("max_delay must be >= 0 and max_chars >= 1")
         self.max_delay = max_delay

@@ -73,12 +73,14 @@ class TurnServices:
     spend_guard: SpendGuard | None = None
     """Hard budgets checked while an answer streams (the session's ``Budgets``; None: none)."""
     log: LogSink | None = None
-    max_delay: float = 0.06
+    max_delay: float = 0.05
     """The sentence buffer's longest hold, in seconds.
 
     The longest a streaming screen goes without new text is this hold plus
-    one frame (up to ~40 ms for a markdown step): at 0.12 s a long sentence
-    left the screen still for ~0.15 s; 0.06 keeps it under 0.1 s.
+    one frame (up to ~40 ms for a markdown step that mounts a list or a
+    table): at 0.12 s a long sentence left the screen still for ~0.15 s; at
+    0.06 half the markdown runs still went just over 0.1 s, at 0.05 none
+    did (bench_pty, interleaved, for ~3% more CPU).
     """
     rng: Callable[[], float] = random.random
     """Jitter for retry waits (a fixed value in tests)."""
