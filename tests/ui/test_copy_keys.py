@@ -10,6 +10,7 @@ from tests.helpers.chat_pilot import make_app, send, wait_until
 from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.code_blocks import code_blocks
+from tuichat.ui.widgets.answer_segment import AnswerSegment
 from tuichat.ui.widgets.transcript import AssistantMessage
 
 
@@ -57,6 +58,12 @@ async def test_ctrl_g_copies_the_block_under_the_pointer(sim: SimServerThread, t
         await answered(pilot, "show me code")
         await wait_until(pilot, lambda: len(app.query(MarkdownFence)) >= 1)
         fence = app.query(MarkdownFence).first()
+        segment = next(node for node in fence.ancestors if isinstance(node, AnswerSegment))
+        segment.scroll_visible(animate=False)
+        await pilot.pause()
+        await pilot.hover(segment)  # a segment drawn from a picture shows its widgets
+        await wait_until(pilot, lambda: not segment.pictured)
+        await pilot.pause()
         fence.scroll_visible(animate=False)
         await pilot.pause()
         await pilot.hover(fence)

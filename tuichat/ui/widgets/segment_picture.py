@@ -139,6 +139,12 @@ class PicturedLines:
     def on_mouse_down(self, event: events.MouseDown) -> None:
         self.drop_picture()
 
+    def on_resize(self, event: events.Resize) -> None:
+        """A new width (even out of view): the real widgets, which wrap to it."""
+        picture = self._picture
+        if picture is not None and event.size.width != picture.width:
+            self.drop_picture()
+
 
 def take(holder: Widget) -> Picture | None:
     """``holder``'s lines as the compositor paints them now, or None if that is not certain."""
