@@ -78,9 +78,10 @@ class TurnServices:
 
     The longest a streaming screen goes without new text is this hold plus
     one frame (up to ~40 ms for a markdown step that mounts a list or a
-    table): at 0.12 s a long sentence left the screen still for ~0.15 s; at
-    0.06 half the markdown runs still went just over 0.1 s, at 0.05 none
-    did (bench_pty, interleaved, for ~3% more CPU).
+    table): at 0.12 s a long sentence left the screen still for ~0.15 s. In
+    an interleaved run of four each (bench_pty), the markdown stream's
+    longest gap went over 0.1 s twice at 0.06 and never at 0.05, for ~3%
+    more CPU; later runs at 0.05 measured 0.088–0.101 s.
     """
     rng: Callable[[], float] = random.random
     """Jitter for retry waits (a fixed value in tests)."""
