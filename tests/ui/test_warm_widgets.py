@@ -7,6 +7,7 @@ warm-up leaves nothing behind on the screen.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,9 @@ async def test_after_the_warm_up_the_first_exchange_parses_no_css() -> None:
     async with app.run_test() as pilot:
         before = list(app.screen.children)
         for step in widget_steps(app):
-            await step.load()  # type: ignore[misc]
+            loaded = step.load()  # (the language guess is a blocking step: a thread's, in the app)
+            if inspect.isawaitable(loaded):
+                await loaded
         await pilot.pause()
         assert list(app.screen.children) == before  # nothing left behind
         parses: list[str] = []
@@ -86,9 +89,15 @@ async def test_the_chat_warms_its_widgets_when_quiet_and_leaves_nothing_behind(
     async with app.run_test(size=(120, 40)) as pilot:
         before = list(app.screen.children)
         names = [step.name for step in widget_steps(app)]
-        await wait_until(pilot, lambda: set(names) <= set(app.warm_up.done))  # (~0.6 s of quiet)
+        await wait_until(pilot, lambda: set(names) <= set(app.warm_up.done))  # (quiet: 0.6-2 s)
         assert app.warm_up.done[: len(names)] == names  # first: the first send needs them
         assert list(app.screen.children) == before
         await send(pilot, "hello")
         answer = app.query_one(AssistantMessage)
         await wait_until(pilot, lambda: answer.text == answer_text("prose", 20))
+
+
+def test_the_language_guess_is_warmed_in_a_thread() -> None:
+    [guess] = [step for step in widget_steps(Bare()) if step.name == "widgets: code guess"]
+    assert not inspect.iscoroutinefunction(guess.load)  # blocking: the warm-up runs it in a thread
+    assert isinstance(guess.load(), str)  # (Pygments' lexers are loaded now)

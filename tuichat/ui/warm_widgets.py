@@ -12,8 +12,11 @@ answer, the first message's first paint).
 :func:`widget_steps` are warm-up steps (:mod:`~tuichat.ui.warm_up`: each
 runs only when the chat has been quiet for a while, on the event loop, one
 small step at a time): each mounts a hidden holder with a prompt and an
-answer, or a markdown sample of one kind of block, and removes it. Whatever
-was not warmed when the first message is sent is paid then, as before.
+answer, or a markdown sample of one kind of block, and removes it; the last guesses the
+language of a fence that names none, in a thread (Textual's first guess
+loads every Pygments lexer: ~90 ms, a freeze in the middle of the first
+answer with such a fence). Whatever was not warmed when the first message is
+sent is paid then, as before.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from textual.highlight import guess_language
 from textual.widget import Widget
 
-from tuichat.ui.warm_up import WarmStep
+from tuichat.ui.warm_up import HOLDING_QUIET_S, WarmStep
 from tuichat.ui.widgets.answer_segment import AnswerMarkdown
 from tuichat.ui.widgets.markdown_blocks import render_parser
 from tuichat.ui.widgets.transcript import AssistantMessage, UserMessage
@@ -42,12 +46,20 @@ SAMPLES = (
 """Markdown of each kind of block an answer shows, one warm-up step each (~10 ms apiece)."""
 
 
+UNNAMED_CODE = "def f(x):\n    return x\n"
+"""Code of a fence without a language: Textual guesses one, and the first guess loads every
+Pygments lexer (~90 ms; later guesses ~1 ms)."""
+
+
 def widget_steps(app: App[Any]) -> list[WarmStep]:
-    """Warm-up steps for an exchange's widgets, then each kind of markdown block."""
+    """Warm-up steps for an exchange's widgets, each kind of markdown block, a language guess."""
     steps = [WarmStep("widgets: exchange", _step(app, _exchange))]
     steps.extend(
         WarmStep(f"widgets: {name}", _step(app, partial(_markdown, text))) for name, text in SAMPLES
     )
+    # Blocking (imports): in a thread, and only after a longer quiet, as the encodings are.
+    guess = partial(guess_language, UNNAMED_CODE, None)
+    steps.append(WarmStep("widgets: code guess", guess, quiet_s=HOLDING_QUIET_S))
     return steps
 
 
