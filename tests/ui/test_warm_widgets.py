@@ -18,7 +18,7 @@ from textual.widgets import Static
 from tests.helpers.chat_pilot import make_app, send, wait_until
 from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
-from tuichat.ui.warm_widgets import SAMPLES, widget_steps
+from tuichat.ui.warm_widgets import SAMPLES, code_guess_step, widget_steps
 from tuichat.ui.widgets.answer_segment import AnswerMarkdown
 from tuichat.ui.widgets.markdown_blocks import render_parser
 from tuichat.ui.widgets.transcript import AssistantMessage, UserMessage
@@ -52,9 +52,7 @@ async def test_after_the_warm_up_the_first_exchange_parses_no_css() -> None:
     async with app.run_test() as pilot:
         before = list(app.screen.children)
         for step in widget_steps(app):
-            loaded = step.load()  # (the language guess is a blocking step: a thread's, in the app)
-            if inspect.isawaitable(loaded):
-                await loaded
+            await step.load()  # type: ignore[misc]
         await pilot.pause()
         assert list(app.screen.children) == before  # nothing left behind
         parses: list[str] = []
@@ -98,6 +96,6 @@ async def test_the_chat_warms_its_widgets_when_quiet_and_leaves_nothing_behind(
 
 
 def test_the_language_guess_is_warmed_in_a_thread() -> None:
-    [guess] = [step for step in widget_steps(Bare()) if step.name == "widgets: code guess"]
+    guess = code_guess_step()
     assert not inspect.iscoroutinefunction(guess.load)  # blocking: the warm-up runs it in a thread
     assert isinstance(guess.load(), str)  # (Pygments' lexers are loaded now)

@@ -60,8 +60,8 @@ from tuichat.ui.spending import BudgetConfirm, ChatSpending
 from tuichat.ui.structured_actions import STRUCTURED_BINDINGS, StructuredActions
 from tuichat.ui.theming import ThemeKeeper
 from tuichat.ui.turn_view import show_answer
-from tuichat.ui.warm_up import WarmUp, chat_steps
-from tuichat.ui.warm_widgets import widget_steps
+from tuichat.ui.warm_up import WarmStep, WarmUp, chat_steps
+from tuichat.ui.warm_widgets import code_guess_step, widget_steps
 from tuichat.ui.widgets.chat_footer import ChatFooter
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.prompt import PromptArea
@@ -196,12 +196,17 @@ class TuichatApp(
         self._start_log()
         self.context_startup_check()
         self.run_worker(
-            self.warm_up.run([*widget_steps(self), *chat_steps(self.chat, self.send_hint.changed)]),
+            self.warm_up.run(self._warm_up_steps()),
             name="warm-up",
             group="warm-up",
             description="use the answer's widgets once, load prices and encodings when quiet",
             exit_on_error=False,
         )
+
+    def _warm_up_steps(self) -> list[WarmStep]:
+        """The answer's widgets first (the first send needs them), the language guess last."""
+        counts = chat_steps(self.chat, self.send_hint.changed)
+        return [*widget_steps(self), *counts, code_guess_step()]
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         """The draft changed: the pre-send estimate follows (debounced, off the loop)."""

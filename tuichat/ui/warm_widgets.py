@@ -12,10 +12,10 @@ answer, the first message's first paint).
 :func:`widget_steps` are warm-up steps (:mod:`~tuichat.ui.warm_up`: each
 runs only when the chat has been quiet for a while, on the event loop, one
 small step at a time): each mounts a hidden holder with a prompt and an
-answer, or a markdown sample of one kind of block, and removes it; the last guesses the
-language of a fence that names none, in a thread (Textual's first guess
-loads every Pygments lexer: ~90 ms, a freeze in the middle of the first
-answer with such a fence). Whatever was not warmed when the first message is
+answer, or a markdown sample of one kind of block, and removes it; :func:`code_guess_step`
+guesses the language of a fence that names none, in a thread (Textual's
+first guess loads every Pygments lexer: ~90 ms, a freeze in the middle of
+the first answer with such a fence). Whatever was not warmed when the first message is
 sent is paid then, as before.
 """
 
@@ -52,15 +52,22 @@ Pygments lexer (~90 ms; later guesses ~1 ms)."""
 
 
 def widget_steps(app: App[Any]) -> list[WarmStep]:
-    """Warm-up steps for an exchange's widgets, each kind of markdown block, a language guess."""
+    """Warm-up steps for an exchange's widgets, then each kind of markdown block."""
     steps = [WarmStep("widgets: exchange", _step(app, _exchange))]
     steps.extend(
         WarmStep(f"widgets: {name}", _step(app, partial(_markdown, text))) for name, text in SAMPLES
     )
-    # Blocking (imports): in a thread, and only after a longer quiet, as the encodings are.
-    guess = partial(guess_language, UNNAMED_CODE, None)
-    steps.append(WarmStep("widgets: code guess", guess, quiet_s=HOLDING_QUIET_S))
     return steps
+
+
+def code_guess_step() -> WarmStep:
+    """A language guess for a fence that names none (the warm-up's last step: least urgent).
+
+    Blocking (imports): the warm-up runs it in a thread, after the longer
+    quiet that the encodings wait for too.
+    """
+    guess = partial(guess_language, UNNAMED_CODE, None)
+    return WarmStep("widgets: code guess", guess, quiet_s=HOLDING_QUIET_S)
 
 
 def _step(
