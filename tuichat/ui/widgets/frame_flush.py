@@ -9,8 +9,8 @@ waited up to a tick after the step was done — on a first token, the larger
 part of the wait between the token and the screen (``bench/bench_pty.py``).
 
 :func:`paint_now` does what each widget's idle would do, for every widget
-of the screen with a refresh pending, and hands the result to the screen at
-once: one layout and one paint, the moment the step is done. Nothing is
+of the screen with a refresh pending (not inside a hidden one), and hands the
+result to the screen at once: one layout and one paint, the moment the step is done. Nothing is
 drawn that the screen would not draw at its tick; the tick then finds
 nothing left to do.
 
@@ -59,7 +59,7 @@ async def paint_now(root: Widget) -> None:
         return
     widgets = [
         widget
-        for widget in screen.walk_children(Widget)
+        for widget in _displayed(screen)
         if _flagged(widget) and not getattr(widget, "_refresh_styles_required", False)
     ]
     posted: list[Any] = []
@@ -75,10 +75,31 @@ async def paint_now(root: Widget) -> None:
 
 def layout_pending(root: Widget) -> bool:
     """True when a widget of ``root``'s screen has asked for a layout (the next frame lays out)."""
-    return any(
-        getattr(widget, "_layout_required", False)
-        for widget in root.screen.walk_children(Widget, with_self=True)
+    screen = root.screen
+    return screen._layout_required or any(
+        getattr(widget, "_layout_required", False) for widget in _displayed(screen)
     )
+
+
+def _displayed(screen: Screen[Any]) -> list[Widget]:
+    """The screen's widgets, without the insides of hidden ones (``display: none``).
+
+    A hidden widget is listed (hiding it is a change to show), its children
+    are not: nothing in them is painted, and a streamed answer keeps
+    hundreds of them hidden (its settled segments' markdown, drawn from
+    pictures: :mod:`~tuichat.ui.widgets.segment_picture`). They refresh as
+    usual when shown again.
+    """
+    found: list[Widget] = []
+    stack = list(reversed(screen.children))
+    while stack:
+        widget = stack.pop()
+        if not isinstance(widget, Widget):
+            continue
+        found.append(widget)
+        if widget.display:
+            stack.extend(reversed(widget.children))
+    return found
 
 
 def _collect(screen: Screen[Any], widgets: list[Widget], post: Callable[[Any], None]) -> None:
