@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from textual.app import App, ComposeResult
@@ -25,6 +25,14 @@ class OneAnswer(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Transcript(id="transcript", clock=self.clock)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def running_answer_app(size: tuple[int, int]) -> AsyncIterator[tuple[Any, HeldClock]]:
+    """A headless :class:`OneAnswer` of ``size`` (its pilot), and the clock that paces it."""
+    clock = HeldClock()
+    async with OneAnswer(clock).run_test(size=size) as pilot:
+        yield pilot, clock
 
 
 async def new_answer(pilot: Any) -> AssistantMessage:

@@ -19,15 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers.answer_app import (
-    OneAnswer,
     counting_layouts,
     live_children,
     new_answer,
+    running_answer_app,
     shown_as_markdown,
     step_text,
 )
 from tests.helpers.chat_pilot import make_app, send, wait_until
-from tests.helpers.held_clock import HeldClock
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.widgets.answer_pacing import FRAME
 from tuichat.ui.widgets.answer_segment import AnswerMarkdown
@@ -39,9 +38,7 @@ from tuichat.ui.widgets.transcript import AssistantMessage
 
 
 async def test_the_first_text_is_a_repaint_and_markdown_follows() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
-    async with app.run_test(size=(80, 20)) as pilot:
+    async with running_answer_app((80, 20)) as (pilot, clock):
         answer = await new_answer(pilot)
         view = answer.markdown
         [placeholder] = live_children(view)
@@ -67,8 +64,7 @@ async def test_the_first_text_is_a_repaint_and_markdown_follows() -> None:
 
 
 async def test_an_answer_without_text_keeps_no_blank_row() -> None:
-    app = OneAnswer(HeldClock())
-    async with app.run_test(size=(80, 20)) as pilot:
+    async with running_answer_app((80, 20)) as (pilot, _clock):
         answer = await new_answer(pilot)
         await answer.markdown.finish()  # (an error or a cancel before any text)
         await pilot.pause()
@@ -76,13 +72,11 @@ async def test_an_answer_without_text_keeps_no_blank_row() -> None:
 
 
 async def test_a_step_is_painted_in_the_step_with_one_layout() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
-    async with app.run_test(size=(80, 20)) as pilot:
+    async with running_answer_app((80, 20)) as (pilot, clock):
         answer = await shown_as_markdown(pilot, clock, "First words.", " More.")
         view = answer.markdown
         frames: list[str] = []
-        real_step, real_display = view._step, app._display
+        real_step, real_display = view._step, pilot.app._display
 
         def display(screen: Any, renderable: Any) -> None:
             frames.append("paint")
@@ -93,7 +87,7 @@ async def test_a_step_is_painted_in_the_step_with_one_layout() -> None:
             await real_step(decision)
             frames.append("stepped")
 
-        app._display = display  # type: ignore[method-assign]
+        pilot.app._display = display  # type: ignore[method-assign]
         view._step = step  # type: ignore[method-assign]
         with counting_layouts(frames):
             clock.advance(FRAME)
@@ -105,9 +99,7 @@ async def test_a_step_is_painted_in_the_step_with_one_layout() -> None:
 
 
 async def test_lines_within_the_reserved_rows_are_repainted_without_a_layout() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
-    async with app.run_test(size=(80, 20)) as pilot:
+    async with running_answer_app((80, 20)) as (pilot, clock):
         answer = await shown_as_markdown(pilot, clock, "Short", " line")
         view = answer.markdown
         paragraph = view.query("MarkdownParagraph").last()
@@ -129,9 +121,7 @@ async def test_lines_within_the_reserved_rows_are_repainted_without_a_layout() -
 
 
 async def test_a_streamed_fence_fills_the_rows_it_took() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
-    async with app.run_test(size=(80, 30)) as pilot:
+    async with running_answer_app((80, 30)) as (pilot, clock):
         answer = await shown_as_markdown(pilot, clock, "```py\n", "a = 1\nb = 2\n")
         view = answer.markdown
         code = view.query_one("#code-content")
@@ -146,9 +136,7 @@ async def test_a_streamed_fence_fills_the_rows_it_took() -> None:
 
 
 async def test_a_paragraph_gives_its_rows_back_when_a_block_follows_it() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
-    async with app.run_test(size=(80, 20)) as pilot:
+    async with running_answer_app((80, 20)) as (pilot, clock):
         answer = await shown_as_markdown(pilot, clock, "Short", " line")
         view = answer.markdown
         paragraph = view.query("MarkdownParagraph").last()
@@ -172,9 +160,7 @@ def test_markdown_blocks_that_never_scroll_keep_their_name_and_css() -> None:
 
 
 async def test_a_stacked_fence_still_scrolls_sideways() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
-    async with app.run_test(size=(40, 20)) as pilot:
+    async with running_answer_app((40, 20)) as (pilot, clock):
         answer = await shown_as_markdown(pilot, clock, "```\n", "short\n")
         view = answer.markdown
         wide = "x = " + "1" * 80 + "\n"  # wider than the screen

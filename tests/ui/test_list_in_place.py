@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.widgets import Markdown
 
-from tests.helpers.answer_app import OneAnswer, new_answer, step_text
+from tests.helpers.answer_app import new_answer, running_answer_app, step_text
 from tests.helpers.held_clock import HeldClock
 from tuichat.ui.widgets.transcript import Transcript
 
@@ -50,20 +50,16 @@ async def _fresh_shape(pilot: Any, text: str, tag: str) -> list[tuple[str, list[
 
 
 async def test_a_streamed_bullet_list_keeps_its_rows_and_ends_as_markdown_shows_it() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
     items = [f"- item {n} with a few words\n" for n in range(6)]
-    async with app.run_test(size=(80, 40)) as pilot:
+    async with running_answer_app((80, 40)) as (pilot, clock):
         streamed, first_row = await _stream_list(pilot, clock, items, "MarkdownBulletList")
         assert first_row is not None and first_row.is_attached  # updated in place throughout
         assert _shape(streamed) == await _fresh_shape(pilot, "".join(items), "MarkdownBulletList")
 
 
 async def test_numbers_that_widen_the_bullets_rebuild_the_list_exactly() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
     items = [f"{n}. step {n}\n" for n in range(1, 12)]  # "10." widens every bullet
-    async with app.run_test(size=(80, 40)) as pilot:
+    async with running_answer_app((80, 40)) as (pilot, clock):
         streamed, _ = await _stream_list(pilot, clock, items, "MarkdownOrderedList")
         assert _shape(streamed) == await _fresh_shape(pilot, "".join(items), "MarkdownOrderedList")
         assert _shape(streamed)[0][0].strip() == "1." and len(_shape(streamed)) == 11

@@ -2,18 +2,20 @@
 
 The picture must be exactly what the screen showed, its markdown widgets must
 leave the layout while it is shown, and the real widgets must come back when
-the pointer comes (selection, links) and when the width changes.
+the pointer comes (selection, links) and when the width or the theme changes.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from rich.segment import Segment
 from textual.widget import Widget
 
-from tests.helpers.answer_app import OneAnswer, new_answer
+from tests.helpers.answer_app import new_answer, running_answer_app
 from tests.helpers.chat_pilot import wait_until
 from tests.helpers.held_clock import HeldClock
 from tuichat.sim.answers import answer_text
@@ -24,6 +26,8 @@ from tuichat.ui.widgets.transcript import AssistantMessage
 
 TEXT = answer_text("markdown", 1500)
 WIDE_FENCE = "Before.\n\n```text\n" + "x" * 300 + "\n```\n\n"
+MAX_POLLS = 500
+"""Polls (each a frame of the held clock) a step may take: a hang guard, counted, not timed."""
 
 
 async def _stream_until(
@@ -41,11 +45,12 @@ async def _stream_until(
 
 async def _stepped(pilot: Any, clock: HeldClock, view: AnswerView) -> None:
     """Let the view take its next step (a frame of the held clock per poll)."""
-    deadline = time.monotonic() + 10.0
-    while view._unsent:
-        assert time.monotonic() < deadline, "a hang guard, not a timing"
+    for _ in range(MAX_POLLS):
+        if not view._unsent:
+            return
         clock.advance(FRAME)
         await pilot.pause(0.01)
+    raise AssertionError("the step never came")
 
 
 def _pictured(view: AnswerView) -> list[AnswerSegment]:
@@ -58,89 +63,90 @@ def _screen(app: Any) -> list[list[tuple[str, Any]]]:
     return [[(seg.text, seg.style) for seg in Segment.simplify(strip)] for strip in strips]
 
 
-async def _answer_with_a_picture(pilot: Any, clock: HeldClock) -> tuple[AssistantMessage, str]:
-    answer = await new_answer(pilot)
-    rest = await _stream_until(pilot, clock, answer, TEXT, lambda: _pictured(answer.markdown))
-    await pilot.pause(0.1)  # painted
-    return answer, rest
+@dataclass
+class Pictured:
+    """A streaming answer (its ``rest`` not sent yet) with at least one pictured ``segment``."""
+
+    pilot: Any
+    clock: HeldClock
+    answer: AssistantMessage
+    segment: AnswerSegment
+    rest: str
+
+
+@asynccontextmanager
+async def answer_with_a_picture() -> AsyncIterator[Pictured]:
+    async with running_answer_app((90, 60)) as (pilot, clock):
+        answer = await new_answer(pilot)
+        rest = await _stream_until(pilot, clock, answer, TEXT, lambda: _pictured(answer.markdown))
+        await pilot.pause(0.1)  # painted
+        yield Pictured(pilot, clock, answer, _pictured(answer.markdown)[0], rest)
 
 
 async def test_a_picture_shows_exactly_what_its_widgets_showed() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
-    async with app.run_test(size=(90, 60)) as pilot:
-        answer, _ = await _answer_with_a_picture(pilot, clock)
-        [segment, *_] = _pictured(answer.markdown)
-        height = segment.size.height
-        with_picture = _screen(app)
-        segment.drop_picture()
-        await pilot.pause(0.1)
-        assert segment.size.height == height
-        assert _screen(app) == with_picture  # cell for cell, style for style
+    async with answer_with_a_picture() as it:
+        height = it.segment.size.height
+        with_picture = _screen(it.pilot.app)
+        it.segment.drop_picture()
+        await it.pilot.pause(0.1)
+        assert it.segment.size.height == height
+        assert _screen(it.pilot.app) == with_picture  # cell for cell, style for style
         assert any(text.strip() for line in with_picture for text, _ in line)
 
 
 async def test_a_pictured_segment_leaves_its_widgets_out_of_the_layout() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
-    async with app.run_test(size=(90, 60)) as pilot:
-        answer, _ = await _answer_with_a_picture(pilot, clock)
-        [segment, *_] = _pictured(answer.markdown)
-        laid_out = app.screen._compositor.full_map
-        inside = list(segment.walk_children(Widget))
-        assert inside and segment in laid_out
+    async with answer_with_a_picture() as it:
+        laid_out = it.pilot.app.screen._compositor.full_map
+        inside = list(it.segment.walk_children(Widget))
+        assert inside and it.segment in laid_out
         assert not any(widget in laid_out for widget in inside)  # hidden, not removed
-        assert not segment.allow_select  # a picture's offsets are not its own
+        assert not it.segment.allow_select  # a picture's offsets are not its own
 
 
 async def test_pictures_stay_when_the_answer_ends_and_still_look_the_same() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
-    async with app.run_test(size=(90, 60)) as pilot:
-        answer, rest = await _answer_with_a_picture(pilot, clock)
-        answer.append(rest)
-        clock.advance(FRAME)
-        await answer.markdown.finish()
-        await pilot.pause(0.1)
-        view = answer.markdown
+    async with answer_with_a_picture() as it:
+        it.answer.append(it.rest)
+        it.clock.advance(FRAME)
+        await it.answer.markdown.finish()
+        await it.pilot.pause(0.1)
+        view = it.answer.markdown
         pictured = _pictured(view)
         assert pictured  # no segment's widgets laid out again in the last frame
         assert view.source == TEXT
-        at_the_end = _screen(app)
+        at_the_end = _screen(it.pilot.app)
         for segment in pictured:
             segment.drop_picture()
-        await pilot.pause(0.1)
-        assert _screen(app) == at_the_end
+        await it.pilot.pause(0.1)
+        assert _screen(it.pilot.app) == at_the_end
 
 
 async def test_the_pointer_brings_the_widgets_back() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
-    async with app.run_test(size=(90, 60)) as pilot:
-        answer, _ = await _answer_with_a_picture(pilot, clock)
-        [segment, *_] = _pictured(answer.markdown)
-        await pilot.hover(segment, offset=(2, 1))
-        await wait_until(pilot, lambda: not segment.pictured)
-        assert segment.allow_select
+    async with answer_with_a_picture() as it:
+        await it.pilot.hover(it.segment, offset=(2, 1))
+        await wait_until(it.pilot, lambda: not it.segment.pictured)
+        assert it.segment.allow_select
 
 
 async def test_a_new_width_brings_the_widgets_back() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
-    async with app.run_test(size=(90, 60)) as pilot:
-        answer, _ = await _answer_with_a_picture(pilot, clock)
-        [segment, *_] = _pictured(answer.markdown)
-        await pilot.resize_terminal(70, 60)
-        await wait_until(pilot, lambda: not segment.pictured)
-        await pilot.pause(0.1)
-        markdown = segment.children[0]
-        assert markdown.display and segment.size.height == markdown.outer_size.height
+    async with answer_with_a_picture() as it:
+        await it.pilot.resize_terminal(70, 60)
+        await wait_until(it.pilot, lambda: not it.segment.pictured)
+        await it.pilot.pause(0.1)
+        markdown = it.segment.children[0]
+        assert markdown.display and it.segment.size.height == markdown.outer_size.height
+
+
+async def test_a_new_theme_brings_the_widgets_back() -> None:
+    async with answer_with_a_picture() as it:
+        app = it.pilot.app
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await wait_until(it.pilot, lambda: not it.segment.pictured)  # the old theme's colours
+        await it.pilot.pause(0.1)
+        assert it.segment.children[0].display
 
 
 async def test_a_segment_that_scrolls_inside_is_not_pictured() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
-    async with app.run_test(size=(90, 60)) as pilot:
+    async with running_answer_app((90, 60)) as (pilot, clock):
         answer = await new_answer(pilot)
         view = answer.markdown
         text = WIDE_FENCE + TEXT
@@ -149,15 +155,3 @@ async def test_a_segment_that_scrolls_inside_is_not_pictured() -> None:
         assert first.rendered and "x" * 300 in first.source
         assert not first.pictured  # its fence scrolls sideways: only the real widget can
         assert _pictured(view)  # the others are
-
-
-async def test_a_new_theme_brings_the_widgets_back() -> None:
-    clock = HeldClock()
-    app = OneAnswer(clock)
-    async with app.run_test(size=(90, 60)) as pilot:
-        answer, _ = await _answer_with_a_picture(pilot, clock)
-        [segment, *_] = _pictured(answer.markdown)
-        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
-        await wait_until(pilot, lambda: not segment.pictured)  # its colours are the old theme's
-        await pilot.pause(0.1)
-        assert segment.children[0].display
