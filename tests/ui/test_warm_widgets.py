@@ -29,22 +29,28 @@ class Bare(App[None]):
         yield Static("chat", id="chat")
 
 
-def _counting_parses(parses: list[str]) -> Any:
+async def _parses_in_first_exchange(app: App[None], pilot: Any) -> int:
+    """How often the stylesheet is parsed while the first message's widgets mount.
+
+    (What that mounts: a prompt, an answer, markdown of every kind.)
+    """
+    parses: list[None] = []
     real = Stylesheet.parse
 
     def parse(stylesheet: Stylesheet) -> None:
-        parses.append("parse")
+        parses.append(None)
         real(stylesheet)
 
-    return real, parse
-
-
-async def _first_exchange(app: App[None]) -> None:
-    """What the first message mounts: a prompt, an answer, markdown of every kind."""
-    await app.screen.mount_all([UserMessage("hi"), AssistantMessage("m")])
-    markdown = AnswerMarkdown(parser_factory=render_parser())
-    await app.screen.mount(markdown)
-    await markdown.append("".join(text for _, text in SAMPLES))
+    Stylesheet.parse = parse  # type: ignore[method-assign]
+    try:
+        await app.screen.mount_all([UserMessage("hi"), AssistantMessage("m")])
+        markdown = AnswerMarkdown(parser_factory=render_parser())
+        await app.screen.mount(markdown)
+        await markdown.append("".join(text for _, text in SAMPLES))
+        await pilot.pause()
+    finally:
+        Stylesheet.parse = real  # type: ignore[method-assign]
+    return len(parses)
 
 
 async def test_after_the_warm_up_the_first_exchange_parses_no_css() -> None:
@@ -55,40 +61,28 @@ async def test_after_the_warm_up_the_first_exchange_parses_no_css() -> None:
             await step.load()  # type: ignore[misc]
         await pilot.pause()
         assert list(app.screen.children) == before  # nothing left behind
-        parses: list[str] = []
-        real, counting = _counting_parses(parses)
-        Stylesheet.parse = counting  # type: ignore[method-assign]
-        try:
-            await _first_exchange(app)
-            await pilot.pause()
-        finally:
-            Stylesheet.parse = real  # type: ignore[method-assign]
-        assert parses == []
+        assert await _parses_in_first_exchange(app, pilot) == 0
 
 
 async def test_without_it_the_first_exchange_parses_the_css_again() -> None:
     app = Bare()  # (the check above would pass vacuously if a first use parsed nothing)
     async with app.run_test() as pilot:
-        parses: list[str] = []
-        real, counting = _counting_parses(parses)
-        Stylesheet.parse = counting  # type: ignore[method-assign]
-        try:
-            await _first_exchange(app)
-            await pilot.pause()
-        finally:
-            Stylesheet.parse = real  # type: ignore[method-assign]
-        assert parses
+        assert await _parses_in_first_exchange(app, pilot) > 0
 
 
-async def test_the_chat_warms_its_widgets_when_quiet_and_leaves_nothing_behind(
+async def test_the_chat_warms_its_widgets_first_and_they_leave_nothing_behind(
     sim: SimServerThread, tmp_path: Path
 ) -> None:
     app = make_app(sim, "sim?tokens=20&ttft_ms=0&tps=0", tmp_path / "t.db")
     async with app.run_test(size=(120, 40)) as pilot:
+        steps = app._warm_up_steps()  # (when each runs is test_warm_up's, on a held clock)
+        widgets = [step.name for step in widget_steps(app)]
+        assert [step.name for step in steps[: len(widgets)]] == widgets  # the first send's
+        assert steps[-1].name == code_guess_step().name  # the least urgent, last
         before = list(app.screen.children)
-        names = [step.name for step in widget_steps(app)]
-        await wait_until(pilot, lambda: set(names) <= set(app.warm_up.done))  # (quiet: 0.6-2 s)
-        assert app.warm_up.done[: len(names)] == names  # first: the first send needs them
+        for step in steps[: len(widgets)]:
+            await step.load()  # type: ignore[misc]
+        await pilot.pause()
         assert list(app.screen.children) == before
         await send(pilot, "hello")
         answer = app.query_one(AssistantMessage)
