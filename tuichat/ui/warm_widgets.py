@@ -12,11 +12,11 @@ answer, the first message's first paint).
 :func:`widget_steps` are warm-up steps (:mod:`~tuichat.ui.warm_up`: each
 runs only when the chat has been quiet for a while, on the event loop, one
 small step at a time): each mounts a hidden holder with a prompt and an
-answer, or a markdown sample of one kind of block, and removes it; :func:`code_guess_step`
-guesses the language of a fence that names none, in a thread (Textual's
-first guess loads every Pygments lexer: ~90 ms, a freeze in the middle of
-the first answer with such a fence). Whatever was not warmed when the first message is
-sent is paid then, as before.
+answer, or a markdown sample of one kind of block, and removes it;
+:func:`code_guess_step` guesses the language of a fence that names none, in
+a thread (Textual's first guess loads every Pygments lexer: ~90 ms, a freeze
+in the middle of the first answer with such a fence). Whatever was not
+warmed when the first message is sent is paid then, as before.
 """
 
 from __future__ import annotations
@@ -36,26 +36,26 @@ from tuichat.ui.widgets.transcript import AssistantMessage, UserMessage
 if TYPE_CHECKING:
     from textual.app import App
 
+CODE = "def f(x):\n    return x\n"
+"""Code for the samples: in a fence that names its language, and one that does not (Textual
+guesses one, and its first guess loads every Pygments lexer: ~90 ms; later ones ~1 ms)."""
+
 SAMPLES = (
     ("prose", "# Heading\n\nSome *prose* with `code` and a [link](https://example.com).\n"),
     ("lists", "- one\n- two\n  - nested\n\n1. first\n2. second\n"),
     ("quote", "> a quote\n\n---\n\n## Heading\n"),
-    ("fence", "```python\ndef f(x):\n    return x\n```\n"),
+    ("fence", f"```python\n{CODE}```\n"),
     ("table", "| a | b |\n|---|---|\n| 1 | 2 |\n"),
 )
 """Markdown of each kind of block an answer shows, one warm-up step each (~10 ms apiece)."""
 
 
-UNNAMED_CODE = "def f(x):\n    return x\n"
-"""Code of a fence without a language: Textual guesses one, and the first guess loads every
-Pygments lexer (~90 ms; later guesses ~1 ms)."""
-
-
 def widget_steps(app: App[Any]) -> list[WarmStep]:
     """Warm-up steps for an exchange's widgets, then each kind of markdown block."""
-    steps = [WarmStep("widgets: exchange", _step(app, _exchange))]
+    steps = [WarmStep("widgets: exchange", partial(_hidden, app, _exchange))]
     steps.extend(
-        WarmStep(f"widgets: {name}", _step(app, partial(_markdown, text))) for name, text in SAMPLES
+        WarmStep(f"widgets: {name}", partial(_hidden, app, partial(_markdown, text)))
+        for name, text in SAMPLES
     )
     return steps
 
@@ -66,17 +66,8 @@ def code_guess_step() -> WarmStep:
     Blocking (imports): the warm-up runs it in a thread, after the longer
     quiet that the encodings wait for too.
     """
-    guess = partial(guess_language, UNNAMED_CODE, None)
+    guess = partial(guess_language, CODE, None)
     return WarmStep("widgets: code guess", guess, quiet_s=HOLDING_QUIET_S)
-
-
-def _step(
-    app: App[Any], fill: Callable[[Widget], Awaitable[None]]
-) -> Callable[[], Awaitable[None]]:
-    async def step() -> None:
-        await _hidden(app, fill)
-
-    return step
 
 
 async def _hidden(app: App[Any], fill: Callable[[Widget], Awaitable[None]]) -> None:
