@@ -220,9 +220,13 @@ class AnswerView(StackedSize, BlankLines, PacedView):
                 await self._live.show(self._live.source + self._splitter.tail)
             await triage.follow_bottom(self, self.segments, self._live, render=step.render)
             await self._render_wanted()
-            if not step.closing and layout_pending(self):
+            if not step.closing and self._to_picture() and layout_pending(self):
                 self._picture_settled()
         trim_render_cache()
+
+    def _to_picture(self) -> bool:
+        """True when a settled segment is rendered and not pictured yet (most steps: none)."""
+        return any(segment.rendered and not segment.pictured for segment in self._segments)
 
     def _picture_settled(self) -> None:
         """Settled segments on screen paint from pictures while the answer streams.

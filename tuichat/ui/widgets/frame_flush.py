@@ -41,6 +41,11 @@ def _flagged(widget: Widget) -> bool:
     return any(getattr(widget, flag, False) for flag in _FLAGS)
 
 
+def refresh_pending(widget: Widget) -> bool:
+    """True while ``widget`` waits for a repaint, a layout, a scroll or a restyle."""
+    return _flagged(widget) or bool(getattr(widget, "_refresh_styles_required", False))
+
+
 def _supported(screen: Screen[Any]) -> bool:
     needed = ("_on_timer_update", *_HANDLERS.values())
     return all(callable(getattr(screen, name, None)) for name in needed)

@@ -40,7 +40,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-_PENDING = ("_layout_required", "_repaint_required", "_scroll_required", "_refresh_styles_required")
+from tuichat.ui.widgets.frame_flush import refresh_pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +196,7 @@ def _settled(holder: Widget) -> bool:
     if not holder.size.width or not holder.size.height:
         return False
     for widget in holder.walk_children(Widget, with_self=True):
-        if any(getattr(widget, flag, False) for flag in _PENDING):
+        if refresh_pending(widget):
             return False
         if widget is not holder and _scrolls(widget):
             return False
