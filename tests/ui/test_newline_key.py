@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets._footer import FooterKey
-
 from tests.helpers.chat_pilot import make_app
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.keymap import apply_keymap
+from tuichat.ui.widgets.chat_footer import ChatFooter
 from tuichat.ui.widgets.prompt import PromptArea
 
 
@@ -16,7 +15,7 @@ async def test_the_footer_shows_the_newline_key(sim: SimServerThread, tmp_path: 
     app = make_app(sim, "sim", tmp_path / "t.db")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        keys = {k.description: k.key_display for k in app.query(FooterKey)}
+        keys = {k.description: k.key_display for k in app.query_one(ChatFooter).items()}
         assert keys["New line"] == "^j"
         await pilot.press("a", "ctrl+j", "b")
         assert app.query_one(PromptArea).text == "a\nb"
