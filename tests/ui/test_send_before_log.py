@@ -12,6 +12,9 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+import tuichat.ui.app as app_module
 from tests.helpers.chat_pilot import make_app, send, sim_spec, wait_until
 from tuichat.config import resolve_settings
 from tuichat.core.cost.budget import BudgetRule
@@ -105,3 +108,26 @@ class _Closable:
 
     async def aclose(self) -> None:
         return None
+
+
+async def test_the_logs_imports_start_before_the_http_stacks_at_the_first_paint(
+    sim: SimServerThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log's opening begins with its imports: the HTTP stack's (~45 ms) must not delay them."""
+    started: list[str] = []
+    real_log, real_http = app_module.start_log_imports, app_module.warm_client_now
+
+    def log_imports() -> None:
+        started.append("log")
+        real_log()
+
+    def http_stack(chat: Chat) -> None:
+        started.append("http")
+        real_http(chat)
+
+    monkeypatch.setattr(app_module, "start_log_imports", log_imports)
+    monkeypatch.setattr(app_module, "warm_client_now", http_stack)
+    app = make_app(sim, MODEL, tmp_path / "t.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, app.log_ready.is_set)
+        assert started == ["log", "http"]

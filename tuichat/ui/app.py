@@ -45,7 +45,7 @@ from tuichat.ui.continue_session import (
 )
 from tuichat.ui.copy_actions import COPY_BINDINGS, CopyActions
 from tuichat.ui.feedback_actions import FEEDBACK_BINDINGS, FeedbackActions
-from tuichat.ui.first_send import warm_client_now
+from tuichat.ui.first_send import start_log_imports, warm_client_now
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.log_opening import LogOpening
@@ -187,6 +187,7 @@ class TuichatApp(
         # young generations: full collections then cost a fraction and stop
         # showing up as >100 ms gaps while an answer streams.
         gc.freeze()
+        start_log_imports()  # the log's first step, so the HTTP stack's imports do not delay it
         warm_client_now(self.chat)  # the HTTP stack now (~45 ms), the client in a thread
         prompt = self.query_one(PromptArea)
         estimator = self.spending.estimator
