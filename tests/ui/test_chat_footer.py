@@ -105,6 +105,20 @@ async def test_a_click_presses_the_key_and_a_disabled_one_rings() -> None:
         assert app.pressed == ["toggle"] and app.rang == 1
 
 
+async def test_a_click_on_the_palettes_key_presses_it_over_the_keys_it_covers() -> None:
+    footer = ChatFooter()
+    app = Keys(footer)
+    pressed: list[str] = []
+    app.simulate_key = pressed.append  # type: ignore[method-assign]
+    async with app.run_test(size=(30, 5)) as pilot:  # the palette's key covers "Continue"
+        await pilot.pause()
+        line = footer.render().plain
+        assert "Continue" not in line
+        await pilot.click(ChatFooter, offset=(line.index("^p"), 0))
+        await pilot.pause()
+        assert pressed == ["ctrl+p"]
+
+
 async def test_hover_marks_the_key_and_shows_its_tooltip() -> None:
     footer = ChatFooter()
     app = Keys(footer)

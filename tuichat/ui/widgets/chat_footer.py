@@ -84,7 +84,8 @@ class ChatFooter(Footer):
     def __init__(self) -> None:
         super().__init__()
         self._placed: list[_Placed] = []
-        self._hover: int | None = None
+        self._hover: str | None = None
+        """The key under the pointer."""
 
     def compose(self) -> ComposeResult:
         """No child widgets: the keys are drawn by :meth:`render`."""
@@ -148,14 +149,15 @@ class ChatFooter(Footer):
         left, palette = self._pieces()
         line = Text(no_wrap=True, overflow="crop", end="")
         placed: list[_Placed] = []
-        for index, (item, piece) in enumerate(left):
-            self._add(line, placed, item, self._styled(piece, index), len(line))
+        for item, piece in left:
+            self._add(line, placed, item, self._styled(piece, item), len(line))
         if palette is not None:
             item, piece = palette
             at = max(0, width - len(piece) - 2)  # the separator before it, a blank after it
             line.truncate(at, pad=True)
+            placed = [_Placed(s.item, s.start, min(s.end, at)) for s in placed if s.start < at]
             line.append("▏", self.get_component_rich_style("footer-key--separator"))
-            self._add(line, placed, item, self._styled(piece, len(left)), at + 1)
+            self._add(line, placed, item, self._styled(piece, item), at + 1)
             line.append(" ")
         self._placed = [spot for spot in placed if spot.start < width]
         return line
@@ -174,8 +176,8 @@ class ChatFooter(Footer):
                 left.append((item, piece))
         return left, palette
 
-    def _styled(self, piece: Text, index: int) -> Text:
-        if index == self._hover:
+    def _styled(self, piece: Text, item: FooterItem) -> Text:
+        if item.key and item.key == self._hover:
             piece = piece.copy()
             piece.stylize(self.get_component_rich_style("footer-key--hover"))
         return piece
@@ -187,18 +189,19 @@ class ChatFooter(Footer):
         line.append_text(piece)
         placed.append(_Placed(item, at, at + len(piece)))
 
-    def _at(self, x: int) -> int | None:
-        """The index of the clickable key under column ``x`` (None: none)."""
-        for index, placed in enumerate(self._placed):
+    def _at(self, x: int) -> FooterItem | None:
+        """The key drawn at column ``x`` (None: none, or a label or a gap)."""
+        for placed in self._placed:
             if placed.item.key and placed.start <= x < placed.end:
-                return index
+                return placed.item
         return None
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
-        index = self._at(event.x)
-        if index != self._hover:
-            self._hover = index
-            self.tooltip = self._placed[index].item.tooltip or None if index is not None else None
+        item = self._at(event.x)
+        key = item.key if item is not None else None
+        if key != self._hover:
+            self._hover = key
+            self.tooltip = (item.tooltip or None) if item is not None else None
             self.refresh()
 
     def on_leave(self, event: events.Leave) -> None:
@@ -209,10 +212,9 @@ class ChatFooter(Footer):
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         """A click on a key presses it; on a disabled key, the bell."""
-        index = self._at(event.x)
-        if index is None:
+        item = self._at(event.x)
+        if item is None:
             return
-        item = self._placed[index].item
         if item.enabled:
             self.app.simulate_key(item.key)
         else:
