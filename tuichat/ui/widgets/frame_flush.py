@@ -9,10 +9,10 @@ waited up to a tick after the step was done — on a first token, the larger
 part of the wait between the token and the screen (``bench/bench_pty.py``).
 
 :func:`paint_now` does what each widget's idle would do, for every widget
-of the screen with a refresh pending (not inside a hidden one), and hands the
-result to the screen at once: one layout and one paint, the moment the step is done. Nothing is
-drawn that the screen would not draw at its tick; the tick then finds
-nothing left to do.
+of the screen with a refresh pending (not inside a hidden one), and hands
+the result to the screen at once: one layout and one paint, the moment the
+step is done. Nothing is drawn that the screen would not draw at its tick;
+the tick then finds nothing left to do.
 
 It uses Textual's own refresh machinery (``_check_refresh`` and the
 screen's ``_on_update``/``_on_layout``/``_on_update_scroll`` and
@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual import messages
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -64,7 +65,7 @@ async def paint_now(root: Widget) -> None:
         return
     widgets = [
         widget
-        for widget in _displayed(screen)
+        for widget in displayed_widgets(screen)
         if _flagged(widget) and not getattr(widget, "_refresh_styles_required", False)
     ]
     posted: list[Any] = []
@@ -82,21 +83,21 @@ def layout_pending(root: Widget) -> bool:
     """True when a widget of ``root``'s screen has asked for a layout (the next frame lays out)."""
     screen = root.screen
     return screen._layout_required or any(
-        getattr(widget, "_layout_required", False) for widget in _displayed(screen)
+        getattr(widget, "_layout_required", False) for widget in displayed_widgets(screen)
     )
 
 
-def _displayed(screen: Screen[Any]) -> list[Widget]:
-    """The screen's widgets, without the insides of hidden ones (``display: none``).
+def displayed_widgets(root: DOMNode) -> list[Widget]:
+    """The widgets under ``root``, without the insides of hidden ones (``display: none``).
 
     A hidden widget is listed (hiding it is a change to show), its children
-    are not: nothing in them is painted, and a streamed answer keeps
+    are not: Textual paints nothing in them, and a streamed answer keeps
     hundreds of them hidden (its settled segments' markdown, drawn from
     pictures: :mod:`~tuichat.ui.widgets.segment_picture`). They refresh as
     usual when shown again.
     """
     found: list[Widget] = []
-    stack = list(reversed(screen.children))
+    stack = list(reversed(root.children))
     while stack:
         widget = stack.pop()
         if not isinstance(widget, Widget):

@@ -40,7 +40,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tuichat.ui.widgets.frame_flush import refresh_pending
+from tuichat.ui.widgets.frame_flush import displayed_widgets, refresh_pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,16 +168,7 @@ def take(holder: Widget) -> Picture | None:
 
 def _shown(holder: Widget) -> list[Widget]:
     """The widgets inside ``holder`` that the compositor paints (not hidden, nor inside hidden)."""
-    shown: list[Widget] = []
-    stack = list(reversed(holder.children))
-    while stack:
-        widget = stack.pop()
-        if not widget.display:
-            continue
-        if widget.visible:
-            shown.append(widget)
-        stack.extend(reversed(widget.children))
-    return shown
+    return [w for w in displayed_widgets(holder) if w.display and w.visible]
 
 
 def _paint(lines: list[Strip], origin: Region, place: Region, widget: Widget) -> None:
