@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 import tuichat.ui.app as app_module
+import tuichat.ui.log_opening as log_opening
 from tests.helpers.chat_pilot import make_app, send, sim_spec, wait_until
 from tuichat.config import resolve_settings
 from tuichat.core.cost.budget import BudgetRule
@@ -114,20 +116,23 @@ async def test_the_logs_imports_start_before_the_http_stacks_at_the_first_paint(
     sim: SimServerThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The log's opening begins with its imports: the HTTP stack's (~45 ms) must not delay them."""
-    started: list[str] = []
-    real_log, real_http = app_module.start_log_imports, app_module.warm_client_now
+    began, release = threading.Event(), threading.Event()
+    real_imports, real_http = log_opening.import_log_modules, app_module.warm_client_now
+    before_http: list[bool] = []
 
-    def log_imports() -> None:
-        started.append("log")
-        real_log()
+    def log_imports() -> None:  # in the executor's thread
+        began.set()
+        release.wait(10)
+        real_imports()
 
-    def http_stack(chat: Chat) -> None:
-        started.append("http")
+    def http_stack(chat: Chat) -> None:  # on the loop, in on_ready
+        before_http.append(began.wait(10))  # a guard: the thread is already running
+        release.set()
         real_http(chat)
 
-    monkeypatch.setattr(app_module, "start_log_imports", log_imports)
+    monkeypatch.setattr(log_opening, "import_log_modules", log_imports)
     monkeypatch.setattr(app_module, "warm_client_now", http_stack)
     app = make_app(sim, MODEL, tmp_path / "t.db")
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, app.log_ready.is_set)
-        assert started == ["log", "http"]
+        assert before_http == [True]

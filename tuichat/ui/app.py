@@ -45,7 +45,7 @@ from tuichat.ui.continue_session import (
 )
 from tuichat.ui.copy_actions import COPY_BINDINGS, CopyActions
 from tuichat.ui.feedback_actions import FEEDBACK_BINDINGS, FeedbackActions
-from tuichat.ui.first_send import start_log_imports, warm_client_now
+from tuichat.ui.first_send import warm_client_now
 from tuichat.ui.hud_app import HUD_BINDINGS, HudApp
 from tuichat.ui.keymap import apply_keymap
 from tuichat.ui.log_opening import LogOpening
@@ -187,14 +187,13 @@ class TuichatApp(
         # young generations: full collections then cost a fraction and stop
         # showing up as >100 ms gaps while an answer streams.
         gc.freeze()
-        start_log_imports()  # the log's first step, so the HTTP stack's imports do not delay it
+        self._start_log()  # first: its imports start in a thread before the HTTP stack's
         warm_client_now(self.chat)  # the HTTP stack now (~45 ms), the client in a thread
         prompt = self.query_one(PromptArea)
         estimator = self.spending.estimator
         self.send_hint = SendHint(self, prompt, self.session, estimator, ready=estimator.loaded,
                                   **self.send_hint_options())  # fmt: skip
         self.send_hint.changed()
-        self._start_log()
         self.context_startup_check()
         self.run_worker(
             self.warm_up.run(self._warm_up_steps()),

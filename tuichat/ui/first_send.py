@@ -35,24 +35,6 @@ def import_log_modules() -> None:
     import_quietly(LOG_MODULES)
 
 
-def start_log_imports() -> None:
-    """Right after the first paint, before the HTTP stack: :func:`import_log_modules` in a thread.
-
-    Opening the log starts with these imports; it used to start them after
-    :func:`warm_client_now` had held the loop for the HTTP stack's (~45 ms).
-    On a fresh log that made the first answer wait: its text is shown once
-    its events are committed, and the log was still being created when a
-    message typed at once was answered (measured in the pty: first paint of
-    the 1st message 44-56 ms after its first token; with the imports begun
-    first, 24-30 ms; Enter -> request on the wire unchanged). The log's
-    opening imports them again, which then costs nothing (or waits for the
-    module this thread is importing).
-    """
-    threading.Thread(
-        target=_quietly, args=(import_log_modules,), name="import-log-modules", daemon=True
-    ).start()
-
-
 def warm_client_now(chat: Chat) -> None:
     """Right after the first paint: the HTTP stack's imports, then the client in a thread.
 
@@ -81,4 +63,4 @@ def _quietly(load: Callable[[], object]) -> None:
     try:
         load()
     except Exception:  # never a traceback on the chat's screen
-        log.warning("%s failed early (done again when needed)", load.__name__, exc_info=True)
+        log.warning("building the HTTP client early failed", exc_info=True)

@@ -70,11 +70,21 @@ class LogOpening:
         The opening is a task of the app's, shielded inside the ``open-log``
         worker: Textual cancels workers before unmounting, and a turn sent
         before the log opened must still reach it (``on_unmount`` waits).
+
+        Its imports start at once, in a thread: when they waited for the task
+        to run, ``on_ready`` had first held the loop for the HTTP stack's
+        imports (~45 ms), and on a fresh log a message typed at once was
+        answered before the log existed (first paint of the 1st message 44-56 ms
+        after its first token in the pty; started first, 24-30 ms).
         """
         app = self._app
         if self._log_opening is None:
             app.chat.log_later()  # a send does not wait for the log (tuichat.pending_log)
-            self._log_opening = opening = asyncio.create_task(self._open_log(), name="open-log")
+            # The imports start now, in a thread, not when the task first runs:
+            # the caller may hold the loop a while yet (on_ready: the HTTP stack).
+            imports = asyncio.get_running_loop().run_in_executor(None, import_log_modules)
+            opening = asyncio.create_task(self._open_log(imports), name="open-log")
+            self._log_opening = opening
             app.run_worker(
                 asyncio.shield(opening),
                 name="open-log",
@@ -83,7 +93,7 @@ class LogOpening:
                 exit_on_error=False,
             )
 
-    async def _open_log(self) -> None:
+    async def _open_log(self, imports: asyncio.Future[None]) -> None:
         """The log, the response cache and the shared limits, opened after the first paint.
 
         Opening them (migrations, crash recovery, three SQLite files) took
@@ -94,7 +104,7 @@ class LogOpening:
         """
         app = self._app
         try:
-            await asyncio.to_thread(import_log_modules)  # the loop paints on
+            await imports  # in a thread: the loop paints on
             if failure := await app.chat.open_log(on_late=self._log_is_late):
                 app.notify(failure, severity="error", markup=False)
         except Exception:  # a bug here: the chat goes on, unlogged; the trace goes to the log file
