@@ -11,7 +11,7 @@ session's history) goes through :func:`show_logged` with the same status lines.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable
+from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,7 +30,7 @@ from tuichat.core.turn.wait_countdown import WaitCountdown
 from tuichat.core.untrusted import neutralise, one_line
 from tuichat.ui.chat_text import age, cache_note, finish_note, route_notice
 from tuichat.ui.widgets.transcript import AssistantMessage, Transcript, UserMessage
-from tuichat.ui.widgets.wait_line import WaitLine
+from tuichat.ui.widgets.wait_line import WaitLineSlot
 
 
 class AnswerHost(Protocol):
@@ -68,46 +68,29 @@ async def show_answer(
     """Render ``source``'s events into ``answer`` until its terminal event."""
     stale, cached = "", ""
     countdown = WaitCountdown()
-    wait_line: WaitLine | None = None
-    async for event in source:
-        countdown.see(event)
-        if countdown.waiting != (wait_line is not None):  # only when a wait starts or ends
-            wait_line = await _show_wait(answer, wait_line, countdown, app.hud_now)
-        if notice := route_notice(event):  # retries, fallbacks, queueing
-            app.notify(notice[0], timeout=notice[1], markup=False)
-        if isinstance(event, TextReleased):
-            answer.append(event.text)
-            app.hud_text_shown()
-        elif isinstance(event, CacheLookedUp) and event.hit:
-            cached = cache_note(event)
-        elif isinstance(event, StaleAnswerOffered):
-            answer.append(neutralise(event.text))
-            stale = f"; showing a STALE answer from {age(event.age_s)} ago"
-        elif isinstance(event, TurnEnded):
-            note, kind = end_note(event, stale, notes)
-            if cached:
-                note = "; ".join(filter(None, (cached, note)))
-            await answer.finish(note, kind=kind)
-
-
-async def _show_wait(
-    answer: AssistantMessage,
-    line: WaitLine | None,
-    countdown: WaitCountdown,
-    now: Callable[[], float],
-) -> WaitLine | None:
-    """Put a wait line under the pending answer, or take it away; returns the line shown.
-
-    Whether a line is shown is this return value, not ``is_mounted``: Textual
-    never resets that flag on removal, so it would ask for a removal with
-    every token of the answer (an await and a signature lookup each).
-    """
-    if line is None:
-        line = WaitLine(countdown, now)
-        await answer.mount(line)
-        return line
-    await line.remove()
-    return None
+    wait = WaitLineSlot(answer, countdown, app.hud_now)
+    try:
+        async for event in source:
+            countdown.see(event)
+            if countdown.waiting != wait.following:  # only when a wait starts or ends
+                await wait.follow()
+            if notice := route_notice(event):  # retries, fallbacks, queueing
+                app.notify(notice[0], timeout=notice[1], markup=False)
+            if isinstance(event, TextReleased):
+                answer.append(event.text)
+                app.hud_text_shown()
+            elif isinstance(event, CacheLookedUp) and event.hit:
+                cached = cache_note(event)
+            elif isinstance(event, StaleAnswerOffered):
+                answer.append(neutralise(event.text))
+                stale = f"; showing a STALE answer from {age(event.age_s)} ago"
+            elif isinstance(event, TurnEnded):
+                note, kind = end_note(event, stale, notes)
+                if cached:
+                    note = "; ".join(filter(None, (cached, note)))
+                await answer.finish(note, kind=kind)
+    finally:
+        await wait.close()
 
 
 def end_note(event: TurnEnded, stale: str, notes: EndNotes) -> tuple[str | None, str]:
