@@ -29,7 +29,7 @@ def snapshot(now: float, *, reset_in_s: float | None = None) -> HudSnapshot:
 def live_refresh(clock: ManualClock) -> HudRefresh:
     """A policy for a running turn, just refreshed at ``clock.now()``."""
     policy = HudRefresh()
-    policy.streaming(True)
+    policy.streaming(True, clock.now())
     policy.refreshed(clock.now(), snapshot(clock.now()))
     return policy
 
@@ -50,15 +50,15 @@ def test_the_first_text_of_a_turn_paints_alone() -> None:
     clock.advance(RIDE_AFTER * 3)  # the HUD is due
     assert not policy.text_shown(clock.now())  # but the first text is the frame waited for
     assert policy.text_shown(clock.now())  # the next text brings it along
-    policy.streaming(False)
-    policy.streaming(True)  # the next turn
+    policy.streaming(False, clock.now())
+    policy.streaming(True, clock.now())  # the next turn
     assert not policy.text_shown(clock.now())
 
 
 def test_text_after_the_turn_brings_nothing_along() -> None:
     clock = ManualClock(0.0)
     policy = live_refresh(clock)
-    policy.streaming(False)
+    policy.streaming(False, clock.now())
     clock.advance(10)
     assert not policy.text_shown(clock.now())
 
@@ -71,6 +71,19 @@ def test_the_timer_refreshes_once_text_goes_quiet() -> None:
     assert not policy.tick_due(clock.now())
     clock.advance(TEXT_QUIET / 2)
     assert policy.tick_due(clock.now())
+
+
+def test_a_turns_first_tick_waits_as_if_text_had_just_come() -> None:
+    clock = ManualClock(0.0)
+    policy = HudRefresh()
+    policy.refreshed(clock.now(), snapshot(clock.now()))
+    clock.advance(60)  # idle: the HUD was last drawn a minute ago
+    policy.streaming(True, clock.now())
+    assert not policy.tick_due(clock.now())  # the timer resumes with a tick: not due yet
+    clock.advance(TEXT_QUIET / 2)
+    assert not policy.tick_due(clock.now())
+    clock.advance(TEXT_QUIET / 2)
+    assert policy.tick_due(clock.now())  # no text for TEXT_QUIET: the wait is shown
 
 
 def test_flowing_text_never_leaves_the_hud_older_than_stale_after() -> None:
@@ -92,14 +105,14 @@ def test_the_idle_tick_moves_countdowns_only() -> None:
     assert not policy.idle_tick_due()
     policy.refreshed(clock.now(), snapshot(clock.now(), reset_in_s=41.0))
     assert policy.countdowns and policy.idle_tick_due()
-    policy.streaming(True)
+    policy.streaming(True, clock.now())
     assert not policy.idle_tick_due()  # the streaming timer does it
 
 
 def test_timers_run_only_while_the_hud_is_shown() -> None:
     policy = HudRefresh()
     assert policy.timers(shown=True) == TimerPlan(streaming_timer=False, idle_timer=True)
-    policy.streaming(True)
+    policy.streaming(True, 0.0)
     assert policy.timers(shown=True) == TimerPlan(streaming_timer=True, idle_timer=True)
     assert policy.timers(shown=False) == TimerPlan(streaming_timer=False, idle_timer=False)
 

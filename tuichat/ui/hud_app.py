@@ -124,7 +124,7 @@ class HudHost(_Node):
 
     def hud_streaming(self, streaming: bool) -> None:
         """A turn started (keep the HUD live) or ended (one last refresh)."""
-        self.hud_refresh.streaming(streaming)
+        self.hud_refresh.streaming(streaming, self.hud_now())
         if not streaming:
             self.call_after_refresh(self.refresh_hud)  # after the answer's last frame
         self._run_timers()

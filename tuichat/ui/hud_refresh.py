@@ -12,7 +12,10 @@ answer a frame of its own:
   (the frame the user waits for);
 - while no text flows for TEXT_QUIET (queued, waiting for the first token),
   the HUD_INTERVAL timer refreshes it on its own; however text flows, the HUD
-  is never older than STALE_AFTER; that timer runs only while a turn runs;
+  is never older than STALE_AFTER; that timer runs only while a turn runs,
+  and a turn's start counts as text and as a refresh: the timer resumes with
+  a tick (Textual's timers catch up at once), which would otherwise redraw
+  the HUD into the frame of the answer's first text;
 - one refresh follows the frame that completes the answer, and an
   IDLE_INTERVAL tick runs while idle only to move countdowns (rate-limit
   resets, an open breaker, a queue wait);
@@ -60,12 +63,15 @@ class HudRefresh:
         """The last snapshot shows something that counts down by itself."""
         self._refreshed_at = -math.inf
         self._text_at = -math.inf
+        self._turn_at = -math.inf  # the running turn's start
         self._first_text = False  # the next text is the turn's first
 
-    def streaming(self, live: bool) -> None:
-        """A turn started (``live``) or ended."""
+    def streaming(self, live: bool, now: float) -> None:
+        """A turn started (``live``) or ended, at ``now``."""
         self.live = live
         self._first_text = live
+        if live:
+            self._turn_at = now
 
     def text_shown(self, now: float) -> bool:
         """The answer got text (a frame follows): True if the HUD should ride along.
@@ -79,8 +85,8 @@ class HudRefresh:
 
     def tick_due(self, now: float) -> bool:
         """The streaming timer ticked: True if text went quiet or the HUD went stale."""
-        quiet = now - self._text_at >= TEXT_QUIET
-        return quiet or now - self._refreshed_at >= STALE_AFTER
+        quiet = now - max(self._text_at, self._turn_at) >= TEXT_QUIET
+        return quiet or now - max(self._refreshed_at, self._turn_at) >= STALE_AFTER
 
     def idle_tick_due(self) -> bool:
         """The idle timer ticked: True if countdowns on screen should move."""
