@@ -441,7 +441,7 @@ async def test_older_answers_fold_out_of_view(sim: SimServerThread, tmp_path: Pa
     async with app.run_test(size=(120, 40)) as pilot:
         await _ask(pilot, app, "one")
         await _ask(pilot, app, "two")
-        first, second = app.query(AssistantMessage)
+        first, second = app.transcript.shown_answers()
         await _wait(pilot, lambda: len(first.markdown.children) == 1, timeout=5)
         assert isinstance(first.markdown.children[0], DraftText)  # one widget for the answer
         app.query_one("#transcript").scroll_home(animate=False)

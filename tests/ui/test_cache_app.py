@@ -32,7 +32,7 @@ def cached_app(sim: object, backends: Backends, db: Path) -> TuichatApp:
 
 
 def answers(app: TuichatApp) -> list[AssistantMessage]:
-    return list(app.query(AssistantMessage))
+    return app.transcript.shown_answers()
 
 
 async def ask(pilot: object, app: TuichatApp, text: str) -> AssistantMessage:

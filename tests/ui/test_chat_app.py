@@ -170,7 +170,7 @@ async def test_switching_models_keeps_the_history(sim: SimServerThread, tmp_path
             await pilot.press("down", "enter")
             await wait_until(pilot, lambda: app.model_name == "second")
             await send(pilot, "two")
-            await wait_until(pilot, lambda: len(app.query(AssistantMessage)) == 2)
+            await wait_until(pilot, lambda: len(app.transcript.shown_answers()) == 2)
             await wait_until(pilot, lambda: not app.turn.running)
             assert app.metrics.current.snapshot(0).output_tokens == 7
     chats = [r for r in sim.records() if r.path.endswith("/chat/completions")]
@@ -244,7 +244,7 @@ async def test_ctrl_r_continues_a_cut_off_answer(sim: SimServerThread, tmp_path:
             "sim-test", app.session.provider, "sim?tokens=5"
         )
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: len(app.query(AssistantMessage)) == 2)
+        await wait_until(pilot, lambda: len(app.transcript.shown_answers()) == 2)
         await wait_until(pilot, lambda: not app.streaming)
     chats = [r for r in sim.records() if r.path.endswith("/chat/completions")]
     messages = chats[-1].body["messages"]
@@ -265,10 +265,10 @@ async def test_a_stale_answer_is_shown_marked_when_everything_fails(
             "gone", app.session.provider, "gpt-gone"
         )
         await send(pilot, "same question")
-        await wait_until(pilot, lambda: len(app.query(AssistantMessage)) == 2)
+        await wait_until(pilot, lambda: len(app.transcript.shown_answers()) == 2)
         await wait_until(pilot, lambda: not app.turn.running)
         await pilot.pause(0.1)
-        second = list(app.query(AssistantMessage))[1]
+        second = app.transcript.shown_answers()[1]
         assert second.text == answer_text("prose", 6)
         notes = " ".join(str(n.render()) for n in second.query(Notice))
         assert "STALE" in notes and "model_not_found" in notes

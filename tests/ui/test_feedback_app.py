@@ -23,7 +23,7 @@ MODEL = "sim?tokens=6"
 
 
 def answers(app: TuichatApp) -> list[AssistantMessage]:
-    return list(app.query(AssistantMessage))
+    return app.transcript.shown_answers()
 
 
 async def ask(pilot: Any, app: TuichatApp, text: str) -> AssistantMessage:

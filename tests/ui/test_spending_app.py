@@ -108,7 +108,7 @@ async def test_a_hard_budget_asks_before_sending(sim: SimServerThread, tmp_path:
             await wait_until(pilot, lambda: isinstance(app.screen, BudgetConfirm))
             await pilot.press("y")
             await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
-            assert len(app.query(AssistantMessage)) == 1
+            assert len(app.transcript.shown_answers()) == 1
             assert app.query_one(PromptArea).text == ""
     assert len(logged_cost(db)) == 2
 
@@ -141,4 +141,4 @@ async def test_continue_asks_too_when_over_a_hard_budget(
             await wait_until(pilot, lambda: isinstance(app.screen, BudgetConfirm))
             await pilot.press("escape")
             await wait_until(pilot, lambda: not isinstance(app.screen, BudgetConfirm))
-            assert len(app.query(AssistantMessage)) == 1  # nothing was sent
+            assert len(app.transcript.shown_answers()) == 1  # nothing was sent

@@ -2,7 +2,8 @@
 
 What a first use costs (the app's stylesheet parsed again for a new widget
 class's CSS, a fence's lexer) is then paid before the first message, and the
-warm-up leaves nothing behind on the screen.
+warm-up leaves nothing behind on the screen but the transcript's standby
+exchange (hidden; the first send shows it).
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from tuichat.sim.thread import SimServerThread
 from tuichat.ui.warm_widgets import SAMPLES, code_guess_step, widget_steps
 from tuichat.ui.widgets.answer_segment import AnswerMarkdown
 from tuichat.ui.widgets.markdown_blocks import render_parser
-from tuichat.ui.widgets.transcript import AssistantMessage, UserMessage
+from tuichat.ui.widgets.transcript import AssistantMessage, Transcript, UserMessage
 
 
 class Bare(App[None]):
     def compose(self) -> ComposeResult:
         yield Static("chat", id="chat")
+        yield Transcript()
 
 
 async def _parses_in_first_exchange(app: App[None], pilot: Any) -> int:
@@ -57,10 +59,12 @@ async def test_after_the_warm_up_the_first_exchange_parses_no_css() -> None:
     app = Bare()
     async with app.run_test() as pilot:
         before = list(app.screen.children)
-        for step in widget_steps(app):
+        transcript = app.query_one(Transcript)
+        for step in widget_steps(app, transcript.ready_standby):
             await step.load()  # type: ignore[misc]
         await pilot.pause()
-        assert list(app.screen.children) == before  # nothing left behind
+        assert list(app.screen.children) == before  # nothing left behind ...
+        assert transcript.standby is not None and transcript.shown_messages == []  # ... but it
         assert await _parses_in_first_exchange(app, pilot) == 0
 
 
@@ -76,7 +80,7 @@ async def test_the_chat_warms_its_widgets_first_and_they_leave_nothing_behind(
     app = make_app(sim, "sim?tokens=20&ttft_ms=0&tps=0", tmp_path / "t.db")
     async with app.run_test(size=(120, 40)) as pilot:
         steps = app._warm_up_steps()  # (when each runs is test_warm_up's, on a held clock)
-        widgets = [step.name for step in widget_steps(app)]
+        widgets = [step.name for step in widget_steps(app, app.transcript.ready_standby)]
         assert [step.name for step in steps[: len(widgets)]] == widgets  # the first send's
         assert steps[-1].name == code_guess_step().name  # the least urgent, last
         before = list(app.screen.children)
@@ -84,8 +88,11 @@ async def test_the_chat_warms_its_widgets_first_and_they_leave_nothing_behind(
             await step.load()  # type: ignore[misc]
         await pilot.pause()
         assert list(app.screen.children) == before
+        standby = app.transcript.standby
+        assert standby is not None and app.transcript.shown_messages == []
         await send(pilot, "hello")
         answer = app.query_one(AssistantMessage)
+        assert answer is standby.answer  # the first send shows the warmed exchange
         await wait_until(pilot, lambda: answer.text == answer_text("prose", 20))
 
 

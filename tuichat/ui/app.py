@@ -206,7 +206,7 @@ class TuichatApp(
     def _warm_up_steps(self) -> list[WarmStep]:
         """The answer's widgets first (the first send needs them), the language guess last."""
         counts = chat_steps(self.chat, self.send_hint.changed)
-        return [*widget_steps(self), *counts, code_guess_step()]
+        return [*widget_steps(self, self.transcript.ready_standby), *counts, code_guess_step()]
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         """The draft changed: the pre-send estimate follows (debounced, off the loop)."""
@@ -278,9 +278,10 @@ class TuichatApp(
         """Start the turn, then show the prompt and the (empty) answer, then stream into it.
 
         The request goes out first: the turn's task starts before any widget
-        is built, so mounting the prompt and the answer (one frame, together)
-        overlaps the connection instead of delaying it. The answer's widgets
-        exist before its first token, which then costs a text update only.
+        is built, so showing the prompt and the answer (one frame, together:
+        the transcript's standby pair, or a mount) overlaps the connection
+        instead of delaying it. The answer's widgets exist before its first
+        token, which then costs a text update only.
         """
         numbered = numbered_prompt(self.transcript, self.session, shown)
         routed = self.route_send(prompt)  # the [[routing]] rules pick this turn's route
@@ -288,9 +289,8 @@ class TuichatApp(
         self.turn = turn = self.session.start_turn(prompt)
         turn.start()
         self.warm_up.pause()
-        answer = AssistantMessage(self.session.model)
         with self.batch_update():
-            await self.transcript.add(numbered, *routed, answer)
+            answer = await self.transcript.add_exchange(numbered, routed, self.session.model)
         self.hud_streaming(True)
         self.stream_turn(turn, answer)
 
@@ -320,6 +320,7 @@ class TuichatApp(
             self._budget_alerts()
             self.cache_after_turn()
             self.context_turn_ended(turn)
+            self.call_after_refresh(self.transcript.ready_standby)  # for the next send
             if hasattr(self, "send_hint"):
                 self.send_hint.changed()
 

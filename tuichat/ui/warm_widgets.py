@@ -11,8 +11,10 @@ answer, the first message's first paint).
 
 :func:`widget_steps` are warm-up steps (:mod:`~tuichat.ui.warm_up`: each
 runs only when the chat has been quiet for a while, on the event loop, one
-small step at a time): each mounts a hidden holder with a prompt and an
-answer, or a markdown sample of one kind of block, and removes it;
+small step at a time): the first mounts the transcript's standby exchange (a
+hidden prompt and answer the next send shows:
+:class:`~tuichat.ui.widgets.transcript.Transcript`), each other one mounts a
+hidden holder with a markdown sample of one kind of block, and removes it;
 :func:`code_guess_step` guesses the language of a fence that names none, in
 a thread (Textual's first guess loads every Pygments lexer: ~90 ms, a freeze
 in the middle of the first answer with such a fence). Whatever was not
@@ -31,7 +33,6 @@ from textual.widget import Widget
 from tuichat.ui.warm_up import HOLDING_QUIET_S, WarmStep
 from tuichat.ui.widgets.answer_segment import AnswerMarkdown
 from tuichat.ui.widgets.markdown_blocks import render_parser
-from tuichat.ui.widgets.transcript import AssistantMessage, UserMessage
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -50,9 +51,9 @@ SAMPLES = (
 """Markdown of each kind of block an answer shows, one warm-up step each (~10 ms apiece)."""
 
 
-def widget_steps(app: App[Any]) -> list[WarmStep]:
-    """Warm-up steps for an exchange's widgets, then each kind of markdown block."""
-    steps = [WarmStep("widgets: exchange", partial(_hidden, app, _exchange))]
+def widget_steps(app: App[Any], standby: Callable[[], Awaitable[None]]) -> list[WarmStep]:
+    """Warm-up steps: ``standby`` (mount the standby exchange), then each kind of block."""
+    steps = [WarmStep("widgets: exchange", standby)]
     steps.extend(
         WarmStep(f"widgets: {name}", partial(_hidden, app, partial(_markdown, text)))
         for name, text in SAMPLES
@@ -79,10 +80,6 @@ async def _hidden(app: App[Any], fill: Callable[[Widget], Awaitable[None]]) -> N
         await fill(holder)
     finally:
         await holder.remove()
-
-
-async def _exchange(holder: Widget) -> None:
-    await holder.mount_all([UserMessage("·"), AssistantMessage("·")])
 
 
 async def _markdown(text: str, holder: Widget) -> None:
