@@ -107,7 +107,7 @@ async def resume_in_app(
         app.notify(f"Session {logged.session_id} has no turn {fork_at}.", markup=False)
         return None
     transcript = app.transcript
-    await transcript.remove_children()
+    await transcript.clear()
     await show_history(transcript, logged, fork_at)
     history, parent = logged.history(fork_at), logged.session_id
     if fork_at is None:

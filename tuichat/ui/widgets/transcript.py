@@ -349,6 +349,20 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
         self.anchor()
         self._schedule_parking()
 
+    async def clear(self) -> None:
+        """Take every message away, parked ones too (a resumed session replaces the chat).
+
+        The spacer and the standby pair stay: Textual's ``remove_children``
+        would take the spacer (the next reveal then failed to mount after
+        it) and leave the parked history, whose prompts turn numbers count.
+        """
+        async with self._parking:
+            self.history = HiddenHistory()
+            self.dropped_before = 0
+            with self.app.batch_update():
+                self._spacer.set_rows(0)
+                await self.remove_children(self.shown_messages)
+
     def mark_dropped(self, upto: int) -> None:
         """Grey the turns whose prompt is before message ``upto`` (the context's new start)."""
         self.dropped_before = upto
