@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.segment import Segment
 from textual.app import App, ComposeResult
+from textual.screen import Screen
 
 from tests.helpers.chat_pilot import make_app, send, wait_until
 from tuichat.sim.answers import answer_text
@@ -30,12 +31,12 @@ from tuichat.ui.widgets.transcript import (
 MODEL = "sim?tokens=20&ttft_ms=0&tps=0"
 
 
-async def _turn(pilot: object, app: TuichatApp, text: str) -> AssistantMessage:
-    """Send ``text`` and wait for its whole answer; the answer's widget."""
+async def _turn(pilot: object, app: TuichatApp, text: str, tokens: int = 20) -> AssistantMessage:
+    """Send ``text`` and wait for its whole answer (``tokens`` long); the answer's widget."""
     await send(pilot, text)
     await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
     answer = app.transcript.shown_answers()[-1]
-    await wait_until(pilot, lambda: answer.text == answer_text("prose", 20))
+    await wait_until(pilot, lambda: answer.text == answer_text("prose", tokens))
     return answer
 
 
@@ -168,3 +169,21 @@ async def test_turn_numbers_skip_the_standby_prompt(sim: SimServerThread, tmp_pa
         assert prompt_count(app.transcript) == 0
         first = numbered_prompt(app.transcript, app.session, "hi")
         assert first.turn == 1
+
+
+async def test_a_turn_that_ends_under_another_screen_readies_the_next_standby(
+    sim: SimServerThread, tmp_path: Path
+) -> None:
+    app = make_app(sim, "sim?tokens=40&ttft_ms=0&tps=100", tmp_path / "t.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "one")
+        await wait_until(pilot, lambda: app.streaming)
+        shown = app.transcript.shown_answers()[-1]
+        await app.push_screen(Screen())  # e.g. the stats screen, opened while it streams
+        await wait_until(pilot, lambda: not app.streaming)
+        await wait_until(pilot, lambda: app.transcript.standby is not None)
+        await app.pop_screen()
+        assert shown.text == answer_text("prose", 40)  # the answer ended normally
+        answer = await _turn(pilot, app, "two", tokens=40)
+        assert [p.turn for p in app.transcript.shown_prompts()] == [1, 2]
+        assert answer is not shown
