@@ -64,6 +64,7 @@ class HudRefresh:
         self._refreshed_at = -math.inf
         self._text_at = -math.inf
         self._turn_at = -math.inf  # the running turn's start
+        self._first_text_at = -math.inf  # its first text
         self._first_text = False  # the next text is the turn's first
 
     def streaming(self, live: bool, now: float) -> None:
@@ -76,12 +77,17 @@ class HudRefresh:
     def text_shown(self, now: float) -> bool:
         """The answer got text (a frame follows): True if the HUD should ride along.
 
-        Never on a turn's first text: that frame is the one the user waits
-        for, and it paints sooner alone; the HUD follows with the next text.
+        Never on a turn's first text, nor on text that comes with it (an
+        answer that arrives at once, from the cache): that frame is the one
+        the user waits for, and it paints sooner alone; the HUD follows with
+        text RIDE_AFTER later, or the timer's next look.
         """
         self._text_at = now
-        first, self._first_text = self._first_text, False
-        return self.live and not first and now - self._refreshed_at >= RIDE_AFTER
+        if self._first_text:
+            self._first_text, self._first_text_at = False, now
+            return False
+        since = max(self._refreshed_at, self._first_text_at)
+        return self.live and now - since >= RIDE_AFTER
 
     def tick_due(self, now: float) -> bool:
         """The streaming timer ticked: True if text went quiet or the HUD went stale."""
