@@ -205,7 +205,7 @@ class TuichatApp(
 
     def _warm_up_steps(self) -> list[WarmStep]:
         """The answer's widgets first (the first send needs them), the language guess last."""
-        counts = chat_steps(self.chat, self.send_hint.changed)
+        counts = chat_steps(self.chat, self.send_hint.changed, self.context_window_now)
         return [*widget_steps(self, self.transcript.ready_standby), *counts, code_guess_step()]
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:

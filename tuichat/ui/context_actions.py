@@ -122,6 +122,10 @@ class ContextActions:
                 self._ended = event
             yield event
 
+    def context_window_now(self) -> None:
+        """Find the session's context window (blocking: a warm-up runs it in a thread)."""
+        self.context_keeper.window_of(self._app.session.route[0])
+
     def context_startup_check(self) -> None:
         """At start-up: one error line if the window cannot hold the system prompt alone."""
         self._app.run_worker(self._startup_check(), name="context-check", group="context",
