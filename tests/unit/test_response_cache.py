@@ -118,6 +118,8 @@ async def test_an_instant_hit_does_not_sleep() -> None:
     second = ChatSession(provider, "model-x", services=first.services, system="Be kind.")
     hit = await run(second.start_turn("hi"))
     assert clock.sleeps == [] and {e.ts for e in hit} == {start}
+    deltas = [e.text for e in hit if isinstance(e, TextDelta)]
+    assert deltas == [ANSWER]  # one delta: each recorded chunk was an event for the log and UI
 
 
 async def test_original_pace_waits_the_recorded_offsets() -> None:

@@ -98,9 +98,8 @@ class Playback:
 
     async def _stream(self, entry: CacheEntry) -> None:
         chunks = entry.chunks or (((entry.ttft_ms or 0.0) / 1000.0, entry.answer),)
-        if self.pace == "instant":
-            for _, text in chunks:
-                self.text.feed(text, self.attempt)
+        if self.pace == "instant":  # all at once: one delta, not one per recorded chunk
+            self.text.feed("".join(text for _, text in chunks), self.attempt)
             return
         start = self.clock.now()
         for offset, text in chunks:
