@@ -64,15 +64,13 @@ class HudRefresh:
         self._refreshed_at = -math.inf
         self._text_at = -math.inf
         self._turn_at = -math.inf  # the running turn's start
-        self._first_text_at = -math.inf  # its first text
-        self._first_text = False  # the next text is the turn's first
+        self._first_text_at: float | None = -math.inf  # its first text (None: still to come)
 
     def streaming(self, live: bool, now: float) -> None:
         """A turn started (``live``) or ended, at ``now``."""
         self.live = live
-        self._first_text = live
         if live:
-            self._turn_at = now
+            self._turn_at, self._first_text_at = now, None
 
     def text_shown(self, now: float) -> bool:
         """The answer got text (a frame follows): True if the HUD should ride along.
@@ -83,8 +81,8 @@ class HudRefresh:
         text RIDE_AFTER later, or the timer's next look.
         """
         self._text_at = now
-        if self._first_text:
-            self._first_text, self._first_text_at = False, now
+        if self._first_text_at is None:
+            self._first_text_at = now
             return False
         since = max(self._refreshed_at, self._first_text_at)
         return self.live and now - since >= RIDE_AFTER
