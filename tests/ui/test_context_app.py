@@ -145,6 +145,20 @@ async def test_a_provider_context_error_drops_and_sends_once_more(
     assert statuses.count(400) == 1 and statuses[-1] == 200
 
 
+def _window_lookups(app: TuichatApp) -> list[object]:
+    """The tariffs the price catalogue is asked a context window for, from now on."""
+    looked: list[object] = []
+    prices = app.chat.meter.prices
+    catalogue = prices.context_window
+
+    def counted(tariff: object) -> object:
+        looked.append(tariff)
+        return catalogue(tariff)  # type: ignore[arg-type]
+
+    prices.context_window = counted  # type: ignore[method-assign]
+    return looked
+
+
 async def test_the_warm_up_finds_the_window_so_the_first_send_does_not(
     sim: SimServerThread, tmp_path: Path
 ) -> None:
@@ -153,15 +167,7 @@ async def test_the_warm_up_finds_the_window_so_the_first_send_does_not(
         steps = {step.name: step for step in app._warm_up_steps()}
         steps["prices"].load()
         steps["context window"].load()  # (in a thread, in the app)
-        looked: list[object] = []
-        prices = app.chat.meter.prices
-        catalogue = prices.context_window
-
-        def counted(tariff: object) -> object:
-            looked.append(tariff)
-            return catalogue(tariff)  # type: ignore[arg-type]
-
-        prices.context_window = counted  # type: ignore[method-assign]
+        looked = _window_lookups(app)
         await chat_until_idle(pilot, app, "hello")
         assert looked == []  # found by the warm-up, not on the loop in front of the send
 
@@ -172,14 +178,6 @@ async def test_without_the_warm_up_the_first_send_looks_the_window_up(
     app = make_app(sim, "sim?tokens=5", tmp_path / "t.db")  # (the check above is not vacuous)
     async with app.run_test(size=(120, 40)) as pilot:
         app.chat.meter.prices.warm()
-        looked: list[object] = []
-        prices = app.chat.meter.prices
-        catalogue = prices.context_window
-
-        def counted(tariff: object) -> object:
-            looked.append(tariff)
-            return catalogue(tariff)  # type: ignore[arg-type]
-
-        prices.context_window = counted  # type: ignore[method-assign]
+        looked = _window_lookups(app)
         await chat_until_idle(pilot, app, "hello")
         assert len(looked) == 1

@@ -23,6 +23,7 @@ from tuichat.ui.continue_session import numbered_prompt
 from tuichat.ui.widgets.transcript import (
     AssistantMessage,
     Notice,
+    Standby,
     Transcript,
     UserMessage,
     prompt_count,
@@ -97,13 +98,19 @@ class Holder(App[None]):
         yield Transcript()
 
 
+async def _readied(app: Holder) -> tuple[Transcript, Standby]:
+    """The holder's transcript with its standby pair mounted."""
+    transcript = app.query_one(Transcript)
+    await transcript.ready_standby()
+    standby = transcript.standby
+    assert standby is not None
+    return transcript, standby
+
+
 async def test_other_messages_mount_above_the_standby_pair() -> None:
     app = Holder()
     async with app.run_test() as pilot:
-        transcript = app.query_one(Transcript)
-        await transcript.ready_standby()
-        standby = transcript.standby
-        assert standby is not None
+        transcript, standby = await _readied(app)
         note = Notice("hello")
         await transcript.add(note)
         await pilot.pause()
@@ -115,10 +122,7 @@ async def test_other_messages_mount_above_the_standby_pair() -> None:
 async def test_a_pair_pushed_off_the_end_goes_back_there_when_shown() -> None:
     app = Holder()
     async with app.run_test() as pilot:
-        transcript = app.query_one(Transcript)
-        await transcript.ready_standby()
-        standby = transcript.standby
-        assert standby is not None
+        transcript, standby = await _readied(app)
         late = Notice("mounted after it")
         await transcript.mount(late, after=standby.answer)  # a place given explicitly
         answer = await transcript.add_exchange(UserMessage("q", turn=1), (), "m")
@@ -130,10 +134,7 @@ async def test_a_pair_pushed_off_the_end_goes_back_there_when_shown() -> None:
 async def test_a_cleared_transcript_mounts_the_send_its_own_exchange() -> None:
     app = Holder()
     async with app.run_test() as pilot:
-        transcript = app.query_one(Transcript)
-        await transcript.ready_standby()
-        old = transcript.standby
-        assert old is not None
+        transcript, old = await _readied(app)
         await transcript.remove_children([old.prompt, old.answer])  # e.g. a resumed session
         assert transcript.standby is None
         routed = (Notice("routed: somewhere"),)
@@ -150,10 +151,7 @@ async def test_a_cleared_transcript_mounts_the_send_its_own_exchange() -> None:
 async def test_routing_notes_go_between_the_shown_prompt_and_answer() -> None:
     app = Holder()
     async with app.run_test() as pilot:
-        transcript = app.query_one(Transcript)
-        await transcript.ready_standby()
-        standby = transcript.standby
-        assert standby is not None
+        transcript, standby = await _readied(app)
         note = Notice("routed: cheap")
         answer = await transcript.add_exchange(UserMessage("q", turn=1), (note,), "m")
         await pilot.pause()
