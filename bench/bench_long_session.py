@@ -98,7 +98,7 @@ def settled(app: TuichatApp) -> bool:
     Reads the transcript's own children: a DOM query would walk every widget
     of the screen on each poll, a cost of the harness that grows with them.
     """
-    from tuichat.ui.widgets.transcript import AssistantMessage
+    from tuichat.ui.widgets.messages import AssistantMessage
 
     if app.turn is None or app.turn.running:
         return False

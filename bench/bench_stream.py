@@ -225,7 +225,7 @@ class Timeline:
 
 def watch_frames(app: TuichatApp, timeline: Timeline, expected: Callable[[], str]) -> None:
     """Wrap ``App._display`` to timestamp every frame with the answer chars shown."""
-    from tuichat.ui.widgets.transcript import AssistantMessage
+    from tuichat.ui.widgets.messages import AssistantMessage
 
     display = app._display
     answers: list[AssistantMessage] = []  # found once, then kept: no DOM query per frame
@@ -265,7 +265,7 @@ async def tui_burst_lag(base_url: str, model: str, hud: bool = True) -> float:
     Measured through Pilot: it returns once the app is idle, then waits one
     more frame (harness time included).
     """
-    from tuichat.ui.widgets.transcript import AssistantMessage
+    from tuichat.ui.widgets.messages import AssistantMessage
 
     with TemporaryDirectory() as home:
         app = tui_app(base_url, model, Path(home))

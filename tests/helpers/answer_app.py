@@ -13,7 +13,8 @@ from tests.helpers.chat_pilot import wait_until
 from tests.helpers.held_clock import HeldClock
 from tuichat.ui.widgets.answer_pacing import FRAME
 from tuichat.ui.widgets.answer_view import AnswerView
-from tuichat.ui.widgets.transcript import AssistantMessage, Transcript
+from tuichat.ui.widgets.messages import AssistantMessage
+from tuichat.ui.widgets.transcript import Transcript
 
 
 class OneAnswer(App[None]):

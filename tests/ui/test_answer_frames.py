@@ -33,8 +33,8 @@ from tuichat.ui.widgets.answer_segment import AnswerMarkdown
 from tuichat.ui.widgets.answer_view import RESERVE_ROWS
 from tuichat.ui.widgets.block_classes import stacked_block_class
 from tuichat.ui.widgets.draft_text import DraftText
+from tuichat.ui.widgets.messages import AssistantMessage
 from tuichat.ui.widgets.stacked_size import StackedSize
-from tuichat.ui.widgets.transcript import AssistantMessage
 
 
 async def test_the_first_text_is_a_repaint_and_markdown_follows() -> None:

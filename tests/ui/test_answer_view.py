@@ -40,7 +40,8 @@ from tuichat.ui.widgets.markdown_blocks import (
     render_parser,
     split_blocks,
 )
-from tuichat.ui.widgets.transcript import AssistantMessage, Transcript
+from tuichat.ui.widgets.messages import AssistantMessage
+from tuichat.ui.widgets.transcript import Transcript
 
 # -- markdown documents for property tests ----------------------------------
 

@@ -14,7 +14,7 @@ from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.app import TuichatApp
 from tuichat.ui.chat_options import ChatOptions
-from tuichat.ui.widgets.transcript import AssistantMessage, Notice
+from tuichat.ui.widgets.messages import AssistantMessage, Notice
 
 MODEL = "sim?tokens=400&tps=400"
 

@@ -18,7 +18,7 @@ from tuichat.config import Settings
 from tuichat.store import cache_path_beside, open_cache_store
 from tuichat.ui.app import TuichatApp
 from tuichat.ui.chat_options import ChatOptions
-from tuichat.ui.widgets.transcript import AssistantMessage
+from tuichat.ui.widgets.messages import AssistantMessage
 
 MODEL = "sim?tokens=12"
 

@@ -13,8 +13,8 @@ from tuichat.ui.app import TuichatApp
 from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.widgets.context_note import SummaryNote
 from tuichat.ui.widgets.hud_panel import HudPanel
+from tuichat.ui.widgets.messages import AssistantMessage, Notice, UserMessage
 from tuichat.ui.widgets.prompt import PromptArea
-from tuichat.ui.widgets.transcript import AssistantMessage, Notice, UserMessage
 
 WORDS = "every turn of this chat talks about windows budgets caches and retries".split()  # noqa: SIM905
 

@@ -16,7 +16,8 @@ from tuichat.ui.continue_session import act_on_pick, fork_here, numbered_prompt,
 from tuichat.ui.replay_app import ReplayApp
 from tuichat.ui.screens.replay import ReplayScreen
 from tuichat.ui.session_picker import PickerResult
-from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript, UserMessage
+from tuichat.ui.widgets.messages import AssistantMessage, Notice, UserMessage
+from tuichat.ui.widgets.transcript import Transcript
 
 SESSION = logged_session(
     logged_turn("first question", ["First ", "answer."]),

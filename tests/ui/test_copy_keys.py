@@ -11,7 +11,7 @@ from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.code_blocks import code_blocks
 from tuichat.ui.widgets.answer_segment import AnswerSegment
-from tuichat.ui.widgets.transcript import AssistantMessage
+from tuichat.ui.widgets.messages import AssistantMessage
 
 
 def toasts(app) -> list[str]:  # type: ignore[no-untyped-def]

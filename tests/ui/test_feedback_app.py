@@ -17,7 +17,7 @@ from tuichat.store.feedback import FeedbackMark, feedback_for, feedback_summary
 from tuichat.ui.app import TuichatApp
 from tuichat.ui.screens.feedback import FeedbackDialog
 from tuichat.ui.widgets.hud_lines import cost_lines
-from tuichat.ui.widgets.transcript import AssistantMessage, UserMessage
+from tuichat.ui.widgets.messages import AssistantMessage, UserMessage
 
 MODEL = "sim?tokens=6"
 

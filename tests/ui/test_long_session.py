@@ -17,7 +17,8 @@ from tuichat.ui import app as ui_app
 from tuichat.ui.app import TuichatApp
 from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.widgets.hidden_history import HistorySpacer
-from tuichat.ui.widgets.transcript import AssistantMessage, ParkedAnswer, Transcript, UserMessage
+from tuichat.ui.widgets.messages import AssistantMessage, ParkedAnswer, UserMessage
+from tuichat.ui.widgets.transcript import Transcript
 
 
 async def _wait(pilot: Any, predicate: Any, timeout: float = 10.0) -> None:

@@ -18,8 +18,8 @@ from tuichat.sim.thread import SimServerThread
 from tuichat.ui.app import TuichatApp
 from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.widgets.alternatives import AlternativesBar
+from tuichat.ui.widgets.messages import AssistantMessage, Notice
 from tuichat.ui.widgets.prompt import PromptArea
-from tuichat.ui.widgets.transcript import AssistantMessage, Notice
 
 
 @contextmanager

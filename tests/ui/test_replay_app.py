@@ -6,7 +6,7 @@ from tests.helpers.logged import logged_session, logged_turn
 from tuichat.core.turn.replay import ReplayControl
 from tuichat.ui.replay_app import ReplayApp
 from tuichat.ui.screens.replay import ReplayScreen
-from tuichat.ui.widgets.transcript import AssistantMessage, UserMessage
+from tuichat.ui.widgets.messages import AssistantMessage, UserMessage
 
 
 async def test_a_replay_shows_each_turn_marks_itself_and_reanimates_the_hud() -> None:

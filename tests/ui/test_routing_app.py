@@ -20,8 +20,8 @@ from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.model_picker import Choice
 from tuichat.ui.widgets.hud_lines import route_lines
 from tuichat.ui.widgets.hud_panel import HudPanel
+from tuichat.ui.widgets.messages import Notice
 from tuichat.ui.widgets.prompt import PromptArea
-from tuichat.ui.widgets.transcript import Notice
 
 BIG, SMALL = "sim?tps=0&tokens=8", "sim?tps=0&tokens=3"
 RULES = (RoutingRule(1, When(has_code=True), "big"), RoutingRule(2, When(cheap=True), "small"))

@@ -22,7 +22,7 @@ from tuichat.sim.answers import answer_text
 from tuichat.ui.widgets.answer_pacing import FRAME
 from tuichat.ui.widgets.answer_segment import AnswerSegment
 from tuichat.ui.widgets.answer_view import AnswerView
-from tuichat.ui.widgets.transcript import AssistantMessage
+from tuichat.ui.widgets.messages import AssistantMessage
 
 TEXT = answer_text("markdown", 1500)
 WIDE_FENCE = "Before.\n\n```text\n" + "x" * 300 + "\n```\n\n"

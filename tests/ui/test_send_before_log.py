@@ -26,7 +26,7 @@ from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.app import TuichatApp
 from tuichat.ui.chat_options import ChatOptions
-from tuichat.ui.widgets.transcript import AssistantMessage
+from tuichat.ui.widgets.messages import AssistantMessage
 
 MODEL = "sim?tokens=20&ttft_ms=0&tps=0"
 

@@ -19,8 +19,8 @@ from tuichat.ui.app import TuichatApp
 from tuichat.ui.chat_options import ChatOptions
 from tuichat.ui.screens import DebugScreen
 from tuichat.ui.spending import BudgetConfirm
+from tuichat.ui.widgets.messages import AssistantMessage
 from tuichat.ui.widgets.prompt import PromptArea
-from tuichat.ui.widgets.transcript import AssistantMessage
 
 PRICE = Price(input_per_mtok=1_000_000, output_per_mtok=2_000_000)
 

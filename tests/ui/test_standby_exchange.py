@@ -20,14 +20,8 @@ from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.app import TuichatApp
 from tuichat.ui.continue_session import numbered_prompt
-from tuichat.ui.widgets.transcript import (
-    AssistantMessage,
-    Notice,
-    Standby,
-    Transcript,
-    UserMessage,
-    prompt_count,
-)
+from tuichat.ui.widgets.messages import AssistantMessage, Notice, UserMessage
+from tuichat.ui.widgets.transcript import Standby, Transcript, prompt_count
 
 MODEL = "sim?tokens=20&ttft_ms=0&tps=0"
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from tests.helpers.chat_pilot import wait_until
-from tuichat.ui.widgets.transcript import Transcript, UserMessage, prompt_count
+from tuichat.ui.widgets.messages import UserMessage
+from tuichat.ui.widgets.transcript import Transcript, prompt_count
 
 
 class Holder(App[None]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
-from tuichat.ui.widgets.transcript import Notice, UserMessage
+from tuichat.ui.widgets.messages import Notice, UserMessage
 
 HOSTILE = "[bold]x[/bold] [@click=app.quit]quit[/] [/unbalanced] \x1b]52;c;aGk=\x07\x1b[31mred"
 

@@ -10,7 +10,7 @@ from textual.await_remove import AwaitRemove
 
 from tests.helpers.chat_pilot import make_app, send, wait_until
 from tuichat.sim.thread import SimServerThread
-from tuichat.ui.widgets.transcript import AssistantMessage
+from tuichat.ui.widgets.messages import AssistantMessage
 from tuichat.ui.widgets.wait_line import TICK, WaitLine
 
 

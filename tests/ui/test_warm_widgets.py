@@ -22,7 +22,8 @@ from tuichat.sim.thread import SimServerThread
 from tuichat.ui.warm_widgets import SAMPLES, code_guess_step, widget_steps
 from tuichat.ui.widgets.answer_segment import AnswerMarkdown
 from tuichat.ui.widgets.markdown_blocks import render_parser
-from tuichat.ui.widgets.transcript import AssistantMessage, Transcript, UserMessage
+from tuichat.ui.widgets.messages import AssistantMessage, UserMessage
+from tuichat.ui.widgets.transcript import Transcript
 
 
 class Bare(App[None]):

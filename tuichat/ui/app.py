@@ -64,8 +64,9 @@ from tuichat.ui.warm_up import WarmStep, WarmUp, chat_steps
 from tuichat.ui.warm_widgets import code_guess_step, widget_steps
 from tuichat.ui.widgets.chat_footer import ChatFooter
 from tuichat.ui.widgets.hud import Hud
+from tuichat.ui.widgets.messages import AssistantMessage, Notice
 from tuichat.ui.widgets.prompt import PromptArea
-from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript
+from tuichat.ui.widgets.transcript import Transcript
 
 log = logging.getLogger(__name__)
 

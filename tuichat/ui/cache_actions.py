@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, cast
 from textual.binding import Binding
 
 from tuichat.ui.continue_session import numbered_prompt
-from tuichat.ui.widgets.transcript import AssistantMessage
+from tuichat.ui.widgets.messages import AssistantMessage
 
 if TYPE_CHECKING:
     from tuichat.core.metrics.cache_tally import CacheTally

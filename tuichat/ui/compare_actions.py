@@ -35,8 +35,8 @@ from tuichat.core.turn.chat import ChatSession
 from tuichat.core.turn.services import TurnServices
 from tuichat.core.untrusted import one_line
 from tuichat.ui.chat_text import reason
+from tuichat.ui.widgets.messages import Notice
 from tuichat.ui.widgets.prompt import PromptArea
-from tuichat.ui.widgets.transcript import Notice
 
 if TYPE_CHECKING:
     from tuichat.ui.app import TuichatApp

@@ -3,7 +3,7 @@
 A :class:`CompareColumn` owns one model's turn. It reads that turn's events
 in its own worker — nothing it does waits for another column — and renders
 them through the chat's one renderer (:func:`~tuichat.ui.turn_view.show_answer`)
-into an :class:`~tuichat.ui.widgets.transcript.AssistantMessage`, so the
+into an :class:`~tuichat.ui.widgets.messages.AssistantMessage`, so the
 answer streams exactly like a chat answer (the same ``AnswerView``). The
 figures under it (TTFT, tok/s, tokens, cost) come from the core's
 :class:`~tuichat.core.metrics.session_metrics.TurnMetrics`, folded from the
@@ -27,7 +27,7 @@ from tuichat.core.metrics.turn_snapshot import TurnSnapshot
 from tuichat.core.untrusted import one_line
 from tuichat.ui.turn_view import EndNotes, show_answer
 from tuichat.ui.widgets.hud_text import count, ms, rate, usd
-from tuichat.ui.widgets.transcript import AssistantMessage
+from tuichat.ui.widgets.messages import AssistantMessage
 
 if TYPE_CHECKING:
     from tuichat.core.turn.chat import ChatSession

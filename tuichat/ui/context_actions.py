@@ -31,7 +31,7 @@ from tuichat.core.metrics.hud_view import ThroughputView
 from tuichat.core.turn.turn import Turn
 from tuichat.core.untrusted import one_line
 from tuichat.ui.widgets.context_note import SummaryNote
-from tuichat.ui.widgets.transcript import Notice
+from tuichat.ui.widgets.messages import Notice
 
 if TYPE_CHECKING:
     from tuichat.ui.app import TuichatApp

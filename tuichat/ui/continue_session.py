@@ -29,7 +29,8 @@ from tuichat.core.conversation import Conversation
 from tuichat.core.turn.chat import ChatSession, new_session_id
 from tuichat.logbook import LoggedSession
 from tuichat.ui.turn_view import show_logged
-from tuichat.ui.widgets.transcript import Notice, Transcript, UserMessage, prompt_count
+from tuichat.ui.widgets.messages import Notice, UserMessage
+from tuichat.ui.widgets.transcript import Transcript, prompt_count
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel

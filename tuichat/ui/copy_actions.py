@@ -22,7 +22,7 @@ from textual.widget import Widget
 
 from tuichat.core.untrusted import sanitize_text
 from tuichat.ui.code_blocks import CodeBlock, code_blocks, copied_answer, copied_code
-from tuichat.ui.widgets.transcript import AssistantMessage
+from tuichat.ui.widgets.messages import AssistantMessage
 
 if TYPE_CHECKING:
     from textual.screen import Screen

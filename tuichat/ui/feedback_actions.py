@@ -33,7 +33,7 @@ from tuichat.core.feedback.follow_up import FollowUpWatch
 from tuichat.core.feedback.records import FeedbackGiven, FollowUpSeen
 from tuichat.core.feedback.tally import FeedbackBook, FeedbackCounts
 from tuichat.ui.chat_text import CONTINUE_PROMPT
-from tuichat.ui.widgets.transcript import AssistantMessage, Notice, UserMessage, plain
+from tuichat.ui.widgets.messages import AssistantMessage, Notice, UserMessage, plain
 
 if TYPE_CHECKING:
     from tuichat.core.turn.turn import Turn

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from tuichat.ui.continue_session import act_on_pick, fork_here, session_picker_for, show_history
+from tuichat.ui.widgets.messages import Notice, UserMessage
 from tuichat.ui.widgets.prompt import PromptArea
-from tuichat.ui.widgets.transcript import Notice, UserMessage
 
 if TYPE_CHECKING:
     from textual.screen import Screen

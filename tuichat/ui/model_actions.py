@@ -22,8 +22,8 @@ from tuichat.core.untrusted import one_line
 from tuichat.ui.chat_text import reason
 from tuichat.ui.model_line import model_title
 from tuichat.ui.model_picker import Choice, ModelPicker
+from tuichat.ui.widgets.messages import Notice
 from tuichat.ui.widgets.prompt import PromptArea
-from tuichat.ui.widgets.transcript import Notice
 
 if TYPE_CHECKING:
     from tuichat.ui.app import TuichatApp

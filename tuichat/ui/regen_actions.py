@@ -42,8 +42,8 @@ from tuichat.core.turn.chat import RouteModel
 from tuichat.core.untrusted import one_line
 from tuichat.ui.chat_text import reason
 from tuichat.ui.widgets.alternatives import AlternativesBar, alternative_line
+from tuichat.ui.widgets.messages import AssistantMessage, Notice
 from tuichat.ui.widgets.prompt import PromptArea
-from tuichat.ui.widgets.transcript import AssistantMessage, Notice
 
 if TYPE_CHECKING:
     from tuichat.core.turn.turn import Turn

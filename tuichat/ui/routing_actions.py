@@ -20,7 +20,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 
 from tuichat.core.route_choice import RouteChoice
-from tuichat.ui.widgets.transcript import Notice
+from tuichat.ui.widgets.messages import Notice
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

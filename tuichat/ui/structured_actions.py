@@ -24,9 +24,9 @@ from tuichat.core.events import AttemptStarted, Event, TextDelta, TurnEnded, Tur
 from tuichat.core.structured.prompts import repair_prompt
 from tuichat.core.structured.verdict import Verdict, judge
 from tuichat.core.untrusted import one_line
+from tuichat.ui.widgets.messages import AssistantMessage
 from tuichat.ui.widgets.prompt import PromptArea
 from tuichat.ui.widgets.structured_view import StructuredView
-from tuichat.ui.widgets.transcript import AssistantMessage
 
 if TYPE_CHECKING:
     from tuichat.ui.app import TuichatApp

@@ -29,7 +29,8 @@ from tuichat.core.turn.replay import LoggedTurn
 from tuichat.core.turn.wait_countdown import WaitCountdown
 from tuichat.core.untrusted import neutralise, one_line
 from tuichat.ui.chat_text import age, cache_note, finish_note, route_notice
-from tuichat.ui.widgets.transcript import AssistantMessage, Transcript, UserMessage
+from tuichat.ui.widgets.messages import AssistantMessage, UserMessage
+from tuichat.ui.widgets.transcript import Transcript
 from tuichat.ui.widgets.wait_line import WaitLineSlot
 
 
@@ -116,7 +117,7 @@ async def show_logged(
     """A logged turn, at once: its prompt, its answer as received, its status line.
 
     ``turn`` and ``context`` number the prompt so it can be forked from
-    (see :class:`~tuichat.ui.widgets.transcript.UserMessage`).
+    (see :class:`~tuichat.ui.widgets.messages.UserMessage`).
     """
     start, end = logged.started, logged.ended
     await transcript.add(UserMessage(start.prompt, turn=turn, context=context))

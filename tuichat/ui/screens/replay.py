@@ -39,7 +39,8 @@ from tuichat.logbook import LoggedSession
 from tuichat.ui.hud_app import HUD_BINDINGS, HudHost
 from tuichat.ui.turn_view import REPLAY, show_answer
 from tuichat.ui.widgets.hud import Hud
-from tuichat.ui.widgets.transcript import AssistantMessage, Notice, Transcript, UserMessage
+from tuichat.ui.widgets.messages import AssistantMessage, Notice, UserMessage
+from tuichat.ui.widgets.transcript import Transcript
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 ``answer 2/3 · gpt-4o-mini · strict — alt+← → to browse, enter keeps`` while the
 alternatives are open; the texts are the user's model names and strategy
 words, shown inert (never markup). Once one is kept, the line is replaced
-by a :class:`~tuichat.ui.widgets.transcript.Notice` (which can be parked
+by a :class:`~tuichat.ui.widgets.messages.Notice` (which can be parked
 with the rest of the transcript).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from tuichat.ui.widgets.transcript import plain
+from tuichat.ui.widgets.messages import plain
 
 BROWSE_HINT = "alt+← → to browse, enter keeps"
 

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tuichat.core.turn.wait_countdown import WaitCountdown
-from tuichat.ui.widgets.transcript import plain
+from tuichat.ui.widgets.messages import plain
 
 TICK = 0.25
 """How often (s, real time) the line looks whether its text changed."""
