@@ -28,7 +28,9 @@ MODEL = "sim?tokens=20&ttft_ms=0&tps=0"
 
 async def _turn(pilot: object, app: TuichatApp, text: str, tokens: int = 20) -> AssistantMessage:
     """Send ``text`` and wait for its whole answer (``tokens`` long); the answer's widget."""
+    before = len(app.transcript.shown_answers())
     await send(pilot, text)
+    await wait_until(pilot, lambda: len(app.transcript.shown_answers()) > before)
     await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
     answer = app.transcript.shown_answers()[-1]
     await wait_until(pilot, lambda: answer.text == answer_text("prose", tokens))
