@@ -9,6 +9,7 @@ messages above it, and the queries for prompts and answers leave it out.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from rich.segment import Segment
@@ -113,6 +114,28 @@ async def test_other_messages_mount_above_the_standby_pair() -> None:
         assert transcript.children[-3:] == [note, standby.prompt, standby.answer]
         assert transcript.shown_messages == [note]
         assert transcript.shown_prompts() == [] and transcript.shown_answers() == []
+
+
+async def test_a_pair_being_mounted_is_not_shown_and_is_mounted_once() -> None:
+    app = Holder()
+    async with app.run_test() as pilot:
+        transcript = app.query_one(Transcript)
+        note = Notice("hello")
+        await transcript.add(note)
+        first = asyncio.ensure_future(transcript.ready_standby())  # a turn's end
+        second = asyncio.ensure_future(transcript.ready_standby())  # the warm-up's step
+        await asyncio.sleep(0)  # the first is mounting its pair: in the DOM, not yet ready
+        hidden = [child for child in transcript.children if not child.display]
+        assert len(hidden) == 3  # the spacer and the pair
+        assert transcript.shown_messages == [note] and transcript.shown_answers() == []
+        late = Notice("mounted meanwhile")
+        await transcript.add(late)
+        await asyncio.gather(first, second)
+        await pilot.pause()
+        standby = transcript.standby
+        assert standby is not None
+        assert transcript.children[-4:] == [note, late, standby.prompt, standby.answer]
+        assert sum(isinstance(child, AssistantMessage) for child in transcript.children) == 1
 
 
 async def test_a_pair_pushed_off_the_end_goes_back_there_when_shown() -> None:

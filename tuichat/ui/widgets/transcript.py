@@ -88,6 +88,8 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
         self._parking = asyncio.Lock()  # parking and reviving take turns
         self._park_pending = self._reveal_pending = False
         self._standby: Standby | None = None
+        self._readying: Standby | None = None
+        """A pair being mounted: hidden like the standby, but not yet for a send to show."""
         self.dropped_before = 0
         """Prompts whose ``context`` index is below this are out of the context (greyed)."""
 
@@ -97,9 +99,10 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
     @property
     def shown_messages(self) -> list[Widget]:
         """The messages in the DOM (not parked, not the standby pair), oldest first."""
-        hidden: tuple[Widget, ...] = (self._spacer,)
-        if (standby := self._standby) is not None:
-            hidden = (self._spacer, standby.prompt, standby.answer)
+        hidden: list[Widget] = [self._spacer]
+        for pair in (self._standby, self._readying):
+            if pair is not None:
+                hidden += (pair.prompt, pair.answer)
         return [child for child in self.children if child not in hidden]
 
     def shown_prompts(self) -> list[UserMessage]:
@@ -117,9 +120,9 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
         after: int | str | Widget | None = None,
     ) -> AwaitMount:
         """Mount as Textual does, but above the standby pair when no place is given."""
-        standby = self._live_standby()
-        if before is None and after is None and standby is not None:
-            before = standby.prompt
+        pair = self._live_standby() or self._readying
+        if before is None and after is None and pair is not None and pair.prompt in self.children:
+            before = pair.prompt
         return super().mount(*widgets, before=before, after=after)
 
     @property
@@ -128,15 +131,26 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
         return self._live_standby()
 
     async def ready_standby(self) -> None:
-        """Mount a hidden prompt and answer at the end for the next send (if none is ready)."""
-        if self._live_standby() is not None or not self.is_attached:
+        """Mount a hidden prompt and answer at the end for the next send (if none is ready).
+
+        Until the mount is done the pair is :attr:`_readying`: left out of the
+        shown messages (a query then must not find an empty hidden answer
+        last), and a second call (the warm-up's, a turn's end) mounts no other.
+        """
+        if self._live_standby() is not None or self._readying is not None:
+            return
+        if not self.is_attached:
             return
         prompt, answer = UserMessage(""), AssistantMessage("")
         prompt.display = answer.display = False
         answer.markdown.join(self.answers, self._clock)
-        await super().mount(prompt, answer)
+        pair = self._readying = Standby(prompt, answer)
+        try:
+            await super().mount(prompt, answer)
+        finally:
+            self._readying = None
         if prompt in self.children and answer in self.children:  # not removed meanwhile
-            self._standby = Standby(prompt, answer)
+            self._standby = pair
 
     def _live_standby(self) -> Standby | None:
         """The standby pair, if it is still in the transcript (a clear removes it)."""
