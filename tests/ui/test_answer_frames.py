@@ -15,8 +15,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import textual.widget
+from textual.containers import Vertical
+from textual.widgets import Static
 
 from tests.helpers.answer_app import (
     counting_layouts,
@@ -34,7 +41,7 @@ from tuichat.ui.widgets.answer_view import RESERVE_ROWS
 from tuichat.ui.widgets.block_classes import stacked_block_class
 from tuichat.ui.widgets.draft_text import DraftText
 from tuichat.ui.widgets.messages import AssistantMessage
-from tuichat.ui.widgets.stacked_size import StackedSize
+from tuichat.ui.widgets.stacked_size import StackedSize, height_free
 
 
 async def test_the_first_text_is_a_repaint_and_markdown_follows() -> None:
@@ -96,6 +103,53 @@ async def test_a_step_is_painted_in_the_step_with_one_layout() -> None:
             assert frames[: frames.index("stepped")] == ["step", "layout", "paint"]
             await pilot.pause(0.2)  # the screen's own ticks: nothing left to lay out
             assert frames.count("layout") == 1
+
+
+@contextmanager
+def counting_arrangements(counts: Counter[str]) -> Iterator[None]:
+    """Count, per widget class, how often Textual arranges a widget's children while inside."""
+    real_arrange = textual.widget.arrange
+
+    def arrange(widget: Any, *args: Any, **kwargs: Any) -> Any:
+        counts[type(widget).__name__] += 1
+        return real_arrange(widget, *args, **kwargs)
+
+    textual.widget.arrange = arrange
+    try:
+        yield
+    finally:
+        textual.widget.arrange = real_arrange
+
+
+async def test_a_layout_arranges_each_column_of_the_answer_once() -> None:
+    async with running_answer_app((80, 20)) as (pilot, clock):
+        answer = await shown_as_markdown(pilot, clock, "First words.", " More.")
+        counts: Counter[str] = Counter()
+        frames: list[str] = []
+        with counting_layouts(frames), counting_arrangements(counts):
+            more = " More words than the rows it took can hold." * 10  # > RESERVE_ROWS
+            await step_text(pilot, clock, answer, more, lambda: "layout" in frames)
+        assert frames.count("layout") == 1
+        columns = ("AssistantMessage", "AnswerView", "AnswerSegment", "AnswerMarkdown")
+        assert {name: counts[name] for name in columns} == dict.fromkeys(columns, 1)
+
+
+def _column(height: str | int = "auto", **child_rules: str) -> Vertical:
+    """A column (not mounted) holding one ``Static`` styled with ``child_rules``."""
+    column, child = Vertical(), Static("x")
+    column.styles.height = height
+    for rule, value in child_rules.items():
+        setattr(child.styles, rule, value)
+    column._nodes._append(child)
+    return column
+
+
+def test_a_column_is_height_free_unless_a_child_depends_on_its_height() -> None:
+    assert height_free(_column())
+    assert height_free(_column(min_height="3"))  # a child with a height of its own
+    for rules in ({"height": "1fr"}, {"height": "50%"}, {"max_height": "50%"}, {"dock": "bottom"}):
+        assert not height_free(_column(**rules)), rules
+    assert not height_free(_column(height=10))  # not sized by its content
 
 
 async def test_lines_within_the_reserved_rows_are_repainted_without_a_layout() -> None:

@@ -28,13 +28,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual.css.query import NoMatches
+from textual.css.scalar import Unit
+from textual.geometry import Size
+from textual.layouts.vertical import VerticalLayout
 
 from tuichat.ui.widgets import live_rows
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
     from textual.content import Content
-    from textual.geometry import Size
+    from textual.layout import DockArrangeResult
     from textual.widget import Widget
 
 STACKED_BLOCKS = frozenset(
@@ -47,8 +50,24 @@ STACKED_BLOCKS = frozenset(
 """Markdown block names whose widgets never scroll (see ``_MIXINS`` for the rest)."""
 
 
+RELATIVE_UNITS = frozenset({Unit.FRACTION, Unit.PERCENT, Unit.HEIGHT})
+"""Height units that depend on the container's height."""
+
+
 class StackedSize:
-    """Mixin: a size change from a layout does not ask for another layout (see the module doc)."""
+    """Mixin: a size change from a layout does not ask for another layout (see the module doc).
+
+    It also arranges its children once per layout where it can
+    (:func:`height_free`): Textual arranges a container to measure it (at
+    its parent's size) and again to place it (at its own), so every level of
+    an answer, nested five deep, was arranged twice or more per layout.
+    """
+
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        arrange: Any = super().arrange  # type: ignore[misc]
+        if size.height and height_free(self):  # type: ignore[arg-type]
+            size = Size(size.width, 0)
+        return arrange(size, optimal)  # type: ignore[no-any-return]
 
     def _size_updated(
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
@@ -58,6 +77,29 @@ class StackedSize:
             return bool(update(size, virtual_size, container_size, layout=False))
         except TypeError:  # a Textual whose method lost the argument: its default behaviour
             return bool(update(size, virtual_size, container_size))
+
+
+def height_free(widget: Widget) -> bool:
+    """True when arranging ``widget``'s children cannot depend on its height.
+
+    So: an auto-height vertical column whose shown children are neither
+    docked nor sized relative to it. Its arrangement is then the same at any
+    height, and one keyed on height 0 serves both the measuring and the
+    placing pass (Textual caches arrangements by size).
+    """
+    styles = widget.styles
+    if not styles.is_auto_height or not isinstance(widget.layout, VerticalLayout):
+        return False
+    for child in widget._nodes:
+        if not child.display:
+            continue
+        child_styles = child.styles
+        if child_styles.is_docked or child_styles.is_split:
+            return False
+        for height in (child_styles.height, child_styles.min_height, child_styles.max_height):
+            if height is not None and height.unit in RELATIVE_UNITS:
+                return False
+    return True
 
 
 def quiet_size(widget: Widget) -> Widget:
