@@ -126,11 +126,14 @@ def test_a_refusing_collector_is_one_notice_and_counted() -> None:
     with OtlpReceiver("refuse") as refusing:
         stats = TelemetryStats()
         pipeline = TelemetryPipeline(target(refusing.endpoint), stats, say=said.append)
-        for n in range(3):
-            record = turn_record(simple_turn(f"{n:032x}", [(0.5, "hi")]).events)
-            assert record is not None
-            pipeline.emit(record)
-            assert not pipeline.flush_spans()
+        try:
+            for n in range(3):
+                record = turn_record(simple_turn(f"{n:032x}", [(0.5, "hi")]).events)
+                assert record is not None
+                pipeline.emit(record)
+                assert not pipeline.flush_spans()
+        finally:
+            pipeline.close()  # else its metric reader's thread exports for the rest of the run
     assert stats.spans_failed == 6
     assert len(said) == 1 and "not answering" in said[0]
     assert stats.notice in stats.line()
