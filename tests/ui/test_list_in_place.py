@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.segment import Segment
 from textual.widgets import Markdown
+from textual.widgets._markdown import MarkdownParagraph
 
 from tests.helpers.answer_app import new_answer, running_answer_app, step_text
 from tests.helpers.held_clock import HeldClock
+from tuichat.ui.widgets import list_in_place
 from tuichat.ui.widgets.transcript import Transcript
 
 
@@ -22,7 +25,8 @@ def _shape(markdown_list: Any) -> list[tuple[str, list[str]]]:
     rows = []
     for row in markdown_list.children:
         bullet, body = row.children
-        rows.append((str(bullet.symbol), [str(block._content.plain) for block in body.children]))
+        blocks = [body] if isinstance(body, MarkdownParagraph) else body.children  # a flat row
+        rows.append((str(bullet.symbol), [str(block._content.plain) for block in blocks]))
     return rows
 
 
@@ -63,3 +67,47 @@ async def test_numbers_that_widen_the_bullets_rebuild_the_list_exactly() -> None
         streamed, _ = await _stream_list(pilot, clock, items, "MarkdownOrderedList")
         assert _shape(streamed) == await _fresh_shape(pilot, "".join(items), "MarkdownOrderedList")
         assert _shape(streamed)[0][0].strip() == "1." and len(_shape(streamed)) == 11
+
+
+ITEMS = [
+    "- a short item\n",
+    "- an item with `code`, **bold** and a [link](https://example.com), long enough to wrap "
+    "onto a second line under its own text\n",
+    "- an item with a nested list\n  - inside it\n",
+    "\n1. numbered\n2. and numbered again, also long enough to wrap onto a second line of "
+    "the screen\n",
+]
+
+
+async def _list_cells(flat: bool) -> list[list[tuple[str, object]]]:
+    """The screen's cells, text and style, once ``ITEMS`` have streamed into an answer."""
+    if not flat:
+        list_in_place.flat_row = lambda row: row  # Textual's rows: a bullet beside a column
+    try:
+        async with running_answer_app((60, 30)) as (pilot, clock):
+            answer = await new_answer(pilot)
+            for item in ITEMS:
+                await step_text(pilot, clock, answer, item, lambda: not answer.markdown._unsent)
+            await answer.finish()
+            await pilot.pause(0.1)
+            strips = pilot.app.screen._compositor.render_strips()
+            return [[(seg.text, seg.style) for seg in Segment.simplify(row)] for row in strips]
+    finally:
+        list_in_place.flat_row = FLAT_ROW
+
+
+FLAT_ROW = list_in_place.flat_row
+
+
+async def test_a_one_paragraph_item_is_a_flat_row_that_looks_the_same() -> None:
+    flat = await _list_cells(flat=True)
+    assert flat == await _list_cells(flat=False)
+    assert any("inside it" in text for row in flat for text, _ in row)
+    async with running_answer_app((60, 30)) as (pilot, clock):
+        answer = await new_answer(pilot)
+        for item in ITEMS[:2]:
+            await step_text(pilot, clock, answer, item, lambda: not answer.markdown._unsent)
+        lists = answer.markdown.query("MarkdownBulletList")
+        assert lists
+        for row in lists.last().children:
+            assert isinstance(row.children[1], MarkdownParagraph)  # no column between

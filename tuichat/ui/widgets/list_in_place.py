@@ -12,15 +12,24 @@ blocks update in place (a paragraph growing by a word is a repaint) and only
 new items are mounted. Anything else (a renumbered list, an item that grew a
 nested list) falls back to Textual's rebuild. The new rows are built by the
 new list's own ``compose``, so bullets and numbering are exactly Textual's.
+
+A row whose item is one paragraph is built flat (:func:`flat_row`): the
+paragraph beside its bullet, without the column Textual puts between them.
+It looks the same, cell for cell (a test compares the screens), and it is a
+widget fewer per item to mount, arrange and paint (markdown at 200 tok/s:
+CPU 3.52 / 3.31 / 3.16 s before, 3.18 / 3.05 / 3.14 s after, in the pty).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual.widgets._markdown import MarkdownParagraph
+
 from tuichat.ui.widgets.stacked_size import QuietParts, quiet_size
 
 if TYPE_CHECKING:
+    from textual.app import ComposeResult
     from textual.widget import Widget
     from textual.widgets.markdown import MarkdownBlock
 
@@ -31,7 +40,26 @@ def _parts(row: Widget) -> tuple[Any, list[Widget]] | None:
     if len(children) != 2:
         return None
     bullet, body = children
+    if isinstance(body, MarkdownParagraph):  # a flat row: the item's one block is the body
+        return bullet, [body]
     return bullet, list(body.children) or list(getattr(body, "_pending_children", ()))
+
+
+def flat_row(row: Widget) -> Widget:
+    """``row`` without its body column when the item is one paragraph (one widget fewer).
+
+    Textual's row is a bullet beside a column of the item's blocks. With a
+    single paragraph the column adds nothing to the look (the paragraph is
+    as wide and as tall as it would be) but a widget to mount, arrange and
+    paint for every item of every streamed list.
+    """
+    pending = getattr(row, "_pending_children", None)
+    if not pending or len(pending) != 2:
+        return row
+    body_blocks = getattr(pending[1], "_pending_children", None)
+    if body_blocks and len(body_blocks) == 1 and isinstance(body_blocks[0], MarkdownParagraph):
+        pending[1] = body_blocks[0]
+    return row
 
 
 def _same_shape(old: Widget, new: Widget) -> bool:
@@ -49,6 +77,10 @@ def _same_shape(old: Widget, new: Widget) -> bool:
 
 class ListInPlace(QuietParts):
     """Mixin for a markdown list block: a streamed list grows in place (see the module doc)."""
+
+    def compose(self) -> ComposeResult:
+        for row in super().compose():
+            yield flat_row(row)
 
     async def _update_from_block(self, block: MarkdownBlock) -> None:
         this: Any = self
