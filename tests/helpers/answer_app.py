@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
+from rich.segment import Segment
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.screen import Screen
 
 from tests.helpers.chat_pilot import wait_until
@@ -84,3 +86,15 @@ def counting_layouts(frames: list[str]) -> Iterator[None]:
         yield
     finally:
         Screen._refresh_layout = real_layout  # type: ignore[method-assign]
+
+
+def screen_cells(app: App[Any], region: Region | None = None) -> list[list[tuple[str, object]]]:
+    """The screen's cells in ``region`` (default: all), as text and style runs.
+
+    Segments are merged first, so two screens compare equal however Textual
+    happened to split their lines.
+    """
+    strips = app.screen._compositor.render_strips()
+    if region is not None:
+        strips = [strip.crop(region.x, region.right) for strip in strips[region.y : region.bottom]]
+    return [[(seg.text, seg.style) for seg in Segment.simplify(strip)] for strip in strips]

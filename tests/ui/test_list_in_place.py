@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.segment import Segment
+import pytest
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownParagraph
 
-from tests.helpers.answer_app import new_answer, running_answer_app, step_text
+from tests.helpers.answer_app import new_answer, running_answer_app, screen_cells, step_text
 from tests.helpers.held_clock import HeldClock
 from tuichat.ui.widgets import list_in_place
 from tuichat.ui.widgets.transcript import Transcript
@@ -79,29 +79,24 @@ ITEMS = [
 ]
 
 
-async def _list_cells(flat: bool) -> list[list[tuple[str, object]]]:
+async def _list_cells() -> list[list[tuple[str, object]]]:
     """The screen's cells, text and style, once ``ITEMS`` have streamed into an answer."""
-    if not flat:
-        list_in_place.flat_row = lambda row: row  # Textual's rows: a bullet beside a column
-    try:
-        async with running_answer_app((60, 30)) as (pilot, clock):
-            answer = await new_answer(pilot)
-            for item in ITEMS:
-                await step_text(pilot, clock, answer, item, lambda: not answer.markdown._unsent)
-            await answer.finish()
-            await pilot.pause(0.1)
-            strips = pilot.app.screen._compositor.render_strips()
-            return [[(seg.text, seg.style) for seg in Segment.simplify(row)] for row in strips]
-    finally:
-        list_in_place.flat_row = FLAT_ROW
+    async with running_answer_app((60, 30)) as (pilot, clock):
+        answer = await new_answer(pilot)
+        for item in ITEMS:
+            await step_text(pilot, clock, answer, item, lambda: not answer.markdown._unsent)
+        await answer.finish()
+        await pilot.pause(0.1)
+        return screen_cells(pilot.app)
 
 
-FLAT_ROW = list_in_place.flat_row
-
-
-async def test_a_one_paragraph_item_is_a_flat_row_that_looks_the_same() -> None:
-    flat = await _list_cells(flat=True)
-    assert flat == await _list_cells(flat=False)
+async def test_a_one_paragraph_item_is_a_flat_row_that_looks_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    flat = await _list_cells()
+    monkeypatch.setattr(list_in_place, "flat_row", lambda row: row)  # Textual's rows
+    assert flat == await _list_cells()
+    monkeypatch.undo()
     assert any("inside it" in text for row in flat for text, _ in row)
     async with running_answer_app((60, 30)) as (pilot, clock):
         answer = await new_answer(pilot)

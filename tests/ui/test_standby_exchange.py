@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.screen import Screen
 
+from tests.helpers.answer_app import screen_cells
 from tests.helpers.chat_pilot import make_app, send, wait_until
 from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
@@ -74,20 +74,12 @@ async def test_the_screen_is_the_same_as_with_a_mounted_exchange(
                 assert app.transcript.standby is None  # so the send mounts its own
             await _turn(pilot, app, "two")
             await pilot.pause()
-            return _transcript_cells(app)
+            return screen_cells(app, app.transcript.region)  # (the HUD's timings differ per run)
 
     shown = await screen(True, tmp_path / "a.db")
     mounted = await screen(False, tmp_path / "b.db")
     assert sum("two" in text for row in shown for text, _ in row) == 1
     assert shown == mounted
-
-
-def _transcript_cells(app: TuichatApp) -> list[list[tuple[str, object]]]:
-    """The transcript's cells on screen, text and style (the HUD's timings differ per run)."""
-    region = app.transcript.region
-    strips = app.screen._compositor.render_strips()[region.y : region.bottom]
-    rows = [strip.crop(region.x, region.right) for strip in strips]
-    return [[(seg.text, seg.style) for seg in Segment.simplify(row)] for row in rows]
 
 
 class Holder(App[None]):

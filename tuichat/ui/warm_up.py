@@ -138,7 +138,7 @@ def importing(name: str) -> WarmStep:
 
 
 def chat_steps(
-    chat: Chat, counts_loaded: Callable[[], None], window: Callable[[], object] | None = None
+    chat: Chat, counts_loaded: Callable[[], None], window: Callable[[], object]
 ) -> list[WarmStep]:
     """The chat's warm-ups, the cheapest and soonest needed first.
 
@@ -155,8 +155,7 @@ def chat_steps(
     # tuichat.ui.first_send.warm_client_now.)
     steps = [importing(name) for name in PRICE_MODULES]
     steps.append(WarmStep("prices", chat.meter.prices.warm_quietly))
-    if window is not None:
-        steps.append(WarmStep("context window", window))
+    steps.append(WarmStep("context window", window))
     steps.extend(
         WarmStep(f"encoding {name}", partial(counter.warm, (name,)), quiet_s=HOLDING_QUIET_S)
         for name in ENCODINGS

@@ -137,9 +137,7 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
         shown messages (a query then must not find an empty hidden answer
         last), and a second call (the warm-up's, a turn's end) mounts no other.
         """
-        if self._live_standby() is not None or self._readying is not None:
-            return
-        if not self.is_attached:
+        if self._live_standby() or self._readying or not self.is_attached:
             return
         prompt, answer = UserMessage(""), AssistantMessage("")
         prompt.display = answer.display = False
