@@ -11,6 +11,9 @@
   ``RESERVE_ROWS`` at a time: the lines that fill them are repainted, not
   laid out, and the rows left over go back when the block is no longer the
   last or the answer ends (``live_rows``).
+* The streaming view grows a few rows at a time (``VIEW_ROWS``): a new list item within
+  those rows moves nothing around the answer, and the rows left go back
+  when it ends (``live_rows.RowsAhead``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import textual.widget
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -35,11 +39,13 @@ from tests.helpers.answer_app import (
 )
 from tests.helpers.chat_pilot import make_app, send, wait_until
 from tuichat.sim.thread import SimServerThread
+from tuichat.ui.widgets import answer_view
 from tuichat.ui.widgets.answer_pacing import FRAME
 from tuichat.ui.widgets.answer_segment import AnswerMarkdown
 from tuichat.ui.widgets.answer_view import RESERVE_ROWS
 from tuichat.ui.widgets.block_classes import stacked_block_class
 from tuichat.ui.widgets.draft_text import DraftText
+from tuichat.ui.widgets.live_rows import RowsAhead
 from tuichat.ui.widgets.messages import AssistantMessage
 from tuichat.ui.widgets.stacked_size import StackedSize, height_free
 
@@ -199,6 +205,41 @@ async def test_a_paragraph_gives_its_rows_back_when_a_block_follows_it() -> None
         await step_text(pilot, clock, answer, "\n- a list", listed)  # both in the live tail
         assert paragraph.is_attached and paragraph.size.height == 1
         await answer.finish()
+
+
+async def test_the_streaming_view_takes_rows_ahead_and_gives_them_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(answer_view, "VIEW_ROWS", 8)  # room for the second item, surely
+    async with running_answer_app((80, 30)) as (pilot, clock):
+        answer = await shown_as_markdown(pilot, clock, "Intro", " text.\n\n")
+        view = answer.markdown
+        await step_text(pilot, clock, answer, "- one\n", lambda: view.query("MarkdownBulletList"))
+        height, place = view.size.height, view.region
+        assert view.content_size.height % 8 == 0
+        rows = [row.region for row in view.query("MarkdownBulletList > *")]
+        await step_text(
+            pilot, clock, answer, "- two\n", lambda: len(view.query("MarkdownBullet")) == 2
+        )
+        assert view.size.height == height  # the item came within the rows taken
+        assert view.region == place  # so nothing moved: the view did not, nor its first item
+        assert [row.region for row in view.query("MarkdownBulletList > *")][:1] == rows[:1]
+        await answer.finish()
+        await pilot.pause(0.1)
+        last = [child for child in view.children if child.display][-1]
+        bottom = last.region.bottom + last.styles.margin.bottom
+        assert view.content_region.bottom == bottom  # no rows left over once it ended
+
+
+def test_rows_ahead_are_taken_a_few_at_a_time_and_kept_while_live() -> None:
+    rows = RowsAhead(4)
+    assert [rows.height(natural, 80) for natural in (1, 4, 5, 8, 7, 5, 3, 9)] == [
+        4, 4, 8, 8, 8, 8, 4, 12
+    ]  # fmt: skip
+    assert rows.height(10, 60) == 12  # a new width: measured afresh
+    rows.stop()
+    assert rows.height(10, 60) == 10
+    assert RowsAhead(4).height(0, 80) == 0  # nothing to show: no rows
 
 
 def test_markdown_blocks_that_never_scroll_keep_their_name_and_css() -> None:

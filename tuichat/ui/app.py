@@ -62,8 +62,8 @@ from tuichat.ui.theming import ThemeKeeper
 from tuichat.ui.turn_view import show_answer
 from tuichat.ui.warm_up import WarmStep, WarmUp, chat_steps
 from tuichat.ui.warm_widgets import code_guess_step, widget_steps
+from tuichat.ui.widgets.chat_compositor import install_compositor
 from tuichat.ui.widgets.chat_footer import ChatFooter
-from tuichat.ui.widgets.fresh_map import keep_map_fresh
 from tuichat.ui.widgets.hud import Hud
 from tuichat.ui.widgets.messages import AssistantMessage, Notice
 from tuichat.ui.widgets.prompt import PromptArea
@@ -165,12 +165,12 @@ class TuichatApp(
     def get_default_screen(self) -> Screen[Any]:
         """The chat's screen focuses the prompt itself (not the first focusable, then it).
 
-        Its compositor's map stays fresh after a layout (one arrangement of
-        the screen per layout, not two: :mod:`~tuichat.ui.widgets.fresh_map`).
+        Its compositor does a frame's work once, and only where the screen
+        changed (:mod:`~tuichat.ui.widgets.chat_compositor`).
         """
         screen = super().get_default_screen()
         screen.AUTO_FOCUS = "#prompt"  # type: ignore[misc]
-        keep_map_fresh(screen)
+        install_compositor(screen)
         return screen
 
     def compose(self) -> ComposeResult:

@@ -9,7 +9,9 @@ block is several widgets, and every frame lays out every widget. Here:
   open tail and keeps the blocks that settle under it (they are on screen
   already); at about a segment's worth (SEGMENT_CHARS) it is handed over, as
   rendered, and a new live segment takes the tail. Its last paragraph or fence
-  takes new lines RESERVE_ROWS at a time (:mod:`~tuichat.ui.widgets.live_rows`).
+  takes new lines RESERVE_ROWS at a time, and the view itself grows VIEW_ROWS
+  at a time while it streams (:mod:`~tuichat.ui.widgets.live_rows`): the
+  transcript, which follows the bottom, scrolls once per few lines.
   A burst's blocks go straight to segments of a few blocks each (:func:`group_blocks`).
 * While the answer streams, a settled segment that is rendered paints from a
   picture of its lines, its markdown widgets hidden
@@ -54,12 +56,14 @@ import contextlib
 import logging
 
 from textual.app import ComposeResult
+from textual.geometry import Size
 from textual.message import Message
 
 from tuichat.core.clock import Clock
 from tuichat.ui.widgets import answer_geometry as geometry
 from tuichat.ui.widgets import answer_pacing as pacing
 from tuichat.ui.widgets import answer_triage as triage
+from tuichat.ui.widgets import live_rows
 from tuichat.ui.widgets.answer_segment import AnswerSegment, Fold, set_stacked
 from tuichat.ui.widgets.draft_text import DraftText
 from tuichat.ui.widgets.frame_flush import layout_pending
@@ -78,10 +82,13 @@ from tuichat.ui.widgets.stacked_size import StackedSize
 log = logging.getLogger(__name__)
 
 RESERVE_ROWS = 4  # the live paragraph takes new lines this many at a time (SameHeightText)
+VIEW_ROWS = 2  # the streaming view takes new rows this many at a time (live_rows.RowsAhead)
 
 
 class AnswerView(StackedSize, BlankLines, PacedView):
     """A streamed markdown answer: drafts out of view, markdown in view."""
+
+    _flow_only = True  # its insides only stack, never overlap (chat_compositor.FLOW_ONLY)
 
     class Folded(Message):
         """The answer folded into one draft: all of it is well out of view."""
@@ -98,6 +105,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
             [], parser=self._parser, draft=False, first_words=True, reserve_rows=RESERVE_ROWS
         )
         self._tail_closed = False  # the live segment became the last settled one
+        self._rows_ahead = live_rows.RowsAhead(VIEW_ROWS)
         self._folded: Fold | None = None
         self._wanted: dict[AnswerSegment, None] = {}  # exposed drafts, in order
         self._seen: dict[AnswerSegment, int] = {}  # each settled segment's version, last step
@@ -142,8 +150,14 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         view._chunks = [text] if text else []
         view._pacing.finish()  # no text was appended: over at once
         view._tail_closed = True
+        view._rows_ahead.stop()
         view._folded = fold
         return view
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """While live, the height goes up a few rows at a time (:class:`live_rows.RowsAhead`)."""
+        natural = super().get_content_height(container, viewport, width)
+        return self._rows_ahead.height(natural, width)
 
     def compose(self) -> ComposeResult:
         if self._folded is not None:
@@ -173,6 +187,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         urgent = self._pacing.finish()
         if self._pacing.ended:  # no text at all, or a second call
             if not self._text:
+                self._rows_ahead.stop()
                 self._live.drop_first_words()
             self._ended.set()
             return
@@ -276,6 +291,8 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         await self._live.show(self._live.source, exact=True)
         self._segments.append(self._live)
         self._tail_closed = True
+        self._rows_ahead.stop()
+        self.refresh(layout=True)
 
     async def _render_wanted(self) -> None:
         """Render exposed drafts that are still in view (the others ask again when painted)."""
@@ -389,6 +406,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
 
     async def _show_plain(self) -> None:
         """Last resort: the whole answer as one plain-text draft, nothing lost."""
+        self._rows_ahead.stop()
         with contextlib.suppress(Exception):
             await self.remove_children()
             self._segments = []

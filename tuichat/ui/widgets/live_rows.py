@@ -19,6 +19,11 @@ Two rules cut them (:func:`fits` decides, the block mixins apply it):
 
 Only the text's own widget is touched (a paragraph, a fence's code label);
 nothing here changes what the text is, only when its height is recomputed.
+
+A third rule is for what still lays out (a new list item, table row or
+block): the streaming answer's whole view takes rows a few at a time
+(:class:`RowsAhead`), so most such layouts move nothing around them and the
+transcript does not scroll.
 """
 
 from __future__ import annotations
@@ -104,3 +109,36 @@ def _holder_of(markdown: Widget) -> dict[Widget, Widget]:
         held = {}
         markdown._reserved_rows = held  # type: ignore[attr-defined]
     return held
+
+
+class RowsAhead:
+    """A column's height, taken ``rows`` at a time while its stream is live.
+
+    The paragraph's own reserve (:func:`fits`) saves a layout per new line;
+    this saves the scroll. A new list item, table row or block still lays
+    out, but within the rows the column already has nothing around it moves,
+    so the frame repaints the live tail, not the whole transcript (which
+    follows the stream's bottom and moves whenever the answer's height
+    changes). The height does not drop back while live (rows given back by
+    a block are kept) unless it would leave more than ``rows`` blank.
+    """
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+        self._taken = (0, 0)  # (width, height) last given
+
+    def height(self, natural: int, width: int) -> int:
+        """The height to lay the column out at, for ``natural`` rows of content."""
+        if not self.rows or not natural:
+            return natural
+        taken_width, taken = self._taken
+        wanted = -(-natural // self.rows) * self.rows
+        if taken_width != width or natural > taken or taken - natural > self.rows:
+            taken = wanted
+        self._taken = (width, taken)
+        return taken
+
+    def stop(self) -> None:
+        """The stream ended: the column is as tall as its content from now on."""
+        self.rows = 0
+        self._taken = (0, 0)

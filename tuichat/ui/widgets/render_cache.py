@@ -81,13 +81,13 @@ class BlankLines:
 
     def render_lines(self, crop: Region) -> list[Strip]:
         render = super().render_lines  # type: ignore[misc]
-        if crop.height <= 1 or not _uniform(self):  # type: ignore[arg-type]
+        if crop.height <= 1 or not uniform(self):  # type: ignore[arg-type]
             return render(crop)  # type: ignore[no-any-return]
         line: list[Strip] = render(Region(crop.x, crop.y, crop.width, 1))
         return line * crop.height
 
 
-def _uniform(widget: Widget) -> bool:
+def uniform(widget: Widget) -> bool:
     """True when every line of ``widget``'s own rendering is the same (a blank container)."""
     styles = widget.styles
     top, bottom = styles.border_top[0], styles.border_bottom[0]

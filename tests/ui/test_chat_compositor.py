@@ -1,0 +1,220 @@
+"""The chat screen's compositor (``chat_compositor``): less work per frame, the same screen.
+
+The screen is checked the way a terminal sees it: every update the app
+writes is applied to a model of the terminal's cells, which must equal a
+full render of the screen whenever the app is idle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.geometry import Region
+from textual.screen import Screen
+from textual.strip import Strip
+from textual.widgets import Static
+
+from tests.helpers.answer_app import counting_layouts
+from tests.helpers.chat_pilot import make_app, send, wait_until
+from tests.helpers.terminal_model import Cell, TerminalModel, full_render, watching_terminal
+from tuichat.sim.thread import SimServerThread
+from tuichat.ui.widgets.chat_compositor import (
+    ChatCompositor,
+    bands,
+    changed_regions,
+    install_compositor,
+)
+from tuichat.ui.widgets.messages import AssistantMessage
+from tuichat.ui.widgets.transcript import Transcript
+
+
+class Column(App[None]):
+    def __init__(self, fresh: bool) -> None:
+        super().__init__()
+        self.fresh = fresh
+
+    def get_default_screen(self) -> Screen[Any]:
+        screen = super().get_default_screen()
+        if self.fresh:
+            install_compositor(screen)
+        return screen
+
+    def compose(self) -> ComposeResult:
+        yield Vertical(Static("first"), id="column")
+
+
+async def _arrangements_for_a_mount(fresh: bool) -> tuple[int, int]:
+    """Whole-screen arrangements and layouts while a widget is mounted and looked up."""
+    app = Column(fresh)
+    async with app.run_test(size=(40, 10)) as pilot:
+        compositor = app.screen._compositor
+        real = compositor._arrange_root
+        arranged: list[object] = []
+
+        def arrange_root(*args: Any, **kwargs: Any) -> Any:
+            arranged.append(args)
+            return real(*args, **kwargs)
+
+        compositor._arrange_root = arrange_root  # type: ignore[method-assign]
+        frames: list[str] = []
+        with counting_layouts(frames):
+            second = Static("second")
+            await app.query_one("#column").mount(second)
+            second.update("second, updated")  # painted before it was ever placed
+            await pilot.pause()
+            assert second.region.y == 1 and second.region.height == 1  # placed right
+            whole, _ = real(app.screen, app.screen.size, visible_only=False)
+            assert compositor.full_map == whole  # the map is the screen's
+        return len(arranged), frames.count("layout")
+
+
+async def test_a_layout_arranges_the_screen_once() -> None:
+    arranged, layouts = await _arrangements_for_a_mount(fresh=True)
+    assert layouts >= 1 and arranged == layouts
+    arranged, layouts = await _arrangements_for_a_mount(fresh=False)  # Textual's own
+    assert arranged > layouts
+
+
+async def test_the_chat_screen_has_the_chat_compositor(
+    sim: SimServerThread, tmp_path: Path
+) -> None:
+    app = make_app(sim, "sim?tokens=5", tmp_path / "t.db")
+    async with app.run_test(size=(80, 24)):
+        assert isinstance(app.screen._compositor, ChatCompositor)
+
+
+def _different_rows(model: TerminalModel, app: App[Any]) -> list[int]:
+    return [
+        y
+        for y, (shown, full) in enumerate(zip(model.cells, full_render(app), strict=True))
+        if shown != full
+    ]
+
+
+async def _idle(pilot: Any, app: Any) -> None:
+    """The answer is all on screen and nothing waits to be painted."""
+    await wait_until(pilot, lambda: app.turn is not None and not app.turn.running, timeout=30)
+    await wait_until(
+        pilot, lambda: not app.query_one(AssistantMessage).markdown.streaming, timeout=30
+    )
+    for _ in range(5):
+        await pilot.pause(0.05)
+
+
+async def test_the_terminal_shows_what_a_full_render_shows(
+    sim: SimServerThread, tmp_path: Path
+) -> None:
+    """Streamed markdown (lists, fences, tables), the HUD beside it, a second answer, a scroll."""
+    app = make_app(sim, "sim?content=markdown&tokens=700&tps=2000", tmp_path / "t.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen._compositor, ChatCompositor)
+        with watching_terminal(app) as terminal:
+            await send(pilot, "first")
+            await _idle(pilot, app)
+            assert _different_rows(terminal, app) == []
+            await send(pilot, "second")
+            await _idle(pilot, app)
+            assert _different_rows(terminal, app) == []
+            app.query_one(Transcript).scroll_home(animate=False)
+            for _ in range(5):
+                await pilot.pause(0.05)
+            assert _different_rows(terminal, app) == []
+
+
+class TwoColumns(App[None]):
+    """A column of lines beside a one-line panel: two changes far apart."""
+
+    CSS = "#panel { width: 15; }"
+
+    def __init__(self, chat: bool) -> None:
+        super().__init__()
+        self.chat = chat
+        self.rendered: list[str] = []
+
+    def get_default_screen(self) -> Screen[Any]:
+        screen = super().get_default_screen()
+        if self.chat:
+            install_compositor(screen)
+        return screen
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with Vertical(id="left"):
+                for row in range(10):
+                    yield Counted(f"line {row}", id=f"line{row}")
+            yield Counted("panel", id="panel")
+
+
+class Counted(Static):
+    def render_lines(self, crop: Region) -> list[Strip]:
+        app: Any = self.app
+        app.rendered.append(self.id)
+        return super().render_lines(crop)
+
+
+async def _rendered_for_two_changes(
+    chat: bool,
+) -> tuple[list[str], list[list[Cell]], list[list[Cell]]]:
+    app = TwoColumns(chat)
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        with watching_terminal(app) as terminal:
+            app.rendered.clear()
+            app.query_one("#panel", Static).update("panel, changed", layout=False)
+            app.query_one("#line9", Static).update("line 9, changed", layout=False)
+            await pilot.pause()
+            return list(app.rendered), terminal.cells, full_render(app)
+
+
+async def test_a_frame_renders_only_the_rows_that_changed() -> None:
+    rendered, shown, full = await _rendered_for_two_changes(chat=True)
+    assert shown == full
+    assert sorted(rendered) == ["line9", "panel"]
+    rendered, shown, full = await _rendered_for_two_changes(chat=False)  # Textual's own
+    assert shown == full
+    assert {"line0", "line5"} <= set(rendered)  # in the box around both changes
+
+
+class Flow(Vertical):
+    """A column marked as only stacking (as an answer's view is)."""
+
+    _flow_only = True
+
+
+class Stack(App[None]):
+    CSS = """
+    #flow, #column { height: auto; }
+    #column { background: red; }
+    .spaced { margin-top: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Flow(id="flow"), Vertical(id="column"):
+            for row in range(5):
+                yield Static(f"block {row}")
+
+
+async def test_a_block_appended_to_a_column_changes_only_its_own_rows() -> None:
+    app = Stack()
+    async with app.run_test(size=(30, 12)) as pilot:
+        await pilot.pause()
+        compositor = app.screen._compositor
+        before = dict(compositor._full_map)
+        with watching_terminal(app) as terminal:
+            await app.query_one("#column").mount(Static("block 5", classes="spaced"))
+            await pilot.pause()
+            assert terminal.cells == full_render(app)  # the column's new margin row too
+        after = compositor._full_map
+        changed = changed_regions(before, after)  # the margin row and the block: rows 5 and 6
+        assert Region.from_union(list(changed)) == Region(0, 5, 30, 2)
+        # Textual's rule: every block above (their order changed) and both columns, whole.
+        textual = {g.visible_region for _, g in after.items() ^ before.items()}
+        assert {Region(0, 0, 30, 1), Region(0, 0, 30, 5), Region(0, 0, 30, 7)} <= textual
+
+
+def test_bands_are_runs_of_rows_with_their_columns() -> None:
+    spans = [(0, 30, 40), (1, 30, 40), (1, 2, 5), (5, 0, 10), (6, 4, 8), (12, 0, 1)]
+    assert bands(spans, Region(0, 0, 40, 10)) == [(0, 2, 2, 40), (5, 7, 0, 10)]
