@@ -24,8 +24,9 @@ needs, measured on a markdown answer streamed at 200 tok/s in a pty
 
 Everything here reads Textual's private compositor; :func:`install_compositor`
 installs it only where those parts are there, and a screen otherwise keeps
-Textual's own. What is painted is what Textual would paint: a test compares
-each frame's changed cells with a full render of the screen.
+Textual's own. What is painted is what Textual would paint: a test applies
+every update the app writes to a model of the terminal, which must equal a
+full render of the screen whenever the app is idle.
 """
 
 from __future__ import annotations
