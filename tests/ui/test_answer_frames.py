@@ -237,8 +237,6 @@ def test_rows_ahead_are_taken_a_few_at_a_time_and_kept_while_live() -> None:
         4, 4, 8, 8, 8, 8, 4, 12
     ]  # fmt: skip
     assert rows.height(10, 60) == 12  # a new width: measured afresh
-    rows.stop()
-    assert rows.height(10, 60) == 10
     assert RowsAhead(4).height(0, 80) == 0  # nothing to show: no rows
 
 

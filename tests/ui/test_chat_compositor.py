@@ -30,17 +30,21 @@ from tuichat.ui.widgets.messages import AssistantMessage
 from tuichat.ui.widgets.transcript import Transcript
 
 
-class Column(App[None]):
-    def __init__(self, fresh: bool) -> None:
+class EitherCompositor(App[None]):
+    """An app on the chat compositor (``chat``) or on Textual's own."""
+
+    def __init__(self, chat: bool) -> None:
         super().__init__()
-        self.fresh = fresh
+        self.chat = chat
 
     def get_default_screen(self) -> Screen[Any]:
         screen = super().get_default_screen()
-        if self.fresh:
+        if self.chat:
             install_compositor(screen)
         return screen
 
+
+class Column(EitherCompositor):
     def compose(self) -> ComposeResult:
         yield Vertical(Static("first"), id="column")
 
@@ -124,21 +128,14 @@ async def test_the_terminal_shows_what_a_full_render_shows(
             assert _different_rows(terminal, app) == []
 
 
-class TwoColumns(App[None]):
+class TwoColumns(EitherCompositor):
     """A column of lines beside a one-line panel: two changes far apart."""
 
     CSS = "#panel { width: 15; }"
 
     def __init__(self, chat: bool) -> None:
-        super().__init__()
-        self.chat = chat
+        super().__init__(chat)
         self.rendered: list[str] = []
-
-    def get_default_screen(self) -> Screen[Any]:
-        screen = super().get_default_screen()
-        if self.chat:
-            install_compositor(screen)
-        return screen
 
     def compose(self) -> ComposeResult:
         with Horizontal():

@@ -70,13 +70,12 @@ from tuichat.ui.widgets.frame_flush import layout_pending
 from tuichat.ui.widgets.markdown_blocks import (
     SEGMENT_CHARS,
     BlockSplitter,
-    group_blocks,
     references,
     render_parser,
-    split_blocks,
 )
 from tuichat.ui.widgets.paced_view import PacedView
 from tuichat.ui.widgets.render_cache import BlankLines, trim_render_cache
+from tuichat.ui.widgets.segment_groups import diverged_blocks, draft_segments, unfolded_segments
 from tuichat.ui.widgets.stacked_size import StackedSize
 
 log = logging.getLogger(__name__)
@@ -150,14 +149,13 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         view._chunks = [text] if text else []
         view._pacing.finish()  # no text was appended: over at once
         view._tail_closed = True
-        view._rows_ahead.stop()
         view._folded = fold
         return view
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """While live, the height goes up a few rows at a time (:class:`live_rows.RowsAhead`)."""
         natural = super().get_content_height(container, viewport, width)
-        return self._rows_ahead.height(natural, width)
+        return natural if self._tail_closed else self._rows_ahead.height(natural, width)
 
     def compose(self) -> ComposeResult:
         if self._folded is not None:
@@ -187,7 +185,6 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         urgent = self._pacing.finish()
         if self._pacing.ended:  # no text at all, or a second call
             if not self._text:
-                self._rows_ahead.stop()
                 self._live.drop_first_words()
             self._ended.set()
             return
@@ -270,7 +267,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
             await self._hand_over_live()
             live = self._live
         if not live.blocks and size > SEGMENT_CHARS:
-            new = [AnswerSegment(group, parser=self._parser) for group in group_blocks(blocks)]
+            new = draft_segments(blocks, self._parser)
             self._segments.extend(new)
             await self.mount_all(new, before=live)
             return
@@ -291,8 +288,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         await self._live.show(self._live.source, exact=True)
         self._segments.append(self._live)
         self._tail_closed = True
-        self._rows_ahead.stop()
-        self.refresh(layout=True)
+        self.refresh(layout=True)  # the rows taken ahead go back
 
     async def _render_wanted(self) -> None:
         """Render exposed drafts that are still in view (the others ask again when painted)."""
@@ -365,16 +361,8 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         """
         if self._folded is None:
             return
-        places, self._folded = self._folded.places, None
-        blocks = split_blocks(self._text)
-        if sum(place.blocks for place in places) == len(blocks):
-            self._segments = []
-            for place in places:
-                group, blocks = blocks[: place.blocks], blocks[place.blocks :]
-                self._segments.append(AnswerSegment.parked(group, place, parser=self._parser))
-        else:
-            groups = group_blocks(blocks)
-            self._segments = [AnswerSegment(group, parser=self._parser) for group in groups]
+        fold, self._folded = self._folded, None
+        self._segments = unfolded_segments(self._text, fold, self._parser)
         await self.remove_children()
         await self.mount_all(self._segments)
 
@@ -387,8 +375,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         """
         if self._folded is not None:
             return
-        blocks = split_blocks(self._text)
-        if blocks != [block for segment in self._segments for block in segment.blocks]:
+        if (blocks := diverged_blocks(self._text, self._segments)) is not None:
             log.error("answer blocks diverged from the whole text; re-segmenting")
             await self._resegment(blocks)
         refs = references(self._text)
@@ -400,13 +387,12 @@ class AnswerView(StackedSize, BlankLines, PacedView):
     async def _resegment(self, blocks: list[str]) -> None:
         """Rebuild the segments from ``blocks``, as drafts."""
         await self.remove_children()
-        groups = group_blocks(blocks)
-        self._segments = [AnswerSegment(group, parser=self._parser) for group in groups]
+        self._segments = draft_segments(blocks, self._parser)
         await self.mount_all(self._segments)
 
     async def _show_plain(self) -> None:
         """Last resort: the whole answer as one plain-text draft, nothing lost."""
-        self._rows_ahead.stop()
+        self._tail_closed = True  # no live tail any more (and no rows taken ahead)
         with contextlib.suppress(Exception):
             await self.remove_children()
             self._segments = []

@@ -137,8 +137,3 @@ class RowsAhead:
             taken = wanted
         self._taken = (width, taken)
         return taken
-
-    def stop(self) -> None:
-        """The stream ended: the column is as tall as its content from now on."""
-        self.rows = 0
-        self._taken = (0, 0)
