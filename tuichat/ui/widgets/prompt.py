@@ -18,9 +18,13 @@ the cursor as in any editor.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import TextArea
 
 from tuichat.ui.prompt_history import PromptHistory
@@ -35,6 +39,9 @@ class PromptArea(TextArea):
         Binding("ctrl+j", "newline", "New line", id="newline"),
     ]
 
+    _restyles = 0  # style updates so far (see render_lines)
+    _styled: tuple[Any, int] | None = None  # (theme, restyles) its CSS was last applied at
+
     class Submitted(Message):
         """The user pressed Enter; ``text`` is the prompt (the area is not cleared)."""
 
@@ -47,6 +54,26 @@ class PromptArea(TextArea):
         super().__init__(soft_wrap=True, show_line_numbers=False, **kwargs)  # type: ignore[arg-type]
         self.recall = PromptHistory()
         """Earlier prompts for up/down (filled from the log by the app; ``history`` is undo)."""
+
+    def notify_style_update(self) -> None:
+        self._restyles += 1
+        super().notify_style_update()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Paint; fill the theme's styles in from CSS only when the styles changed.
+
+        TextArea applies the CSS to its theme (its colours, the cursor's, the
+        selection's...) on every paint: ~0.3 ms of every keystroke's frame
+        and of the frame that shows a sent prompt. They only change with a
+        restyle (a theme, focus, a class: ``notify_style_update``) or another
+        theme object, so the result is kept until then.
+        """
+        theme = self._theme
+        styled = self._styled
+        if theme and styled is not None and styled[0] is theme and styled[1] == self._restyles:
+            return super(TextArea, self).render_lines(crop)  # TextArea's, minus apply_css
+        self._styled = (theme, self._restyles)
+        return super().render_lines(crop)
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
