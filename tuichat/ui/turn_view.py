@@ -12,6 +12,7 @@ session's history) goes through :func:`show_logged` with the same status lines.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -60,16 +61,29 @@ LOGGED = EndNotes(cancelled="cancelled; partial answer", partial_hint="")
 REPLAY = EndNotes(cancelled="replay stopped", partial_hint="")
 
 
+HIT_HOLD_S = 0.025
+"""How long a cache hit may hold the screen back for its answer (see :func:`show_answer`)."""
+
+
 async def show_answer(
     app: AnswerHost,
     source: AsyncIterable[Event],
     answer: AssistantMessage,
     notes: EndNotes = LIVE,
 ) -> None:
-    """Render ``source``'s events into ``answer`` until its terminal event."""
+    """Render ``source``'s events into ``answer`` until its terminal event.
+
+    A cache hit's text follows its lookup within milliseconds, once the log
+    holds the turn. A screen tick in between painted the prompt and an empty
+    answer (~5 ms), then the answer in a frame of its own: 3–5 ms later on
+    screen than one frame with both. So a hit holds the screen's paint
+    (``batch_update``) until its text is handed to the answer, for at most
+    ``HIT_HOLD_S`` (a hit played at its original pace waits for its text).
+    """
     stale, cached = "", ""
     countdown = WaitCountdown()
     wait = WaitLineSlot(answer, countdown, app.hud_now)
+    held = ExitStack()
     try:
         async for event in source:
             countdown.see(event)
@@ -80,18 +94,30 @@ async def show_answer(
             if isinstance(event, TextReleased):
                 answer.append(event.text)
                 app.hud_text_shown()
+                held.close()  # the answer paints it in its next step
             elif isinstance(event, CacheLookedUp) and event.hit:
                 cached = cache_note(event)
+                hold_for_hit(answer, held)
             elif isinstance(event, StaleAnswerOffered):
                 answer.append(neutralise(event.text))
                 stale = f"; showing a STALE answer from {age(event.age_s)} ago"
             elif isinstance(event, TurnEnded):
+                held.close()
                 note, kind = end_note(event, stale, notes)
                 if cached:
                     note = "; ".join(filter(None, (cached, note)))
                 await answer.finish(note, kind=kind)
     finally:
+        held.close()
         await wait.close()
+
+
+def hold_for_hit(answer: AssistantMessage, held: ExitStack) -> None:
+    """Hold the screen's paint in ``held`` until it is closed, or ``HIT_HOLD_S`` at most."""
+    if not answer.is_attached:
+        return
+    held.enter_context(answer.app.batch_update())
+    answer.set_timer(HIT_HOLD_S, held.close)
 
 
 def end_note(event: TurnEnded, stale: str, notes: EndNotes) -> tuple[str | None, str]:
