@@ -58,6 +58,7 @@ from tuichat.ui.routing_actions import ROUTING_BINDINGS, RoutingActions
 from tuichat.ui.send_hint import SendHint
 from tuichat.ui.spending import BudgetConfirm, ChatSpending
 from tuichat.ui.structured_actions import STRUCTURED_BINDINGS, StructuredActions
+from tuichat.ui.terminal_writer import install_writer
 from tuichat.ui.theming import ThemeKeeper
 from tuichat.ui.turn_view import show_answer
 from tuichat.ui.warm_up import WarmStep, WarmUp, chat_steps
@@ -181,6 +182,8 @@ class TuichatApp(
         yield ChatFooter()
 
     async def on_mount(self) -> None:
+        install_writer(self)  # frames reach the terminal once painted (terminal_writer)
+        self.app_resume_signal.subscribe(self, install_writer)  # a resumed driver: a new thread
         self.theme_keeper.start()
         self.query_one(PromptArea).focus()
         apply_keymap(self, self.chat.settings.keys if self.chat.settings else {})

@@ -14,12 +14,8 @@ the result to the screen at once: one layout and one paint, the moment the
 step is done. Nothing is drawn that the screen would not draw at its tick;
 the tick then finds nothing left to do.
 
-A painted frame goes to the terminal through Textual's writer thread, which
-needs the interpreter lock to write it. The event loop usually goes straight
-on to the next piece of work, and the lock changes hands only when it blocks
-or after the 5 ms switch interval: the frame was done but reached the
-terminal 0.3–3 ms later (traced on a cache hit). :func:`hand_to_terminal`
-waits, briefly and without using the CPU, until the writer has taken it.
+The frame is then handed to the terminal before the app goes on
+(:func:`~tuichat.ui.terminal_writer.hand_to_terminal`).
 
 It uses Textual's own refresh machinery (``_check_refresh`` and the
 screen's ``_on_update``/``_on_layout``/``_on_update_scroll`` and
@@ -29,7 +25,6 @@ widgets tell the screen as before, and it paints at its next tick.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +32,8 @@ from textual import messages
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
+
+from tuichat.ui.terminal_writer import hand_to_terminal
 
 _FLAGS = ("_repaint_required", "_layout_required", "_scroll_required")
 _HANDLERS = {
@@ -86,30 +83,6 @@ async def paint_now(root: Widget) -> None:
             await handler(message)
     screen._on_timer_update()  # also what the widgets' own idles told it during the step
     hand_to_terminal(screen.app)
-
-
-HAND_OVER_S = 0.001
-"""How long :func:`hand_to_terminal` waits at most for the writer thread."""
-
-
-def hand_to_terminal(
-    app: Any, wait_s: float = HAND_OVER_S, clock: Callable[[], float] = time.perf_counter
-) -> None:
-    """Let Textual's writer thread take the frames queued so far (waits ≤ ``wait_s``).
-
-    Sleeping releases the interpreter lock, so the writer runs at once
-    instead of when the loop next blocks. It only waits until the writer has
-    *taken* the output, never for the terminal to read it: a slow terminal
-    still cannot block the app. Without a writer thread (headless, another
-    driver) it returns at once.
-    """
-    queue = getattr(getattr(getattr(app, "_driver", None), "_writer_thread", None), "_queue", None)
-    qsize = getattr(queue, "qsize", None)
-    if not callable(qsize):
-        return
-    deadline = clock() + wait_s
-    while qsize() and clock() < deadline:
-        time.sleep(0.00002)
 
 
 def layout_pending(root: Widget) -> bool:
