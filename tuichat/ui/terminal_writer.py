@@ -16,12 +16,9 @@ costs that millisecond.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from typing import IO, Any
-
-log = logging.getLogger(__name__)
 
 try:  # a private module of Textual's: without it the app keeps Textual's writer
     from textual.drivers._writer_thread import WriterThread
