@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App, ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
@@ -210,6 +210,62 @@ async def test_a_block_appended_to_a_column_changes_only_its_own_rows() -> None:
         # Textual's rule: every block above (their order changed) and both columns, whole.
         textual = {g.visible_region for _, g in after.items() ^ before.items()}
         assert {Region(0, 0, 30, 1), Region(0, 0, 30, 5), Region(0, 0, 30, 7)} <= textual
+
+
+def recording_frames(compositor: Any) -> list[set[str]]:
+    """The widgets each painted frame of ``compositor`` was asked to paint (filled as it paints)."""
+    frames: list[set[str]] = []
+    pending: set[str] = set()
+    painting = [False]
+    update, render = compositor.update_widgets, compositor.render_update
+
+    def update_widgets(widgets: Any) -> None:
+        (frames[-1] if painting[0] else pending).update(type(w).__name__ for w in widgets)
+        update(widgets)
+
+    def render_update(*args: Any, **kwargs: Any) -> Any:
+        frames.append(set(pending))
+        pending.clear()
+        painting[0] = True
+        try:
+            return render(*args, **kwargs)
+        finally:
+            painting[0] = False
+
+    compositor.update_widgets = update_widgets
+    compositor.render_update = render_update
+    return frames
+
+
+class Feed(EitherCompositor):
+    """A scrolling column, as the transcript is."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="feed"):
+            for row in range(12):
+                yield Static(f"row {row}")
+
+
+async def _late_repaint(chat: bool) -> tuple[set[str], bool]:
+    """A frame's widgets when the scrollbar asks for a repaint after the frame took them."""
+    app = Feed(chat)
+    async with app.run_test(size=(30, 8)) as pilot:
+        await pilot.pause()
+        bar = app.query_one("#feed", VerticalScroll).vertical_scrollbar
+        compositor = app.screen._compositor
+        frames = recording_frames(compositor)
+        compositor.update_widgets({app.query(Static).first()})
+        bar.refresh()  # as a layout moving the thumb does, while sizes are updated
+        compositor.render_update()
+        return frames[-1], bar._repaint_required
+
+
+async def test_a_repaint_asked_for_during_a_frame_is_painted_in_it() -> None:
+    """A growing transcript's scrollbar thumb had a frame of its own (52 of 374 in a stream)."""
+    painted, still_asking = await _late_repaint(chat=True)
+    assert "ScrollBar" in painted and not still_asking
+    painted, still_asking = await _late_repaint(chat=False)  # Textual's own: at the next tick
+    assert "ScrollBar" not in painted and still_asking
 
 
 def test_bands_are_runs_of_rows_with_their_columns() -> None:

@@ -88,6 +88,7 @@ class ChatCompositor(Compositor):
 
     def render_partial_update(self) -> ChopsUpdate | None:
         """Textual's partial update, its widgets rendered band by band."""
+        self._take_late_repaints()
         update_regions = self._dirty_regions.copy()
         self._dirty_regions.clear()
         if not update_regions:
@@ -102,6 +103,22 @@ class ChatCompositor(Compositor):
             self._bands = None
         chop_ends = [cut_set[1:] for cut_set in self.cuts]
         return ChopsUpdate(chops, spans, chop_ends)
+
+    def _take_late_repaints(self) -> None:
+        """Paint in this frame the widgets that asked for a repaint since it started.
+
+        A layout that grows the transcript moves its scrollbar's thumb while
+        it updates sizes, after Textual took the frame's widgets: the thumb
+        then had a frame of its own at the next tick (52 of a markdown
+        stream's 374 frames). Taking it here is what that tick would do.
+        """
+        late = {
+            widget for widget in self.visible_widgets if getattr(widget, "_repaint_required", False)
+        }
+        for widget in late:
+            widget._repaint_required = False
+        if late:
+            self.update_widgets(late)
 
     def _get_renders(
         self, crop: Region | None = None
