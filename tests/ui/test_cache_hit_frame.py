@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cache_app import answers, ask, cached_app
 from tests.helpers.chat_pilot import send, wait_until
-from tests.ui.test_cache_app import answers, ask, cached_app
 from tuichat.backends import Backends
 from tuichat.ui import turn_view
 from tuichat.ui.app import TuichatApp
