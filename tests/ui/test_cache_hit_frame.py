@@ -8,7 +8,10 @@ flush is held here by hand, so the tick surely comes while it waits.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,51 +43,48 @@ def held_flush(app: TuichatApp, go: asyncio.Event) -> None:
     writer.flush = slow  # type: ignore[method-assign]
 
 
-async def store_answer(sim: object, backends: Backends, db: Path) -> None:
-    first = cached_app(sim, backends, db)
-    async with first.run_test() as pilot:
-        await ask(pilot, first, QUESTION)
+@asynccontextmanager
+async def hit_waiting_for_log(
+    sim: object, tmp_path: Path
+) -> AsyncIterator[tuple[TuichatApp, Any, asyncio.Event, UserMessage]]:
+    """A question answered from the cache, its text held until ``go`` lets the log flush.
+
+    Yields the app, its pilot, ``go`` and the prompt's widget.
+    """
+    db = tmp_path / "log.db"
+    with Backends(env={}) as backends:
+        first = cached_app(sim, backends, db)
+        async with first.run_test() as pilot:
+            await ask(pilot, first, QUESTION)
+        app = cached_app(sim, backends, db)
+        async with app.run_test() as pilot:
+            await app.log_ready.wait()
+            go = asyncio.Event()
+            held_flush(app, go)
+            await send(pilot, QUESTION)
+            await wait_until(pilot, lambda: app.query(UserMessage))
+            yield app, pilot, go, app.query(UserMessage).last()
 
 
 async def test_the_prompt_waits_for_the_hits_answer_to_paint_with_it(
     sim: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(turn_view, "HIT_HOLD_S", 30.0)
-    db = tmp_path / "log.db"
-    with Backends(env={}) as backends:
-        await store_answer(sim, backends, db)
-        app = cached_app(sim, backends, db)
-        async with app.run_test() as pilot:
-            await app.log_ready.wait()
-            go = asyncio.Event()
-            held_flush(app, go)
-            await send(pilot, QUESTION)
-            await wait_until(pilot, lambda: app.query(UserMessage))
-            prompt = app.query(UserMessage).last()
-            await pilot.pause(0.1)  # several screen ticks while the log is not yet durable
-            assert not painted(app, prompt)
-            go.set()
-            await wait_until(pilot, lambda: answers(app) and answers(app)[-1].text)
-            await wait_until(pilot, lambda: painted(app, prompt))
-            assert answers(app)[-1].status is not None
+    async with hit_waiting_for_log(sim, tmp_path) as (app, pilot, go, prompt):
+        await pilot.pause(0.1)  # several screen ticks while the log is not yet durable
+        assert not painted(app, prompt)
+        go.set()
+        await wait_until(pilot, lambda: answers(app) and answers(app)[-1].text)
+        await wait_until(pilot, lambda: painted(app, prompt))
+        assert answers(app)[-1].status is not None
 
 
 async def test_a_hit_whose_text_is_late_still_lets_the_screen_paint(
     sim: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(turn_view, "HIT_HOLD_S", 0.01)
-    db = tmp_path / "log.db"
-    with Backends(env={}) as backends:
-        await store_answer(sim, backends, db)
-        app = cached_app(sim, backends, db)
-        async with app.run_test() as pilot:
-            await app.log_ready.wait()
-            go = asyncio.Event()
-            held_flush(app, go)
-            await send(pilot, QUESTION)
-            await wait_until(pilot, lambda: app.query(UserMessage))
-            prompt = app.query(UserMessage).last()
-            await wait_until(pilot, lambda: painted(app, prompt))  # the hold gave up
-            assert not answers(app)[-1].text  # the text still waits for the log
-            go.set()
-            await wait_until(pilot, lambda: answers(app)[-1].text)
+    async with hit_waiting_for_log(sim, tmp_path) as (app, pilot, go, prompt):
+        await wait_until(pilot, lambda: painted(app, prompt))  # the hold gave up
+        assert not answers(app)[-1].text  # the text still waits for the log
+        go.set()
+        await wait_until(pilot, lambda: answers(app)[-1].text)

@@ -86,8 +86,14 @@ def test_textuals_writer_is_replaced_after_it_wrote_what_it_had():
 
 def test_other_drivers_keep_their_writer_and_do_not_wait():
     assert not install_writer(SimpleNamespace())  # headless: no driver
-    other = SimpleNamespace(_queue=SimpleNamespace(qsize=lambda: 0))
-    assert not install_writer(app_with(other))
-    hand_to_terminal(SimpleNamespace())
-    hand_to_terminal(app_with(None))
-    hand_to_terminal(app_with(other))  # Textual's kind: waits for an empty queue (it is)
+    textuals_kind = SimpleNamespace(_queue=SimpleNamespace(qsize=lambda: 1))  # never drains
+    assert not install_writer(app_with(textuals_kind))  # not Textual's own writer
+    looked: list[float] = []
+
+    def clock() -> float:
+        looked.append(0.0)
+        return 0.0
+
+    for app in (SimpleNamespace(), app_with(None), app_with(textuals_kind)):
+        hand_to_terminal(app, wait_s=30, clock=clock)
+    assert looked == []  # returned at once, without starting to wait

@@ -20,18 +20,13 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-try:  # a private module of Textual's: without it the app keeps Textual's writer
-    from textual.drivers._writer_thread import WriterThread
-except ImportError:  # pragma: no cover - depends on the Textual version
-    WriterThread = None  # type: ignore[assignment,misc]
+from textual.drivers._writer_thread import WriterThread
 
 HAND_OVER_S = 0.001
 """How long :func:`hand_to_terminal` waits at most."""
 
-_WriterBase: Any = WriterThread if WriterThread is not None else object
 
-
-class DrainingWriter(_WriterBase):  # type: ignore[misc]
+class DrainingWriter(WriterThread):
     """Textual's writer thread that also tells when everything given to it is written."""
 
     def __init__(self, file: IO[str]) -> None:
@@ -68,12 +63,9 @@ def install_writer(app: Any) -> bool:
     """
     driver = getattr(app, "_driver", None)
     old = getattr(driver, "_writer_thread", None)
-    if WriterThread is None or type(old) is not WriterThread:
+    if type(old) is not WriterThread:
         return False
-    file = getattr(old, "_file", None)
-    if file is None or not all(hasattr(old, name) for name in ("_queue", "stop")):
-        return False
-    new = DrainingWriter(file)
+    new = DrainingWriter(old._file)
     new.start()
     old.stop()  # writes what it was given, then ends
     driver._writer_thread = new  # type: ignore[union-attr]
@@ -83,20 +75,14 @@ def install_writer(app: Any) -> bool:
 def hand_to_terminal(
     app: Any, wait_s: float = HAND_OVER_S, clock: Callable[[], float] = time.perf_counter
 ) -> None:
-    """Sleep until the frames queued so far are written (a :class:`DrainingWriter`), ≤ ``wait_s``.
+    """Sleep until the frames queued so far are written, for at most ``wait_s``.
 
-    With Textual's own writer it waits until the writer has taken them;
-    without a writer thread (headless) it returns at once.
+    Only with a :class:`DrainingWriter` in place; otherwise (headless, another
+    driver) it returns at once.
     """
     writer = getattr(getattr(app, "_driver", None), "_writer_thread", None)
-    done: Callable[[], bool]
-    if isinstance(writer, DrainingWriter):
-        done = lambda: writer.drained  # noqa: E731
-    else:
-        qsize = getattr(getattr(writer, "_queue", None), "qsize", None)
-        if not callable(qsize):
-            return
-        done = lambda: not qsize()  # noqa: E731
+    if not isinstance(writer, DrainingWriter):
+        return
     deadline = clock() + wait_s
-    while not done() and clock() < deadline:
+    while not writer.drained and clock() < deadline:
         time.sleep(0.00002)
