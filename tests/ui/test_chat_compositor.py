@@ -175,6 +175,46 @@ async def test_a_frame_renders_only_the_rows_that_changed() -> None:
     assert {"line0", "line5"} <= set(rendered)  # in the box around both changes
 
 
+class ColumnsOverFooter(TwoColumns):
+    """The two columns above a full-width footer (the transcript and HUD over the prompt)."""
+
+    CSS = "#panel { width: 30; } #footer { height: 1; }"
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            with Horizontal():
+                with Vertical(id="left"):
+                    for row in range(29):
+                        yield Counted(f"line {row}", id=f"line{row}")
+                yield Counted("panel", id="panel")
+            yield Counted("footer", id="footer")
+
+
+async def test_a_full_width_row_under_a_scrolled_column_leaves_the_panel_beside_it() -> None:
+    """Every row of the column changed (a scroll), and the footer under it: not the panel."""
+    app = ColumnsOverFooter(chat=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        with watching_terminal(app) as terminal:
+            app.rendered.clear()
+            for row in range(29):
+                app.query_one(f"#line{row}", Static).update(f"row {row}", layout=False)
+            app.query_one("#footer", Static).update("footer, changed", layout=False)
+            await pilot.pause()
+            rendered = set(app.rendered)
+            assert terminal.cells == full_render(app)
+        assert "panel" not in rendered
+        assert {"line0", "line28", "footer"} <= rendered
+
+
+def test_a_row_starts_a_band_of_its_own_rather_than_widen_one_by_many_cells() -> None:
+    column = [(y, 1, 89) for y in range(36)]  # a scrolled transcript and its scrollbar
+    prompt = [(y, 0, 120) for y in range(36, 39)]  # the prompt, the screen's whole width
+    assert bands(column + prompt, Region(0, 0, 120, 40)) == [(0, 36, 1, 89), (36, 39, 0, 120)]
+    lines = [(30, 2, 80), (31, 2, 87), (32, 87, 89)]  # a paragraph's lines and a scrollbar
+    assert bands(lines, Region(0, 0, 120, 40)) == [(30, 33, 2, 89)]
+
+
 class Flow(Vertical):
     """A column marked as only stacking (as an answer's view is)."""
 

@@ -225,20 +225,38 @@ def blank_container(widget: Widget) -> bool:
     return cls.render is Static.render and isinstance(content, str | Content) and not content
 
 
+WIDEN_CELLS = 256
+"""A band is not widened by more cells than this to take the next row (it starts a new one)."""
+
+
 def bands(spans: list[tuple[int, int, int]], crop: Region) -> list[Band]:
-    """Runs of consecutive rows with changes (``spans``, by row), each with its columns."""
+    """Runs of consecutive rows with changes (``spans``, by row), each with its columns.
+
+    A row whose changes lie in other columns than the run above starts a
+    band of its own when joining would render many cells that did not
+    change: the prompt's rows under a scrolled transcript would otherwise
+    render the HUD beside the transcript, all the way up (WIDEN_CELLS).
+    """
     found: list[list[int]] = []
     for y, x1, x2 in spans:
         if not crop.y <= y < crop.bottom:
             continue
-        if found and found[-1][1] >= y:  # the band's next row, or another span of its last
-            band = found[-1]
+        band = found[-1] if found else None
+        if band is not None and (band[1] > y or (band[1] == y and _joins(band, y, x1, x2))):
             band[1] = max(band[1], y + 1)
             band[2] = min(band[2], x1)
             band[3] = max(band[3], x2)
         else:
             found.append([y, y + 1, x1, x2])
     return [(top, bottom, left, right) for top, bottom, left, right in found]
+
+
+def _joins(band: list[int], y: int, x1: int, x2: int) -> bool:
+    """True when row ``y`` (changed in ``x1``..``x2``) joins ``band`` for few unchanged cells."""
+    top, bottom, left, right = band
+    joined = max(right, x2) - min(left, x1)
+    unchanged = (joined - (right - left)) * (bottom - top) + joined - (x2 - x1)
+    return unchanged <= WIDEN_CELLS
 
 
 def install_compositor(screen: Screen[Any]) -> None:
