@@ -67,6 +67,17 @@ def full_render(app: App[Any]) -> list[list[Cell]]:
     return TerminalModel(app.screen._compositor.render_strips()).cells
 
 
+def fresh_render(app: App[Any]) -> list[list[Cell]]:
+    """The screen's cells rendered afresh: no widget's cached lines (a missed repaint shows).
+
+    A full render paints each widget from the lines it cached, so a row a
+    widget forgot to repaint is stale in both the terminal and that render.
+    """
+    for widget in app.screen.walk_children(with_self=True):
+        widget._styles_cache.clear()
+    return full_render(app)
+
+
 @contextmanager
 def watching_terminal(app: App[Any]) -> Iterator[TerminalModel]:
     """A terminal model of ``app``'s screen, fed every update from now on (app idle at start)."""

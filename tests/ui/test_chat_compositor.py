@@ -18,12 +18,19 @@ from textual.widgets import Static
 
 from tests.helpers.answer_app import counting_layouts
 from tests.helpers.chat_pilot import make_app, send, wait_until
-from tests.helpers.terminal_model import Cell, TerminalModel, full_render, watching_terminal
+from tests.helpers.terminal_model import (
+    Cell,
+    TerminalModel,
+    fresh_render,
+    full_render,
+    watching_terminal,
+)
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.widgets.chat_compositor import (
     ChatCompositor,
     bands,
     changed_regions,
+    hidden,
     install_compositor,
 )
 from tuichat.ui.widgets.messages import AssistantMessage
@@ -92,7 +99,7 @@ async def test_the_chat_screen_has_the_chat_compositor(
 def _different_rows(model: TerminalModel, app: App[Any]) -> list[int]:
     return [
         y
-        for y, (shown, full) in enumerate(zip(model.cells, full_render(app), strict=True))
+        for y, (shown, full) in enumerate(zip(model.cells, fresh_render(app), strict=True))
         if shown != full
     ]
 
@@ -213,6 +220,49 @@ def test_a_row_starts_a_band_of_its_own_rather_than_widen_one_by_many_cells() ->
     assert bands(column + prompt, Region(0, 0, 120, 40)) == [(0, 36, 1, 89), (36, 39, 0, 120)]
     lines = [(30, 2, 80), (31, 2, 87), (32, 87, 89)]  # a paragraph's lines and a scrollbar
     assert bands(lines, Region(0, 0, 120, 40)) == [(30, 33, 2, 89)]
+
+
+class CountedColumn(Vertical):
+    def render_lines(self, crop: Region) -> list[Strip]:
+        app: Any = self.app
+        app.rendered.append(self.id)
+        return super().render_lines(crop)
+
+
+class Nested(TwoColumns):
+    """A line in a column that it fills, beside a line in a padded column it does not."""
+
+    CSS = "#padded { padding: 0 1; } Vertical { height: auto; width: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with CountedColumn(id="filled"):
+                yield Counted("filled line", id="inner")
+            with CountedColumn(id="padded"):
+                yield Counted("padded line", id="inside")
+
+
+async def test_a_widget_under_the_widgets_in_front_of_it_is_not_rendered() -> None:
+    app = Nested(chat=True)
+    async with app.run_test(size=(60, 6)) as pilot:
+        await pilot.pause()
+        with watching_terminal(app) as terminal:
+            app.rendered.clear()
+            app.query_one("#inner", Static).update("filled, changed", layout=False)
+            app.query_one("#inside", Static).update("padded, changed", layout=False)
+            await pilot.pause()
+            rendered = list(app.rendered)
+            assert terminal.cells == fresh_render(app)
+        assert sorted(rendered) == ["inner", "inside", "padded"]  # not "filled": all under "inner"
+
+
+def test_hidden_means_covered_in_every_row_by_covers_side_by_side() -> None:
+    beside = [(0, 10, 0, 5), (10, 20, 0, 5)]
+    assert hidden(beside, 2, 18, 1, 4)
+    assert not hidden(beside, 2, 21, 1, 4)  # a column past them
+    assert not hidden([(0, 10, 0, 5), (12, 20, 0, 5)], 2, 18, 1, 4)  # a gap between them
+    assert not hidden([(0, 20, 0, 2), (0, 20, 2, 5)], 2, 18, 1, 4)  # stacked: rendered anyway
+    assert not hidden([], 0, 1, 0, 1)
 
 
 class Flow(Vertical):
