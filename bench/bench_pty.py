@@ -16,6 +16,9 @@ Rows (medians of ``--runs`` interleaved runs):
   is ready; Enter written to the pty → the simulator received the request;
 * first paint of a 50-token answer that arrives at once, 1st and 2nd message:
   first token sent → its word on screen;
+* a cached answer (asked in an earlier run): Enter → its first words on
+  screen, for the 1st and 2nd message and, shown without a target, the 12th
+  (the transcript is full then, so the send's frame repaints all of it);
 * first token on screen, paced stream (200 tok/s, 5 ms between tokens), and
   after a 300 ms TTFT (as from a hosted model: the send is painted long before):
   first token sent → its word on screen; and, shown without a target, Enter →
@@ -318,22 +321,36 @@ def stream(sim: Simulator, kind: str, home: Path, answer: Answer, key: str) -> d
     return {f"{key}_{name}": value for name, value in figures.items()}
 
 
+LONG_SESSION = 12
+"""The message whose cached answer is timed with a screenful of history above it."""
+
+
 def cached(sim: Simulator, kind: str, home: Path) -> dict[str, float]:
-    """A question asked in an earlier session: Enter → the cached answer on screen."""
+    """Questions asked in an earlier session: Enter → the cached answer on screen.
+
+    The 1st and 2nd message of a session, and the LONG_SESSION-th: by then
+    the transcript is full and scrolls, so the send's frame repaints all of
+    it (what a day's session costs every send, which the first two miss).
+    """
     if kind != "tuichat":
         return {}  # the raw client has no cache
     answer = Answer.of(50, 0)
     for run in ("store", "hit"):
-        client = Client(kind, sim, answer, 2, home)
+        client = Client(kind, sim, answer, LONG_SESSION, home)
         try:
             client.launch()
             if run == "hit":
                 first = client.send_cached(settle_s=1.0)
-                return {"cached_1st": first, "cached_2nd": client.send_cached(settle_s=0.5)}
+                second = client.send_cached(settle_s=0.5)
+                for _ in range(LONG_SESSION - 3):
+                    client.send_cached(settle_s=0.3)
+                last = client.send_cached(settle_s=0.5)
+                return {"cached_1st": first, "cached_2nd": second, "cached_long": last}
             # Stored only once the cache is open: a message sent the instant
             # the screen is ready goes out before the log and the cache open.
             client.send(settle_s=1.0)
-            client.send(settle_s=0.5)
+            for _ in range(LONG_SESSION - 1):
+                client.send(settle_s=0.3)
         finally:
             client.stop()
     return {}
@@ -365,6 +382,7 @@ ROWS: list[tuple[str, str, str, float | None]] = [  # a target of None: shown, n
     ("Enter → first token on screen, hosted", "hosted_enter", "ms", None),
     ("cached answer, 1st message: Enter → on screen", "cached_1st", "ms", 0.010),
     ("cached answer, 2nd message: Enter → on screen", "cached_2nd", "ms", 0.010),
+    ("cached answer, 12th message (transcript full)", "cached_long", "ms", None),
     ("3,000-token burst: end lag", "burst_lag", "s", 0.15),
     ("200 tok/s × 2,000: end lag", "paced_lag", "s", 0.05),
     ("200 tok/s: longest gap between updates", "paced_gap", "s", 0.10),
