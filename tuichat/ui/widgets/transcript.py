@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.scrollbar import ScrollBar
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Static
 
@@ -31,6 +32,7 @@ from tuichat.ui.widgets.hidden_history import (
 from tuichat.ui.widgets.messages import AssistantMessage, Notice, ParkedPrompt, UserMessage
 from tuichat.ui.widgets.render_cache import BlankLines
 from tuichat.ui.widgets.stacked_size import StackedSize
+from tuichat.ui.widgets.transcript_scrollbar import fast_vertical_bar
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,11 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield self._spacer
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's scrollbar, painted from one row of each kind (:mod:`.transcript_scrollbar`)."""
+        return fast_vertical_bar(super().vertical_scrollbar)
 
     @property
     def shown_messages(self) -> list[Widget]:
