@@ -280,7 +280,7 @@ def bands(spans: list[tuple[int, int, int]], crop: Region) -> list[Band]:
         if not crop.y <= y < crop.bottom:
             continue
         band = found[-1] if found else None
-        if band is not None and (band[1] > y or (band[1] == y and _joins(band, y, x1, x2))):
+        if band is not None and (band[1] > y or (band[1] == y and _joins(band, x1, x2))):
             band[1] = max(band[1], y + 1)
             band[2] = min(band[2], x1)
             band[3] = max(band[3], x2)
@@ -289,8 +289,8 @@ def bands(spans: list[tuple[int, int, int]], crop: Region) -> list[Band]:
     return [(top, bottom, left, right) for top, bottom, left, right in found]
 
 
-def _joins(band: list[int], y: int, x1: int, x2: int) -> bool:
-    """True when row ``y`` (changed in ``x1``..``x2``) joins ``band`` for few unchanged cells."""
+def _joins(band: list[int], x1: int, x2: int) -> bool:
+    """True when the row under ``band`` (changed in ``x1``..``x2``) joins it at little cost."""
     top, bottom, left, right = band
     joined = max(right, x2) - min(left, x1)
     unchanged = (joined - (right - left)) * (bottom - top) + joined - (x2 - x1)

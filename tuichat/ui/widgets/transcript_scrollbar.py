@@ -33,7 +33,7 @@ class TranscriptScrollBar(ScrollBar):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         kinds = self._row_kinds()
-        if kinds is None:
+        if kinds is None or crop.bottom > len(kinds):
             return super().render_lines(crop)
         first: dict[int, int] = {}
         for row, kind in enumerate(kinds):
