@@ -183,7 +183,8 @@ async def test_turn_numbers_skip_the_standby_prompt(sim: SimServerThread, tmp_pa
 async def test_a_turn_that_ends_under_another_screen_readies_the_next_standby(
     sim: SimServerThread, tmp_path: Path
 ) -> None:
-    app = make_app(sim, "sim?tokens=40&ttft_ms=0&tps=100", tmp_path / "t.db")
+    # 1.6 s of stream: on a loaded machine a 0.4 s one could end before the pilot saw it start.
+    app = make_app(sim, "sim?tokens=40&ttft_ms=0&tps=25", tmp_path / "t.db")
     async with app.run_test(size=(120, 40)) as pilot:
         await send(pilot, "one")
         await wait_until(pilot, lambda: app.streaming)
