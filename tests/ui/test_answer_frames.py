@@ -176,8 +176,13 @@ async def test_lines_within_the_reserved_rows_are_repainted_without_a_layout() -
             assert "layout" in frames  # more rows: laid out
         await answer.finish()
         await pilot.pause(0.1)
+        at_rest = view.size.height  # the ended answer paints from a picture
+        for segment in view.segments:
+            segment.drop_picture()
+        await pilot.pause(0.1)
         lines = paragraph._content.get_height(paragraph.styles, paragraph.content_size.width)
         assert paragraph.size.height == lines < 2 * RESERVE_ROWS  # the rows left went back
+        assert view.size.height == at_rest  # and the picture took none of them
 
 
 async def test_a_streamed_fence_fills_the_rows_it_took() -> None:

@@ -1,4 +1,4 @@
-"""Settled segments of a streaming answer paint from a picture of their lines.
+"""Settled segments of a streaming answer, and an ended answer's, paint from pictures.
 
 The picture must be exactly what the screen showed, its markdown widgets must
 leave the layout while it is shown, and the real widgets must come back when
@@ -19,13 +19,14 @@ from tests.helpers.answer_app import new_answer, running_answer_app
 from tests.helpers.chat_pilot import wait_until
 from tests.helpers.held_clock import HeldClock
 from tuichat.sim.answers import answer_text
-from tuichat.ui.widgets.answer_pacing import FRAME
+from tuichat.ui.widgets.answer_pacing import FRAME, IDLE_DELAY
 from tuichat.ui.widgets.answer_segment import AnswerSegment
 from tuichat.ui.widgets.answer_view import AnswerView
 from tuichat.ui.widgets.messages import AssistantMessage
 
 TEXT = answer_text("markdown", 1500)
 WIDE_FENCE = "Before.\n\n```text\n" + "x" * 300 + "\n```\n\n"
+SHORT = "# Plan\n\n- one\n- two, with `code`\n\n```py\nx = 1\n```\n\nDone.\n"
 MAX_POLLS = 500
 """Polls (each a frame of the held clock) a step may take: a hang guard, counted, not timed."""
 
@@ -155,3 +156,52 @@ async def test_a_segment_that_scrolls_inside_is_not_pictured() -> None:
         assert first.rendered and "x" * 300 in first.source
         assert not first.pictured  # its fence scrolls sideways: only the real widget can
         assert _pictured(view)  # the others are
+
+
+def _laid_out_inside(app: Any, view: AnswerView) -> list[Widget]:
+    """The widgets inside ``view``'s segments that the compositor lays out."""
+    laid_out = app.screen._compositor.full_map
+    return [w for segment in view.segments for w in segment.walk_children(Widget) if w in laid_out]
+
+
+async def _same_without_pictures(pilot: Any, view: AnswerView) -> None:
+    """Dropping every picture changes no cell of the screen."""
+    with_pictures = _screen(pilot.app)
+    for segment in view.segments:
+        segment.drop_picture()
+    await pilot.pause(0.1)
+    assert _laid_out_inside(pilot.app, view)  # the real widgets are back
+    assert _screen(pilot.app) == with_pictures
+
+
+async def test_an_ended_answer_paints_from_pictures_once_painted() -> None:
+    """Its last segment (the live one when it ended) too: later frames lay out one widget."""
+    async with running_answer_app((90, 30)) as (pilot, clock):
+        answer = await new_answer(pilot)
+        answer.append(SHORT)
+        clock.advance(FRAME)
+        await answer.markdown.finish()
+        await pilot.pause(0.1)
+        view = answer.markdown
+        assert view.segments and all(segment.pictured for segment in view.segments)
+        assert not _laid_out_inside(pilot.app, view)
+        await _same_without_pictures(pilot, view)
+
+
+async def test_drafts_rendered_after_the_end_are_pictured_too() -> None:
+    async with running_answer_app((90, 60)) as (pilot, clock):
+        answer = await new_answer(pilot)
+        view = answer.markdown
+        answer.append(TEXT)  # a burst: its blocks arrive as drafts, rendered in idle time
+        clock.advance(FRAME)
+        await view.finish()
+        await pilot.pause(0.1)
+        for _ in range(MAX_POLLS):
+            if not any(s.region and not s.rendered for s in view.segments):  # none left in view
+                break
+            clock.advance(IDLE_DELAY)
+            await pilot.pause(0.02)
+        await pilot.pause(0.1)
+        shown = [segment for segment in view.segments if segment.region]
+        assert shown and all(segment.pictured for segment in shown)
+        await _same_without_pictures(pilot, view)

@@ -16,9 +16,12 @@ block is several widgets, and every frame lays out every widget. Here:
 * While the answer streams, a settled segment that is rendered paints from a
   picture of its lines, its markdown widgets hidden
   (:mod:`~tuichat.ui.widgets.segment_picture`): a frame lays out one widget
-  for it, not dozens, and it is not parked (that would cost a mount). The
-  widgets come back when the pointer comes (to select or click), and on a
-  new width or theme.
+  for it, not dozens, and it is not parked (that would cost a mount). Once the
+  answer has ended, its last segments are pictured too, after the frame that
+  painted them (and drafts rendered in idle time after theirs): a finished
+  answer in view costs every later frame (the next send's, the next stream's)
+  one widget per segment. The widgets come back when the pointer comes (to
+  select or click), and on a new width or theme.
 * While the view follows the stream (scrolled to the bottom), only the
   segments the last screen shows are rendered; the others are drafts (plain
   text, one widget each), and rendered segments far above are parked back to
@@ -235,6 +238,8 @@ class AnswerView(StackedSize, BlankLines, PacedView):
             if not step.closing and self._to_picture() and layout_pending(self):
                 self._picture_settled()
         trim_render_cache()
+        if step.closing:
+            self.call_after_refresh(self._picture_at_rest)
 
     def _to_picture(self) -> bool:
         """True when a settled segment is rendered and not pictured yet (most steps: none)."""
@@ -252,6 +257,18 @@ class AnswerView(StackedSize, BlankLines, PacedView):
             unchanged = last_seen.get(segment) == segment.version  # (painted as it is since)
             if unchanged and segment.rendered and not segment.pictured:
                 segment.take_picture()
+
+    def _picture_at_rest(self) -> None:
+        """The ended answer's rendered segments paint from pictures from now on.
+
+        Called after the frame that painted them: a segment with anything
+        left to paint, or no longer laid out, is left as it is
+        (:func:`~tuichat.ui.widgets.segment_picture.take`).
+        """
+        if self._folded is None and self._pacing.ended:
+            for segment in self._segments:
+                if segment.rendered and not segment.pictured:
+                    segment.take_picture()
 
     async def _settle(self, blocks: list[str]) -> None:
         """Settled blocks stay in the live segment, which shows them already.
@@ -325,6 +342,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         while (segment := triage.nearest_draft(self, self._segments)) is not None:
             async with self._one_frame():
                 await triage.render_in_place(self, segment)
+            self.call_after_refresh(self._picture_at_rest)
             if self._clock.now() >= idle.deadline:
                 return True
         return False
