@@ -58,7 +58,13 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
     park and fold (:mod:`~tuichat.ui.widgets.answer_view`), and messages far
     above the viewport are parked as text behind one spacer
     (:mod:`~tuichat.ui.widgets.hidden_history`), so layout and the garbage
-    collector only ever handle the last few screens' widgets.
+    collector only ever handle the last few screens' widgets. A new answer
+    asks for that once its first text is on screen (or once it ended
+    without any): asked at the send, every older answer started its worker
+    between Enter and that first frame, and their Python held the
+    interpreter while the log's thread waited to hand back the commit the
+    answer's text waits for (a cached answer's first paint grew with every
+    answer above it).
 
     Its own lines are blank (:class:`BlankLines`): every new line of a
     streamed answer moves its scrollbar, which makes Textual repaint all of
@@ -89,6 +95,8 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
         self.history = HiddenHistory()
         self._parking = asyncio.Lock()  # parking and reviving take turns
         self._park_pending = self._reveal_pending = False
+        self._newest: AnswerView | None = None
+        """The answer whose first text the parking waits for (see the class doc)."""
         self._standby: Standby | None = None
         self._readying: Standby | None = None
         """A pair being mounted: hidden like the standby, but not yet for a send to show."""
@@ -185,10 +193,9 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
         standby.answer.model = model
         if notes:
             await super().mount(*notes, before=standby.answer)
-        self.park_older(standby.answer.markdown)
+        self._newest = standby.answer.markdown
         standby.prompt.display = standby.answer.display = True
         self.anchor()
-        self._schedule_parking()
         return standby.answer
 
     def _move_last(self, standby: Standby) -> None:
@@ -206,10 +213,11 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
         for widget in widgets:
             if isinstance(widget, AssistantMessage):
                 widget.markdown.join(self.answers, self._clock)
-                self.park_older(widget.markdown)
+                self._newest = widget.markdown
         await self.mount_all(widgets)
         self.anchor()
-        self._schedule_parking()
+        if self._newest is None:
+            self._schedule_parking()
 
     async def clear(self) -> None:
         """Take every message away, parked ones too (a resumed session replaces the chat).
@@ -246,10 +254,23 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
             if isinstance(message, AssistantMessage) and message.markdown is not newest:
                 message.markdown.park_hidden()
 
+    def on_paced_view_first_text(self, message: AnswerView.FirstText) -> None:
+        """The newest answer's first text is on screen: now the others park (class doc).
+
+        Not stopped: the app waits for it too.
+        """
+        if self._newest is not None:
+            newest, self._newest = self._newest, None
+            self.park_older(newest)
+            self._schedule_parking()
+
     def on_assistant_message_finished(self, message: AssistantMessage.Finished) -> None:
         """An answer of this transcript ended: the others park what is out of view."""
         message.stop()
         if message.answer.parent is self:
+            if message.answer.markdown is self._newest:  # it ended with no text shown
+                self._newest = None
+                self._schedule_parking()
             self.park_older(message.answer.markdown)
 
     def on_answer_view_folded(self, message: AnswerView.Folded) -> None:
