@@ -27,8 +27,8 @@ them all out in the answer's last frame. Once the answer has ended, the
 segments still showing widgets (the last one, drafts rendered in idle time)
 are pictured too, after the frame that painted them, so an ended answer in
 view costs every later frame one widget per segment. (Parking far segments
-when idle, and folding, drop them as before.) A segment that scrolls inside (a fence
-wider than the screen) or whose layout is not settled is not pictured.
+when idle, and folding, drop them as before.) A segment that scrolls inside
+(a fence wider than the screen) or whose layout is not settled is not pictured.
 Everything here reads Textual's compositor, a private part: any surprise
 means "no picture", never a wrong one.
 """

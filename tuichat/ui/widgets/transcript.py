@@ -229,6 +229,7 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
         async with self._parking:
             self.history = HiddenHistory()
             self.dropped_before = 0
+            self._newest = None  # its first text will never come
             with self.app.batch_update():
                 self._spacer.set_rows(0)
                 await self.remove_children(self.shown_messages)
