@@ -17,11 +17,9 @@ block is several widgets, and every frame lays out every widget. Here:
   picture of its lines, its markdown widgets hidden
   (:mod:`~tuichat.ui.widgets.segment_picture`): a frame lays out one widget
   for it, not dozens, and it is not parked (that would cost a mount). Once the
-  answer has ended, its last segments are pictured too, after the frame that
-  painted them (and drafts rendered in idle time after theirs): a finished
-  answer in view costs every later frame (the next send's, the next stream's)
-  one widget per segment. The widgets come back when the pointer comes (to
-  select or click), and on a new width or theme.
+  answer has ended, the rest of its rendered segments are pictured too
+  (:mod:`~tuichat.ui.widgets.answer_pictures`). The widgets come back when
+  the pointer comes (to select or click), and on a new width or theme.
 * While the view follows the stream (scrolled to the bottom), only the
   segments the last screen shows are rendered; the others are drafts (plain
   text, one widget each), and rendered segments far above are parked back to
@@ -67,6 +65,7 @@ from tuichat.ui.widgets import answer_geometry as geometry
 from tuichat.ui.widgets import answer_pacing as pacing
 from tuichat.ui.widgets import answer_triage as triage
 from tuichat.ui.widgets import live_rows
+from tuichat.ui.widgets.answer_pictures import Versions, any_to_picture, picture_rendered
 from tuichat.ui.widgets.answer_segment import AnswerSegment, Fold, set_stacked
 from tuichat.ui.widgets.draft_text import DraftText
 from tuichat.ui.widgets.frame_flush import layout_pending
@@ -110,7 +109,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         self._rows_ahead = live_rows.RowsAhead(VIEW_ROWS)
         self._folded: Fold | None = None
         self._wanted: dict[AnswerSegment, None] = {}  # exposed drafts, in order
-        self._seen: dict[AnswerSegment, int] = {}  # each settled segment's version, last step
+        self._seen: Versions = {}  # each settled segment's version, last step
 
     @property
     def source(self) -> str:
@@ -235,40 +234,16 @@ class AnswerView(StackedSize, BlankLines, PacedView):
                 await self._live.show(self._live.source + self._splitter.tail)
             await triage.follow_bottom(self, self.segments, self._live, render=step.render)
             await self._render_wanted()
-            if not step.closing and self._to_picture() and layout_pending(self):
-                self._picture_settled()
+            if not step.closing and any_to_picture(self._segments) and layout_pending(self):
+                self._seen = picture_rendered(self._segments, unchanged_since=self._seen)
         trim_render_cache()
         if step.closing:
             self.call_after_refresh(self._picture_at_rest)
 
-    def _to_picture(self) -> bool:
-        """True when a settled segment is rendered and not pictured yet (most steps: none)."""
-        return any(segment.rendered and not segment.pictured for segment in self._segments)
-
-    def _picture_settled(self) -> None:
-        """Settled segments on screen paint from pictures while the answer streams.
-
-        Taken in a step whose frame lays out anyway (a picture changes the
-        segment's height rule, which costs a layout), and only of segments
-        laid out and painted as they are (:mod:`~tuichat.ui.widgets.segment_picture`).
-        """
-        last_seen, self._seen = self._seen, {s: s.version for s in self._segments}
-        for segment in self._segments:
-            unchanged = last_seen.get(segment) == segment.version  # (painted as it is since)
-            if unchanged and segment.rendered and not segment.pictured:
-                segment.take_picture()
-
     def _picture_at_rest(self) -> None:
-        """The ended answer's rendered segments paint from pictures from now on.
-
-        Called after the frame that painted them: a segment with anything
-        left to paint, or no longer laid out, is left as it is
-        (:func:`~tuichat.ui.widgets.segment_picture.take`).
-        """
+        """The ended answer's rendered segments paint from pictures (after their frame)."""
         if self._folded is None and self._pacing.ended:
-            for segment in self._segments:
-                if segment.rendered and not segment.pictured:
-                    segment.take_picture()
+            picture_rendered(self._segments)
 
     async def _settle(self, blocks: list[str]) -> None:
         """Settled blocks stay in the live segment, which shows them already.

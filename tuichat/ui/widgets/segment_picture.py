@@ -23,12 +23,11 @@ the real widgets), and when the segment's width or the theme changes. A
 pictured segment is not parked while its answer streams (a picture costs a
 frame what a draft does; parking would cost a mount), and the pictures stay
 when the answer ends: showing every segment's widgets again at once would lay
-them all out in the answer's last frame. Once the answer has ended, the
-segments still showing widgets (the last one, drafts rendered in idle time)
-are pictured too, after the frame that painted them, so an ended answer in
-view costs every later frame one widget per segment. (Parking far segments
-when idle, and folding, drop them as before.) A segment that scrolls inside
-(a fence wider than the screen) or whose layout is not settled is not pictured.
+them all out in the answer's last frame; once it has ended, the rest are
+pictured too (which, and when: :mod:`~tuichat.ui.widgets.answer_pictures`).
+(Parking far segments when idle, and folding, drop them as before.) A segment
+that scrolls inside (a fence wider than the screen) or whose layout is not
+settled is not pictured.
 Everything here reads Textual's compositor, a private part: any surprise
 means "no picture", never a wrong one.
 """
