@@ -35,16 +35,13 @@ class TranscriptScrollBar(ScrollBar):
         kinds = self._row_kinds()
         if kinds is None or crop.bottom > len(kinds):
             return super().render_lines(crop)
-        first: dict[int, int] = {}
-        for row, kind in enumerate(kinds):
-            first.setdefault(kind, row)
-        rendered: dict[int, Strip] = {}
+        rendered: dict[int, Strip] = {}  # by kind: the first row of it in the crop, through Textual
         lines: list[Strip] = []
         for y in crop.line_range:
-            row = first[kinds[y]]
-            line = rendered.get(row)
+            line = rendered.get(kinds[y])
             if line is None:
-                line = rendered[row] = super().render_lines(Region(crop.x, row, crop.width, 1))[0]
+                line = super().render_lines(Region(crop.x, y, crop.width, 1))[0]
+                rendered[kinds[y]] = line
             lines.append(line)
         return lines
 
