@@ -159,18 +159,29 @@ class Counted(Static):
         return super().render_lines(crop)
 
 
-async def _rendered_for_two_changes(
-    chat: bool,
+async def _after_updates(
+    app: TwoColumns, size: tuple[int, int], updates: dict[str, str]
 ) -> tuple[list[str], list[list[Cell]], list[list[Cell]]]:
-    app = TwoColumns(chat)
-    async with app.run_test(size=(40, 10)) as pilot:
+    """Update each ``#id`` to its text (no layout), once idle.
+
+    Returns the widgets rendered for it, the terminal's cells and the screen
+    rendered afresh.
+    """
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         with watching_terminal(app) as terminal:
             app.rendered.clear()
-            app.query_one("#panel", Static).update("panel, changed", layout=False)
-            app.query_one("#line9", Static).update("line 9, changed", layout=False)
+            for selector, text in updates.items():
+                app.query_one(selector, Static).update(text, layout=False)
             await pilot.pause()
-            return list(app.rendered), terminal.cells, full_render(app)
+            return list(app.rendered), terminal.cells, fresh_render(app)
+
+
+async def _rendered_for_two_changes(
+    chat: bool,
+) -> tuple[list[str], list[list[Cell]], list[list[Cell]]]:
+    changes = {"#panel": "panel, changed", "#line9": "line 9, changed"}
+    return await _after_updates(TwoColumns(chat), (40, 10), changes)
 
 
 async def test_a_frame_renders_only_the_rows_that_changed() -> None:
@@ -199,19 +210,11 @@ class ColumnsOverFooter(TwoColumns):
 
 async def test_a_full_width_row_under_a_scrolled_column_leaves_the_panel_beside_it() -> None:
     """Every row of the column changed (a scroll), and the footer under it: not the panel."""
-    app = ColumnsOverFooter(chat=True)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
-        with watching_terminal(app) as terminal:
-            app.rendered.clear()
-            for row in range(29):
-                app.query_one(f"#line{row}", Static).update(f"row {row}", layout=False)
-            app.query_one("#footer", Static).update("footer, changed", layout=False)
-            await pilot.pause()
-            rendered = set(app.rendered)
-            assert terminal.cells == full_render(app)
-        assert "panel" not in rendered
-        assert {"line0", "line28", "footer"} <= rendered
+    changes = {f"#line{row}": f"row {row}" for row in range(29)} | {"#footer": "footer, changed"}
+    rendered, shown, fresh = await _after_updates(ColumnsOverFooter(chat=True), (120, 30), changes)
+    assert shown == fresh
+    assert "panel" not in rendered
+    assert {"line0", "line28", "footer"} <= set(rendered)
 
 
 def test_a_row_starts_a_band_of_its_own_rather_than_widen_one_by_many_cells() -> None:
@@ -243,17 +246,10 @@ class Nested(TwoColumns):
 
 
 async def test_a_widget_under_the_widgets_in_front_of_it_is_not_rendered() -> None:
-    app = Nested(chat=True)
-    async with app.run_test(size=(60, 6)) as pilot:
-        await pilot.pause()
-        with watching_terminal(app) as terminal:
-            app.rendered.clear()
-            app.query_one("#inner", Static).update("filled, changed", layout=False)
-            app.query_one("#inside", Static).update("padded, changed", layout=False)
-            await pilot.pause()
-            rendered = list(app.rendered)
-            assert terminal.cells == fresh_render(app)
-        assert sorted(rendered) == ["inner", "inside", "padded"]  # not "filled": all under "inner"
+    changes = {"#inner": "filled, changed", "#inside": "padded, changed"}
+    rendered, shown, fresh = await _after_updates(Nested(chat=True), (60, 6), changes)
+    assert shown == fresh
+    assert sorted(rendered) == ["inner", "inside", "padded"]  # not "filled": all under "inner"
 
 
 def test_hidden_means_covered_in_every_row_by_covers_side_by_side() -> None:
