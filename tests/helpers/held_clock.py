@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 
 class HeldClock:
@@ -31,3 +32,12 @@ class HeldClock:
         until = self._now + seconds
         while self._now < until:
             await self._moved.wait()
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> asyncio.Task[None]:
+        """Run ``callback`` on the event loop once the test moved time to ``when``."""
+
+        async def later() -> None:
+            await self.sleep(when - self._now)
+            callback()
+
+        return asyncio.ensure_future(later())

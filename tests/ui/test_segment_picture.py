@@ -19,10 +19,11 @@ from tests.helpers.answer_app import new_answer, running_answer_app
 from tests.helpers.chat_pilot import wait_until
 from tests.helpers.held_clock import HeldClock
 from tuichat.sim.answers import answer_text
-from tuichat.ui.widgets.answer_pacing import FRAME, IDLE_DELAY
+from tuichat.ui.widgets.answer_pacing import FRAME, IDLE_DELAY, TYPING_QUIET_S
 from tuichat.ui.widgets.answer_segment import AnswerSegment
 from tuichat.ui.widgets.answer_view import AnswerView
 from tuichat.ui.widgets.messages import AssistantMessage
+from tuichat.ui.widgets.transcript import Transcript
 
 TEXT = answer_text("markdown", 1500)
 WIDE_FENCE = "Before.\n\n```text\n" + "x" * 300 + "\n```\n\n"
@@ -186,6 +187,21 @@ async def test_an_ended_answer_paints_from_pictures_once_painted() -> None:
         assert view.segments and all(segment.pictured for segment in view.segments)
         assert not _laid_out_inside(pilot.app, view)
         await _same_without_pictures(pilot, view)
+
+
+async def test_an_ended_answer_is_pictured_only_once_the_typing_pauses() -> None:
+    """Picturing holds the event loop (30-70 ms for a long answer): not under a typing user."""
+    async with running_answer_app((90, 30)) as (pilot, clock):
+        answer = await new_answer(pilot)
+        answer.append(SHORT)
+        clock.advance(FRAME)
+        pilot.app.query_one(Transcript).typed()  # a key, as the answer ends
+        await answer.markdown.finish()
+        await pilot.pause(0.1)
+        view = answer.markdown
+        assert view.segments and not any(segment.pictured for segment in view.segments)
+        clock.advance(TYPING_QUIET_S)
+        await wait_until(pilot, lambda: all(segment.pictured for segment in view.segments))
 
 
 async def test_drafts_rendered_after_the_end_are_pictured_too() -> None:

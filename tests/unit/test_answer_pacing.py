@@ -19,6 +19,7 @@ from tuichat.ui.widgets.answer_pacing import (
     FRAME,
     IDLE_BUDGET,
     IDLE_DELAY,
+    TYPING_QUIET_S,
     AnswerPacing,
     IdleRender,
     PacingState,
@@ -264,6 +265,26 @@ def test_idle_rendering_waits_idle_delay_then_goes_a_slice_at_a_time() -> None:
     pacing.idle_rendered(False, later + 0.001)
     assert pacing.state is PacingState.SWEPT
     assert pacing.next(later + 1) == Stop()
+
+
+def test_idle_rendering_waits_for_a_pause_in_the_typing() -> None:
+    answers = StreamingAnswers()
+    pacing = ended(T0, answers)
+    start = T0 + IDLE_DELAY
+    answers.typed(start - 0.1)  # the user is typing the next message
+    assert pacing.next(start) == Wait(start - 0.1 + TYPING_QUIET_S)
+    answers.typed(start + 0.2)  # and goes on: the worker wakes, finds a later pause to wait for
+    assert pacing.next(start - 0.1 + TYPING_QUIET_S) == Wait(start + 0.2 + TYPING_QUIET_S)
+    quiet = start + 0.2 + TYPING_QUIET_S
+    assert pacing.next(quiet) == IdleRender(quiet + IDLE_BUDGET, check=True)
+
+
+def test_a_key_does_not_hold_a_streaming_answers_steps() -> None:
+    answers = StreamingAnswers()
+    pacing = AnswerPacing(answers)
+    answers.typed(T0)
+    pacing.text_added(10)
+    assert isinstance(pacing.next(T0), Step)
 
 
 def test_idle_rendering_yields_to_a_streaming_answer() -> None:

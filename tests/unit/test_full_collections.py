@@ -84,3 +84,38 @@ def test_an_answer_holds_from_its_first_text_to_its_end() -> None:
     pacing.finish()
     pacing.stopped()  # the worker ran the closing step, or stopped: the answer is over
     assert not collections.held
+
+
+async def test_while_the_user_types_the_full_collection_waits_for_a_pause(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(full_collections, "RESTORE_AFTER_S", 0.01)
+    monkeypatch.setattr(full_collections, "TYPING_QUIET_S", 0.1)
+    collections, holder = FullCollections(), Holder()
+    collected: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append(generation) or 0)
+    collections.streaming(holder, True)
+    collections.streaming(holder, False)
+    collections.typed()  # a key, as the answer ends
+    await asyncio.sleep(0.05)
+    assert collections.held and not collected  # due, but the user types
+    collections.typed()
+    await asyncio.sleep(0.07)
+    assert collections.held and not collected  # the pause is counted from the last key
+    await asyncio.sleep(0.1)
+    assert not collections.held and collected == [2]
+
+
+async def test_a_typing_user_delays_the_full_collection_only_so_long(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(full_collections, "RESTORE_AFTER_S", 0.01)
+    monkeypatch.setattr(full_collections, "MAX_DEFER_S", 0.05)
+    monkeypatch.setattr(gc, "collect", lambda generation=2: 0)
+    collections, holder = FullCollections(), Holder()
+    collections.streaming(holder, True)
+    collections.streaming(holder, False)
+    for _ in range(10):  # never a pause of TYPING_QUIET_S
+        collections.typed()
+        await asyncio.sleep(0.02)
+    assert not collections.held  # collected MAX_DEFER_S after it was due

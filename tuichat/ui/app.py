@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -162,6 +162,8 @@ class TuichatApp(
         self.warm_up = WarmUp(SystemClock(), busy=lambda: self.streaming)
         self.exit_notice: str | None = None
         """A line to print after the screen is gone (e.g. log rows left unwritten)."""
+        self._transcript: Transcript | None = None
+        """The chat screen's transcript, once composed (told of every key: :meth:`on_event`)."""
 
     def get_default_screen(self) -> Screen[Any]:
         """The chat's screen focuses the prompt itself (not the first focusable, then it).
@@ -175,8 +177,9 @@ class TuichatApp(
         return screen
 
     def compose(self) -> ComposeResult:
+        self._transcript = Transcript(id="transcript")
         with Horizontal(id="main"):
-            yield Transcript(id="transcript")
+            yield self._transcript
             yield Hud(id="hud")
         yield PromptArea(id="prompt")
         yield ChatFooter()
@@ -218,6 +221,12 @@ class TuichatApp(
         counts = chat_steps(self.chat, self.send_hint.changed, self.context_window_now)
         return [*widget_steps(self, self.transcript.ready_standby), *counts, code_guess_step()]
 
+    async def on_event(self, event: events.Event) -> None:
+        """A key, before it reaches its widget: the answers' idle work waits for a pause."""
+        if isinstance(event, (events.Key, events.Paste)) and self._transcript is not None:
+            self._transcript.typed()
+        await super().on_event(event)
+
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         """The draft changed: the pre-send estimate follows (debounced, off the loop)."""
         if isinstance(event.text_area, PromptArea) and hasattr(self, "send_hint"):
@@ -235,7 +244,7 @@ class TuichatApp(
 
     @property
     def transcript(self) -> Transcript:
-        return self.query_one(Transcript)
+        return self._transcript if self._transcript is not None else self.query_one(Transcript)
 
     @property
     def streaming(self) -> bool:

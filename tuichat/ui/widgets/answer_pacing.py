@@ -35,7 +35,9 @@ The states (:class:`PacingState`) and what moves them::
   IDLE_DELAY, drafts are rendered in idle time, IDLE_BUDGET at a time with a
   rest of FRAME / 2 between, and the first slice checks the blocks. While
   another answer streams, idle rendering stops (the worker ends) and starts
-  over, IDLE_DELAY later, when something wakes the view again.
+  over, IDLE_DELAY later, when something wakes the view again. While the
+  user types, it waits for a pause of TYPING_QUIET_S: a slice holds the
+  event loop, and a key pressed during one was echoed 40-110 ms late.
 * SWEPT: only requests are served. A served park also ends idle rendering:
   parking is asked for when another answer starts or ends.
 
@@ -54,7 +56,11 @@ from enum import Enum
 from weakref import WeakSet
 
 from tuichat.core.clock import Clock
-from tuichat.ui.widgets.full_collections import FULL_COLLECTIONS, FullCollections
+from tuichat.ui.widgets.full_collections import (  # (one pause in the typing for both)
+    FULL_COLLECTIONS,
+    TYPING_QUIET_S,
+    FullCollections,
+)
 
 FRAME = 1 / 30  # at most one layout-changing step per frame-ish interval
 BURST_CHARS = 1_000  # more new text than this in one step: a burst, not reading speed
@@ -123,6 +129,8 @@ class StreamingAnswers:
     def __init__(self, collections: FullCollections = FULL_COLLECTIONS) -> None:
         self._members: WeakSet[AnswerPacing] = WeakSet()
         self._collections = collections
+        self.typed_at = -math.inf
+        """When the user last pressed a key (on the views' clock)."""
 
     def add(self, pacing: AnswerPacing) -> None:
         """``pacing``'s answer started streaming (full collections wait: see full_collections)."""
@@ -133,6 +141,11 @@ class StreamingAnswers:
         """``pacing``'s answer stopped streaming."""
         self._members.discard(pacing)
         self._collections.streaming(self, bool(self._members))
+
+    def typed(self, now: float) -> None:
+        """The user pressed a key at ``now``: idle work waits for a pause in the typing."""
+        self.typed_at = now
+        self._collections.typed()
 
     def others_than(self, pacing: AnswerPacing) -> bool:
         """True if an answer other than ``pacing``'s is streaming."""
@@ -186,6 +199,10 @@ class AnswerPacing:
             self._answers.discard(self)
             answers.add(self)
         self._answers = answers
+
+    def typing_until(self) -> float:
+        """When the user's typing will have paused long enough for idle work (maybe past)."""
+        return self._answers.typed_at + TYPING_QUIET_S
 
     # -- inputs ----------------------------------------------------------------
 
@@ -287,7 +304,7 @@ class AnswerPacing:
             return Stop()
         if self._idle_from is None:
             self._idle_from = now + IDLE_DELAY
-        wake_at = max(self._idle_from, self._not_before)
+        wake_at = max(self._idle_from, self._not_before, self.typing_until())
         if now < wake_at:
             return Wait(wake_at)
         if self._answers.others_than(self):

@@ -60,7 +60,7 @@ from textual.app import ComposeResult
 from textual.geometry import Size
 from textual.message import Message
 
-from tuichat.core.clock import Clock
+from tuichat.core.clock import Clock, TimerHandle
 from tuichat.ui.widgets import answer_geometry as geometry
 from tuichat.ui.widgets import answer_pacing as pacing
 from tuichat.ui.widgets import answer_triage as triage
@@ -110,6 +110,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         self._folded: Fold | None = None
         self._wanted: dict[AnswerSegment, None] = {}  # exposed drafts, in order
         self._seen: Versions = {}  # each settled segment's version, last step
+        self._picture_timer: TimerHandle | None = None  # pictures at rest wait for typing
 
     @property
     def source(self) -> str:
@@ -241,9 +242,24 @@ class AnswerView(StackedSize, BlankLines, PacedView):
             self.call_after_refresh(self._picture_at_rest)
 
     def _picture_at_rest(self) -> None:
-        """The ended answer's rendered segments paint from pictures (after their frame)."""
-        if self._folded is None and self._pacing.ended:
-            picture_rendered(self._segments)
+        """The ended answer's rendered segments paint from pictures (after their frame).
+
+        Not while the user types: picturing a long answer holds the event
+        loop 30-70 ms, and a key pressed then was echoed that much later.
+        """
+        if self._folded is not None or not self._pacing.ended:
+            return
+        typing_until = self._pacing.typing_until()
+        if typing_until > self._clock.now():
+            if self._picture_timer is None:
+                self._picture_timer = self._clock.call_at(typing_until, self._picture_later)
+            return
+        picture_rendered(self._segments)
+
+    def _picture_later(self) -> None:
+        self._picture_timer = None
+        if self.is_attached:
+            self._picture_at_rest()
 
     async def _settle(self, blocks: list[str]) -> None:
         """Settled blocks stay in the live segment, which shows them already.

@@ -13,12 +13,21 @@ still free most garbage as it is made). :data:`RESTORE_AFTER_S` after the
 last answer stopped streaming — while the user reads it — the saved
 thresholds come back and the deferred full collection runs, between
 answers. Process-wide, as the collector is.
+
+Many users start typing the next message as soon as an answer ends, and a
+key pressed during the collection was echoed 40-60 ms late (through a
+pseudo-terminal). So the collection also waits for a pause of
+:data:`TYPING_QUIET_S` in the typing (:meth:`FullCollections.typed`), but
+never more than :data:`MAX_DEFER_S` in all: garbage that survived into the
+oldest generation is only freed by it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import math
 from weakref import WeakSet
 
 HELD_THRESHOLD = 1_000_000_000
@@ -31,6 +40,12 @@ Long enough for the answer's last frames, and for a next message sent right
 away to start streaming (which holds the collection again) instead of
 waiting for it: a full collection holds the interpreter 30-120 ms."""
 
+TYPING_QUIET_S = 0.4
+"""The deferred collection (an answer's idle work too) waits for this long without a key ..."""
+
+MAX_DEFER_S = 10.0
+"""... but runs at most this long after it was first due, typing or not."""
+
 
 class FullCollections:
     """Holds full collections back while any of its holders has answers streaming."""
@@ -39,6 +54,8 @@ class FullCollections:
         self._holders: WeakSet[object] = WeakSet()
         self._saved: tuple[int, int, int] | None = None
         self._restore: asyncio.TimerHandle | None = None
+        self._typed_at = -math.inf  # the event loop's time of the last key
+        self._due_at: float | None = None  # when the pending collection was first due
 
     @property
     def held(self) -> bool:
@@ -56,10 +73,16 @@ class FullCollections:
         elif self._saved is not None and self._restore is None:
             self._restore_later()
 
+    def typed(self) -> None:
+        """The user pressed a key (on the event loop): a pending collection waits for a pause."""
+        with contextlib.suppress(RuntimeError):  # no event loop: nothing is pending
+            self._typed_at = asyncio.get_running_loop().time()
+
     def _hold(self) -> None:
         if self._restore is not None:
             self._restore.cancel()
             self._restore = None
+        self._due_at = None
         if self._saved is None:
             self._saved = gc.get_threshold()
             young, middle, _ = self._saved
@@ -74,13 +97,31 @@ class FullCollections:
         self._restore = loop.call_later(RESTORE_AFTER_S, self.restore)
 
     def restore(self) -> None:
-        """Give the interpreter its thresholds back and run the full collection held back."""
+        """Give the interpreter its thresholds back and run the full collection held back.
+
+        On an event loop, while the user types, it is put off until a pause
+        (or :data:`MAX_DEFER_S` after it was first due).
+        """
         self._restore = None
         if self._saved is None or self._holders:
             return
+        if (wait := self._typing_wait()) > 0:
+            self._restore = asyncio.get_running_loop().call_later(wait, self.restore)
+            return
         gc.set_threshold(*self._saved)
-        self._saved = None
+        self._saved = self._due_at = None
         gc.collect()
+
+    def _typing_wait(self) -> float:
+        """Seconds until the typing pauses (0: collect now; always 0 without a loop)."""
+        try:
+            now = asyncio.get_running_loop().time()
+        except RuntimeError:
+            return 0.0
+        if self._due_at is None:
+            self._due_at = now
+        quiet_at = self._typed_at + TYPING_QUIET_S
+        return max(0.0, min(quiet_at, self._due_at + MAX_DEFER_S) - now)
 
 
 FULL_COLLECTIONS = FullCollections()

@@ -16,7 +16,7 @@ from textual.scrollbar import ScrollBar
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Static
 
-from tuichat.core.clock import Clock
+from tuichat.core.clock import Clock, SystemClock
 from tuichat.ui.widgets.answer_geometry import screen_rows
 from tuichat.ui.widgets.answer_pacing import StreamingAnswers
 from tuichat.ui.widgets.answer_view import AnswerView
@@ -105,6 +105,10 @@ class Transcript(StackedSize, BlankLines, VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield self._spacer
+
+    def typed(self) -> None:
+        """The user pressed a key: the answers' idle work waits for a pause in the typing."""
+        self.answers.typed((self._clock or SystemClock()).now())
 
     @property
     def vertical_scrollbar(self) -> ScrollBar:
