@@ -14,6 +14,14 @@ Recall: up on the first visual line shows the previous prompt, down on the
 last visual line the next one, then the draft that was being typed
 (:class:`~tuichat.ui.prompt_history.PromptHistory`); elsewhere up/down move
 the cursor as in any editor.
+
+Echo: an edit made from the keyboard is painted at once
+(:func:`~tuichat.ui.widgets.frame_flush.paint_now`), not at the screen's next
+tick. While an answer streams, the next tick often came only with the
+answer's next step, and a keystroke showed with that step's frame: 30-40 ms
+after the key (through a pseudo-terminal), where a frame of the prompt alone
+takes ~2 ms. Inside an answer's step (a batched update) nothing is painted
+early: the step's own frame shows the edit.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from textual.strip import Strip
 from textual.widgets import TextArea
 
 from tuichat.ui.prompt_history import PromptHistory
+from tuichat.ui.widgets.frame_flush import paint_now
 
 NEWLINE_KEYS = frozenset({"shift+enter", "ctrl+j", "alt+enter"})
 
@@ -40,6 +49,7 @@ class PromptArea(TextArea):
     ]
 
     _restyles = 0  # style updates so far (see render_lines)
+    _keyed = False  # a key other than Enter reached the prompt: its edit is painted at once
     _styled: tuple[Any, int] | None = None  # (theme, restyles) its CSS was last applied at
 
     class Submitted(Message):
@@ -76,6 +86,7 @@ class PromptArea(TextArea):
         return super().render_lines(crop)
 
     async def _on_key(self, event: events.Key) -> None:
+        self._keyed = event.key != "enter"  # (a sent prompt's clearing paints with the send)
         if event.key == "enter":
             self._stop(event)
             self.recall.add(self.text)
@@ -89,6 +100,18 @@ class PromptArea(TextArea):
             self._stop(event)
             return
         await super()._on_key(event)
+
+    async def _on_text_area_changed(self, event: TextArea.Changed) -> None:
+        await self._echo()
+
+    async def _on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+        await self._echo()
+
+    async def _echo(self) -> None:
+        """Paint an edit made from the keyboard now (see the module doc)."""
+        if self._keyed:
+            self._keyed = False
+            await paint_now(self)
 
     @staticmethod
     def _stop(event: events.Key) -> None:
