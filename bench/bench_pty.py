@@ -28,7 +28,11 @@ Rows (medians of ``--runs`` interleaved runs):
   words on screen;
 * 200 tok/s × 2,000 tokens, plain and markdown: lag at the end, the longest
   gap between updates of the transcript while it streams, the CPU of the
-  process from Enter to the end, and its peak memory (VmHWM).
+  process from Enter to the end, and its peak memory (VmHWM);
+* typing the next message (``pty_typing``): a key written to the pty → the
+  prompt shows it, for 2.5 s of keys while a markdown answer streams and
+  2.5 s from the moment it has ended (the 90th percentile, judged against a
+  frame; the longest, shown without a target).
 
 Each row shows the medians, the target, tuichat as a multiple of the floor
 and whether the target is met; above them, a pure-Python loop's time taken
@@ -56,6 +60,7 @@ from tempfile import TemporaryDirectory
 
 from bench_stream import simulator
 from pty_screen import PtyChild, Screen, Watcher
+from pty_typing import p90, type_words
 
 from tuichat.sim.answers import answer_tokens
 
@@ -254,17 +259,31 @@ class Client:
 
     def send_cached(self, settle_s: float) -> float:
         """Send the first question again; seconds from Enter to its first word on screen."""
+        entered = self.type_and_enter(settle_s)
+        answer, region, anchor = self.answer, self.region, self.anchor
+        shown = self.watch.until(lambda s: answer.started(s, region, anchor), 30)
+        self.watch.until(lambda s: "CACHED" in anchor.below(s, region), 10)  # a hit
+        return shown - entered
+
+    def type_and_enter(self, settle_s: float) -> float:
+        """Type the next numbered prompt (tuichat) and Enter; returns when Enter was written."""
         time.sleep(settle_s)
         self.sent += 1
         prompt = f"{self.prompt}{self.sent}"
         self.anchor = Anchor(prompt)
         self.child.write(prompt.encode())
         self.watch.until(lambda s: prompt in s.text(HEIGHT - 4, HEIGHT - 1), 10)
-        entered = self.child.write(self.enter)
+        return self.child.write(self.enter)
+
+    def until_started(self) -> float:
+        """Wait for the answer's first words under its prompt; returns when they showed."""
         answer, region, anchor = self.answer, self.region, self.anchor
-        shown = self.watch.until(lambda s: answer.started(s, region, anchor), 30)
-        self.watch.until(lambda s: "CACHED" in anchor.below(s, region), 10)  # a hit
-        return shown - entered
+        return self.watch.until(lambda s: answer.started(s, region, anchor), 60)
+
+    def until_ended(self) -> float:
+        """Wait for the answer's last words (once :meth:`until_started` saw its prompt)."""
+        answer, region, anchor = self.answer, self.region, self.anchor
+        return self.watch.until(lambda s: answer.ended(s, region, anchor), 120)
 
     def stop(self) -> float:
         peak = self.child.peak_rss_mb()
@@ -356,6 +375,34 @@ def cached(sim: Simulator, kind: str, home: Path) -> dict[str, float]:
     return {}
 
 
+TYPING_S = 2.5
+"""How long each typing run of :func:`typing` lasts."""
+
+
+def typing(sim: Simulator, kind: str, home: Path) -> dict[str, float]:
+    """Keys typed in the prompt while a markdown answer streams, then as soon as it ends.
+
+    The second run starts with the answer's last words on screen: it types
+    through the answer's closing frame, its tidying after and the deferred
+    garbage collection (what a person who answers at once types into).
+    """
+    if kind != "tuichat":
+        return {}  # the raw client has no prompt to type in
+    client = Client(kind, sim, Answer.of(2000, 200, "markdown"), 1, home)
+    try:
+        client.launch()
+        client.type_and_enter(settle_s=1.5)
+        client.until_started()  # (its prompt scrolls away: the answer is found under it now)
+        time.sleep(1.0)  # the answer is well under way
+        streaming = type_words(client, "s", TYPING_S)
+        client.until_ended()
+        ended = type_words(client, "e", TYPING_S)
+    finally:
+        client.stop()
+    return {"keys_stream_p90": p90(streaming), "keys_stream_max": max(streaming),
+            "keys_end_p90": p90(ended), "keys_end_max": max(ended)}  # fmt: skip
+
+
 SCENARIOS: list[tuple[str, Callable[[Simulator, str, Path], dict[str, float]]]] = [
     ("first second", first_second),
     ("first second, kept log", first_second_kept),
@@ -365,6 +412,7 @@ SCENARIOS: list[tuple[str, Callable[[Simulator, str, Path], dict[str, float]]]] 
     ("hosted", lambda s, k, h: stream(s, k, h, Answer.of(200, 50, ttft_ms=300), "hosted")),
     ("md burst", lambda s, k, h: stream(s, k, h, Answer.of(3000, 0, "markdown"), "mdburst")),
     ("md paced", lambda s, k, h: stream(s, k, h, Answer.of(2000, 200, "markdown"), "mdpaced")),
+    ("typing", typing),
 ]
 
 ROWS: list[tuple[str, str, str, float | None]] = [  # a target of None: shown, not judged
@@ -392,6 +440,10 @@ ROWS: list[tuple[str, str, str, float | None]] = [  # a target of None: shown, n
     ("markdown 200 tok/s: end lag", "mdpaced_lag", "s", 0.05),
     ("markdown 200 tok/s: longest gap", "mdpaced_gap", "s", 0.10),
     ("markdown 200 tok/s: CPU (Enter → end)", "mdpaced_cpu", "s", 3.0),
+    ("key echo while a markdown answer streams, p90", "keys_stream_p90", "ms", 0.016),
+    ("key echo while a markdown answer streams, max", "keys_stream_max", "ms", None),
+    ("key echo as a long answer ends, p90", "keys_end_p90", "ms", 0.016),
+    ("key echo as a long answer ends, max", "keys_end_max", "ms", None),
 ]
 
 

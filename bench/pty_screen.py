@@ -228,6 +228,13 @@ class Watcher:
         self.changes: list[float] = []
         """Stamps of chunks that changed the watched region (see :meth:`until`)."""
 
+    def drain(self) -> None:
+        """Feed every chunk read so far into the screen (nothing is waited for)."""
+        for stamp, data in self.child.taken(self.fed):
+            self.fed += 1
+            self.screen.feed(data)
+            self.stamp = stamp
+
     def until(
         self,
         shown: Callable[[Screen], bool],
