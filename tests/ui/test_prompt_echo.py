@@ -79,7 +79,7 @@ async def test_the_cleared_prompt_of_a_send_is_not_echoed(
     """
     echoes: list[object] = []
 
-    async def recorded(root: object) -> None:
+    async def recorded(root: object, **_: object) -> None:
         echoes.append(root)
 
     monkeypatch.setattr(prompt_module, "paint_now", recorded)

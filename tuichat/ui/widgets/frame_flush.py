@@ -57,20 +57,23 @@ def _supported(screen: Screen[Any]) -> bool:
     return all(callable(getattr(screen, name, None)) for name in needed)
 
 
-async def paint_now(root: Widget) -> None:
+async def paint_now(root: Widget, *, only_root: bool = False) -> None:
     """Hand ``root``'s screen every refresh its widgets asked for, and paint it now.
 
     The whole screen, not only ``root``: a HUD row that changed with the
-    step rides along in the same frame, as it would at the tick. Call it
-    outside any ``batch_update`` (inside one, the screen holds its paint and
-    the widgets' own idles tell it as usual).
+    step rides along in the same frame, as it would at the tick. With
+    ``only_root``, only ``root``'s own refreshes (and those already handed
+    to the screen): a keystroke's echo need not look through every widget
+    of a long transcript. Call it outside any ``batch_update`` (inside one,
+    the screen holds its paint and the widgets' own idles tell it as usual).
     """
     screen = root.screen
     if root.app._batch_count or not screen.is_current or not _supported(screen):
         return
+    candidates = [root, *displayed_widgets(root)] if only_root else displayed_widgets(screen)
     widgets = [
         widget
-        for widget in displayed_widgets(screen)
+        for widget in candidates
         if _flagged(widget) and not getattr(widget, "_refresh_styles_required", False)
     ]
     posted: list[Any] = []

@@ -111,7 +111,7 @@ class PromptArea(TextArea):
         """Paint an edit made from the keyboard now (see the module doc)."""
         if self._keyed:
             self._keyed = False
-            await paint_now(self)
+            await paint_now(self, only_root=True)
 
     @staticmethod
     def _stop(event: events.Key) -> None:
