@@ -93,3 +93,18 @@ async def test_the_cleared_prompt_of_a_send_is_not_echoed(
         await wait_until(pilot, lambda: not app.query_one(PromptArea).text)
         await pilot.pause(0.1)
         assert len(echoes) == typed
+
+
+async def test_keys_count_as_typing_and_enter_does_not(
+    sim: SimServerThread, tmp_path: Path
+) -> None:
+    """Typed keys put the answers' idle work off; Enter (a send) ends the typing."""
+    app = make_app(sim, "sim?tokens=5", tmp_path / "t.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        answers = app.transcript.answers
+        await pilot.press("h")
+        typed = answers.typed_at
+        assert typed > 0
+        await pilot.press("enter")
+        assert answers.typed_at == typed

@@ -204,6 +204,27 @@ async def test_an_ended_answer_is_pictured_only_once_the_typing_pauses() -> None
         await wait_until(pilot, lambda: all(segment.pictured for segment in view.segments))
 
 
+async def test_a_picture_put_off_by_typing_also_waits_for_the_next_answers_stream() -> None:
+    """The user typed on and sent: the new stream must not stop for the old answer's picture."""
+    async with running_answer_app((90, 40)) as (pilot, clock):
+        answer = await new_answer(pilot)
+        answer.append(SHORT)
+        clock.advance(FRAME)
+        pilot.app.query_one(Transcript).typed()
+        await answer.markdown.finish()
+        await pilot.pause(0.1)
+        view = answer.markdown
+        following = await new_answer(pilot)
+        following.append("The next answer streams")  # sent before the typing paused
+        await pilot.pause(0.05)
+        clock.advance(TYPING_QUIET_S)
+        await pilot.pause(0.1)
+        assert not any(segment.pictured for segment in view.segments)
+        await following.markdown.finish()
+        clock.advance(TYPING_QUIET_S)
+        await wait_until(pilot, lambda: all(segment.pictured for segment in view.segments))
+
+
 async def test_drafts_rendered_after_the_end_are_pictured_too() -> None:
     async with running_answer_app((90, 60)) as (pilot, clock):
         answer = await new_answer(pilot)

@@ -222,8 +222,12 @@ class TuichatApp(
         return [*widget_steps(self, self.transcript.ready_standby), *counts, code_guess_step()]
 
     async def on_event(self, event: events.Event) -> None:
-        """A key, before it reaches its widget: the answers' idle work waits for a pause."""
-        if isinstance(event, (events.Key, events.Paste)) and self._transcript is not None:
+        """A key, before it reaches its widget: the answers' idle work waits for a pause.
+
+        Not Enter: a send is the end of the typing (a cached answer's
+        tidying would otherwise wait for the next pause, past the next send).
+        """
+        if self._transcript is not None and _typing(event):
             self._transcript.typed()
         await super().on_event(event)
 
@@ -377,3 +381,10 @@ class TuichatApp(
         """Command palette: Textual's own entries, then the chat's (:mod:`tuichat.ui.palette`)."""
         yield from super().get_system_commands(screen)
         yield from chat_commands(self)
+
+
+def _typing(event: events.Event) -> bool:
+    """True for a key typed into the chat (Enter sends: not typing), or a paste."""
+    return isinstance(event, events.Paste) or (
+        isinstance(event, events.Key) and event.key != "enter"
+    )

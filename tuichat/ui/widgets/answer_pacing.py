@@ -200,6 +200,10 @@ class AnswerPacing:
             answers.add(self)
         self._answers = answers
 
+    def others_streaming(self) -> bool:
+        """True while another answer of the transcript streams (it needs every frame)."""
+        return self._answers.others_than(self)
+
     def typing_until(self) -> float:
         """When the user's typing will have paused long enough for idle work (maybe past)."""
         return self._answers.typed_at + TYPING_QUIET_S

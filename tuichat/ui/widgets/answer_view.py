@@ -69,6 +69,7 @@ from tuichat.ui.widgets.answer_pictures import Versions, any_to_picture, picture
 from tuichat.ui.widgets.answer_segment import AnswerSegment, Fold, set_stacked
 from tuichat.ui.widgets.draft_text import DraftText
 from tuichat.ui.widgets.frame_flush import layout_pending
+from tuichat.ui.widgets.full_collections import TYPING_QUIET_S
 from tuichat.ui.widgets.markdown_blocks import (
     SEGMENT_CHARS,
     BlockSplitter,
@@ -247,19 +248,28 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         Not while the user types: picturing a long answer holds the event
         loop 30-70 ms, and a key pressed then was echoed that much later.
         """
-        if self._folded is not None or not self._pacing.ended:
-            return
-        typing_until = self._pacing.typing_until()
-        if typing_until > self._clock.now():
-            if self._picture_timer is None:
-                self._picture_timer = self._clock.call_at(typing_until, self._picture_later)
+        if self._folded is not None or not self._pacing.ended or self._picture_timer is not None:
+            return  # (a deferred picture is pending: it takes them all)
+        if self._pacing.typing_until() > self._clock.now():
+            self._picture_when_quiet()
             return
         picture_rendered(self._segments)
 
-    def _picture_later(self) -> None:
+    def _picture_when_quiet(self) -> None:
+        """Picture once the typing has paused and no other answer streams.
+
+        A user who types on and sends: the next answer's stream must not
+        stop for a picture (a 30-70 ms gap in it); that waits for its end.
+        """
         self._picture_timer = None
-        if self.is_attached:
-            self._picture_at_rest()
+        if not self.is_attached or self._folded is not None:
+            return
+        now, until = self._clock.now(), self._pacing.typing_until()
+        if until > now or self._pacing.others_streaming():
+            later = max(until, now + TYPING_QUIET_S)
+            self._picture_timer = self._clock.call_at(later, self._picture_when_quiet)
+            return
+        picture_rendered(self._segments)
 
     async def _settle(self, blocks: list[str]) -> None:
         """Settled blocks stay in the live segment, which shows them already.
