@@ -225,7 +225,13 @@ def _block_types(view: AnswerView) -> list[str]:
 
 
 async def _rendered_beside_one_markdown(pilot: Any, view: AnswerView, text: str) -> Markdown:
-    """Render every segment of ``view`` and mount one ``Markdown`` of ``text`` to compare with."""
+    """Render every segment of ``view`` and mount one ``Markdown`` of ``text`` to compare with.
+
+    Once the view's worker has rendered the drafts the last step painted
+    (right after it): only it changes the view's widgets.
+    """
+    seen = pilot.app.query_one("#transcript").region
+    await _wait(pilot, lambda: all(s.rendered for s in view.segments if s.region.overlaps(seen)))
     for segment in view.segments:
         await segment.render_markdown()
     whole = Markdown(text)

@@ -53,7 +53,7 @@ def ended(now: float = T0, answers: StreamingAnswers | None = None) -> AnswerPac
     assert first == Step(render=True)  # ended before its first step: the text shows first
     pacing.stepped(first, now, now)
     step = pacing.next(now)
-    assert step == Step(render=True, closing=True)
+    assert step == Step(render=False, closing=True)
     pacing.stepped(step, now, now)
     return pacing
 
@@ -110,12 +110,12 @@ def test_finish_skips_the_rest_and_the_deferral() -> None:
     resting = streamed(now=T0)
     resting.next(T0 + 0.001)  # asleep until T0 + FRAME
     assert resting.finish()  # wake it
-    assert resting.next(T0 + 0.002) == Step(render=True, closing=True)
+    assert resting.next(T0 + 0.002) == Step(render=False, closing=True)
     deferring = streamed(now=T0)
     deferring.text_added(BURST_CHARS * 3)
     deferring.next(T0 + FRAME)  # a burst: deferred a frame
     assert deferring.finish()
-    assert deferring.next(T0 + FRAME) == Step(render=True, closing=True)  # the end renders
+    assert deferring.next(T0 + FRAME) == Step(render=False, closing=True)  # the end shows first
 
 
 def test_the_last_step_ends_the_stream() -> None:
@@ -131,7 +131,7 @@ def test_the_last_step_ends_the_stream() -> None:
     pacing.stepped(first, T0, T0 + 0.01)
     assert pacing.streaming  # no rest while closing
     step = pacing.next(T0 + 0.01)
-    assert step == Step(render=True, closing=True)
+    assert step == Step(render=False, closing=True)
     pacing.stepped(step, T0, T0 + 0.01)
     assert pacing.ended and not pacing.streaming
     assert not answers.others_than(AnswerPacing())
@@ -145,7 +145,7 @@ def test_a_step_that_began_before_finish_is_not_the_last() -> None:
     pacing.finish()  # arrives while the step runs
     pacing.stepped(step, T0, T0 + 0.01)
     assert not pacing.ended
-    assert pacing.next(T0 + 0.01) == Step(render=True, closing=True)  # no rest
+    assert pacing.next(T0 + 0.01) == Step(render=False, closing=True)  # no rest
 
 
 def test_a_burst_that_ended_before_any_step_shows_its_text_then_closes() -> None:
@@ -156,7 +156,7 @@ def test_a_burst_that_ended_before_any_step_shows_its_text_then_closes() -> None
     first = pacing.next(T0)
     assert first == Step(render=False)  # the text, plain; no markdown for a burst's first step
     pacing.stepped(first, T0, T0 + 0.005)
-    assert pacing.next(T0 + 0.005) == Step(render=True, closing=True)  # at once: no rest
+    assert pacing.next(T0 + 0.005) == Step(render=False, closing=True)  # at once: no rest
 
 
 def test_finish_without_text_is_over_at_once() -> None:

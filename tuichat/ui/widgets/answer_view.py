@@ -112,6 +112,7 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         self._wanted: dict[AnswerSegment, None] = {}  # exposed drafts, in order
         self._seen: Versions = {}  # each settled segment's version, last step
         self._picture_timer: TimerHandle | None = None  # pictures at rest wait for typing
+        self._picture_served = False  # the drafts the last step painted: pictured once served
 
     @property
     def source(self) -> str:
@@ -235,12 +236,16 @@ class AnswerView(StackedSize, BlankLines, PacedView):
             else:
                 await self._live.show(self._live.source + self._splitter.tail)
             await triage.follow_bottom(self, self.segments, self._live, render=step.render)
-            await self._render_wanted()
+            if not step.closing:  # (the last step shows the end first: see answer_pacing)
+                await self._render_wanted()
             if not step.closing and any_to_picture(self._segments) and layout_pending(self):
                 self._seen = picture_rendered(self._segments, unchanged_since=self._seen)
         trim_render_cache()
         if step.closing:
             self.call_after_refresh(self._picture_at_rest)
+            self._picture_served = True  # the drafts it painted: served, then pictured
+            if self._wanted:  # (those painted before it: the exposures of its own follow)
+                self._nudge(self._pacing.draft_exposed())
 
     def _picture_at_rest(self) -> None:
         """The ended answer's rendered segments paint from pictures (after their frame).
@@ -308,17 +313,23 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         self._tail_closed = True
         self.refresh(layout=True)  # the rows taken ahead go back
 
-    async def _render_wanted(self) -> None:
-        """Render exposed drafts that are still in view (the others ask again when painted)."""
+    async def _render_wanted(self) -> bool:
+        """Render exposed drafts that are still in view (the others ask again when painted).
+
+        Returns True if it rendered any.
+        """
         scroller = geometry.scroller_of(self)
         view = scroller.region if scroller is not None else None
+        rendered = False
         while self._wanted:
             segment = next(iter(self._wanted))
             del self._wanted[segment]
             if view is None or geometry.distance(segment.region, view) == 0:
                 await triage.render_in_place(self, segment)
+                rendered = True
             else:
                 segment.ask_again()
+        return rendered
 
     async def _serve(self, serve: pacing.Serve) -> None:
         """Park, unfold and render what was asked for.
@@ -331,14 +342,22 @@ class AnswerView(StackedSize, BlankLines, PacedView):
                 await self._park_hidden()
             if serve.unfold:
                 await self._unfold()
-            await self._render_wanted()
+            rendered = await self._render_wanted()
             if self._folded is None:  # a reader scrolling through a long answer
                 await triage.park_far(self, self._segments, triage.KEEP_SCREENS)
         trim_render_cache()
+        if rendered and self._picture_served:  # the drafts the last step painted
+            self._picture_served = False
+            self.call_after_refresh(self._picture_at_rest)
 
     async def _idle_step(self, idle: pacing.IdleRender) -> bool:
-        """Render drafts nearest the viewport until the deadline; False if none are left."""
+        """Render drafts nearest the viewport until the deadline; False if none are left.
+
+        The first slice also pictures what an earlier try left (a segment
+        rendered in the frame before still had something to paint then).
+        """
         if idle.check:
+            self._picture_at_rest()
             await self._check_blocks()
         while (segment := triage.nearest_draft(self, self._segments)) is not None:
             async with self._one_frame():
