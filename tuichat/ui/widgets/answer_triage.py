@@ -2,7 +2,8 @@
 
 Decisions of :class:`~tuichat.ui.widgets.answer_view.AnswerView` that only
 look at geometry: while the view follows the stream, render what the last
-screen shows and park what is far above it; after it, find the draft nearest
+screen shows and park what is far above it; render the painted drafts still
+in view; after it, find the draft nearest
 the viewport, render a segment without moving what the reader looks at, and
 park what a reader scrolled far away from. The view owns the segments; these
 functions only render or park them.
@@ -57,6 +58,25 @@ async def render_in_place(view: Widget, segment: AnswerSegment) -> None:
     if above:
         grown = segment.rows(width, screen) - before
         scroller.scroll_to(y=scroller.scroll_y + grown, animate=False, immediate=True)
+
+
+async def render_wanted(view: Widget, wanted: dict[AnswerSegment, None]) -> bool:
+    """Render the exposed drafts still in view, taking them from ``wanted``; True if any.
+
+    The others ask again when they are painted.
+    """
+    scroller = geometry.scroller_of(view)
+    seen = scroller.region if scroller is not None else None
+    rendered = False
+    while wanted:
+        segment = next(iter(wanted))
+        del wanted[segment]
+        if seen is None or geometry.distance(segment.region, seen) == 0:
+            await render_in_place(view, segment)
+            rendered = True
+        else:
+            segment.ask_again()
+    return rendered
 
 
 def nearest_draft(view: Widget, segments: Sequence[AnswerSegment]) -> AnswerSegment | None:

@@ -60,16 +60,20 @@ from textual.app import ComposeResult
 from textual.geometry import Size
 from textual.message import Message
 
-from tuichat.core.clock import Clock, TimerHandle
+from tuichat.core.clock import Clock
 from tuichat.ui.widgets import answer_geometry as geometry
 from tuichat.ui.widgets import answer_pacing as pacing
 from tuichat.ui.widgets import answer_triage as triage
 from tuichat.ui.widgets import live_rows
-from tuichat.ui.widgets.answer_pictures import Versions, any_to_picture, picture_rendered
+from tuichat.ui.widgets.answer_pictures import (
+    RestPictures,
+    Versions,
+    any_to_picture,
+    picture_rendered,
+)
 from tuichat.ui.widgets.answer_segment import AnswerSegment, Fold, set_stacked
 from tuichat.ui.widgets.draft_text import DraftText
 from tuichat.ui.widgets.frame_flush import layout_pending
-from tuichat.ui.widgets.full_collections import TYPING_QUIET_S
 from tuichat.ui.widgets.markdown_blocks import (
     SEGMENT_CHARS,
     BlockSplitter,
@@ -111,8 +115,9 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         self._folded: Fold | None = None
         self._wanted: dict[AnswerSegment, None] = {}  # exposed drafts, in order
         self._seen: Versions = {}  # each settled segment's version, last step
-        self._picture_timer: TimerHandle | None = None  # pictures at rest wait for typing
-        self._picture_served = False  # the drafts the last step painted: pictured once served
+        self._pictures = RestPictures(
+            lambda: self._segments, self._pacing, lambda: self._clock, self._at_rest
+        )
 
     @property
     def source(self) -> str:
@@ -237,44 +242,19 @@ class AnswerView(StackedSize, BlankLines, PacedView):
                 await self._live.show(self._live.source + self._splitter.tail)
             await triage.follow_bottom(self, self.segments, self._live, render=step.render)
             if not step.closing:  # (the last step shows the end first: see answer_pacing)
-                await self._render_wanted()
+                await triage.render_wanted(self, self._wanted)
             if not step.closing and any_to_picture(self._segments) and layout_pending(self):
                 self._seen = picture_rendered(self._segments, unchanged_since=self._seen)
         trim_render_cache()
         if step.closing:
-            self.call_after_refresh(self._picture_at_rest)
-            self._picture_served = True  # the drafts it painted: served, then pictured
+            self.call_after_refresh(self._pictures.take)
+            self._pictures.after_closing()  # the drafts it painted: served, then pictured
             if self._wanted:  # (those painted before it: the exposures of its own follow)
                 self._nudge(self._pacing.draft_exposed())
 
-    def _picture_at_rest(self) -> None:
-        """The ended answer's rendered segments paint from pictures (after their frame).
-
-        Not while the user types: picturing a long answer holds the event
-        loop 30-70 ms, and a key pressed then was echoed that much later.
-        """
-        if self._folded is not None or not self._pacing.ended or self._picture_timer is not None:
-            return  # (a deferred picture is pending: it takes them all)
-        if self._pacing.typing_until() > self._clock.now():
-            self._picture_when_quiet()
-            return
-        picture_rendered(self._segments)
-
-    def _picture_when_quiet(self) -> None:
-        """Picture once the typing has paused and no other answer streams.
-
-        A user who types on and sends: the next answer's stream must not
-        stop for a picture (a 30-70 ms gap in it); that waits for its end.
-        """
-        self._picture_timer = None
-        if not self.is_attached or self._folded is not None:
-            return
-        now, until = self._clock.now(), self._pacing.typing_until()
-        if until > now or self._pacing.others_streaming():
-            later = max(until, now + TYPING_QUIET_S)
-            self._picture_timer = self._clock.call_at(later, self._picture_when_quiet)
-            return
-        picture_rendered(self._segments)
+    def _at_rest(self) -> bool:
+        """The ended answer is shown whole (mounted, not folded): its pictures may be taken."""
+        return self.is_attached and self._folded is None and self._pacing.ended
 
     async def _settle(self, blocks: list[str]) -> None:
         """Settled blocks stay in the live segment, which shows them already.
@@ -313,24 +293,6 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         self._tail_closed = True
         self.refresh(layout=True)  # the rows taken ahead go back
 
-    async def _render_wanted(self) -> bool:
-        """Render exposed drafts that are still in view (the others ask again when painted).
-
-        Returns True if it rendered any.
-        """
-        scroller = geometry.scroller_of(self)
-        view = scroller.region if scroller is not None else None
-        rendered = False
-        while self._wanted:
-            segment = next(iter(self._wanted))
-            del self._wanted[segment]
-            if view is None or geometry.distance(segment.region, view) == 0:
-                await triage.render_in_place(self, segment)
-                rendered = True
-            else:
-                segment.ask_again()
-        return rendered
-
     async def _serve(self, serve: pacing.Serve) -> None:
         """Park, unfold and render what was asked for.
 
@@ -342,13 +304,12 @@ class AnswerView(StackedSize, BlankLines, PacedView):
                 await self._park_hidden()
             if serve.unfold:
                 await self._unfold()
-            rendered = await self._render_wanted()
+            rendered = await triage.render_wanted(self, self._wanted)
             if self._folded is None:  # a reader scrolling through a long answer
                 await triage.park_far(self, self._segments, triage.KEEP_SCREENS)
         trim_render_cache()
-        if rendered and self._picture_served:  # the drafts the last step painted
-            self._picture_served = False
-            self.call_after_refresh(self._picture_at_rest)
+        if self._pictures.after_serve(rendered):
+            self.call_after_refresh(self._pictures.take)
 
     async def _idle_step(self, idle: pacing.IdleRender) -> bool:
         """Render drafts nearest the viewport until the deadline; False if none are left.
@@ -357,12 +318,12 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         rendered in the frame before still had something to paint then).
         """
         if idle.check:
-            self._picture_at_rest()
+            self._pictures.take()
             await self._check_blocks()
         while (segment := triage.nearest_draft(self, self._segments)) is not None:
             async with self._one_frame():
                 await triage.render_in_place(self, segment)
-            self.call_after_refresh(self._picture_at_rest)
+            self.call_after_refresh(self._pictures.take)
             if self._clock.now() >= idle.deadline:
                 return True
         return False
