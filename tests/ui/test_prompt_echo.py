@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,15 @@ async def painted(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         await asyncio.sleep(0.01)
 
 
+@asynccontextmanager
+async def started_app(sim: SimServerThread, tmp_path: Path) -> AsyncIterator[tuple[Any, Any]]:
+    """The chat app on a short simulated answer, started and settled (the app, its pilot)."""
+    app = make_app(sim, "sim?tokens=5", tmp_path / "t.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        yield app, pilot
+
+
 def prompt_text(app: Any, terminal: TerminalModel) -> str:
     """What the terminal shows in the prompt's rows."""
     region = app.query_one(PromptArea).region
@@ -58,9 +67,7 @@ def prompt_text(app: Any, terminal: TerminalModel) -> str:
 async def test_typed_keys_are_painted_without_waiting_for_the_screens_tick(
     sim: SimServerThread, tmp_path: Path
 ) -> None:
-    app = make_app(sim, "sim", tmp_path / "t.db")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
+    async with started_app(sim, tmp_path) as (app, pilot):
         with watching_terminal(app) as terminal, ticks_held(app.screen):
             await pilot.press("h", "i")
             await painted(lambda: "hi" in prompt_text(app, terminal))
@@ -83,9 +90,7 @@ async def test_the_cleared_prompt_of_a_send_is_not_echoed(
         echoes.append(root)
 
     monkeypatch.setattr(prompt_module, "paint_now", recorded)
-    app = make_app(sim, "sim?tokens=5", tmp_path / "t.db")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
+    async with started_app(sim, tmp_path) as (app, pilot):
         await pilot.press(*"question")
         typed = len(echoes)
         assert typed >= len("question")  # each key's edit was echoed
@@ -99,9 +104,7 @@ async def test_keys_count_as_typing_and_enter_does_not(
     sim: SimServerThread, tmp_path: Path
 ) -> None:
     """Typed keys put the answers' idle work off; Enter (a send) ends the typing."""
-    app = make_app(sim, "sim?tokens=5", tmp_path / "t.db")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
+    async with started_app(sim, tmp_path) as (app, pilot):
         answers = app.transcript.answers
         await pilot.press("h")
         typed = answers.typed_at

@@ -189,16 +189,21 @@ async def test_an_ended_answer_paints_from_pictures_once_painted() -> None:
         await _same_without_pictures(pilot, view)
 
 
+async def _ended_while_typing(pilot: Any, clock: HeldClock) -> AnswerView:
+    """An answer that ended as the user pressed a key (its view)."""
+    answer = await new_answer(pilot)
+    answer.append(SHORT)
+    clock.advance(FRAME)
+    pilot.app.query_one(Transcript).typed()
+    await answer.markdown.finish()
+    await pilot.pause(0.1)
+    return answer.markdown
+
+
 async def test_an_ended_answer_is_pictured_only_once_the_typing_pauses() -> None:
     """Picturing holds the event loop (30-70 ms for a long answer): not under a typing user."""
     async with running_answer_app((90, 30)) as (pilot, clock):
-        answer = await new_answer(pilot)
-        answer.append(SHORT)
-        clock.advance(FRAME)
-        pilot.app.query_one(Transcript).typed()  # a key, as the answer ends
-        await answer.markdown.finish()
-        await pilot.pause(0.1)
-        view = answer.markdown
+        view = await _ended_while_typing(pilot, clock)
         assert view.segments and not any(segment.pictured for segment in view.segments)
         clock.advance(TYPING_QUIET_S)
         await wait_until(pilot, lambda: all(segment.pictured for segment in view.segments))
@@ -207,13 +212,7 @@ async def test_an_ended_answer_is_pictured_only_once_the_typing_pauses() -> None
 async def test_a_picture_put_off_by_typing_also_waits_for_the_next_answers_stream() -> None:
     """The user typed on and sent: the new stream must not stop for the old answer's picture."""
     async with running_answer_app((90, 40)) as (pilot, clock):
-        answer = await new_answer(pilot)
-        answer.append(SHORT)
-        clock.advance(FRAME)
-        pilot.app.query_one(Transcript).typed()
-        await answer.markdown.finish()
-        await pilot.pause(0.1)
-        view = answer.markdown
+        view = await _ended_while_typing(pilot, clock)
         following = await new_answer(pilot)
         following.append("The next answer streams")  # sent before the typing paused
         await pilot.pause(0.05)
