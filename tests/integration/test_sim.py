@@ -496,6 +496,15 @@ def test_markdown_has_the_usual_blocks() -> None:
         assert marker in text, marker
 
 
+def test_code_is_a_line_of_prose_then_one_long_numbered_fence() -> None:
+    text = answer_text("code", 3000)
+    intro, fence = text.split("```python\n", 1)
+    assert intro.endswith(".\n\n") and "\n" not in intro.strip()
+    lines = fence.split("\n")
+    assert len(lines) > 100 and "```" not in fence  # 3,000 tokens do not reach its end
+    assert len(set(lines)) == len(lines)  # every line its own: a line on screen says where it is
+
+
 def test_hostile_content_splits_escapes_across_tokens(client: httpx.Client) -> None:
     tokens = content_of(sse_data(client, body("sim?content=hostile&tokens=60")))
     assert tokens == answer_tokens("hostile", 60)

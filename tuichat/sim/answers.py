@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 
-CONTENT_KINDS = ("prose", "markdown", "hostile")
+CONTENT_KINDS = ("prose", "markdown", "hostile", "code")
 
 # GPT-2-style pre-tokenisation: a word with its leading space, a run of
 # punctuation, newlines, other whitespace; the last branch makes it total.
@@ -140,6 +140,28 @@ def _markdown_blocks(rng: random.Random) -> Iterator[str]:
         yield rng.choices(builders, weights)[0](rng)
 
 
+_NUMBERED_CODE = (
+    "async def fetch_{n}(client, url):",
+    "    response = await client.get(url, timeout={n}.0)",
+    "    rows_{n} = [row for row in response.json() if row.ok]",
+    "    return sum(row.cost for row in rows_{n})",
+    'print(f"{{index}}: {{item}} ({n})")',
+    "# step {n}: retry with backoff before the fallback",
+    "class Policy{n}:",
+    "    attempts: int = {n}",
+)
+CODE_BLOCK_LINES = 400
+"""Lines of one fenced block of the "code" kind: longer than any screen."""
+
+
+def _code_blocks(rng: random.Random) -> Iterator[str]:
+    """What a model asked for a program writes: a line of prose, then one long fence."""
+    while True:
+        yield _sentence(rng) + "\n\n"
+        lines = [rng.choice(_NUMBERED_CODE).format(n=n) for n in range(CODE_BLOCK_LINES)]
+        yield "```python\n" + "\n".join(lines) + "\n```\n\n"
+
+
 # Payloads a model (or an attacker steering one) can emit. Several are split
 # across tokens on purpose: a sanitiser that looks at one delta at a time
 # misses them.
@@ -184,6 +206,8 @@ def _token_source(content: str) -> Iterator[str]:
         return _tokens_from_blocks(_markdown_blocks(rng))
     if content == "hostile":
         return _hostile_tokens(rng)
+    if content == "code":
+        return _tokens_from_blocks(_code_blocks(rng))
     raise ValueError(f"unknown content kind {content!r}; expected one of {CONTENT_KINDS}")
 
 

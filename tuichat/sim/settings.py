@@ -31,7 +31,7 @@ class SimSettings:
     scenario: str = "ok"
     """Behaviour of the response: see ``tuichat.sim.scenarios.SCENARIOS``."""
     content: str = "prose"
-    """Kind of answer text: "prose", "markdown" or "hostile"."""
+    """Kind of answer text: "prose", "markdown", "hostile" or "code" (long fenced blocks)."""
     api_key: str | None = None
     """When set, requests need ``Authorization: Bearer <key>``."""
     aliases: tuple[str, ...] = ()
