@@ -26,7 +26,8 @@ Rows (medians of ``--runs`` interleaved runs):
   that paints before it sends wins the row above and loses this one);
 * 3,000-token burst, plain and markdown: last byte sent → the answer's last
   words on screen;
-* 200 tok/s × 2,000 tokens, plain and markdown: lag at the end, the longest
+* 200 tok/s × 2,000 tokens, plain, markdown and code (a line of prose, then
+  one fence longer than the screen): lag at the end, the longest
   gap between updates of the transcript while it streams, the CPU of the
   process from Enter to the end, and its peak memory (VmHWM);
 * typing the next message (``pty_typing``): a key written to the pty → the
@@ -412,6 +413,7 @@ SCENARIOS: list[tuple[str, Callable[[Simulator, str, Path], dict[str, float]]]] 
     ("hosted", lambda s, k, h: stream(s, k, h, Answer.of(200, 50, ttft_ms=300), "hosted")),
     ("md burst", lambda s, k, h: stream(s, k, h, Answer.of(3000, 0, "markdown"), "mdburst")),
     ("md paced", lambda s, k, h: stream(s, k, h, Answer.of(2000, 200, "markdown"), "mdpaced")),
+    ("code paced", lambda s, k, h: stream(s, k, h, Answer.of(2000, 200, "code"), "codepaced")),
     ("typing", typing),
 ]
 
@@ -440,6 +442,9 @@ ROWS: list[tuple[str, str, str, float | None]] = [  # a target of None: shown, n
     ("markdown 200 tok/s: end lag", "mdpaced_lag", "s", 0.05),
     ("markdown 200 tok/s: longest gap", "mdpaced_gap", "s", 0.10),
     ("markdown 200 tok/s: CPU (Enter → end)", "mdpaced_cpu", "s", 3.0),
+    ("code (one long fence) 200 tok/s: end lag", "codepaced_lag", "s", 0.05),
+    ("code 200 tok/s: longest gap", "codepaced_gap", "s", 0.10),
+    ("code 200 tok/s: CPU (Enter → end)", "codepaced_cpu", "s", 3.0),
     ("key echo while a markdown answer streams, p90", "keys_stream_p90", "ms", 0.016),
     ("key echo while a markdown answer streams, max", "keys_stream_max", "ms", None),
     ("key echo as a long answer ends, p90", "keys_end_p90", "ms", 0.016),

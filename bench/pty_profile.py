@@ -31,6 +31,7 @@ STREAMS = {
     "paced": Answer.of(2000, 200),
     "md burst": Answer.of(3000, 0, "markdown"),
     "md paced": Answer.of(2000, 200, "markdown"),
+    "code paced": Answer.of(4000, 200, "code"),
 }
 
 SUBSYSTEMS = (

@@ -36,7 +36,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
 
-from tuichat.ui.widgets import live_rows
+from tuichat.ui.widgets import code_chunks, live_rows
 from tuichat.ui.widgets.answer_geometry import rows as measure_rows
 from tuichat.ui.widgets.block_classes import stacked_block_class
 from tuichat.ui.widgets.draft_text import DraftText
@@ -322,6 +322,11 @@ class AnswerSegment(StackedSize, PicturedLines, BlankLines, Widget):
         if self._markdown is not None:
             self._markdown.reserve_rows = 0
             live_rows.release(self._markdown)
+
+    def settle_code(self) -> None:
+        """The stream ended: a long fence still open is highlighted whole (``code_chunks``)."""
+        if self._markdown is not None:
+            code_chunks.settle(self._markdown)
 
     def _changed(self) -> None:
         self._version += 1

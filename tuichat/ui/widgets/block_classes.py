@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tuichat.ui.widgets.code_chunks import StreamedFence
 from tuichat.ui.widgets.list_in_place import ListInPlace
 from tuichat.ui.widgets.stacked_size import (
     STACKED_BLOCKS,
@@ -25,8 +26,8 @@ _MIXINS: dict[str, tuple[type, ...]] = {
     "paragraph_open": (StackedSize, SameHeightText),
     "bullet_list_open": (StackedSize, ListInPlace),
     "ordered_list_open": (StackedSize, ListInPlace),
-    "fence": (StackedSize, SameSizeCode),
-    "code_block": (StackedSize, SameSizeCode),
+    "fence": (StackedSize, StreamedFence, SameSizeCode),
+    "code_block": (StackedSize, StreamedFence, SameSizeCode),
 }
 
 
