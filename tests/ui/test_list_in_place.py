@@ -106,3 +106,37 @@ async def test_a_one_paragraph_item_is_a_flat_row_that_looks_the_same(
         assert lists
         for row in lists.last().children:
             assert isinstance(row.children[1], MarkdownParagraph)  # no column between
+
+
+async def test_a_list_numbered_lazily_streams_in_place_and_ends_numbered_as_markdown_shows_it() -> (
+    None
+):
+    items = [f"1. step {n}\n" for n in range(1, 8)]  # every item "1.": Textual counts up
+    async with running_answer_app((80, 40)) as (pilot, clock):
+        streamed, first_row = await _stream_list(pilot, clock, items, "MarkdownOrderedList")
+        assert first_row is not None and first_row.is_attached  # new items only were composed
+        shape = _shape(streamed)
+        assert shape == await _fresh_shape(pilot, "".join(items), "MarkdownOrderedList")
+        assert [symbol.strip() for symbol, _ in shape] == [f"{n}." for n in range(1, 8)]
+
+
+async def test_a_step_updates_only_the_items_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with running_answer_app((80, 40)) as (pilot, clock):
+        answer = await new_answer(pilot)
+        view = answer.markdown
+        for item in ("- first item\n", "- second item\n", "- third"):
+            await step_text(pilot, clock, answer, item, lambda: not view._unsent)
+        rows = list(view.query("MarkdownBulletList").last().children)
+        updated: list[str] = []
+        real = MarkdownParagraph._update_from_block
+
+        async def spy(paragraph: Any, block: Any) -> None:
+            updated.append(str(block._content.plain))
+            await real(paragraph, block)
+
+        monkeypatch.setattr(MarkdownParagraph, "_update_from_block", spy)
+        await step_text(pilot, clock, answer, " item grows", lambda: not view._unsent)
+        await step_text(pilot, clock, answer, "\n- fourth", lambda: not view._unsent)
+        assert updated == ["third item grows"]  # the first two rows were left as they were
+        assert list(view.query("MarkdownBulletList").last().children)[:3] == rows
+        await answer.finish()

@@ -7,9 +7,10 @@ a body per item, and every block inside) — on every step while a list is the
 stream's last block, a mount and a layout each time.
 
 :class:`ListInPlace` updates the rows it has instead: when each existing row
-has the same bullet and the same kinds of blocks as the new list's, those
-blocks update in place (a paragraph growing by a word is a repaint) and only
-new items are mounted. Anything else (a renumbered list, an item that grew a
+has the same bullet and the same kinds of blocks as the new list's, the
+blocks that changed update in place (a paragraph growing by a word is a
+repaint; the items above it are not touched) and only new items are
+composed and mounted. Anything else (a renumbered list, an item that grew a
 nested list) falls back to Textual's rebuild. The new rows are built by the
 new list's own ``compose``, so bullets and numbering are exactly Textual's.
 
@@ -24,7 +25,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual.widgets._markdown import MarkdownParagraph
+from textual.widgets._markdown import (
+    MarkdownBulletList,
+    MarkdownOrderedList,
+    MarkdownOrderedListItem,
+    MarkdownParagraph,
+)
 
 from tuichat.ui.widgets.stacked_size import QuietParts, quiet_size
 
@@ -75,6 +81,37 @@ def _same_shape(old: Widget, new: Widget) -> bool:
     )
 
 
+def symbols(block: Widget, items: list[Any]) -> list[str] | None:
+    """The bullets Textual's ``compose`` gives ``items`` of ``block`` (None: another kind of list).
+
+    An ordered list is numbered from its first item's number, each symbol
+    right-aligned to the widest: ``compose`` is only run for new items, so
+    their numbers are worked out here.
+    """
+    if isinstance(block, MarkdownBulletList):
+        return [item.bullet for item in items]
+    if not isinstance(block, MarkdownOrderedList) or not items:
+        return None
+    try:
+        start = int(items[0].bullet) if isinstance(items[0], MarkdownOrderedListItem) else 1
+    except ValueError:
+        start = 1
+    numbers = range(start, start + len(items))
+    size = max(len(f"{number}. ") for number in numbers)
+    return [f"{number}. ".rjust(size + 1) for number in numbers]
+
+
+def _unchanged(old: Any, new: Any) -> bool:
+    """True when ``new`` shows what ``old`` shows already (a paragraph of the same text and styles).
+
+    (``Content`` equality compares the text alone.)
+    """
+    if not isinstance(old, MarkdownParagraph) or type(old) is not type(new):
+        return False
+    shown, wanted = old._content, new._content
+    return bool(shown.plain == wanted.plain and shown.spans == wanted.spans)
+
+
 class ListInPlace(QuietParts):
     """Mixin for a markdown list block: a streamed list grows in place (see the module doc)."""
 
@@ -86,6 +123,8 @@ class ListInPlace(QuietParts):
         this: Any = self
         if type(block) is not type(this) or not this.is_mounted:
             await super()._update_from_block(block)  # type: ignore[misc]
+            return
+        if await self._grow(block):
             return
         rows = list(this.children)
         items = list(block._blocks)  # (compose consumes them; a rebuild needs them back)
@@ -102,7 +141,49 @@ class ListInPlace(QuietParts):
             assert old_parts is not None and new_parts is not None  # (checked above)
             for old, new in zip(old_parts[1], new_parts[1], strict=True):
                 await old._update_from_block(new)  # type: ignore[attr-defined]
-        this._copy_context(block)
-        this.source_range = getattr(block, "source_range", None) or this.source_range
+        self._took(block)
         if len(new_rows) > len(rows):
             await this.mount_all([quiet_size(row) for row in new_rows[len(rows) :]])
+
+    async def _grow(self, block: Any) -> bool:
+        """Update the rows whose item changed and add rows for new items; False: not that simple.
+
+        The common step of a streamed list: the last item grows, or a new one
+        begins. Composing the whole new list to compare it built three widgets
+        per item on every step, and updating every row repainted them all (a
+        120-item list at 200 tok/s: 7.4 s of CPU and 260 MB in the pty).
+        """
+        this: Any = self
+        rows, items = list(this.children), list(block._blocks)
+        wanted = symbols(this, items)
+        if wanted is None or not rows or len(items) < len(rows):
+            return False
+        pairs: list[tuple[Any, Any]] = []
+        for row, item, symbol in zip(rows, items, wanted, strict=False):
+            parts = _parts(row)
+            if parts is None or getattr(parts[0], "symbol", None) != symbol:
+                return False
+            old_blocks, new_blocks = parts[1], list(item._blocks)
+            if len(old_blocks) != len(new_blocks):
+                return False
+            if any(type(a) is not type(b) for a, b in zip(old_blocks, new_blocks, strict=True)):
+                return False
+            pairs.extend(zip(old_blocks, new_blocks, strict=True))
+        for old, new in pairs:
+            if not _unchanged(old, new):
+                await old._update_from_block(new)
+        block._blocks[:] = items[len(rows) :]
+        new_rows = list(block.compose()) if block._blocks else []
+        for row, symbol in zip(new_rows, wanted[len(rows) :], strict=False):
+            parts = _parts(row)
+            if parts is not None:  # numbered as in the whole list, not from the new items' first
+                parts[0].symbol = symbol
+        self._took(block)
+        if new_rows:
+            await this.mount_all([quiet_size(row) for row in new_rows])
+        return True
+
+    def _took(self, block: Any) -> None:
+        this: Any = self
+        this._copy_context(block)
+        this.source_range = getattr(block, "source_range", None) or this.source_range
