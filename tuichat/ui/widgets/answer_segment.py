@@ -323,10 +323,16 @@ class AnswerSegment(StackedSize, PicturedLines, BlankLines, Widget):
             self._markdown.reserve_rows = 0
             live_rows.release(self._markdown)
 
-    def settle_code(self) -> None:
-        """The stream ended: a long fence still open is highlighted whole (``code_chunks``)."""
-        if self._markdown is not None:
+    def take_picture(self) -> bool:
+        """A long fence left open by the stream is highlighted whole first (``code_chunks``).
+
+        Here, not in the last step: the last words reach the screen first,
+        and the whole highlight (20-40 ms for a long program) waits with the
+        picture for a pause in the typing.
+        """
+        if self._markdown is not None and not self._reserve_rows:
             code_chunks.settle(self._markdown)
+        return super().take_picture()
 
     def _changed(self) -> None:
         self._version += 1

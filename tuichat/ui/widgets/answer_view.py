@@ -288,7 +288,6 @@ class AnswerView(StackedSize, BlankLines, PacedView):
         """The tail's last blocks stay where they are, in the final segment."""
         self._live.blocks.extend(blocks)
         self._live.stop_reserving()
-        self._live.settle_code()
         await self._live.show(self._live.source, exact=True)
         self._segments.append(self._live)
         self._tail_closed = True

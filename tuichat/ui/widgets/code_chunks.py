@@ -198,7 +198,8 @@ class StreamedFence:
     rows ahead: ``reserve_rows``) and the text it was parsed from ends with
     its code: the closing marker has not arrived. (A fence inside a list
     holds its lines unindented, so it never looks open: it is highlighted
-    whole.) When the stream ends, :func:`settle` highlights it whole.
+    whole.) Once the stream has ended, :func:`settle` highlights it whole
+    (when its segment is pictured: after the last words are on screen).
     """
 
     def __init__(self, markdown: Any, token: Any, code: str) -> None:
