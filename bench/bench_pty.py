@@ -26,8 +26,7 @@ Rows (medians of ``--runs`` interleaved runs):
   that paints before it sends wins the row above and loses this one);
 * 3,000-token burst, plain and markdown: last byte sent → the answer's last
   words on screen;
-* 200 tok/s × 2,000 tokens, plain, markdown and code (a line of prose, then
-  one fence longer than the screen): lag at the end, the longest
+* 200 tok/s × 2,000 tokens, plain and markdown: lag at the end, the longest
   gap between updates of the transcript while it streams, the CPU of the
   process from Enter to the end, and its peak memory (VmHWM);
 * typing the next message (``pty_typing``): a key written to the pty → the
@@ -413,7 +412,6 @@ SCENARIOS: list[tuple[str, Callable[[Simulator, str, Path], dict[str, float]]]] 
     ("hosted", lambda s, k, h: stream(s, k, h, Answer.of(200, 50, ttft_ms=300), "hosted")),
     ("md burst", lambda s, k, h: stream(s, k, h, Answer.of(3000, 0, "markdown"), "mdburst")),
     ("md paced", lambda s, k, h: stream(s, k, h, Answer.of(2000, 200, "markdown"), "mdpaced")),
-    ("code paced", lambda s, k, h: stream(s, k, h, Answer.of(2000, 200, "code"), "codepaced")),
     ("typing", typing),
 ]
 
@@ -442,9 +440,6 @@ ROWS: list[tuple[str, str, str, float | None]] = [  # a target of None: shown, n
     ("markdown 200 tok/s: end lag", "mdpaced_lag", "s", 0.05),
     ("markdown 200 tok/s: longest gap", "mdpaced_gap", "s", 0.10),
     ("markdown 200 tok/s: CPU (Enter → end)", "mdpaced_cpu", "s", 3.0),
-    ("code (one long fence) 200 tok/s: end lag", "codepaced_lag", "s", 0.05),
-    ("code 200 tok/s: longest gap", "codepaced_gap", "s", 0.10),
-    ("code 200 tok/s: CPU (Enter → end)", "codepaced_cpu", "s", 3.0),
     ("key echo while a markdown answer streams, p90", "keys_stream_p90", "ms", 0.016),
     ("key echo while a markdown answer streams, max", "keys_stream_max", "ms", None),
     ("key echo as a long answer ends, p90", "keys_end_p90", "ms", 0.016),
@@ -473,14 +468,19 @@ def machine_speed() -> float:
     return time.perf_counter() - started
 
 
-def report(figures: dict[str, dict[str, list[float]]], runs: int, speed: list[float]) -> None:
+def report(
+    figures: dict[str, dict[str, list[float]]],
+    runs: int,
+    speed: list[float],
+    rows: list[tuple[str, str, str, float | None]] = ROWS,
+) -> None:
     kinds = list(figures)
     print(f"\nmedians of {runs} interleaved runs, {WIDTH}x{HEIGHT} pty; target for tuichat")
     print("machine speed (2M-step loop): " + " / ".join(f"{s * 1000:.0f} ms" for s in speed))
     ratio = kinds == ["raw", "tuichat"]
     header = f"{'':46}" + "".join(f"{k:>14}" for k in kinds) + f"{'target':>12}"
     print(header + (f"{'× floor':>10}" if ratio else "") + "  met")
-    for label, key, unit, target in ROWS:
+    for label, key, unit, target in rows:
         medians = {k: _median(figures[k].get(key)) for k in kinds}
         cells = "".join(f"{shown(medians[k], unit):>14}" for k in kinds)
         line = f"{label:46}{cells}{shown(target, unit):>12}"
@@ -505,8 +505,16 @@ def _times(mine: float | None, floor: float | None, unit: str) -> str:
     return f"{mine / floor:.0f}×" if mine / floor >= 10 else f"{mine / floor:.1f}×"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+Scenario = Callable[[Simulator, str, Path], dict[str, float]]
+
+
+def main(
+    scenarios: list[tuple[str, Scenario]] = SCENARIOS,
+    rows: list[tuple[str, str, str, float | None]] = ROWS,
+    description: str = __doc__.splitlines()[0],
+) -> None:
+    """Run ``scenarios`` interleaved (raw, tuichat) ``--runs`` times; print ``rows``' medians."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=["tuichat", "raw"])
     parser.add_argument("--scenario", action="append", help="run only these (by name)")
@@ -516,7 +524,7 @@ def main() -> None:
     speed = [machine_speed()]
     with simulator() as base_url, TemporaryDirectory() as tmp:
         sim = Simulator(base_url)
-        for name, scenario in SCENARIOS:
+        for name, scenario in scenarios:
             if args.scenario and name not in args.scenario:
                 continue
             for run in range(args.runs):
@@ -532,7 +540,7 @@ def main() -> None:
                         figures[kind].setdefault(key, []).append(value)
                     print(f"  {name} run {run + 1} {kind}: done", file=sys.stderr, flush=True)
     speed.append(machine_speed())
-    report(figures, args.runs, speed)
+    report(figures, args.runs, speed, rows)
 
 
 if __name__ == "__main__":

@@ -505,6 +505,14 @@ def test_code_is_a_line_of_prose_then_one_long_numbered_fence() -> None:
     assert len(set(lines)) == len(lines)  # every line its own: a line on screen says where it is
 
 
+@pytest.mark.parametrize(("content", "marker"), [("list", "\n- idea "), ("table", "\n| ")])
+def test_a_long_block_after_a_line_of_prose(content: str, marker: str) -> None:
+    intro, block = answer_text(content, 3000).split("\n\n", 1)
+    assert intro.endswith(".") and "\n" not in intro
+    lines = ("\n" + block).split(marker)[1:]
+    assert len(lines) > 100 and len(set(lines)) == len(lines)
+
+
 def test_hostile_content_splits_escapes_across_tokens(client: httpx.Client) -> None:
     tokens = content_of(sse_data(client, body("sim?content=hostile&tokens=60")))
     assert tokens == answer_tokens("hostile", 60)

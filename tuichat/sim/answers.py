@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 
-CONTENT_KINDS = ("prose", "markdown", "hostile", "code")
+CONTENT_KINDS = ("prose", "markdown", "hostile", "code", "list", "table")
 
 # GPT-2-style pre-tokenisation: a word with its leading space, a run of
 # punctuation, newlines, other whitespace; the last branch makes it total.
@@ -151,7 +151,7 @@ _NUMBERED_CODE = (
     "    attempts: int = {n}",
 )
 CODE_BLOCK_LINES = 400
-"""Lines of one fenced block of the "code" kind: longer than any screen."""
+"""Lines of one fenced block of the "code" kind (the items of "list", the rows of "table")."""
 
 
 def _code_blocks(rng: random.Random) -> Iterator[str]:
@@ -160,6 +160,24 @@ def _code_blocks(rng: random.Random) -> Iterator[str]:
         yield _sentence(rng) + "\n\n"
         lines = [rng.choice(_NUMBERED_CODE).format(n=n) for n in range(CODE_BLOCK_LINES)]
         yield "```python\n" + "\n".join(lines) + "\n```\n\n"
+
+
+def _list_blocks(rng: random.Random) -> Iterator[str]:
+    """A long list, as a model asked for "a hundred ideas" writes it."""
+    while True:
+        yield _sentence(rng) + "\n\n"
+        yield "\n".join(f"- idea {n}: {_sentence(rng)}" for n in range(CODE_BLOCK_LINES)) + "\n\n"
+
+
+def _table_blocks(rng: random.Random) -> Iterator[str]:
+    """A long table, as a model asked to compare many things writes it."""
+    while True:
+        yield _sentence(rng) + "\n\n"
+        rows = ["| Provider | TTFT | Cost |", "| --- | ---: | ---: |"]
+        for n in range(CODE_BLOCK_LINES):
+            name = rng.choice(_WORDS).title()
+            rows.append(f"| {name} {n} | {rng.randint(80, 900)} ms | ${n}.{rng.randint(10, 99)} |")
+        yield "\n".join(rows) + "\n\n"
 
 
 # Payloads a model (or an attacker steering one) can emit. Several are split
@@ -208,6 +226,10 @@ def _token_source(content: str) -> Iterator[str]:
         return _hostile_tokens(rng)
     if content == "code":
         return _tokens_from_blocks(_code_blocks(rng))
+    if content == "list":
+        return _tokens_from_blocks(_list_blocks(rng))
+    if content == "table":
+        return _tokens_from_blocks(_table_blocks(rng))
     raise ValueError(f"unknown content kind {content!r}; expected one of {CONTENT_KINDS}")
 
 

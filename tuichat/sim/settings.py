@@ -31,7 +31,8 @@ class SimSettings:
     scenario: str = "ok"
     """Behaviour of the response: see ``tuichat.sim.scenarios.SCENARIOS``."""
     content: str = "prose"
-    """Kind of answer text: "prose", "markdown", "hostile" or "code" (long fenced blocks)."""
+    """Kind of answer text: "prose", "markdown", "hostile", or one long block after a line of
+    prose: "code" (a fence), "list" or "table"."""
     api_key: str | None = None
     """When set, requests need ``Authorization: Bearer <key>``."""
     aliases: tuple[str, ...] = ()
