@@ -8,15 +8,16 @@ is rebuilt by Textual. Either way the list ends exactly as a fresh
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
 from textual.widgets import Markdown
-from textual.widgets._markdown import MarkdownParagraph
+from textual.widgets._markdown import MarkdownListItem, MarkdownParagraph
 
 from tests.helpers.answer_app import new_answer, running_answer_app, screen_cells, step_text
 from tests.helpers.held_clock import HeldClock
-from tuichat.ui.widgets import list_in_place
+from tuichat.ui.widgets import full_collections, list_in_place
 from tuichat.ui.widgets.transcript import Transcript
 
 
@@ -139,4 +140,19 @@ async def test_a_step_updates_only_the_items_that_changed(monkeypatch: pytest.Mo
         await step_text(pilot, clock, answer, "\n- fourth", lambda: not view._unsent)
         assert updated == ["third item grows"]  # the first two rows were left as they were
         assert list(view.query("MarkdownBulletList").last().children)[:3] == rows
+        await answer.finish()
+
+
+async def test_what_a_step_parses_and_drops_is_freed_while_the_answer_streams() -> None:
+    """Full collections are held while it streams: the dropped parts must not wait for one."""
+    items = [f"- item {n} with a few words\n" for n in range(12)]
+    async with running_answer_app((80, 40)) as (pilot, clock):
+        answer = await new_answer(pilot)
+        view = answer.markdown
+        for item in items:
+            for piece in (item[:4], item[4:]):
+                await step_text(pilot, clock, answer, piece, lambda: not view._unsent)
+        assert full_collections.FULL_COLLECTIONS.held  # (the streaming answer holds them)
+        parsed = [o for o in gc.get_objects() if isinstance(o, MarkdownListItem)]
+        assert len(parsed) <= len(items)  # each step parsed them all: 32 had piled up
         await answer.finish()

@@ -119,3 +119,28 @@ async def test_a_typing_user_delays_the_full_collection_only_so_long(
         collections.typed()
         await asyncio.sleep(0.02)
     assert not collections.held  # collected MAX_DEFER_S after it was due
+
+
+def test_a_step_runs_with_the_collector_off_and_a_young_collection_after() -> None:
+    collected: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collected.append(info["generation"])
+
+    gc.callbacks.append(seen)
+    try:
+        with full_collections.young_collection_after():
+            assert not gc.isenabled()
+            assert collected == []
+        assert gc.isenabled() and collected == [1]
+        collected.clear()
+        gc.disable()  # off already (by someone else): left off, nothing run
+        try:
+            with full_collections.young_collection_after():
+                pass
+            assert not gc.isenabled() and collected == []
+        finally:
+            gc.enable()
+    finally:
+        gc.callbacks.remove(seen)

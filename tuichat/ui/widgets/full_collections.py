@@ -1,5 +1,8 @@
 """No full garbage collection while an answer streams; the interpreter's own rule otherwise.
 
+(And no collection at all inside an answer's step, but a young one right
+after it: :func:`young_collection_after`.)
+
 CPython runs a full (generation 2) collection once enough objects have
 survived into the oldest generation since the last one. A streamed answer
 creates a steady flow of short-lived widgets, strips and caches, so full
@@ -28,6 +31,7 @@ import asyncio
 import contextlib
 import gc
 import math
+from collections.abc import Iterator
 from weakref import WeakSet
 
 HELD_THRESHOLD = 1_000_000_000
@@ -126,3 +130,27 @@ class FullCollections:
 
 FULL_COLLECTIONS = FullCollections()
 """The process's one (the collector is process-wide)."""
+
+
+@contextlib.contextmanager
+def young_collection_after() -> Iterator[None]:
+    """No collection inside an answer's step; one of the young generations right after it.
+
+    A step parses the open last block again, building a widget for every
+    part of it (every item of a list), and drops those it does not mount.
+    Young collections that ran inside the step found them still alive and
+    moved them on to the oldest generation, where, dead a moment later,
+    they waited for the full collection held back while the answer streams:
+    a 120-item list at 200 tok/s peaked at ~290 MB in the pty. With the
+    collector off for the step and generations 0-1 collected after it, they
+    go at once (~110 MB); markdown answers are unchanged in CPU and gaps.
+    If the collector was off already, it is left off and nothing is run.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+            gc.collect(1)

@@ -21,6 +21,7 @@ from textual.widget import Widget
 from tuichat.core.clock import Clock, SystemClock
 from tuichat.ui.widgets import answer_pacing as pacing
 from tuichat.ui.widgets.frame_flush import paint_now
+from tuichat.ui.widgets.full_collections import young_collection_after
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,8 @@ class PacedView(Widget):
                 await pacing.wait_for_poke(self._clock, self._poke, until)
             case pacing.Step():
                 started, self._painted_s = self._clock.now(), 0.0
-                await self._step(decision)
+                with young_collection_after():  # what the step parsed and dropped goes now
+                    await self._step(decision)
                 # The rest is twice the step's own work plus its paint (the
                 # paint, done in the step now, was done at the screen's tick
                 # during the rest before): a slow markdown frame no longer
