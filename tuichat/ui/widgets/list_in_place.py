@@ -12,7 +12,9 @@ blocks that changed update in place (a paragraph growing by a word is a
 repaint; the items above it are not touched) and only new items are
 composed and mounted. Anything else (a renumbered list, an item that grew a
 nested list) falls back to Textual's rebuild. The new rows are built by the
-new list's own ``compose``, so bullets and numbering are exactly Textual's.
+new list's own ``compose``, so bullets are exactly Textual's; an ordered
+list's numbers are counted as its ``compose`` counts them (:func:`symbols`),
+and a row whose number differs falls back to the rebuild.
 
 A row whose item is one paragraph is built flat (:func:`flat_row`): the
 paragraph beside its bullet, without the column Textual puts between them.
@@ -151,7 +153,8 @@ class ListInPlace(QuietParts):
         The common step of a streamed list: the last item grows, or a new one
         begins. Composing the whole new list to compare it built three widgets
         per item on every step, and updating every row repainted them all (a
-        120-item list at 200 tok/s: 7.4 s of CPU and 260 MB in the pty).
+        120-item list at 200 tok/s: longest gap 0.29 s in the pty, 0.16-0.20 s
+        without).
         """
         this: Any = self
         rows, items = list(this.children), list(block._blocks)
@@ -184,6 +187,7 @@ class ListInPlace(QuietParts):
         return True
 
     def _took(self, block: Any) -> None:
+        """Keep ``block``'s token and source lines (it stands for this list now)."""
         this: Any = self
         this._copy_context(block)
         this.source_range = getattr(block, "source_range", None) or this.source_range
