@@ -108,8 +108,11 @@ def _md_code(rng: random.Random) -> str:
     return "```python\n" + "\n".join(lines) + "\n```\n\n"
 
 
+_TABLE_HEAD = ("| Provider | TTFT | Cost |", "| --- | ---: | ---: |")
+
+
 def _md_table(rng: random.Random) -> str:
-    rows = ["| Provider | TTFT | Cost |", "| --- | ---: | ---: |"]
+    rows = list(_TABLE_HEAD)
     for _ in range(rng.randint(2, 5)):
         name = rng.choice(_WORDS).title()
         rows.append(f"| {name} | {rng.randint(80, 900)} ms | ${rng.randint(1, 99) / 100:.2f} |")
@@ -150,7 +153,7 @@ _NUMBERED_CODE = (
     "class Policy{n}:",
     "    attempts: int = {n}",
 )
-CODE_BLOCK_LINES = 400
+LONG_BLOCK_LINES = 400
 """Lines of one fenced block of the "code" kind (the items of "list", the rows of "table")."""
 
 
@@ -158,7 +161,7 @@ def _code_blocks(rng: random.Random) -> Iterator[str]:
     """What a model asked for a program writes: a line of prose, then one long fence."""
     while True:
         yield _sentence(rng) + "\n\n"
-        lines = [rng.choice(_NUMBERED_CODE).format(n=n) for n in range(CODE_BLOCK_LINES)]
+        lines = [rng.choice(_NUMBERED_CODE).format(n=n) for n in range(LONG_BLOCK_LINES)]
         yield "```python\n" + "\n".join(lines) + "\n```\n\n"
 
 
@@ -166,15 +169,15 @@ def _list_blocks(rng: random.Random) -> Iterator[str]:
     """A long list, as a model asked for "a hundred ideas" writes it."""
     while True:
         yield _sentence(rng) + "\n\n"
-        yield "\n".join(f"- idea {n}: {_sentence(rng)}" for n in range(CODE_BLOCK_LINES)) + "\n\n"
+        yield "\n".join(f"- idea {n}: {_sentence(rng)}" for n in range(LONG_BLOCK_LINES)) + "\n\n"
 
 
 def _table_blocks(rng: random.Random) -> Iterator[str]:
     """A long table, as a model asked to compare many things writes it."""
     while True:
         yield _sentence(rng) + "\n\n"
-        rows = ["| Provider | TTFT | Cost |", "| --- | ---: | ---: |"]
-        for n in range(CODE_BLOCK_LINES):
+        rows = list(_TABLE_HEAD)
+        for n in range(LONG_BLOCK_LINES):
             name = rng.choice(_WORDS).title()
             rows.append(f"| {name} {n} | {rng.randint(80, 900)} ms | ${n}.{rng.randint(10, 99)} |")
         yield "\n".join(rows) + "\n\n"

@@ -70,19 +70,6 @@ def flat_row(row: Widget) -> Widget:
     return row
 
 
-def _same_shape(old: Widget, new: Widget) -> bool:
-    """True when ``new`` can update ``old`` in place: same bullet, same kinds of blocks."""
-    old_parts, new_parts = _parts(old), _parts(new)
-    if old_parts is None or new_parts is None:
-        return False
-    (old_bullet, old_blocks), (new_bullet, new_blocks) = old_parts, new_parts
-    return (
-        getattr(old_bullet, "symbol", None) == getattr(new_bullet, "symbol", None)
-        and len(old_blocks) == len(new_blocks)
-        and all(type(a) is type(b) for a, b in zip(old_blocks, new_blocks, strict=True))
-    )
-
-
 def symbols(block: Widget, items: list[Any]) -> list[str] | None:
     """The bullets Textual's ``compose`` gives ``items`` of ``block`` (None: another kind of list).
 
@@ -123,32 +110,11 @@ class ListInPlace(QuietParts):
 
     async def _update_from_block(self, block: MarkdownBlock) -> None:
         this: Any = self
-        if type(block) is not type(this) or not this.is_mounted:
+        if type(block) is not type(this) or not this.is_mounted or not await self._grow(block):
             await super()._update_from_block(block)  # type: ignore[misc]
-            return
-        if await self._grow(block):
-            return
-        rows = list(this.children)
-        items = list(block._blocks)  # (compose consumes them; a rebuild needs them back)
-        try:
-            new_rows = list(block.compose())
-        except ValueError:  # (Textual's ordered list cannot compose without items)
-            new_rows = []
-        if not new_rows or len(new_rows) < len(rows) or not all(map(_same_shape, rows, new_rows)):
-            block._blocks[:] = items
-            await super()._update_from_block(block)  # type: ignore[misc]
-            return
-        for row, new_row in zip(rows, new_rows, strict=False):
-            old_parts, new_parts = _parts(row), _parts(new_row)
-            assert old_parts is not None and new_parts is not None  # (checked above)
-            for old, new in zip(old_parts[1], new_parts[1], strict=True):
-                await old._update_from_block(new)  # type: ignore[attr-defined]
-        self._took(block)
-        if len(new_rows) > len(rows):
-            await this.mount_all([quiet_size(row) for row in new_rows[len(rows) :]])
 
     async def _grow(self, block: Any) -> bool:
-        """Update the rows whose item changed and add rows for new items; False: not that simple.
+        """Update the rows whose item changed and add rows for new items; False: rebuild instead.
 
         The common step of a streamed list: the last item grows, or a new one
         begins. Composing the whole new list to compare it built three widgets
@@ -159,7 +125,7 @@ class ListInPlace(QuietParts):
         this: Any = self
         rows, items = list(this.children), list(block._blocks)
         wanted = symbols(this, items)
-        if wanted is None or not rows or len(items) < len(rows):
+        if wanted is None or len(items) < len(rows):
             return False
         pairs: list[tuple[Any, Any]] = []
         for row, item, symbol in zip(rows, items, wanted, strict=False):
@@ -181,13 +147,8 @@ class ListInPlace(QuietParts):
             parts = _parts(row)
             if parts is not None:  # numbered as in the whole list, not from the new items' first
                 parts[0].symbol = symbol
-        self._took(block)
+        this._copy_context(block)  # it stands for this list now
+        this.source_range = getattr(block, "source_range", None) or this.source_range
         if new_rows:
             await this.mount_all([quiet_size(row) for row in new_rows])
         return True
-
-    def _took(self, block: Any) -> None:
-        """Keep ``block``'s token and source lines (it stands for this list now)."""
-        this: Any = self
-        this._copy_context(block)
-        this.source_range = getattr(block, "source_range", None) or this.source_range
