@@ -32,6 +32,8 @@ STREAMS = {
     "md burst": Answer.of(3000, 0, "markdown"),
     "md paced": Answer.of(2000, 200, "markdown"),
     "code paced": Answer.of(4000, 200, "code"),
+    "list paced": Answer.of(2000, 200, "list"),
+    "table paced": Answer.of(2000, 200, "table"),
 }
 
 SUBSYSTEMS = (

@@ -1,9 +1,9 @@
 """A markdown list streamed into the live tail grows where it stands.
 
 Each step updates the rows the list has (same widgets) and mounts only new
-items; whatever cannot be updated in place (numbers that widen the bullets)
-is rebuilt by Textual. Either way the list ends exactly as a fresh
-``Markdown`` shows it.
+items; numbers that widen the bullets renumber the rows; whatever cannot be
+updated in place is rebuilt by Textual. Either way the list ends exactly as
+a fresh ``Markdown`` shows it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from textual.widgets._markdown import MarkdownListItem, MarkdownParagraph
 from tests.helpers.answer_app import new_answer, running_answer_app, screen_cells, step_text
 from tests.helpers.held_clock import HeldClock
 from tuichat.ui.widgets import full_collections, list_in_place
+from tuichat.ui.widgets.answer_segment import AnswerMarkdown
 from tuichat.ui.widgets.transcript import Transcript
 
 
@@ -62,12 +63,23 @@ async def test_a_streamed_bullet_list_keeps_its_rows_and_ends_as_markdown_shows_
         assert _shape(streamed) == await _fresh_shape(pilot, "".join(items), "MarkdownBulletList")
 
 
-async def test_numbers_that_widen_the_bullets_rebuild_the_list_exactly() -> None:
-    items = [f"{n}. step {n}\n" for n in range(1, 12)]  # "10." widens every bullet
-    async with running_answer_app((80, 40)) as (pilot, clock):
-        streamed, _ = await _stream_list(pilot, clock, items, "MarkdownOrderedList")
+async def test_numbers_that_widen_renumber_the_rows_in_place_as_markdown_shows_them() -> None:
+    line = "long enough to wrap onto a second line at this width"
+    items = [f"{n}. step {n}, {line}\n" for n in range(1, 13)]
+    async with running_answer_app((40, 60)) as (pilot, clock):
+        streamed, first_row = await _stream_list(pilot, clock, items, "MarkdownOrderedList")
+        assert first_row is not None and first_row.is_attached  # "10." renumbered the rows
         assert _shape(streamed) == await _fresh_shape(pilot, "".join(items), "MarkdownOrderedList")
-        assert _shape(streamed)[0][0].strip() == "1." and len(_shape(streamed)) == 11
+        assert _shape(streamed)[0][0] == "  1. " and len(_shape(streamed)) == 12
+        await pilot.pause(0.1)
+        streamed_cells = screen_cells(pilot.app, streamed.region)
+    async with running_answer_app((40, 60)) as (pilot, clock):
+        answer = await new_answer(pilot)
+        await step_text(pilot, clock, answer, "".join(items), lambda: not answer.markdown._unsent)
+        await answer.finish()
+        await pilot.pause(0.1)
+        whole = answer.markdown.query("MarkdownOrderedList").last()
+        assert screen_cells(pilot.app, whole.region) == streamed_cells
 
 
 ITEMS = [
@@ -143,8 +155,15 @@ async def test_a_step_updates_only_the_items_that_changed(monkeypatch: pytest.Mo
         await answer.finish()
 
 
-async def test_what_a_step_parses_and_drops_is_freed_while_the_answer_streams() -> None:
-    """Full collections are held while it streams: the dropped parts must not wait for one."""
+async def test_what_a_step_parses_and_drops_is_freed_while_the_answer_streams(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Full collections are held while it streams: the dropped parts must not wait for one.
+
+    (Each step here parses the whole list, as the first steps of a list do,
+    not only its last item: ``test_list_resume``.)
+    """
+    monkeypatch.setattr(list_in_place.ListInPlace, "resume_line", lambda *_: None)
     items = [f"- item {n} with a few words\n" for n in range(12)]
     async with running_answer_app((80, 40)) as (pilot, clock):
         answer = await new_answer(pilot)
@@ -153,6 +172,11 @@ async def test_what_a_step_parses_and_drops_is_freed_while_the_answer_streams() 
             for piece in (item[:4], item[4:]):
                 await step_text(pilot, clock, answer, piece, lambda: not view._unsent)
         assert full_collections.FULL_COLLECTIONS.held  # (the streaming answer holds them)
-        parsed = [o for o in gc.get_objects() if isinstance(o, MarkdownListItem)]
+        mine = {id(markdown) for markdown in view.query(AnswerMarkdown)}
+        parsed = [  # (this answer's: other tests' apps may not be collected yet)
+            o
+            for o in gc.get_objects()
+            if isinstance(o, MarkdownListItem) and id(o._markdown_ref()) in mine
+        ]
         assert len(parsed) <= len(items)  # each step parsed them all: 32 had piled up
         await answer.finish()

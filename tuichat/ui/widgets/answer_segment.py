@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.geometry import Spacing
 from textual.widget import Widget
 from textual.widgets import Markdown
@@ -40,6 +41,7 @@ from tuichat.ui.widgets import code_chunks, live_rows
 from tuichat.ui.widgets.answer_geometry import rows as measure_rows
 from tuichat.ui.widgets.block_classes import stacked_block_class
 from tuichat.ui.widgets.draft_text import DraftText
+from tuichat.ui.widgets.list_in_place import ListInPlace
 from tuichat.ui.widgets.markdown_blocks import block_starts, line_count
 from tuichat.ui.widgets.render_cache import BlankLines
 from tuichat.ui.widgets.segment_picture import PicturedLines
@@ -76,6 +78,29 @@ class AnswerMarkdown(StackedSize, BlankLines, Markdown):
 
     def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
         return stacked_block_class(block_name, super().get_block_class(block_name))
+
+    def append(self, markdown: str) -> AwaitComplete:
+        """Append ``markdown``; a list that is the last block is parsed from its last item.
+
+        Textual re-parses the last block whole, and a long list was parsed,
+        and a widget built for each of its items, on every step
+        (:meth:`~tuichat.ui.widgets.list_in_place.ListInPlace.resume_line`).
+        """
+        last = self.children[-1] if self.children else None
+        if not isinstance(last, ListInPlace):
+            return super().append(markdown)
+        line = last.resume_line(self, self.source + markdown)
+        if line is None:
+            return super().append(markdown)
+        first, self._last_parsed_line = last.first_line, line
+        appended = super().append(markdown)
+
+        async def from_the_list() -> None:
+            await appended
+            if self._last_parsed_line == line:  # the list is still last: parse it whole if need be
+                self._last_parsed_line = first
+
+        return AwaitComplete(from_the_list())
 
 
 def hoist_margins(holder: Widget, markdown: Markdown) -> None:

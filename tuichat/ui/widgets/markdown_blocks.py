@@ -33,6 +33,7 @@ __all__ = [
     "SEGMENT_CHARS",
     "BlockSplitter",
     "block_starts",
+    "first_block",
     "group_blocks",
     "line_count",
     "references",
@@ -77,6 +78,14 @@ def _top_blocks(source: str) -> list[tuple[int, str, str, int]]:
         for token in _block_parser().parse(source)
         if token.level == 0 and token.nesting >= 0 and token.map is not None
     ]
+
+
+def first_block(source: str) -> tuple[int, str, str] | None:
+    """The first top-level block of ``source``: its first line, opening token type and markup."""
+    for token in _block_parser().parse(source):
+        if token.level == 0 and token.nesting >= 0 and token.map is not None:
+            return token.map[0], token.type, token.markup
+    return None
 
 
 def line_count(source: str) -> int:

@@ -35,6 +35,7 @@ means "no picture", never a wrong one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from textual import events
@@ -166,6 +167,36 @@ def take(holder: Widget) -> Picture | None:
     if len(lines) != origin.height:
         return None
     return Picture(tuple(lines), origin.width, str(holder.app.theme))
+
+
+def take_rows(container: Widget, rows: list[Widget]) -> Picture | None:
+    """The lines ``rows`` (children of ``container``, one under the other) are painted with now.
+
+    As :func:`take`, for a run of rows inside a widget: the container's own
+    lines behind them, then each row and what it shows. None if that is not
+    certain (not laid out, not painted yet, not one under the other).
+    """
+    if not rows or refresh_pending(container) or not all(_settled(row) for row in rows):
+        return None
+    try:
+        full_map = container.screen._compositor.full_map
+        outer = full_map[container].region
+        places = [full_map[row].region for row in rows]
+        if any(above.bottom != below.y for above, below in pairwise(places)):
+            return None
+        area = Region(outer.x, places[0].y, outer.width, places[-1].bottom - places[0].y)
+        inside = Region(0, area.y - outer.y, area.width, area.height)
+        lines = list(container.render_lines(inside))
+        widgets = [widget for row in rows for widget in (row, *_shown(row))]
+        layers = sorted(((full_map[widget].order, full_map[widget].region, widget)
+                         for widget in widgets), key=lambda layer: layer[0])  # fmt: skip
+        for _, place, widget in layers:
+            _paint(lines, area, place, widget)
+    except Exception:  # a Textual that maps widgets differently: no picture
+        return None
+    if len(lines) != area.height:
+        return None
+    return Picture(tuple(lines), area.width, str(container.app.theme))
 
 
 def _shown(holder: Widget) -> list[Widget]:
