@@ -28,6 +28,7 @@ from tuichat.sim.answers import answer_text
 from tuichat.sim.thread import SimServerThread
 from tuichat.ui.app import TuichatApp
 from tuichat.ui.chat_options import ChatOptions
+from tuichat.ui.widgets import markdown_blocks
 from tuichat.ui.widgets.answer_geometry import distance
 from tuichat.ui.widgets.answer_pacing import FRAME, IDLE_DELAY, AnswerPacing
 from tuichat.ui.widgets.answer_triage import IDLE_SCREENS
@@ -153,6 +154,23 @@ def test_a_list_and_a_fence_across_chunk_joins() -> None:
               for b in splitter.feed(chunk)]  # fmt: skip
     blocks += splitter.close()
     assert blocks == ["1. a\n\n2. b\n\n", "```py\nx = 1\n\n# no\n```\n\n", "para\n"]
+
+
+def test_a_feed_that_ends_no_line_parses_nothing_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    splitter, parsed = BlockSplitter(), []
+    real = markdown_blocks._top_blocks
+
+    def spy(text: str) -> Any:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(markdown_blocks, "_top_blocks", spy)
+    splitter.feed("- a\n- b")
+    splitter.feed(" grows")
+    splitter.feed(" more")
+    assert parsed == ["- a\n"]  # the complete lines did not change: same blocks
+    assert splitter.feed("\n\nafter\n\nx") == ["- a\n- b grows more\n\n", "after\n\n"]
+    assert splitter.tail == "x"
 
 
 def test_a_line_still_growing_settles_nothing() -> None:

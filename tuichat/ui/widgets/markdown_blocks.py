@@ -194,6 +194,8 @@ class BlockSplitter:
 
     def __init__(self) -> None:
         self._tail = ""
+        self._parsed: tuple[int, list[tuple[int, str, str, int]]] = (-1, [])
+        """The tail's complete lines as last parsed: how long, and their blocks."""
 
     @property
     def tail(self) -> str:
@@ -205,7 +207,7 @@ class BlockSplitter:
         self._tail += text
         end = _complete_length(self._tail)
         complete = self._tail[:end]
-        blocks = _top_blocks(complete) if complete else []
+        blocks = self._blocks_of(complete)
         starts = [block[0] for block in blocks]
         if _last_is_over(complete, blocks, self._tail[end:]):
             settled = _cut(complete, starts)  # all of them are final
@@ -214,7 +216,21 @@ class BlockSplitter:
         else:
             settled = _cut(complete, starts)[:-1]  # the last may grow
         self._tail = self._tail[sum(map(len, settled)) :]
+        self._parsed = (-1, [])
         return settled
+
+    def _blocks_of(self, complete: str) -> list[tuple[int, str, str, int]]:
+        """The blocks of the tail's complete lines, parsed again only when a line ended.
+
+        Most feeds are a word or two inside a line: the complete lines are
+        the same text as at the feed before, and parsing the open block
+        again (a long list or table: all of it) would give the same blocks.
+        """
+        length, blocks = self._parsed
+        if length != len(complete):
+            blocks = _top_blocks(complete) if complete else []
+            self._parsed = (len(complete), blocks)
+        return blocks
 
     def close(self) -> list[str]:
         """The stream ended: every remaining block is settled."""
