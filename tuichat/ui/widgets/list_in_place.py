@@ -202,19 +202,24 @@ class ListInPlace(QuietParts):
         if offset is not None:
             if type(block) is type(this) and this.is_mounted and await self._grow(block, offset):
                 return
-            block = self._whole_list()  # the last item's parse is not enough: the whole list
+            block = self._whole_list() or block  # the last item's parse is not enough
         if type(block) is not type(this) or not this.is_mounted or not await self._grow(block, 0):
             await super()._update_from_block(block)  # type: ignore[misc]
 
     def _whole_list(self) -> Any:
-        """The list parsed afresh from its first line (the rare step a partial parse cannot do)."""
+        """The list parsed afresh from its first line (the rare step a partial parse cannot do).
+
+        (None if that parse finds no block, which the check in :meth:`resume_line` rules out.)
+        """
         this: Any = self
         markdown = this._markdown
         factory = markdown._parser_factory
         parser = factory() if factory is not None else MarkdownIt("gfm-like")
         lines = markdown.source.splitlines(keepends=True)
         tokens = parser.parse("".join(lines[self._first_line :]))
-        block: Any = next(iter(markdown._parse_markdown(tokens)))
+        block: Any = next(iter(markdown._parse_markdown(tokens)), None)
+        if block is None:
+            return None
         start, end = block.source_range
         block.source_range = (start + self._first_line, end + self._first_line)
         return block
