@@ -14,6 +14,7 @@ marker, numbers that widen, nested and lazy lines, line ends that
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -52,11 +53,12 @@ DOCUMENTS = [
     "- a\n- b\n    indented four\n- c\n",
     "1. a\n2. b\n\n# heading\n\n3. c\n4. d\n",
     "[x]: https://example.com\n\n- [link][x]\n- b\n- c [x]\n",
+    "- [x]: https://example.com\n- b\n- [x]\n- c [x]:\n",
 ]
 # (A definition *after* a list is left out: Textual's parse from the list's
 # start sees it for a step, one from the last item does not; neither does a
 # settled block. The ended answer renders every block knowing the definitions:
-# ``AnswerView._check_blocks``.)
+# ``AnswerView._check_blocks``. A definition *in* a list makes it parse whole.)
 
 
 class TextualAppend(AnswerMarkdown):
@@ -107,6 +109,39 @@ async def test_every_step_of_a_streamed_list_shows_what_textual_shows(size: int)
                 await markdown.append(chunk)
                 await textual.append(chunk)
                 await pilot.pause()
+                shown += chunk
+                assert _tree(markdown) == _tree(textual), (document, shown)
+            await markdown.remove()
+            await textual.remove()
+
+
+LINES = [
+    "- a", "- b b", "* c", "+ d", "1. x", "2. y", "3) z", "10. ten", "  - nested", "   1. n",
+    "lazy text", "", "- - -", "2.5 is", "    code", "```", "# h", "> q", "| a | b |",
+    "|---|---|", "-", "1.", "  continued", "- [x]: https://example.com", "---",
+]  # fmt: skip
+
+
+def _random_document(rng: random.Random) -> str:
+    """Lines that start, continue, nest, break and end lists, mostly list items."""
+    items = [f"- item {n}" if rng.random() < 0.4 else rng.choice(LINES) for n in range(14)]
+    return "\n".join(items) + "\n"
+
+
+async def test_random_lists_in_random_chunks_show_what_textual_shows() -> None:
+    rng = random.Random(2026)
+    async with Holder().run_test(size=(80, 60)) as pilot:
+        holder = pilot.app.query_one("#holder")
+        for _ in range(40):
+            document = _random_document(rng)
+            markdown = AnswerMarkdown(parser_factory=render_parser())
+            textual = TextualAppend(parser_factory=render_parser())
+            await holder.mount_all([markdown, textual])
+            shown = ""
+            while len(shown) < len(document):
+                chunk = document[len(shown) : len(shown) + rng.randint(1, 9)]
+                await markdown.append(chunk)
+                await textual.append(chunk)
                 shown += chunk
                 assert _tree(markdown) == _tree(textual), (document, shown)
             await markdown.remove()

@@ -187,8 +187,11 @@ class ListInPlace(QuietParts):
         if row != len(list_rows(this)) - 1 or row < 1:
             return None
         lines = text.splitlines(keepends=True)
-        if _ODD_BREAKS.search("".join(lines[self._first_line :])):
+        whole = "".join(lines[self._first_line :])
+        if _ODD_BREAKS.search(whole):
             return None  # str.splitlines and markdown-it would count its lines differently
+        if "]:" in whole:
+            return None  # it may define a link an item below uses: parsed whole, as Textual does
         first = first_block("".join(lines[line:]))
         token = this._token
         if first != (0, token.type, token.markup):
