@@ -123,7 +123,7 @@ async def renumber(block: Widget, wanted: list[str]) -> bool:
     await drop_pictures(block)
     rows = list_rows(block)
     bullets = [parts[0] for parts in map(_parts, rows) if parts is not None]
-    if len(bullets) != len(rows) or len(rows) > len(wanted):
+    if len(bullets) != len(rows):
         return False
     for bullet, symbol in zip(bullets, wanted, strict=False):
         bullet.symbol = symbol

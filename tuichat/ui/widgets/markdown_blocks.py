@@ -22,7 +22,7 @@ Invariants (the tests check them for any chunking of any document):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from itertools import pairwise
 from typing import Any
@@ -73,19 +73,19 @@ def block_starts(source: str) -> list[int]:
 
 def _top_blocks(source: str) -> list[tuple[int, str, str, int]]:
     """Each top-level block of ``source``: first line, opening token type, markup, end line."""
-    return [
-        (token.map[0], token.type, token.markup, token.map[1])
-        for token in _block_parser().parse(source)
-        if token.level == 0 and token.nesting >= 0 and token.map is not None
-    ]
+    return list(_top_tokens(source))
 
 
 def first_block(source: str) -> tuple[int, str, str] | None:
     """The first top-level block of ``source``: its first line, opening token type and markup."""
+    block = next(_top_tokens(source), None)
+    return block[:3] if block is not None else None
+
+
+def _top_tokens(source: str) -> Iterator[tuple[int, str, str, int]]:
     for token in _block_parser().parse(source):
         if token.level == 0 and token.nesting >= 0 and token.map is not None:
-            return token.map[0], token.type, token.markup
-    return None
+            yield token.map[0], token.type, token.markup, token.map[1]
 
 
 def line_count(source: str) -> int:

@@ -34,6 +34,7 @@ means "no picture", never a wrong one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -153,20 +154,7 @@ def take(holder: Widget) -> Picture | None:
     """``holder``'s lines as the compositor paints them now, or None if that is not certain."""
     if not _settled(holder):
         return None
-    try:
-        full_map = holder.screen._compositor.full_map
-        origin = full_map[holder].region
-        places = [(full_map[widget], widget) for widget in _shown(holder)]
-        layers = sorted(((place.order, place.region, widget) for place, widget in places),
-                        key=lambda layer: layer[0])  # fmt: skip
-        lines = list(holder.render_lines(Region(0, 0, origin.width, origin.height)))
-        for _, place, widget in layers:  # back to front: children paint over their parents
-            _paint(lines, origin, place, widget)
-    except Exception:  # a Textual that maps widgets differently: no picture
-        return None
-    if len(lines) != origin.height:
-        return None
-    return Picture(tuple(lines), origin.width, str(holder.app.theme))
+    return _painted(holder, _shown(holder), lambda full_map: full_map[holder].region)
 
 
 def take_rows(container: Widget, rows: list[Widget]) -> Picture | None:
@@ -178,19 +166,35 @@ def take_rows(container: Widget, rows: list[Widget]) -> Picture | None:
     """
     if not rows or refresh_pending(container) or not all(_settled(row) for row in rows):
         return None
-    try:
-        full_map = container.screen._compositor.full_map
-        outer = full_map[container].region
+
+    def area(full_map: Any) -> Region | None:
         places = [full_map[row].region for row in rows]
         if any(above.bottom != below.y for above, below in pairwise(places)):
             return None
-        area = Region(outer.x, places[0].y, outer.width, places[-1].bottom - places[0].y)
-        inside = Region(0, area.y - outer.y, area.width, area.height)
-        lines = list(container.render_lines(inside))
-        widgets = [widget for row in rows for widget in (row, *_shown(row))]
+        outer = full_map[container].region
+        return Region(outer.x, places[0].y, outer.width, places[-1].bottom - places[0].y)
+
+    return _painted(container, [w for row in rows for w in (row, *_shown(row))], area)
+
+
+def _painted(
+    container: Widget, widgets: list[Widget], area_of: Callable[[Any], Region | None]
+) -> Picture | None:
+    """``widgets`` painted over ``container``'s own lines, in the screen area ``area_of`` gives.
+
+    ``area_of`` reads the compositor's map (None: no picture); the area spans
+    the container's width.
+    """
+    try:
+        full_map = container.screen._compositor.full_map
+        area = area_of(full_map)
+        if area is None:
+            return None
+        top = area.y - full_map[container].region.y
+        lines = list(container.render_lines(Region(0, top, area.width, area.height)))
         layers = sorted(((full_map[widget].order, full_map[widget].region, widget)
                          for widget in widgets), key=lambda layer: layer[0])  # fmt: skip
-        for _, place, widget in layers:
+        for _, place, widget in layers:  # back to front: children paint over their parents
             _paint(lines, area, place, widget)
     except Exception:  # a Textual that maps widgets differently: no picture
         return None
