@@ -120,10 +120,10 @@ async def test_the_logs_imports_start_before_the_http_stacks_at_the_first_paint(
     real_imports, real_http = log_opening.import_log_modules, app_module.warm_client_now
     before_http: list[bool] = []
 
-    def log_imports() -> None:  # in the executor's thread
+    def log_imports(chat: Chat | None = None) -> None:  # in the executor's thread
         began.set()
         release.wait(10)
-        real_imports()
+        real_imports(chat)
 
     def http_stack(chat: Chat) -> None:  # on the loop, in on_ready
         before_http.append(began.wait(10))  # a guard: the thread is already running
@@ -136,3 +136,65 @@ async def test_the_logs_imports_start_before_the_http_stacks_at_the_first_paint(
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, app.log_ready.is_set)
         assert before_http == [True]
+
+
+async def test_the_log_file_is_created_and_migrated_once_in_the_imports_thread(
+    sim: SimServerThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The migrations run beside the HTTP stack's imports, and the open does not repeat them."""
+    import tuichat.store.database as database
+
+    threads: list[str] = []
+    real = database._prepare_and_migrate
+
+    def counted(path: Path) -> None:
+        threads.append(threading.current_thread().name)
+        real(path)
+
+    monkeypatch.setattr(database, "_prepare_and_migrate", counted)
+    app = make_app(sim, MODEL, tmp_path / "t.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, app.log_ready.is_set)
+        assert app.chat._prepared_log == tmp_path / "t.db"
+        await send(pilot, "after the log")
+        await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
+    assert len(threads) == 1 and threads[0] != threading.main_thread().name
+    assert [role for role, _, _ in logged(tmp_path / "t.db")] == ["user", "assistant"]
+
+
+async def test_a_log_that_cannot_be_prepared_is_reported_by_its_open(
+    sim: SimServerThread, tmp_path: Path
+) -> None:
+    """Preparing ahead fails quietly; the open meets the failure and says it in one line."""
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    app = make_app(sim, MODEL, blocked / "t.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, app.log_ready.is_set)
+        assert app.chat._prepared_log is None and app.chat.writer is None
+        await pilot.pause()
+        notices = [str(n.message) for n in app._notifications]
+        assert any(n.startswith("Not logging: cannot open") for n in notices)
+
+
+async def test_held_turns_reach_the_log_before_the_cache_and_the_limits_open(
+    sim: SimServerThread, tmp_path: Path
+) -> None:
+    """A message sent before the log opened waits for the log alone, not for the two sidecars."""
+    app, gate = make_app(sim, MODEL, tmp_path / "t.db"), asyncio.Event()
+    real_sidecars = app.chat._open_sidecars
+
+    async def held_sidecars() -> str | None:
+        await gate.wait()
+        return await real_sidecars()
+
+    app.chat._open_sidecars = held_sidecars  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "before the cache")
+        answer = app.query_one(AssistantMessage)
+        await wait_until(pilot, lambda: answer.text == answer_text("prose", 20))
+        assert app.chat.writer is not None and not app.log_ready.is_set()
+        gate.set()
+        await wait_until(pilot, app.log_ready.is_set)
+        await wait_until(pilot, lambda: app.turn is not None and not app.turn.running)
+    assert [role for role, _, _ in logged(tmp_path / "t.db")] == ["user", "assistant"]

@@ -96,13 +96,16 @@ def open_database_sync(path: Path) -> sqlite3.Connection:
     return conn
 
 
-async def open_database(path: Path) -> aiosqlite.Connection:
+async def open_database(path: Path, *, prepared: bool = False) -> aiosqlite.Connection:
     """Open (creating, migrating and recovering if needed) the log for the event loop.
 
     File creation, migrations and recovery run in a worker thread on a
     short-lived blocking connection, so start-up never blocks the loop on disk I/O.
+    ``prepared``: :func:`prepare_database` already did them for ``path`` in
+    this process (successfully), so they are not done twice.
     """
-    await asyncio.to_thread(_prepare_and_migrate, path)
+    if not prepared:
+        await asyncio.to_thread(_prepare_and_migrate, path)
     db = await aiosqlite.connect(path)
     try:  # one hop to the connection's thread, not one per pragma (a turn may wait for it)
         await db.executescript(";\n".join(_CONNECTION_PRAGMAS))
@@ -114,6 +117,22 @@ async def open_database(path: Path) -> aiosqlite.Connection:
 
 def _prepare_and_migrate(path: Path) -> None:
     open_database_sync(path).close()
+
+
+def prepare_database(path: Path) -> bool:
+    """Create, migrate and recover the log now (blocking); False if that failed.
+
+    For a thread that is running anyway (the chat's start-up imports): the
+    open that follows can then skip these steps (``open_database(prepared=True)``).
+    A failure is not reported here: the open that follows, not prepared,
+    meets it again and reports it where the user sees it.
+    """
+    try:
+        _prepare_and_migrate(path)
+    except Exception:  # reported by the open that follows (see the docstring)
+        logger.debug("preparing the log at %s failed; the open will say why", path, exc_info=True)
+        return False
+    return True
 
 
 def _enable_wal(conn: sqlite3.Connection, path: Path) -> None:

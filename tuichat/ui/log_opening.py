@@ -5,9 +5,10 @@ price database, and a message typed the instant it is ready must not wait
 for them:
 
 * the log, the response cache and the shared limits open right after the
-  first paint (:meth:`LogOpening.start_log`), their imports in a thread; a
-  turn sent meanwhile logs into memory (:mod:`tuichat.pending_log`) and its
-  text is shown once its rows are committed, so nothing goes unlogged;
+  first paint (:meth:`LogOpening.start_log`), their imports and the log
+  file's migrations in a thread; a turn sent meanwhile logs into memory
+  (:mod:`tuichat.pending_log`) and its text is shown once its rows are
+  committed, so nothing goes unlogged;
 * the price database (~0.1 s of imports) loads when the first attempt ends,
   which on a fast first answer is the moment its text is committed and
   painted: a thread loading it then halved the interpreter's time for the
@@ -82,7 +83,7 @@ class LogOpening:
             app.chat.log_later()  # a send does not wait for the log (tuichat.pending_log)
             # The imports start now, in a thread, not when the task first runs:
             # the caller may hold the loop a while yet (on_ready: the HTTP stack).
-            imports = asyncio.get_running_loop().run_in_executor(None, import_log_modules)
+            imports = asyncio.get_running_loop().run_in_executor(None, import_log_modules, app.chat)
             opening = asyncio.create_task(self._open_log(imports), name="open-log")
             self._log_opening = opening
             app.run_worker(
