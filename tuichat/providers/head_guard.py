@@ -36,6 +36,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from tuichat.providers.loop_stream import LoopBackend
 from tuichat.providers.stream_limits import HEADERS_TIMEOUT, MAX_HEADER_BYTES
 
 _HEAD_END = re.compile(rb"\n\r?\n")  # h11 accepts bare LF line ends too
@@ -200,8 +201,14 @@ def guard_client(
     client: httpx.AsyncClient,
     timeout: float = HEADERS_TIMEOUT,
     max_bytes: int = MAX_HEADER_BYTES,
+    *,
+    loop_streams: bool = False,
 ) -> int:
-    """Guard every connection pool of ``client``; returns how many were guarded."""
+    """Guard every connection pool of ``client``; returns how many were guarded.
+
+    ``loop_streams``: its plain-HTTP connections are asyncio's own
+    (:mod:`~tuichat.providers.loop_stream`), not anyio's.
+    """
     transports = [getattr(client, "_transport", None)]
     transports += list(getattr(client, "_mounts", {}).values())
     guarded = 0
@@ -211,6 +218,8 @@ def guard_client(
         if isinstance(backend, httpcore.AsyncNetworkBackend) and not isinstance(
             backend, GuardedBackend
         ):
+            if loop_streams:
+                backend = LoopBackend(backend)
             pool._network_backend = GuardedBackend(backend, timeout, max_bytes)  # type: ignore[union-attr]
             guarded += 1
     return guarded

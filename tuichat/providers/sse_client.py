@@ -35,6 +35,7 @@ from tuichat.providers.head_guard import guard_client
 from tuichat.providers.hosts import host_of
 from tuichat.providers.http_errors import check_event_stream, transport_error
 from tuichat.providers.local_tls import verify_for
+from tuichat.providers.loop_stream import use_loop_streams
 from tuichat.providers.scrub import Scrubber
 from tuichat.providers.sniffio_hint import mark_sniffio_absent
 from tuichat.providers.sse_reader import read_events
@@ -74,7 +75,7 @@ class SSEClient:
         self._client = httpx.AsyncClient(
             headers=all_headers, timeout=timeout, transport=transport, verify=verify_for(base_url)
         )
-        guard_client(self._client)
+        guard_client(self._client, loop_streams=use_loop_streams(base_url))
         mark_sniffio_absent()  # httpcore would look for it on disk several times per request
 
     @property
