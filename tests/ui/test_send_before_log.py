@@ -120,10 +120,10 @@ async def test_the_logs_imports_start_before_the_http_stacks_at_the_first_paint(
     real_imports, real_http = log_opening.import_log_modules, app_module.warm_client_now
     before_http: list[bool] = []
 
-    def log_imports(chat: Chat | None = None) -> None:  # in the executor's thread
+    def log_imports() -> None:  # in the executor's thread
         began.set()
         release.wait(10)
-        real_imports(chat)
+        real_imports()
 
     def http_stack(chat: Chat) -> None:  # on the loop, in on_ready
         before_http.append(began.wait(10))  # a guard: the thread is already running

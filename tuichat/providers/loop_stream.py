@@ -88,6 +88,10 @@ class _Wire(asyncio.Protocol):
 
     # -- what the stream asks ----------------------------------------------------
 
+    def why(self) -> str:
+        """What broke the connection, in one line (its error's text, or its kind)."""
+        return str(self.error) or type(self.error).__name__
+
     def take(self, max_bytes: int) -> bytes:
         """Up to ``max_bytes`` received bytes (``b""``: none, and none will come)."""
         data = bytes(self.buffer[:max_bytes])
@@ -142,8 +146,9 @@ def _time_out(future: asyncio.Future[None]) -> None:
 class LoopStream(httpcore.AsyncNetworkStream):
     """A plain TCP connection read from asyncio's transport (see the module doc)."""
 
-    def __init__(self, transport: asyncio.Transport, wire: _Wire) -> None:
-        self._transport = transport
+    def __init__(self, wire: _Wire) -> None:
+        assert wire.transport is not None  # (the connection is made)
+        self._transport = wire.transport
         self._wire = wire
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -157,7 +162,7 @@ class LoopStream(httpcore.AsyncNetworkStream):
             except TimeoutError:
                 raise httpcore.ReadTimeout("timed out reading the response") from None
         if not wire.buffer and wire.error is not None:
-            raise httpcore.ReadError(str(wire.error) or type(wire.error).__name__)
+            raise httpcore.ReadError(wire.why())
         return wire.take(max_bytes)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
@@ -172,7 +177,7 @@ class LoopStream(httpcore.AsyncNetworkStream):
         except TimeoutError:
             raise httpcore.WriteTimeout("timed out sending the request") from None
         if self._wire.error is not None:
-            raise httpcore.WriteError(str(self._wire.error) or type(self._wire.error).__name__)
+            raise httpcore.WriteError(self._wire.why())
 
     async def aclose(self) -> None:
         """Close the connection now: the end of stream goes out at once, as anyio's did.
@@ -237,14 +242,14 @@ class LoopBackend(httpcore.AsyncNetworkBackend):
         local = None if local_address is None else (local_address, 0)
         try:
             async with asyncio.timeout(timeout):
-                transport, wire = await loop.create_connection(
+                _, wire = await loop.create_connection(
                     _Wire, host, port, local_addr=local, happy_eyeballs_delay=0.25
                 )
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"timed out connecting to {host}:{port}") from None
         except OSError as exc:
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        return LoopStream(transport, wire)
+        return LoopStream(wire)
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None

@@ -25,20 +25,14 @@ LOG_MODULES = ("tuichat.store", "tuichat.store.shared_state", "tuichat.cache_set
 """What opening the log imports (~40 ms): in a thread, so the footer's frames go on."""
 
 
-def import_log_modules(chat: Chat | None = None) -> None:
-    """Import :data:`LOG_MODULES`, then prepare ``chat``'s log file (blocking: in a thread).
+def import_log_modules() -> None:
+    """Import :data:`LOG_MODULES` (blocking: in a thread, after the first paint).
 
-    After the first paint. Not alongside Textual's start-up: a thread then
-    gets the interpreter only between its frames and slows the launch more
-    than its own work (measured: launch 0.55 → 0.60-0.80 s, the first text
-    no sooner). The log's file is created and migrated in the same thread
-    (:meth:`~tuichat.chat_log.ChatLog.prepare_log_file`) while the event
-    loop imports the HTTP stack: on a new log, the first text of a message
-    typed at once waited ~20 ms more for the migrations run after that.
+    Not alongside Textual's start-up: a thread then gets the interpreter
+    only between its frames and slows the launch more than its own work
+    (measured: launch 0.55 → 0.60-0.80 s, the first text no sooner).
     """
     import_quietly(LOG_MODULES)
-    if chat is not None:
-        chat.prepare_log_file()
 
 
 def warm_client_now(chat: Chat) -> None:

@@ -83,8 +83,8 @@ class LogOpening:
             app.chat.log_later()  # a send does not wait for the log (tuichat.pending_log)
             # The imports start now, in a thread, not when the task first runs:
             # the caller may hold the loop a while yet (on_ready: the HTTP stack).
-            imports = asyncio.get_running_loop().run_in_executor(None, import_log_modules, app.chat)
-            opening = asyncio.create_task(self._open_log(imports), name="open-log")
+            ahead = asyncio.get_running_loop().run_in_executor(None, _prepare_ahead, app.chat)
+            opening = asyncio.create_task(self._open_log(ahead), name="open-log")
             self._log_opening = opening
             app.run_worker(
                 asyncio.shield(opening),
@@ -94,7 +94,7 @@ class LogOpening:
                 exit_on_error=False,
             )
 
-    async def _open_log(self, imports: asyncio.Future[None]) -> None:
+    async def _open_log(self, ahead: asyncio.Future[None]) -> None:
         """The log, the response cache and the shared limits, opened after the first paint.
 
         Opening them (migrations, crash recovery, three SQLite files) took
@@ -105,7 +105,7 @@ class LogOpening:
         """
         app = self._app
         try:
-            await imports  # in a thread: the loop paints on
+            await ahead  # in a thread: the loop paints on
             if failure := await app.chat.open_log(on_late=self._log_is_late):
                 app.notify(failure, severity="error", markup=False)
         except Exception:  # a bug here: the chat goes on, unlogged; the trace goes to the log file
@@ -122,3 +122,14 @@ class LogOpening:
     def _log_is_late(self, line: str) -> None:
         """Another process holds the database: say so once (nothing is lost)."""
         self._app.notify(line, severity="warning", markup=False, timeout=8)
+
+
+def _prepare_ahead(chat: Chat) -> None:
+    """In a thread, after the first paint: the log's imports, then its file created and migrated.
+
+    Both while the event loop imports the HTTP stack: on a new log, the
+    first text of a message typed at once waited ~20 ms more for migrations
+    run after that (:meth:`~tuichat.chat_log.ChatLog.prepare_log_file`).
+    """
+    import_log_modules()
+    chat.prepare_log_file()
